@@ -1,0 +1,3 @@
+from venvkeeper.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""The typed, defaulted settings model, parsed once at the edge.
+
+Clients send settings as JSON (``initializationOptions.settings`` or the ``venvkeeper`` section of
+``workspace/didChangeConfiguration``). :func:`parse_settings` never raises: a bad value falls back to
+its default and produces a human-readable complaint the server logs and shows once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal, Union
+
+AutoCreate = Literal["prompt", "always", "never"]
+Backend = Literal["auto", "venv", "uv"]
+Severity = Literal["error", "warning", "information", "hint", "off"]
+
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "information", "hint", "off")
+
+#: Default severity per diagnostic code. Codes are documented in docs/PROTOCOL.md.
+DEFAULT_SEVERITIES: dict[str, Severity] = {
+    "not-installed": "warning",
+    "version-mismatch": "warning",
+    "extra-missing": "warning",
+    "changed-since-sync": "information",
+    "requires-python": "error",
+    "invalid-requirement": "error",
+    "toml-syntax": "error",
+    "include-missing": "error",
+    "include-cycle": "error",
+    "unknown-syntax": "warning",
+    "env-broken": "error",
+    "base-interpreter-missing": "error",
+    "base-version-changed": "error",
+    "env-moved": "error",
+    "env-no-pip": "warning",
+    "installed-elsewhere": "information",
+    "global-install": "warning",
+    "stale-virtual-env": "warning",
+    "externally-managed": "information",
+}
+
+#: Either every extra/group counts, or only the named ones.
+Selection = Union[Literal["all"], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: What to do when a project that declares dependencies has no env.
+    auto_create: AutoCreate = "prompt"
+    #: Workspace trust. Untrusted => read-only: nothing is created, installed or executed.
+    trusted: bool = True
+    #: Which creation/install backend to use; "auto" = uv when found, else stdlib venv.
+    backend: Backend = "auto"
+    #: An explicit uv executable; None = look on PATH.
+    uv_path: str | None = None
+    #: Which [project.optional-dependencies] extras must be installed.
+    extras: Selection = "all"
+    #: Which PEP 735 [dependency-groups] / Poetry groups must be installed (uv's default is "dev").
+    dependency_groups: Selection = ("dev",)
+    #: Severity per diagnostic code ("off" hides it).
+    severities: Mapping[str, Severity] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
+    #: Warn when packages land in a global or user site-packages.
+    global_install_warnings: bool = True
+    #: Debounce for file-system events, in milliseconds.
+    debounce_ms: int = 100
+    #: The VIRTUAL_ENV of the client's environment (terminal/editor), if any.
+    virtual_env: str | None = None
+
+    def severity(self, code: str) -> Severity:
+        return self.severities.get(code, DEFAULT_SEVERITIES.get(code, "warning"))
+
+
+_JSON_NAMES = {
+    "autoCreate": "auto_create",
+    "trusted": "trusted",
+    "backend": "backend",
+    "uvPath": "uv_path",
+    "extras": "extras",
+    "dependencyGroups": "dependency_groups",
+    "severities": "severities",
+    "globalInstallWarnings": "global_install_warnings",
+    "debounceMs": "debounce_ms",
+    "virtualEnv": "virtual_env",
+}
+
+#: Settings that belong to the VS Code client only; accepted silently.
+_CLIENT_ONLY = {"serverPython", "syncPythonExtension", "activateTerminals", "trace", "logLevel"}
+
+
+def _selection(value: Any) -> Selection | None:
+    if value == "all":
+        return "all"
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
+    """Parse client JSON into :class:`Settings`; return it with a list of complaints.
+
+    Keys missing from ``raw`` keep the value from ``base`` (or the default).
+    """
+    settings = base or Settings()
+    problems: list[str] = []
+    if raw is None:
+        return settings, problems
+    if not isinstance(raw, Mapping):
+        return settings, [f"venvkeeper settings must be an object, got {type(raw).__name__}; using defaults"]
+    changes: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = _JSON_NAMES.get(key)
+        if name is None:
+            if key not in _CLIENT_ONLY:
+                problems.append(f"unknown setting venvkeeper.{key} ignored")
+            continue
+        parsed, ok = _parse_one(name, value)
+        if ok:
+            changes[name] = parsed
+        else:
+            default = getattr(Settings(), name)
+            problems.append(f"invalid value {value!r} for venvkeeper.{key}; using {default!r}")
+            changes[name] = default
+    return replace(settings, **changes), problems
+
+
+def _parse_one(name: str, value: Any) -> tuple[Any, bool]:
+    if name == "auto_create":
+        return value, value in ("prompt", "always", "never")
+    if name == "backend":
+        return value, value in ("auto", "venv", "uv")
+    if name in ("trusted", "global_install_warnings"):
+        return value, isinstance(value, bool)
+    if name in ("uv_path", "virtual_env"):
+        return (value or None), value is None or isinstance(value, str)
+    if name in ("extras", "dependency_groups"):
+        sel = _selection(value)
+        return sel, sel is not None
+    if name == "debounce_ms":
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000
+        return value, ok
+    if name == "severities":
+        if not isinstance(value, Mapping):
+            return None, False
+        merged: dict[str, Severity] = dict(DEFAULT_SEVERITIES)
+        for code, sev in value.items():
+            if sev not in SEVERITIES:
+                return None, False
+            merged[str(code)] = sev
+        return merged, True
+    return value, False
+
+
+def settings_field_names() -> list[str]:
+    return [f.name for f in fields(Settings)]
