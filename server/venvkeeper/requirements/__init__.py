@@ -1,0 +1,1 @@
+"""Requirement sources, installed distributions and the satisfaction check."""

@@ -1,0 +1,303 @@
+"""What is installed in an env, read from its site-packages without running its interpreter.
+
+We list each site-packages directory once and take name and version from the ``*.dist-info``
+directory names (``name-version.dist-info`` per the wheel spec), so reading 300 distributions costs
+one ``scandir`` plus one ``stat`` each. METADATA is only opened when a caller asks for a dist's
+requirements or extras (the extra check), or when a directory name is not well-formed. Anything that
+cannot be read (permissions, broken METADATA, garbage names) is skipped: a check must never crash on
+a half-written or odd site-packages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+#: A METADATA header block is small; a multi-megabyte one is not real metadata (and may be a trap).
+MAX_METADATA_BYTES = 1024 * 1024
+
+# Wheel spec: "{distribution}-{version}.dist-info", where the name has "-" escaped to "_".
+_DIST_INFO_RE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._]*)-(?P<version>[^-]+)\.dist-info$")
+# setuptools/distutils: "{name}-{version}-py{X.Y}.egg-info", "{name}-{version}.egg-info", "{name}.egg-info".
+_EGG_INFO_RE = re.compile(
+    r"^(?P<name>[^-]+)(?:-(?P<version>[^-]+))?(?:-py\d+(?:\.\d+)?)?(?:-[^-]+)?\.egg-info$"
+)
+# setuptools >= 64 editable installs: "__editable__.{name}-{version}.pth".
+_EDITABLE_PTH_RE = re.compile(r"^__editable__\.(?P<name>[^-]+)-(?P<version>[^-]+)\.pth$")
+
+
+def _headers(text: str) -> dict[str, list[str]]:
+    """Parse an RFC 822 style header block (METADATA / PKG-INFO) into name -> values.
+
+    A tiny parser rather than ``email.parser``: it is several times faster and we need only a few
+    headers. Parsing stops at the first blank line (the long description follows).
+    """
+    out: dict[str, list[str]] = {}
+    last: str | None = None
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        if line[:1] in (" ", "\t") and last is not None:
+            out[last][-1] += " " + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        last = key.strip().lower()
+        out.setdefault(last, []).append(value.strip())
+    return out
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_METADATA_BYTES)
+    except OSError:
+        return None
+    if b"\0" in data:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class InstalledDist:
+    """One installed distribution."""
+
+    #: The name as written by the installer (dist-info directory or METADATA ``Name``).
+    name: str
+    version: str
+    #: The ``.dist-info`` / ``.egg-info`` directory (or egg-info file) describing it.
+    path: Path
+    #: The site-packages directory it was found in.
+    site_dir: Path
+    editable: bool = False
+    #: The project directory of an editable install, when known.
+    editable_location: Path | None = None
+    # Lazily parsed METADATA headers; a dict so the frozen dataclass can still fill it once.
+    _cache: dict[str, dict[str, list[str]]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+
+    @property
+    def canonical_name(self) -> str:
+        return canonicalize_name(self.name)
+
+    @property
+    def metadata_file(self) -> Path:
+        if self.path.suffix == ".egg-info" and not self.path.is_dir():
+            return self.path  # a distutils egg-info *file* is the PKG-INFO itself
+        return self.path / ("PKG-INFO" if self.path.suffix == ".egg-info" else "METADATA")
+
+    def headers(self) -> dict[str, list[str]]:
+        """METADATA headers (lower-cased names), read on first use; empty when unreadable."""
+        if "h" not in self._cache:
+            text = _read_text(self.metadata_file)
+            self._cache["h"] = _headers(text) if text is not None else {}
+        return self._cache["h"]
+
+    @property
+    def requires(self) -> list[str]:
+        """``Requires-Dist`` values (PEP 508 strings, markers included)."""
+        reqs = list(self.headers().get("requires-dist", []))
+        if not reqs and self.path.suffix == ".egg-info" and self.path.is_dir():
+            reqs = _egg_requires(self.path / "requires.txt")
+        return reqs
+
+    @property
+    def provides_extras(self) -> list[str]:
+        return list(self.headers().get("provides-extra", []))
+
+    @property
+    def requires_python(self) -> str | None:
+        values = self.headers().get("requires-python")
+        return values[0] if values else None
+
+
+def _egg_requires(path: Path) -> list[str]:
+    """Turn setuptools' ``requires.txt`` (``[extra:marker]`` sections) into PEP 508 strings."""
+    text = _read_text(path)
+    if text is None:
+        return []
+    out: list[str] = []
+    extra = ""
+    marker = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            extra, _, marker = line[1:-1].partition(":")
+            continue
+        conds = []
+        if marker:
+            conds.append(f"({marker})")
+        if extra:
+            conds.append(f'extra == "{extra}"')
+        out.append(f"{line} ; {' and '.join(conds)}" if conds else line)
+    return out
+
+
+def _valid_version(value: str) -> bool:
+    try:
+        Version(value)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def _direct_url_editable(dist_info: Path) -> tuple[bool, Path | None]:
+    """PEP 660/610: ``direct_url.json`` with ``dir_info.editable`` marks an editable install."""
+    try:
+        data = json.loads((dist_info / "direct_url.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False, None
+    if not isinstance(data, dict):
+        return False, None
+    dir_info = data.get("dir_info")
+    if not (isinstance(dir_info, dict) and dir_info.get("editable") is True):
+        return False, None
+    url = data.get("url")
+    location: Path | None = None
+    if isinstance(url, str) and url.startswith("file:"):
+        parsed = urlparse(url)
+        raw = unquote(parsed.path)
+        # file:///C:/x on Windows parses to "/C:/x".
+        if re.match(r"^/[A-Za-z]:", raw):
+            raw = raw[1:]
+        location = Path(raw)
+    return True, location
+
+
+def _read_dist_info(entry: os.DirEntry[str], site_dir: Path) -> InstalledDist | None:
+    path = Path(entry.path)
+    m = _DIST_INFO_RE.match(entry.name)
+    name: str | None = None
+    version: str | None = None
+    if m and _valid_version(m.group("version")):
+        name, version = m.group("name"), m.group("version")
+    dist = InstalledDist(name or "", version or "", path, site_dir)
+    if name is None:
+        # Not a well-formed directory name: fall back to the METADATA headers.
+        headers = dist.headers()
+        name = (headers.get("name") or [""])[0]
+        version = (headers.get("version") or [""])[0]
+        if not name or not version:
+            return None
+    editable, location = _direct_url_editable(path)
+    return InstalledDist(name, version or "", path, site_dir, editable, location, dist._cache)
+
+
+def _read_egg_info(entry: os.DirEntry[str], site_dir: Path) -> InstalledDist | None:
+    path = Path(entry.path)
+    m = _EGG_INFO_RE.match(entry.name)
+    name = m.group("name") if m else None
+    version = m.group("version") if m else None
+    dist = InstalledDist(name or "", version or "", path, site_dir)
+    if not name or not version or not _valid_version(version):
+        headers = dist.headers()
+        name = (headers.get("name") or [name or ""])[0]
+        version = (headers.get("version") or [""])[0]
+        if not name or not version:
+            return None
+    return InstalledDist(name, version, path, site_dir, _cache=dist._cache)
+
+
+def _read_egg_link(entry: os.DirEntry[str], site_dir: Path) -> InstalledDist | None:
+    """Legacy ``setup.py develop`` / ``pip install -e`` (pre PEP 660): ``Name.egg-link`` names the project."""
+    text = _read_text(Path(entry.path))
+    if not text:
+        return None
+    first = text.splitlines()[0].strip() if text.splitlines() else ""
+    if not first:
+        return None
+    location = Path(first)
+    if not location.is_absolute():
+        location = (site_dir / location).resolve()
+    stem = entry.name[: -len(".egg-link")]
+    # The project dir (or a sub dir such as src/) holds "<name>.egg-info" with the version in PKG-INFO.
+    try:
+        egg_infos = [p for p in location.iterdir() if p.name.endswith(".egg-info")]
+    except OSError:
+        egg_infos = []
+    for egg_info in egg_infos:
+        if canonicalize_name(egg_info.name[: -len(".egg-info")].split("-")[0]) != canonicalize_name(stem):
+            continue
+        probe = InstalledDist(stem, "", egg_info, site_dir)
+        headers = probe.headers()
+        version = (headers.get("version") or [""])[0]
+        name = (headers.get("name") or [stem])[0]
+        if version:
+            return InstalledDist(name, version, egg_info, site_dir, True, location, probe._cache)
+    return None
+
+
+def read_installed(site_dirs: Sequence[Path]) -> dict[str, InstalledDist]:
+    """Every distribution in ``site_dirs``, keyed by canonical (PEP 503) name.
+
+    Earlier site dirs win, as on ``sys.path``; within one dir a ``.dist-info`` wins over legacy forms.
+    """
+    found: dict[str, InstalledDist] = {}
+    for site_dir in site_dirs:
+        try:
+            entries = sorted(os.scandir(site_dir), key=lambda e: e.name)
+        except OSError:
+            continue
+        local: dict[str, InstalledDist] = {}
+        legacy: list[InstalledDist] = []
+        editable_pth: list[tuple[str, str, Path]] = []
+        for entry in entries:
+            name = entry.name
+            try:
+                if name.endswith(".dist-info"):
+                    dist = _read_dist_info(entry, site_dir) if entry.is_dir() else None
+                    if dist is not None:
+                        local.setdefault(dist.canonical_name, dist)
+                elif name.endswith(".egg-info"):
+                    dist = _read_egg_info(entry, site_dir)
+                    if dist is not None:
+                        legacy.append(dist)
+                elif name.endswith(".egg-link"):
+                    dist = _read_egg_link(entry, site_dir)
+                    if dist is not None:
+                        legacy.append(dist)
+                elif name.startswith("__editable__.") and name.endswith(".pth"):
+                    m = _EDITABLE_PTH_RE.match(name)
+                    if m:
+                        editable_pth.append((m.group("name"), m.group("version"), Path(entry.path)))
+            except (OSError, ValueError, UnicodeError):
+                continue  # one unreadable entry must not hide the others
+        for dist in legacy:
+            local.setdefault(dist.canonical_name, dist)
+        for pth_name, pth_version, pth in editable_pth:
+            key: str = canonicalize_name(pth_name)
+            known = local.get(key)
+            if known is not None and known.editable:
+                continue
+            location = _pth_location(pth)
+            if known is not None:
+                local[key] = InstalledDist(
+                    known.name, known.version, known.path, site_dir, True, location, known._cache
+                )
+            elif _valid_version(pth_version):
+                local[key] = InstalledDist(pth_name, pth_version, pth, site_dir, True, location)
+        for key, dist in local.items():
+            found.setdefault(key, dist)
+    return found
+
+
+def _pth_location(pth: Path) -> Path | None:
+    """A path line of an ``__editable__`` .pth (the project or its src dir); None for import hooks."""
+    text = _read_text(pth)
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "import ")):
+            return Path(line)
+    return None
