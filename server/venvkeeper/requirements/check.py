@@ -1,0 +1,337 @@
+"""The satisfaction check: which requirement lines the env does not satisfy, and why, in words.
+
+The rules follow pip's "already satisfied" decision so that pip (the oracle in the tests) agrees:
+
+* a requirement whose marker does not hold for the env's Python is skipped;
+* a name that is not installed is ``not-installed``;
+* an installed version outside the specifier is ``version-mismatch``; pre-releases count as
+  satisfying, as in pip's check of installed dists (``contains(..., prereleases=True)``);
+* ``name[extra]``: the dist's own ``Requires-Dist: ...; extra == "x"`` entries must be installed
+  and in range, else ``extra-missing`` naming which;
+* direct references (``name @ url``, VCS, local paths, editables) are satisfied by any installed
+  dist of that name — pip would reinstall only with ``--upgrade``/``--force-reinstall``;
+* ``-c`` constraints only constrain versions of names required elsewhere.
+
+Dependencies of dependencies are not walked: broken transitive installs are ``pip check``'s job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion
+
+from venvkeeper.discovery.model import Environment
+from venvkeeper.findings import FILE_START, Finding
+from venvkeeper.requirements.installed import InstalledDist
+from venvkeeper.requirements.markers import env_python_version, marker_applies
+from venvkeeper.requirements.records import ParsedSources, RequirementRecord
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One unsatisfied requirement line: the finding's ingredients plus what to install to fix it."""
+
+    record: RequirementRecord
+    code: str
+    message: str
+    #: A pip-installable requirement (markers already applied), or "-e <path>" for editables.
+    install: str
+
+
+def file_digest(path: Path) -> str:
+    """sha256 hex of the file's bytes (what a sync record stores per source file)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def env_label(env: Environment, project: Path | None) -> str:
+    """How messages name the env: relative to the project when inside it (".venv"), else its path."""
+    if project is not None:
+        try:
+            return env.path.relative_to(project).as_posix() or "."
+        except ValueError:
+            pass
+    return str(env.path)
+
+
+def _python_label(env: Environment, project: Path | None) -> str:
+    if project is not None:
+        try:
+            return env.python.relative_to(project).as_posix()
+        except ValueError:
+            pass
+    return str(env.python)
+
+
+def _contains(spec: SpecifierSet, version: str) -> bool:
+    try:
+        return spec.contains(version, prereleases=True)
+    except InvalidVersion:
+        return True  # a non-PEP 440 version cannot be judged; do not cry wolf
+
+
+def _no_marker(req: Requirement, extra_spec: SpecifierSet | None = None) -> str:
+    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+    if req.url:
+        return f"{req.name}{extras} @ {req.url}"
+    spec = req.specifier & extra_spec if extra_spec is not None else req.specifier
+    return f"{req.name}{extras}{spec}"
+
+
+class Checker:
+    def __init__(
+        self,
+        parsed: ParsedSources,
+        installed: Mapping[str, InstalledDist],
+        env: Environment,
+        environment: Mapping[str, str],
+        project: Path | None = None,
+    ) -> None:
+        self.parsed = parsed
+        self.installed = installed
+        self.env = env
+        self.environment = environment
+        self.project = project
+        self.label = env_label(env, project)
+        self.python = _python_label(env, project)
+        self.version = env_python_version(env)
+        self.constraints: dict[str, list[RequirementRecord]] = {}
+        for c in parsed.constraints:
+            if c.name and c.requirement is not None and marker_applies(c.requirement.marker, environment):
+                self.constraints.setdefault(c.name, []).append(c)
+
+    # -- requirements --------------------------------------------------------------------------
+    def problems(self) -> list[Problem]:
+        out: list[Problem] = []
+        for record in self.parsed.requirements:
+            problem = self.check(record)
+            if problem is not None:
+                out.append(problem)
+        return out
+
+    def check(self, record: RequirementRecord) -> Problem | None:
+        req = record.requirement
+        if req is not None and not marker_applies(req.marker, self.environment):
+            return None
+        dist = self._find(record)
+        install = self._install_text(record)
+        shown = req.name if req is not None else record.text
+        if dist is None:
+            return Problem(
+                record,
+                "not-installed",
+                f"{shown} is not installed in {self.label} (Python {self.version}). "
+                f"Run 'Install missing' or: {self.python} -m pip install {_quote(install)}",
+                install,
+            )
+        if req is None or record.url is not None or record.editable:
+            return None  # direct references: any installed dist of that name satisfies them
+        wanted = self._wanted(record)
+        if wanted is not None and not any(_contains(spec, dist.version) for spec in wanted):
+            required = _no_marker(req) if not record.any_of else f"{req.name} ({record.text})"
+            return Problem(
+                record,
+                "version-mismatch",
+                f"{dist.name} {dist.version} is installed in {self.label} but '{required}' is required. "
+                f"Run 'Sync {self.label}' or: {self.python} -m pip install {_quote(install)}",
+                install,
+            )
+        for constraint in self.constraints.get(record.name or "", []):
+            assert constraint.requirement is not None
+            spec = constraint.requirement.specifier
+            if constraint.url is None and not _contains(spec, dist.version):
+                return Problem(
+                    record,
+                    "version-mismatch",
+                    f"{dist.name} {dist.version} is installed in {self.label} but {constraint.file.name} "
+                    f"constrains it to '{_no_marker(constraint.requirement)}'. "
+                    f"Run 'Sync {self.label}' or: {self.python} -m pip install {_quote(install)}",
+                    install,
+                )
+        return self._extras(record, req, dist, install)
+
+    def _wanted(self, record: RequirementRecord) -> tuple[SpecifierSet, ...] | None:
+        if record.any_of:
+            return record.any_of
+        assert record.requirement is not None
+        spec = record.requirement.specifier
+        return (spec,) if len(spec) else None
+
+    def _extras(
+        self, record: RequirementRecord, req: Requirement, dist: InstalledDist, install: str
+    ) -> Problem | None:
+        if not req.extras:
+            return None
+        provided = {canonicalize_name(e) for e in dist.provides_extras}
+        gaps: list[str] = []
+        for extra in sorted(req.extras):
+            if canonicalize_name(extra) not in provided:
+                continue  # pip only warns that the dist has no such extra and installs nothing
+            for text in dist.requires:
+                try:
+                    dep = Requirement(text)
+                except InvalidRequirement:
+                    continue
+                if dep.marker is None or not marker_applies(dep.marker, self.environment, extra):
+                    continue
+                if marker_applies(dep.marker, self.environment, ""):
+                    continue  # holds without the extra: a base dependency, not the extra's
+                have = self.installed.get(canonicalize_name(dep.name))
+                if have is None:
+                    gaps.append(f"{_no_marker(dep)} (not installed)")
+                elif len(dep.specifier) and not _contains(dep.specifier, have.version):
+                    gaps.append(f"{_no_marker(dep)} ({have.name} {have.version} is installed)")
+        if not gaps:
+            return None
+        extras = ",".join(sorted(req.extras))
+        return Problem(
+            record,
+            "extra-missing",
+            f"{req.name}[{extras}] is installed in {self.label} without its extra's requirements: "
+            f"{'; '.join(gaps)}. Run 'Install missing' or: {self.python} -m pip install {_quote(install)}",
+            install,
+        )
+
+    def _find(self, record: RequirementRecord) -> InstalledDist | None:
+        if record.name:
+            return self.installed.get(record.name)
+        if record.url is not None:
+            # An editable/local path whose name we could not read: match by the editable's location.
+            target = _resolved(Path(record.url))
+            for dist in self.installed.values():
+                loc = dist.editable_location
+                if loc is not None and (_resolved(loc) == target or target in _resolved(loc).parents):
+                    return dist
+        return None
+
+    def _install_text(self, record: RequirementRecord) -> str:
+        req = record.requirement
+        if record.editable:
+            return f"-e {record.url or record.text}"
+        if req is None:
+            return (record.url or record.text).split(";", 1)[0].strip()
+        extra: SpecifierSet | None = None
+        for constraint in self.constraints.get(record.name or "", []):
+            if constraint.requirement is not None and constraint.url is None:
+                extra = (
+                    constraint.requirement.specifier
+                    if extra is None
+                    else extra & constraint.requirement.specifier
+                )
+        if record.any_of and not req.url:
+            # Poetry "a || b": pip takes one range; the last alternative is the newest one by convention.
+            extra = record.any_of[-1] if extra is None else extra & record.any_of[-1]
+        return _no_marker(req, extra)
+
+    # -- requires-python -----------------------------------------------------------------------
+    def requires_python(self) -> list[Finding]:
+        out: list[Finding] = []
+        for rp in self.parsed.requires_python:
+            specs = rp.any_of or (rp.specifier,)
+            if any(_contains(s, self.version) for s in specs):
+                continue
+            out.append(
+                Finding(
+                    rp.file,
+                    rp.span,
+                    "requires-python",
+                    f"{self.label} runs Python {self.version}, which does not satisfy requires-python "
+                    f"'{rp.text}'. Recreate {self.label} with a Python that matches",
+                    {"requirement": rp.text, "source": str(rp.file)},
+                )
+            )
+        return out
+
+
+def _quote(text: str) -> str:
+    if text.startswith("-e "):
+        return f"-e '{text[3:]}'"
+    return f"'{text}'"
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
+def changed_since_sync(
+    files: Sequence[Path], record: Mapping[str, str], env: Environment, project: Path | None = None
+) -> list[Finding]:
+    """``changed-since-sync`` at the top of each source whose bytes differ from the last sync into ``env``."""
+    synced_env = record.get("env")
+    if not synced_env or _resolved(Path(synced_env)) != _resolved(env.path):
+        return []
+    label = env_label(env, project)
+    out: list[Finding] = []
+    for path in files:
+        key = next((k for k in (str(path), str(path.absolute()), str(_resolved(path))) if k in record), None)
+        if key is None:
+            continue
+        try:
+            digest = file_digest(path)
+        except OSError:
+            continue
+        if digest != record[key]:
+            out.append(
+                Finding(
+                    path,
+                    FILE_START,
+                    "changed-since-sync",
+                    f"{path.name} changed since {label} was last synced. Run 'Sync {label} with {path.name}'",
+                    {"source": str(path)},
+                )
+            )
+    return out
+
+
+def system_site_dirs(env: Environment) -> list[Path]:
+    """The base interpreter's site dirs for ``--system-site-packages`` envs (best effort, no spawn)."""
+    cfg = env.cfg
+    if cfg is None or not cfg.include_system_site_packages or not cfg.home:
+        return []
+    prefix = Path(cfg.home).parent
+    mm = cfg.major_minor
+    if env.layout == "windows":
+        candidates = [Path(cfg.home) / "Lib" / "site-packages"]
+    else:
+        candidates = [prefix / lib / f"python{mm}" / "site-packages" for lib in ("lib", "lib64") if mm]
+        if str(prefix) in ("/usr", "/usr/local") or os.path.exists("/etc/debian_version"):
+            candidates += [prefix / "lib" / "python3" / "dist-packages"]
+            if mm:
+                candidates += [prefix / "local" / "lib" / f"python{mm}" / "dist-packages"]
+    return [c for c in candidates if c.is_dir()]
+
+
+def problem_finding(problem: Problem) -> Finding:
+    record = problem.record
+    return Finding(
+        record.file,
+        record.span,
+        problem.code,
+        problem.message,
+        {"requirement": record.text, "source": str(record.file), "install": problem.install},
+    )
+
+
+__all__ = [
+    "Checker",
+    "Problem",
+    "changed_since_sync",
+    "env_label",
+    "file_digest",
+    "problem_finding",
+    "system_site_dirs",
+]

@@ -1,0 +1,85 @@
+"""The requirement provider for :mod:`venvkeeper.checks`, and the helpers the install actions use.
+
+No spawns: sources are parsed from disk, the env's dists read from its site-packages, markers
+evaluated for the env's Python from pyvenv.cfg.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from venvkeeper.checks import CheckContext
+from venvkeeper.discovery.model import Environment
+from venvkeeper.findings import Finding
+from venvkeeper.host import Host
+from venvkeeper.requirements.check import (
+    Checker,
+    Problem,
+    changed_since_sync,
+    problem_finding,
+    system_site_dirs,
+)
+from venvkeeper.requirements.installed import InstalledDist, read_installed
+from venvkeeper.requirements.markers import marker_environment
+from venvkeeper.requirements.records import ParsedSources
+from venvkeeper.requirements.sources import parse_sources, project_sources
+from venvkeeper.settings import Settings
+
+__all__ = [
+    "env_site_dirs",
+    "missing_requirements",
+    "project_sources",
+    "requirement_findings",
+    "requirement_problems",
+]
+
+
+def env_site_dirs(env: Environment) -> list[Path]:
+    """Where pip would look for installed dists: the env's site-packages, then the base's if inherited."""
+    return [*env.site_packages(), *system_site_dirs(env)]
+
+
+def _parse(project: Path, settings: Settings, host: Host) -> ParsedSources:
+    return parse_sources(project_sources(project, settings, host), settings, host, project)
+
+
+def _checker(ctx: CheckContext, parsed: ParsedSources, env: Environment) -> Checker:
+    installed: dict[str, InstalledDist] = read_installed(env_site_dirs(env))
+    return Checker(parsed, installed, env, marker_environment(env, ctx.host), ctx.project)
+
+
+def requirement_problems(ctx: CheckContext) -> list[Problem]:
+    """Every unsatisfied requirement of the project in its chosen env ([] without a usable env)."""
+    env = ctx.env
+    if env is None or env.state != "ok":
+        return []
+    parsed = _parse(ctx.project, ctx.settings, ctx.host)
+    return _checker(ctx, parsed, env).problems()
+
+
+def requirement_findings(ctx: CheckContext) -> list[Finding]:
+    """Parse findings for every source; with a usable env also the satisfaction findings."""
+    parsed = _parse(ctx.project, ctx.settings, ctx.host)
+    env = ctx.env
+    base = {"project": str(ctx.project)}
+    if env is not None:
+        base["env"] = str(env.path)
+    findings = [replace(f, data={**base, "source": str(f.file), **f.data}) for f in parsed.findings]
+    if env is None or env.state != "ok":
+        # No env (or a broken one, reported by the health checks): what is installed is unknown.
+        return findings
+    checker = _checker(ctx, parsed, env)
+    found = [problem_finding(p) for p in checker.problems()]
+    found += checker.requires_python()
+    found += changed_since_sync(parsed.files, ctx.state.sync_record(ctx.project), env, ctx.project)
+    return findings + [replace(f, data={**base, **f.data}) for f in found]
+
+
+def missing_requirements(ctx: CheckContext) -> list[str]:
+    """pip-installable strings for what is missing or mismatched (markers applied; "-e path" if editable)."""
+    out: list[str] = []
+    for problem in requirement_problems(ctx):
+        if problem.install not in out:
+            out.append(problem.install)
+    return out

@@ -1,0 +1,352 @@
+"""``pyproject.toml`` as a requirement source: PEP 621 ``[project]``, PEP 735 ``[dependency-groups]``, Poetry.
+
+Values come from ``tomllib``; their positions from :mod:`venvkeeper.requirements.tomlpos`, because
+``tomllib`` keeps none. A TOML syntax error is one ``toml-syntax`` finding at the line and column
+``tomllib`` names. One bad entry is a finding on its own string; the rest is still read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+
+from venvkeeper.findings import FILE_START, Finding, Span
+from venvkeeper.requirements import _toml
+from venvkeeper.requirements.poetry import PoetrySyntaxError, python_marker, translate, translate_text
+from venvkeeper.requirements.records import (
+    ParsedSources,
+    RequirementRecord,
+    RequiresPythonRecord,
+    read_source_text,
+)
+from venvkeeper.requirements.tomlpos import KeyPath, ValuePos, value_positions
+from venvkeeper.settings import Selection
+
+_TOML_POS_RE = re.compile(r"at line (\d+), column (\d+)")
+
+
+def _selected(name: str, selection: Selection) -> bool:
+    return selection == "all" or canonicalize_name(name) in {canonicalize_name(s) for s in selection}
+
+
+def declares_dependencies(data: Mapping[str, Any]) -> bool:
+    project = data.get("project")
+    poetry = data.get("tool", {}).get("poetry") if isinstance(data.get("tool"), dict) else None
+    if isinstance(project, dict) and any(
+        k in project for k in ("dependencies", "optional-dependencies", "requires-python")
+    ):
+        return True
+    if isinstance(data.get("dependency-groups"), dict):
+        return True
+    return isinstance(poetry, dict) and any(
+        k in poetry for k in ("dependencies", "group", "dev-dependencies")
+    )
+
+
+class PyprojectParser:
+    def __init__(self, path: Path, result: ParsedSources, extras: Selection, groups: Selection) -> None:
+        self.path = path
+        self.result = result
+        self.extras = extras
+        self.groups = groups
+        self.positions: dict[KeyPath, ValuePos] = {}
+        self.own_name: str | None = None
+
+    # -- entry ---------------------------------------------------------------------------------
+    def parse(self) -> None:
+        if self.path not in self.result.files:
+            self.result.files.append(self.path)
+        text, problem = read_source_text(self.path)
+        if text is None:
+            self._finding(FILE_START, "toml-syntax", problem or "pyproject.toml cannot be read")
+            return
+        try:
+            data = _toml.loads(text)
+        except _toml.TOMLDecodeError as exc:
+            self._finding(
+                _error_span(text, str(exc)), "toml-syntax", f"pyproject.toml is not valid TOML: {exc}"
+            )
+            return
+        self.positions = value_positions(text)
+        project = data.get("project")
+        tool = data.get("tool")
+        poetry = tool.get("poetry") if isinstance(tool, dict) else None
+        for table in (project, poetry):
+            if isinstance(table, dict) and isinstance(table.get("name"), str):
+                self.own_name = canonicalize_name(table["name"])
+                break
+        if isinstance(project, dict):
+            self._project(project)
+        groups = data.get("dependency-groups")
+        if isinstance(groups, dict):
+            self._dependency_groups(groups)
+        if isinstance(poetry, dict):
+            self._poetry(poetry)
+
+    # -- PEP 621 -------------------------------------------------------------------------------
+    def _project(self, project: dict[str, Any]) -> None:
+        deps = project.get("dependencies")
+        if deps is not None:
+            self._pep508_list(("project", "dependencies"), deps, "project.dependencies")
+        optional = project.get("optional-dependencies")
+        if isinstance(optional, dict):
+            for extra, reqs in optional.items():
+                if _selected(extra, self.extras):
+                    self._pep508_list(
+                        ("project", "optional-dependencies", extra), reqs, f"optional-dependencies[{extra}]"
+                    )
+        rp = project.get("requires-python")
+        if rp is not None:
+            span = self._value_span(("project", "requires-python"))
+            if not isinstance(rp, str):
+                self._finding(span, "invalid-requirement", "requires-python must be a string")
+                return
+            try:
+                spec = SpecifierSet(rp)
+            except InvalidSpecifier as exc:
+                self._finding(
+                    span, "invalid-requirement", f"requires-python '{rp}' is not a valid specifier: {exc}"
+                )
+                return
+            self.result.requires_python.append(RequiresPythonRecord(self.path, span, rp, spec))
+
+    def _pep508_list(self, key: KeyPath, values: Any, origin: str) -> None:
+        if not isinstance(values, list):
+            self._finding(
+                self._value_span(key), "invalid-requirement", f"{'.'.join(key)} must be an array of strings"
+            )
+            return
+        for index, value in enumerate(values):
+            self._pep508(key, index, value, origin)
+
+    def _pep508(self, key: KeyPath, index: int, value: Any, origin: str) -> None:
+        span = self._item_span(key, index)
+        if not isinstance(value, str):
+            self._finding(
+                span, "invalid-requirement", f"{'.'.join(key)} entries must be strings, not {value!r}"
+            )
+            return
+        try:
+            req = Requirement(value)
+        except InvalidRequirement as exc:
+            self._finding(
+                span, "invalid-requirement", f"'{value}' is not a valid requirement: {_first_line(exc)}"
+            )
+            return
+        name = canonicalize_name(req.name)
+        if name == self.own_name:
+            return  # "myproject[test]" refers to the project's own extras, counted on their own
+        self.result.requirements.append(
+            RequirementRecord(self.path, span, value, req, name, False, req.url, origin=origin)
+        )
+
+    # -- PEP 735 -------------------------------------------------------------------------------
+    def _dependency_groups(self, groups: dict[str, Any]) -> None:
+        by_name = {canonicalize_name(k): k for k in groups}
+        emitted: set[tuple[str, int]] = set()
+
+        def walk(raw: str, stack: list[str]) -> None:
+            values = groups[raw]
+            if not isinstance(values, list):
+                self._finding(
+                    self._value_span(("dependency-groups", raw)),
+                    "invalid-requirement",
+                    f"dependency group '{raw}' must be an array",
+                )
+                return
+            for index, value in enumerate(values):
+                if isinstance(value, dict):
+                    include = value.get("include-group")
+                    span = self._item_span(("dependency-groups", raw), index)
+                    if not isinstance(include, str) or len(value) != 1:
+                        self._finding(
+                            span,
+                            "unknown-syntax",
+                            f'only {{include-group = "name"}} tables are allowed, not {value!r}',
+                        )
+                        continue
+                    target = by_name.get(canonicalize_name(include))
+                    if target is None:
+                        self._finding(span, "include-missing", f"dependency group '{include}' does not exist")
+                    elif target in stack:
+                        chain = " → ".join([*stack[stack.index(target) :], target])
+                        self._finding(
+                            span, "include-cycle", f"dependency groups include each other ({chain})"
+                        )
+                    else:
+                        walk(target, [*stack, target])
+                    continue
+                if (raw, index) not in emitted:
+                    emitted.add((raw, index))
+                    self._pep508(("dependency-groups", raw), index, value, f"dependency-groups[{raw}]")
+
+        for raw in groups:
+            if _selected(raw, self.groups):
+                walk(raw, [raw])
+
+    # -- Poetry --------------------------------------------------------------------------------
+    def _poetry(self, poetry: dict[str, Any]) -> None:
+        extras = poetry.get("extras")
+        optional_selected: set[str] = set()
+        if isinstance(extras, dict):
+            for extra, names in extras.items():
+                if _selected(extra, self.extras) and isinstance(names, list):
+                    optional_selected.update(canonicalize_name(str(n)) for n in names)
+        tables: list[tuple[KeyPath, str]] = [(("tool", "poetry", "dependencies"), "poetry")]
+        if _selected("dev", self.groups):
+            tables.append((("tool", "poetry", "dev-dependencies"), "poetry dev-dependencies"))
+        group = poetry.get("group")
+        if isinstance(group, dict):
+            for name in group:
+                if _selected(name, self.groups):
+                    tables.append((("tool", "poetry", "group", name, "dependencies"), f"poetry group {name}"))
+        for key, origin in tables:
+            table: Any = poetry
+            for part in key[2:]:
+                table = table.get(part) if isinstance(table, dict) else None
+            if table is None:
+                continue
+            if not isinstance(table, dict):
+                self._finding(self._value_span(key), "unknown-syntax", f"[{'.'.join(key)}] must be a table")
+                continue
+            for name, spec in table.items():
+                try:
+                    self._poetry_dep(key, name, spec, origin, optional_selected)
+                except PoetrySyntaxError as exc:
+                    self._finding(self._pair_span((*key, name)), "unknown-syntax", f"{name}: {exc}")
+
+    def _poetry_dep(
+        self, key: KeyPath, name: str, spec: Any, origin: str, optional_selected: set[str]
+    ) -> None:
+        span = self._pair_span((*key, name))
+        if name == "python" and key[-1] == "dependencies" and len(key) == 3:
+            if not isinstance(spec, str):
+                raise PoetrySyntaxError("the python constraint must be a string")
+            alternatives = translate(spec)
+            self.result.requires_python.append(
+                RequiresPythonRecord(self.path, self._value_span((*key, name)), spec, alternatives[0])
+                if len(alternatives) == 1
+                else RequiresPythonRecord(
+                    self.path, self._value_span((*key, name)), spec, SpecifierSet(), alternatives
+                )
+            )
+            return
+        canonical = canonicalize_name(name)
+        if canonical == self.own_name:
+            return
+        forms = spec if isinstance(spec, list) else [spec]
+        for form in forms:
+            if isinstance(form, str):
+                form = {"version": form}
+            if not isinstance(form, dict):
+                raise PoetrySyntaxError(
+                    f"'{name} = {spec!r}' is not a Poetry dependency form venvkeeper knows"
+                )
+            if form.get("optional") is True and canonical not in optional_selected:
+                continue
+            self.result.requirements.append(self._poetry_record(name, canonical, form, span, origin))
+
+    def _poetry_record(
+        self, name: str, canonical: str, form: dict[str, Any], span: Span, origin: str
+    ) -> RequirementRecord:
+        extras = form.get("extras", [])
+        if not isinstance(extras, list) or not all(isinstance(e, str) for e in extras):
+            raise PoetrySyntaxError("extras must be an array of strings")
+        markers: list[str] = []
+        if isinstance(form.get("markers"), str):
+            markers.append(f"({form['markers']})")
+        if isinstance(form.get("python"), str):
+            markers.append(f"({python_marker(form['python'])})")
+        if isinstance(form.get("platform"), str):
+            markers.append(f'sys_platform == "{form["platform"]}"')
+        marker = " and ".join(markers)
+        extras_text = f"[{','.join(extras)}]" if extras else ""
+        url: str | None = None
+        editable = False
+        if isinstance(form.get("git"), str):
+            ref = form.get("rev") or form.get("tag") or form.get("branch")
+            url = f"git+{form['git']}" + (f"@{ref}" if isinstance(ref, str) else "")
+        elif isinstance(form.get("url"), str):
+            url = form["url"]
+        elif isinstance(form.get("path"), str):
+            local = Path(form["path"])
+            url = str(local if local.is_absolute() else (self.path.parent / local).resolve())
+            editable = form.get("develop") is True
+        any_of: tuple[SpecifierSet, ...] = ()
+        if url is not None:
+            pep508 = f"{name}{extras_text} @ {url if '://' in url else Path(url).as_uri()}"
+            text = f"{name} @ {url}"
+        else:
+            version = form.get("version", "*")
+            if not isinstance(version, str):
+                raise PoetrySyntaxError(f"version must be a string, not {version!r}")
+            alternatives = translate_text(version)
+            if len(alternatives) == 1:
+                pep508 = f"{name}{extras_text}{alternatives[0]}"
+            else:
+                pep508 = f"{name}{extras_text}"
+                any_of = tuple(SpecifierSet(a) for a in alternatives)
+            text = pep508
+        try:
+            req = Requirement(pep508 + (f" ; {marker}" if marker else ""))
+        except InvalidRequirement as exc:
+            raise PoetrySyntaxError(f"cannot be expressed as a requirement: {exc}") from None
+        return RequirementRecord(self.path, span, text, req, canonical, editable, url, False, any_of, origin)
+
+    # -- positions -----------------------------------------------------------------------------
+    def _value_span(self, key: KeyPath) -> Span:
+        pos = self.positions.get(key)
+        return pos.value if pos else self._fallback(key)
+
+    def _pair_span(self, key: KeyPath) -> Span:
+        pos = self.positions.get(key)
+        return pos.span if pos else self._fallback(key)
+
+    def _item_span(self, key: KeyPath, index: int) -> Span:
+        pos = self.positions.get(key)
+        if pos and index < len(pos.items):
+            return pos.items[index].value
+        return pos.span if pos else self._fallback(key)
+
+    def _fallback(self, key: KeyPath) -> Span:
+        # The lexer could not place it (an unusual TOML form): use the nearest enclosing key we know.
+        for n in range(len(key) - 1, 0, -1):
+            pos = self.positions.get(key[:n])
+            if pos:
+                return pos.span
+        return FILE_START
+
+    def _finding(self, span: Span, code: str, message: str) -> None:
+        self.result.findings.append(Finding(self.path, span, code, message))
+
+
+def _error_span(text: str, message: str) -> Span:
+    """The position tomllib names ("... (at line 3, column 7)", 1-based), as a 0-based span to line end."""
+    lines = re.split(r"\r\n|\r|\n", text)
+    m = _TOML_POS_RE.search(message)
+    if m:
+        line = min(int(m.group(1)) - 1, len(lines) - 1)
+        col = int(m.group(2)) - 1
+    else:  # "at end of document"
+        line = max(len(lines) - 1, 0)
+        while line > 0 and not lines[line].strip():
+            line -= 1
+        col = 0
+    length = len(lines[line]) if lines else 0
+    col = min(max(col, 0), length)
+    return Span(line, col, line, max(length, col))
+
+
+def parse_pyproject(path: Path, result: ParsedSources, extras: Selection, groups: Selection) -> None:
+    PyprojectParser(path, result, extras, groups).parse()
+
+
+def _first_line(exc: Exception) -> str:
+    # packaging appends the input and a caret on extra lines; the diagnostic's range already points there.
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

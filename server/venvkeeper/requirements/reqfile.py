@@ -1,0 +1,377 @@
+"""pip requirements files (``requirements*.txt``, ``*.in``), parsed the way pip reads them.
+
+pip's own order is kept: join ``\\`` continuation lines, strip comments, expand ``${VAR}``, split the
+requirement from its options. Unlike pip we also remember where every piece came from, so a joined
+line still maps back to the physical line and column of each character. ``${VAR}`` is expanded in
+the pieces *after* their positions are taken, so a span always covers the text as written.
+
+``-r`` includes are read relative to the including file, recursively, each file once; a file that
+includes itself (directly or not) gives ``include-cycle`` on the ``-r`` line instead of recursing.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from venvkeeper.findings import FILE_START, Finding, Span
+from venvkeeper.requirements.localproject import local_project_name
+from venvkeeper.requirements.records import ParsedSources, RequirementRecord, read_source_text
+
+# pip: req_file.COMMENT_RE / ENV_VAR_RE (only upper-case names are expanded; unset ones stay as written).
+_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+_ENV_VAR_RE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
+_LINE_SPLIT_RE = re.compile(r"\r\n|\r|\n")
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:")
+_ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
+_EGG_FRAGMENT_RE = re.compile(r"[#&]egg=(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
+
+#: Options pip accepts in a requirements file that take a value / that are flags.
+_VALUE_OPTIONS = {
+    "-r": "requirement",
+    "--requirement": "requirement",
+    "-c": "constraint",
+    "--constraint": "constraint",
+    "-e": "editable",
+    "--editable": "editable",
+    "-i": "other",
+    "--index-url": "other",
+    "--extra-index-url": "other",
+    "-f": "other",
+    "--find-links": "other",
+    "--trusted-host": "other",
+    "--no-binary": "other",
+    "--only-binary": "other",
+    "--use-feature": "other",
+    "--hash": "other",
+    "--global-option": "other",
+    "--install-option": "other",
+    "--config-settings": "other",
+    "-C": "other",
+}
+_FLAG_OPTIONS = {"--no-index", "--pre", "--prefer-binary", "--require-hashes"}
+
+
+@dataclass
+class _Logical:
+    """One logical line (continuations joined) and where each of its pieces came from."""
+
+    text: str
+    #: (offset in ``text``, physical line, physical column of that offset), ascending by offset.
+    pieces: list[tuple[int, int, int]] = field(default_factory=list)
+
+    def pos(self, offset: int) -> tuple[int, int]:
+        i = max(bisect_right([p[0] for p in self.pieces], offset) - 1, 0)
+        start, line, col = self.pieces[i]
+        return line, max(col + offset - start, 0)
+
+    def span(self, start: int, end: int) -> Span:
+        line, col = self.pos(start)
+        # The end is exclusive: map the last character, then step past it.
+        end_line, end_col = self.pos(max(end - 1, start))
+        return Span(line, col, end_line, end_col + (1 if end > start else 0))
+
+
+def _logical_lines(text: str) -> list[_Logical]:
+    """pip's ``join_lines``: a line ending in ``\\`` continues on the next; a comment line ends it."""
+    out: list[_Logical] = []
+    current: _Logical | None = None
+    for number, line in enumerate(_LINE_SPLIT_RE.split(text)):
+        is_comment = bool(_COMMENT_RE.match(line))
+        if not line.endswith("\\") or is_comment:
+            col = 0
+            if is_comment:
+                line, col = " " + line, -1  # pip prepends a space so the comment is matched later
+            if current is not None:
+                current.pieces.append((len(current.text), number, col))
+                current.text += line
+                out.append(current)
+                current = None
+            else:
+                out.append(_Logical(line, [(0, number, col)]))
+        else:
+            lead = len(line) - len(line.lstrip("\\"))
+            piece = line.strip("\\")
+            if current is None:
+                current = _Logical("", [])
+            current.pieces.append((len(current.text), number, lead))
+            current.text += piece
+    if current is not None:
+        out.append(current)
+    return out
+
+
+def expand_vars(text: str, environ: Mapping[str, str]) -> str:
+    return _ENV_VAR_RE.sub(lambda m: environ.get(m.group("name"), m.group(0)), text)
+
+
+def _looks_like_url_or_path(text: str) -> bool:
+    if _URL_RE.match(text):
+        return True
+    head = text.split(";", 1)[0].strip()
+    if "@" in head.split("/", 1)[0]:
+        return False  # "name @ url" is PEP 508
+    return (
+        head.startswith((".", "/", "~", "\\"))
+        or head.endswith(_ARCHIVE_SUFFIXES)
+        or bool(re.match(r"^[A-Za-z]:[\\/]", head))
+    )
+
+
+def _name_from_link(link: str, base: Path) -> tuple[str | None, str]:
+    """Name and normalised URL/path for an unnamed requirement (URL, archive or local directory)."""
+    m = _EGG_FRAGMENT_RE.search(link)
+    if _URL_RE.match(link):
+        parsed = urlparse(link)
+        filename = unquote(parsed.path.rsplit("/", 1)[-1])
+        if m:
+            return canonicalize_name(m.group("name")), link
+        if parsed.scheme == "file":
+            local = Path(unquote(parsed.path))
+            return _name_from_path(local), link
+        return _name_from_filename(filename), link
+    path = Path(link.split("#", 1)[0]).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    if m:
+        return canonicalize_name(m.group("name")), str(path)
+    return _name_from_path(path), str(path)
+
+
+def _name_from_filename(filename: str) -> str | None:
+    if filename.endswith(".whl"):
+        return canonicalize_name(filename.split("-", 1)[0])
+    for suffix in _ARCHIVE_SUFFIXES:
+        if filename.endswith(suffix):
+            stem = filename[: -len(suffix)]
+            name = re.sub(r"-\d.*$", "", stem)
+            return canonicalize_name(name) if name else None
+    return None
+
+
+def _name_from_path(path: Path) -> str | None:
+    if path.is_dir():
+        name = local_project_name(path)
+        return canonicalize_name(name) if name else None
+    return _name_from_filename(path.name)
+
+
+class RequirementsFileParser:
+    """Parses one requirements file and its includes into a shared :class:`ParsedSources`."""
+
+    def __init__(
+        self, result: ParsedSources, environ: Mapping[str, str], project: Path | None = None
+    ) -> None:
+        self.result = result
+        self.environ = environ
+        #: pip resolves ``-e ./x`` and ``./x`` against its working directory: the project root.
+        self.project = project
+        self._done: set[tuple[Path, bool]] = set()
+
+    def parse(self, path: Path, *, constraint: bool = False) -> None:
+        self._parse(path, constraint, [])
+
+    # -- files ---------------------------------------------------------------------------------
+    def _parse(self, path: Path, constraint: bool, stack: list[Path]) -> None:
+        key = _key(path)
+        if (key, constraint) in self._done:
+            return
+        self._done.add((key, constraint))
+        text, problem = read_source_text(path)
+        if path not in self.result.files:
+            self.result.files.append(path)
+        if text is None:
+            self._finding(path, FILE_START, "invalid-requirement", problem or f"{path.name} cannot be read")
+            return
+        stack = [*stack, key]
+        for logical in _logical_lines(text):
+            try:
+                self._line(path, logical, constraint, stack)
+            except Exception as exc:  # a parser bug on one line must not lose the rest of the file
+                self._finding(
+                    path, logical.span(0, len(logical.text)), "unknown-syntax", f"cannot parse: {exc}"
+                )
+
+    # -- lines ---------------------------------------------------------------------------------
+    def _line(self, path: Path, logical: _Logical, constraint: bool, stack: list[Path]) -> None:
+        content = _COMMENT_RE.sub("", logical.text)
+        stripped = content.strip()
+        if not stripped:
+            return
+        lead = len(content) - len(content.lstrip())
+        args: list[str] = []
+        tokens = stripped.split(" ")
+        for token in tokens:
+            if token.startswith("-"):
+                break
+            args.append(token)
+        args_text = " ".join(args).rstrip()
+        options_text = stripped[len(" ".join(args)) :].strip()
+        options_start = lead + stripped.index(options_text) if options_text else lead + len(stripped)
+        if args_text:
+            self._requirement(path, logical, lead, args_text, constraint, editable=False)
+        if options_text:
+            self._options(path, logical, options_start, options_text, constraint, stack, bool(args_text))
+
+    def _options(
+        self,
+        path: Path,
+        logical: _Logical,
+        start: int,
+        text: str,
+        constraint: bool,
+        stack: list[Path],
+        after_requirement: bool,
+    ) -> None:
+        whole = logical.span(start, start + len(text))
+        try:
+            tokens = shlex.split(text, posix=True)
+        except ValueError as exc:
+            self._finding(path, whole, "invalid-requirement", f"cannot read the options '{text}': {exc}")
+            return
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            i += 1
+            name, value = token, None
+            if token.startswith("--") and "=" in token:
+                name, value = token.split("=", 1)
+            elif token.startswith("-") and not token.startswith("--") and len(token) > 2:
+                name, value = token[:2], token[2:]
+            if name in _FLAG_OPTIONS:
+                continue
+            kind = _VALUE_OPTIONS.get(name)
+            if kind is None:
+                self._finding(
+                    path,
+                    whole,
+                    "unknown-syntax",
+                    f"pip does not accept the option '{name}' in a requirements file; the line was ignored",
+                )
+                return
+            if value is None:
+                if i >= len(tokens):
+                    self._finding(path, whole, "invalid-requirement", f"option '{name}' needs a value")
+                    return
+                value = tokens[i]
+                i += 1
+            if after_requirement and kind != "other":
+                self._finding(
+                    path,
+                    whole,
+                    "invalid-requirement",
+                    f"'{name}' must be on its own line, not after a requirement",
+                )
+                return
+            if kind in ("requirement", "constraint"):
+                self._include(path, whole, expand_vars(value, self.environ), kind == "constraint", stack)
+            elif kind == "editable":
+                offset = logical.text.find(value, start)
+                vstart = offset if offset >= 0 else start
+                self._requirement(path, logical, vstart, value, constraint, editable=True)
+
+    def _include(self, path: Path, span: Span, target: str, constraint: bool, stack: list[Path]) -> None:
+        if _URL_RE.match(target) and not target.startswith("file:"):
+            self._finding(path, span, "unknown-syntax", f"remote include {target} is not checked")
+            return
+        if target.startswith("file:"):
+            target = unquote(urlparse(target).path)
+        included = Path(target).expanduser()
+        if not included.is_absolute():
+            included = path.parent / included
+        key = _key(included)
+        what = "constraints file" if constraint else "included file"
+        if key in stack:
+            chain = " → ".join(p.name for p in [*stack[stack.index(key) :], key])
+            self._finding(
+                path, span, "include-cycle", f"{target} includes itself ({chain}); the cycle was not followed"
+            )
+            return
+        if not included.is_file():
+            self._finding(path, span, "include-missing", f"{what} {target} does not exist ({included})")
+            return
+        self._parse(included, constraint, stack)
+
+    def _requirement(
+        self, path: Path, logical: _Logical, start: int, raw: str, constraint: bool, *, editable: bool
+    ) -> None:
+        span = logical.span(start, start + len(raw))
+        text = expand_vars(raw, self.environ)
+        base = self.project or path.parent
+        origin = "constraints" if constraint else "requirements"
+        if editable or _looks_like_url_or_path(text):
+            link, _, marker = text.partition(";") if not _URL_RE.match(text) else _split_url_marker(text)
+            link = link.strip()
+            extras = ""
+            m = re.match(r"^(?P<link>.*?)(?P<extras>\[[^\]]*\])$", link)
+            if m and not _URL_RE.match(link):
+                link, extras = m.group("link"), m.group("extras")
+            name, url = _name_from_link(link, base)
+            req: Requirement | None = None
+            if name:
+                try:
+                    req = Requirement(f"{name}{extras} @ {_as_url(url)}" + (f" ; {marker}" if marker else ""))
+                except InvalidRequirement:
+                    req = None
+            record = RequirementRecord(path, span, text, req, name, editable, url, constraint, origin=origin)
+            self._add(record)
+            return
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as exc:
+            self._finding(
+                path, span, "invalid-requirement", f"'{text}' is not a valid requirement: {_first_line(exc)}"
+            )
+            return
+        self._add(
+            RequirementRecord(
+                path, span, text, req, canonicalize_name(req.name), False, req.url, constraint, origin=origin
+            )
+        )
+
+    def _add(self, record: RequirementRecord) -> None:
+        (self.result.constraints if record.constraint else self.result.requirements).append(record)
+
+    def _finding(self, path: Path, span: Span, code: str, message: str) -> None:
+        self.result.findings.append(Finding(path, span, code, message))
+
+
+def _split_url_marker(text: str) -> tuple[str, str, str]:
+    # In a URL ";" may be part of the URL; pip needs whitespace before the marker separator.
+    m = re.search(r"\s+;\s*", text)
+    if not m:
+        return text, "", ""
+    return text[: m.start()], ";", text[m.end() :]
+
+
+def _as_url(url: str) -> str:
+    return url if _URL_RE.match(url) else Path(url).as_uri()
+
+
+def _key(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
+def parse_requirements_file(
+    path: Path, environ: Mapping[str, str], project: Path | None = None
+) -> ParsedSources:
+    """Parse one requirements file (and what it includes) on its own."""
+    result = ParsedSources()
+    RequirementsFileParser(result, environ, project).parse(path)
+    return result
+
+
+def _first_line(exc: Exception) -> str:
+    # packaging appends the input and a caret on extra lines; the diagnostic's range already points there.
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -1,0 +1,82 @@
+"""Which files are a project's requirement sources, and parsing all of them into one result.
+
+A project's sources: its ``pyproject.toml`` (when it declares dependencies — or cannot be read, so
+the syntax error is shown), ``requirements*.txt`` and ``*.in`` at the root, and ``requirements/*.txt``.
+All requirement files share one parser, so a file that is both a source and ``-r``-included by
+another is read once and its findings are not doubled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from venvkeeper.host import Host
+from venvkeeper.requirements import _toml
+from venvkeeper.requirements.pyproject import declares_dependencies, parse_pyproject
+from venvkeeper.requirements.records import (
+    ParsedSources,
+    RequirementRecord,
+    RequiresPythonRecord,
+    read_source_text,
+)
+from venvkeeper.requirements.reqfile import RequirementsFileParser
+from venvkeeper.settings import Settings
+
+__all__ = [
+    "ParsedSources",
+    "RequirementRecord",
+    "RequiresPythonRecord",
+    "parse_sources",
+    "project_sources",
+]
+
+
+def _is_env_dir(path: Path) -> bool:
+    return (path / "pyvenv.cfg").exists()
+
+
+def _pyproject_counts(path: Path) -> bool:
+    text, problem = read_source_text(path)
+    if text is None:
+        return problem is not None  # binary / huge / unreadable: say so on the file
+    try:
+        data = _toml.loads(text)
+    except _toml.TOMLDecodeError:
+        return True  # the syntax error is worth a diagnostic
+    return declares_dependencies(data)
+
+
+def project_sources(project: Path, settings: Settings | None = None, host: Host | None = None) -> list[Path]:
+    """The project's requirement source files, pyproject first, then sorted by name."""
+    del settings, host  # part of the signature so a future setting (extra file globs) needs no API change
+    sources: list[Path] = []
+    pyproject = project / "pyproject.toml"
+    if pyproject.is_file() and _pyproject_counts(pyproject):
+        sources.append(pyproject)
+    try:
+        root = sorted(p for p in project.iterdir() if p.is_file())
+    except OSError:
+        root = []
+    sources.extend(p for p in root if p.name.startswith("requirements") and p.suffix == ".txt")
+    sources.extend(p for p in root if p.suffix == ".in")
+    subdir = project / "requirements"
+    if subdir.is_dir() and not _is_env_dir(subdir):
+        with contextlib.suppress(OSError):
+            sources.extend(sorted(p for p in subdir.glob("*.txt") if p.is_file()))
+    return sources
+
+
+def parse_sources(
+    paths: Sequence[Path], settings: Settings, host: Host, project: Path | None = None
+) -> ParsedSources:
+    """Parse every source (and what the requirement files include) into one :class:`ParsedSources`."""
+    result = ParsedSources()
+    reqs = RequirementsFileParser(result, host.environ, project)
+    for path in paths:
+        if path.name == "pyproject.toml":
+            parse_pyproject(path, result, settings.extras, settings.dependency_groups)
+        else:
+            reqs.parse(path)
+    return result
