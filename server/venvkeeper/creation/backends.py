@@ -1,0 +1,311 @@
+"""The two ways to build an env and install into it: stdlib ``venv`` (+ pip) and uv.
+
+Both give the same result: a standard venv with a working pip, ``--prompt`` set, and a ``.gitignore``
+holding ``*`` (written by :mod:`venvkeeper.creation.create` when the tool did not).
+
+The stdlib backend creates the env ``--without-pip`` (~50 ms) and seeds pip from a cached, compiled
+image of the base interpreter's own bundled pip wheel (:mod:`venvkeeper.creation.pipseed`), then runs
+the env's pip once for the requirements. This skips ensurepip, which is most of ``python -m venv``'s
+time. Installs pass ``--no-compile`` as uv does by default: Python compiles on first import.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+from venvkeeper.creation.interpreters import BasePython
+from venvkeeper.creation.pipseed import bundled_pip_wheel, cached_pip_wheel, pip_image, seed_pip
+from venvkeeper.creation.plan import InstallPlan
+from venvkeeper.creation.runner import CancelToken, CommandFailed, InstallProgress, Runner
+from venvkeeper.host import Host
+
+Report = Callable[[str, "int | None"], None]
+
+#: Marks Windows refusing to create symlinks without the privilege: retry with copies.
+_SYMLINK_REFUSED = ("WinError 1314", "A required privilege is not held by the client")
+
+
+class BackendUnavailable(Exception):
+    """The requested backend cannot be used (e.g. uv asked for but not found)."""
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    host: Host
+    runner: Runner
+    cancel: CancelToken
+    report: Report
+    #: Environment variables for the tools (index settings, offline flags, …).
+    env: Mapping[str, str]
+    #: Passed to pip/uv as-is: ``--no-index``, ``--find-links DIR``, ``--index-url URL``, …
+    index_options: Sequence[str] = ()
+    #: The daemon's interpreter: its pip installs pip when no wheel for seeding exists.
+    daemon_python: Path = Path(sys.executable)
+
+
+def env_python(env_dir: Path, *, windows: bool) -> Path:
+    return env_dir / ("Scripts/python.exe" if windows else "bin/python")
+
+
+def env_site_packages(env_dir: Path, major_minor: str, *, windows: bool) -> Path:
+    return (
+        env_dir / "Lib" / "site-packages"
+        if windows
+        else env_dir / "lib" / f"python{major_minor}" / "site-packages"
+    )
+
+
+def has_pip(env_dir: Path) -> bool:
+    return (
+        any(p.is_dir() for p in env_dir.glob("lib*/python*/site-packages/pip"))
+        or (env_dir / "Lib" / "site-packages" / "pip").is_dir()
+    )
+
+
+def _install_args(plan: InstallPlan) -> list[str]:
+    args: list[str] = []
+    for f in plan.requirement_files:
+        args += ["-r", str(f)]
+    return args + list(plan.requirements)
+
+
+def _check(what: str, result_code: int, tail: Sequence[str]) -> None:
+    if result_code != 0:
+        raise CommandFailed(what, result_code, tail)
+
+
+class Backend(Protocol):
+    name: str
+
+    def create(
+        self,
+        base: BasePython,
+        build_dir: Path,
+        final_dir: Path,
+        prompt: str,
+        ctx: ToolContext,
+        *,
+        copies: bool,
+    ) -> None: ...
+
+    def install(self, env_dir: Path, plan: InstallPlan, ctx: ToolContext) -> None: ...
+
+
+class VenvBackend:
+    name = "venv"
+
+    def create(
+        self,
+        base: BasePython,
+        build_dir: Path,
+        final_dir: Path,
+        prompt: str,
+        ctx: ToolContext,
+        *,
+        copies: bool,
+    ) -> None:
+        windows = ctx.host.platform == "windows"
+        ctx.report(f"creating the env with {base.describe()}", 10)
+        argv = [str(base.path), "-m", "venv", "--without-pip", "--prompt", prompt]
+        result = ctx.runner(
+            [*argv, *(["--copies"] if copies else []), str(build_dir)], env=ctx.env, cancel=ctx.cancel
+        )
+        if (
+            result.returncode != 0
+            and not copies
+            and any(m in line for line in result.tail for m in _SYMLINK_REFUSED)
+        ):
+            # Windows without the symlink privilege: copies work everywhere.
+            ctx.report("symlinks are not allowed here; creating the env with copies", 12)
+            _empty_dir(build_dir)
+            result = ctx.runner([*argv, "--copies", str(build_dir)], env=ctx.env, cancel=ctx.cancel)
+        _check("python -m venv", result.returncode, result.tail)
+        ctx.cancel.raise_if_cancelled()
+        self._seed_pip(base, build_dir, final_dir, ctx, windows=windows)
+
+    def _seed_pip(
+        self, base: BasePython, build_dir: Path, final_dir: Path, ctx: ToolContext, *, windows: bool
+    ) -> None:
+        ctx.report("adding pip", 25)
+        wheel = bundled_pip_wheel(base.path, base.major_minor, windows=windows)
+        if wheel is not None:
+            wheel = cached_pip_wheel(ctx.host.cache_dir, wheel)
+        else:
+            cached = sorted((ctx.host.cache_dir / "pip-wheels").glob("pip-*.whl"))
+            wheel = cached[-1] if cached else None
+        python = env_python(build_dir, windows=windows)
+        if wheel is None:
+            # ensurepip stripped (Debian/Ubuntu without python3.X-venv) and nothing cached: the daemon's
+            # own pip installs pip into the env from the configured index.
+            result = ctx.runner(
+                [
+                    str(ctx.daemon_python),
+                    "-m",
+                    "pip",
+                    "--python",
+                    str(python),
+                    "install",
+                    "--no-compile",
+                    *ctx.index_options,
+                    "pip",
+                ],
+                env=ctx.env,
+                cancel=ctx.cancel,
+            )
+            _check("installing pip", result.returncode, result.tail)
+            return
+        image = pip_image(
+            ctx.host.cache_dir, wheel, base.path, base.major_minor, runner=ctx.runner, cancel=ctx.cancel
+        )
+        seed_pip(
+            build_dir,
+            env_site_packages(build_dir, base.major_minor, windows=windows),
+            image,
+            final_env_dir=final_dir,
+            major_minor=base.major_minor,
+            windows=windows,
+        )
+        if windows:
+            # pip.exe launchers are binaries pip generates; let pip install its own wheel over the copy.
+            result = ctx.runner(
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--no-deps",
+                    "--force-reinstall",
+                    "--no-compile",
+                    str(wheel),
+                ],
+                env=ctx.env,
+                cancel=ctx.cancel,
+            )
+            _check("installing pip", result.returncode, result.tail)
+
+    def install(self, env_dir: Path, plan: InstallPlan, ctx: ToolContext) -> None:
+        if plan.empty:
+            return
+        windows = ctx.host.platform == "windows"
+        python = env_python(env_dir, windows=windows)
+        progress = InstallProgress(
+            lambda msg, pct: ctx.report(msg, None if pct is None else 30 + pct * 65 // 100)
+        )
+        ctx.report(f"installing {plan.label}", 30)
+        # An env without pip (made by uv without --seed, or --without-pip) gets the daemon's pip.
+        pip = (
+            [str(python), "-m", "pip"]
+            if has_pip(env_dir)
+            else [str(ctx.daemon_python), "-m", "pip", "--python", str(python)]
+        )
+        argv = [
+            *pip,
+            "install",
+            "--no-compile",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar",
+            "off",
+            *ctx.index_options,
+            *_install_args(plan),
+        ]
+        result = ctx.runner(argv, env=ctx.env, on_line=progress.feed, cancel=ctx.cancel)
+        _check("pip install", result.returncode, result.tail)
+
+
+class UvBackend:
+    name = "uv"
+
+    def __init__(self, uv: Path) -> None:
+        self.uv = uv
+
+    def create(
+        self,
+        base: BasePython,
+        build_dir: Path,
+        final_dir: Path,
+        prompt: str,
+        ctx: ToolContext,
+        *,
+        copies: bool,
+    ) -> None:
+        ctx.report(f"creating the env with uv and {base.describe()}", 10)
+        argv = [
+            str(self.uv),
+            "venv",
+            "--seed",
+            "--python",
+            str(base.path),
+            "--prompt",
+            prompt,
+            *ctx.index_options,
+            str(build_dir),
+        ]
+        env = {**ctx.env, "UV_LINK_MODE": "copy"} if copies else ctx.env
+        result = ctx.runner(argv, env=env, cancel=ctx.cancel)
+        _check("uv venv", result.returncode, result.tail)
+
+    def install(self, env_dir: Path, plan: InstallPlan, ctx: ToolContext) -> None:
+        if plan.empty:
+            return
+        python = env_python(env_dir, windows=ctx.host.platform == "windows")
+        progress = InstallProgress(
+            lambda msg, pct: ctx.report(msg, None if pct is None else 30 + pct * 65 // 100)
+        )
+        ctx.report(f"installing {plan.label}", 30)
+        argv = [
+            str(self.uv),
+            "pip",
+            "install",
+            "--python",
+            str(python),
+            "--color",
+            "never",
+            "--no-progress",
+            *ctx.index_options,
+            *_install_args(plan),
+        ]
+        result = ctx.runner(argv, env=ctx.env, on_line=progress.feed, cancel=ctx.cancel)
+        _check("uv pip install", result.returncode, result.tail)
+
+
+def _empty_dir(path: Path) -> None:
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def find_uv(host: Host, uv_path: str | None, extra_dirs: Sequence[Path] = ()) -> Path | None:
+    """The configured uv, else ``uv`` on PATH, else next to the daemon's interpreter (``extra_dirs``)."""
+    if uv_path:
+        p = Path(uv_path)
+        return p if p.is_file() else None
+    name = "uv.exe" if host.platform == "windows" else "uv"
+    for d in [*host.path_dirs, *extra_dirs]:
+        candidate = d / name
+        if candidate.is_file() and (host.platform == "windows" or os.access(candidate, os.X_OK)):
+            return candidate
+    return None
+
+
+def select_backend(
+    preference: str, host: Host, uv_path: str | None = None, extra_dirs: Sequence[Path] = ()
+) -> Backend:
+    """ "auto" = uv when found, else stdlib venv; "uv" requires uv; "venv" is always available."""
+    if preference == "venv":
+        return VenvBackend()
+    uv = find_uv(host, uv_path, extra_dirs)
+    if uv is not None:
+        return UvBackend(uv)
+    if preference == "uv":
+        where = f"at {uv_path}" if uv_path else "on PATH"
+        raise BackendUnavailable(f"uv was requested but was not found {where}")
+    return VenvBackend()

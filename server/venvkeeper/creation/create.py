@@ -1,0 +1,328 @@
+"""Create, sync and recreate a project's env: atomically, cancellably, with progress.
+
+Atomicity: the env is always built in a sibling temp dir (``.venv.venvkeeper-tmp-XXXX`` next to the
+target, so the final rename stays on one file system), made valid for its final path by
+:func:`venvkeeper.creation.relocate.retarget_env`, and only then renamed into place. For a recreate the old
+env is renamed aside (``.venv.venvkeeper-old-XXXX``), the new one renamed in, and the old one deleted; if
+the second rename fails the old env is renamed back. A failure or cancellation at any earlier point only
+deletes the temp dir: the target path never holds a half-made env and an existing env is untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from venvkeeper.creation.backends import (
+    Backend,
+    ToolContext,
+    env_python,
+    select_backend,
+)
+from venvkeeper.creation.interpreters import BasePython, Choice, choose_base, find_interpreters
+from venvkeeper.creation.plan import InstallPlan, default_plan, python_version_file, requires_python
+from venvkeeper.creation.relocate import retarget_env
+from venvkeeper.creation.runner import CancelToken, Runner, run_subprocess
+from venvkeeper.discovery.pyvenv import PyvenvError, read_pyvenv_cfg
+from venvkeeper.host import Host
+from venvkeeper.state import StateStore
+
+#: Env directory names we keep when one exists (``venv/`` stays ``venv/``); otherwise ``.venv``.
+CONVENTIONAL_NAMES = (".venv", "venv", "env")
+TMP_MARK = ".venvkeeper-tmp-"
+OLD_MARK = ".venvkeeper-old-"
+#: Variables that would make the tools act on the wrong interpreter or env.
+_TOOL_ENV_DROP = (
+    "PYTHONHOME",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+    "__PYVENV_LAUNCHER__",
+    "PIP_USER",
+)
+
+
+@dataclass(frozen=True)
+class ProgressStep:
+    message: str
+    #: 0-100 when known.
+    percentage: int | None = None
+
+
+class CreateError(Exception):
+    """Creation cannot start, or failed for a reason other than a tool's exit code (user-facing)."""
+
+
+@dataclass(frozen=True)
+class CreateRequest:
+    project: Path
+    #: Where the env goes; None = the project's existing conventional env dir, else ``<project>/.venv``.
+    env_path: Path | None = None
+    #: Requested base: a version ("3.12", "3.12.1", "3.13t") or an interpreter path.
+    python: str | None = None
+    backend: str = "auto"
+    uv_path: str | None = None
+    #: What to install; None = :func:`venvkeeper.creation.plan.default_plan` with ``extras``/``groups``.
+    plan: InstallPlan | None = None
+    extras: str | Sequence[str] = "all"
+    groups: str | Sequence[str] = ("dev",)
+    #: Passed through to pip/uv: ``("--no-index", "--find-links", "/wheels")``, ``("--index-url", URL)``.
+    index_options: tuple[str, ...] = ()
+    #: Extra environment variables for the tools (``PIP_NO_INDEX``, ``UV_OFFLINE``, proxies…).
+    tool_env: Mapping[str, str] = field(default_factory=dict)
+    #: Replace an existing env at the target (recreate). Without it an existing env is an error.
+    replace: bool = False
+    #: Copy the interpreter instead of symlinking.
+    copies: bool = False
+    #: Where the system interpreter dirs are rooted (tests use a fixture tree).
+    root: Path = Path("/")
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    env_path: Path
+    python: Path
+    choice: Choice
+    backend: str
+    plan: InstallPlan
+    #: True when an existing env was replaced.
+    replaced: bool
+
+
+Progress = Callable[[ProgressStep], None]
+
+
+def default_env_path(project: Path) -> Path:
+    for name in CONVENTIONAL_NAMES:
+        if (project / name / "pyvenv.cfg").is_file():
+            return project / name
+    return project / ".venv"
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_sync_record(state: StateStore, project: Path, env: Path, sources: Sequence[Path]) -> None:
+    state.set_sync_record(project, {"env": str(env), **_digests(sources)})
+
+
+def tool_environment(host: Host, extra: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in host.environ.items() if k not in _TOOL_ENV_DROP}
+    env.update({"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1", "PYTHONIOENCODING": "utf-8"})
+    env.update(extra)
+    return env
+
+
+def _digests(sources: Sequence[Path]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for src in sources:
+        try:
+            out[str(src.resolve())] = file_digest(src)
+        except OSError:
+            continue
+    return out
+
+
+def _remove_tree(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _swap_into_place(build_dir: Path, target: Path) -> bool:
+    """Rename ``build_dir`` to ``target``; an existing env at ``target`` is moved aside, then deleted."""
+    if not target.exists():
+        os.rename(build_dir, target)
+        return False
+    old = Path(tempfile.mkdtemp(prefix=target.name + OLD_MARK, dir=str(target.parent)))
+    os.rmdir(old)
+    os.rename(target, old)
+    try:
+        os.rename(build_dir, target)
+    except BaseException:
+        os.rename(old, target)  # put the old env back: never leave the project without its env
+        raise
+    _remove_tree(old)
+    return True
+
+
+def create_env(
+    request: CreateRequest,
+    *,
+    host: Host,
+    runner: Runner = run_subprocess,
+    progress: Progress = lambda step: None,
+    cancel: CancelToken | None = None,
+    state: StateStore | None = None,
+    interpreters: Sequence[BasePython] | None = None,
+    backend: Backend | None = None,
+) -> CreateResult:
+    """Choose a base, build the env aside, install, and move it into place. See the module docstring."""
+    cancel = cancel or CancelToken()
+    project = request.project
+    windows = host.platform == "windows"
+
+    def report(message: str, percentage: int | None) -> None:
+        progress(ProgressStep(message, percentage))
+
+    report("choosing Python", 0)
+    found = list(interpreters) if interpreters is not None else find_interpreters(host, root=request.root)
+    choice = choose_base(found, requires_python(project), python_version_file(project), request.python)
+    report(choice.reason, 5)
+
+    target = request.env_path or default_env_path(project)
+    if target.exists() or target.is_symlink():
+        if not (target / "pyvenv.cfg").is_file():
+            raise CreateError(f"{target} exists and is not a virtual environment; not touching it")
+        if not request.replace:
+            raise CreateError(f"{target} already exists; recreate it to replace it")
+    plan = request.plan or default_plan(project, request.extras, request.groups)
+    backend = backend or select_backend(request.backend, host, request.uv_path, [Path(sys.executable).parent])
+    ctx = ToolContext(
+        host=host,
+        runner=runner,
+        cancel=cancel,
+        report=report,
+        env=tool_environment(host, request.tool_env),
+        index_options=request.index_options,
+    )
+    cancel.raise_if_cancelled()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    build_dir = Path(tempfile.mkdtemp(prefix=target.name + TMP_MARK, dir=str(target.parent)))
+    try:
+        backend.create(choice.python, build_dir, target, project.name, ctx, copies=request.copies)
+        cancel.raise_if_cancelled()
+        # Hash before installing: the record must describe what was read, even if a file changes meanwhile.
+        digests = _digests(plan.sources)
+        backend.install(build_dir, plan, ctx)
+        cancel.raise_if_cancelled()
+        report("finishing", 97)
+        gitignore = build_dir / ".gitignore"
+        if not gitignore.exists():
+            # Python 3.13's venv and uv do this; older venvs do not. Keeps the env out of `git add .`.
+            gitignore.write_text("# Created by venvkeeper automatically.\n*\n", encoding="utf-8")
+        retarget_env(build_dir, build_dir, target, windows=windows)
+        cancel.raise_if_cancelled()
+        replaced = _swap_into_place(build_dir, target)
+    except BaseException:
+        _remove_tree(build_dir)
+        raise
+    if state is not None:
+        state.set_sync_record(project, {"env": str(target), **digests})
+    report("done", 100)
+    return CreateResult(
+        env_path=target,
+        python=env_python(target, windows=windows),
+        choice=choice,
+        backend=backend.name,
+        plan=plan,
+        replaced=replaced,
+    )
+
+
+def install_into_env(
+    env_path: Path,
+    plan: InstallPlan,
+    *,
+    host: Host,
+    backend_preference: str = "auto",
+    uv_path: str | None = None,
+    index_options: tuple[str, ...] = (),
+    tool_env: Mapping[str, str] | None = None,
+    runner: Runner = run_subprocess,
+    progress: Progress = lambda step: None,
+    cancel: CancelToken | None = None,
+    backend: Backend | None = None,
+) -> None:
+    """Install ``plan`` into an existing env (Install missing / Install into env)."""
+    if not (env_path / "pyvenv.cfg").is_file():
+        raise CreateError(f"{env_path} is not a virtual environment")
+    backend = backend or select_backend(backend_preference, host, uv_path, [Path(sys.executable).parent])
+    ctx = ToolContext(
+        host=host,
+        runner=runner,
+        cancel=cancel or CancelToken(),
+        report=lambda message, pct: progress(ProgressStep(message, pct)),
+        env=tool_environment(host, tool_env or {}),
+        index_options=index_options,
+    )
+    backend.install(env_path, plan, ctx)
+    progress(ProgressStep("done", 100))
+
+
+def sync_env(
+    project: Path,
+    env_path: Path,
+    plan: InstallPlan,
+    *,
+    host: Host,
+    state: StateStore | None = None,
+    **kwargs: object,
+) -> None:
+    """Install what ``plan``'s sources require, then record their digests (clears "changed since sync")."""
+    digests = _digests(plan.sources)
+    install_into_env(env_path, plan, host=host, **kwargs)  # type: ignore[arg-type]
+    if state is not None:
+        state.set_sync_record(project, {"env": str(env_path), **digests})
+
+
+def installed_requirements(env_path: Path, *, windows: bool) -> list[str]:
+    """``name==version`` for what the env holds (editables as ``-e <dir>``), pip itself excluded."""
+    from venvkeeper.requirements.installed import read_installed
+
+    site_dirs = (
+        [env_path / "Lib" / "site-packages"]
+        if windows
+        else sorted(p for p in env_path.glob("lib*/python*/site-packages") if p.is_dir())
+    )
+    reqs: list[str] = []
+    for dist in sorted(read_installed(site_dirs).values(), key=lambda d: d.canonical_name):
+        if dist.canonical_name == "pip":
+            continue
+        if dist.editable and dist.editable_location is not None:
+            reqs += ["-e", str(dist.editable_location)]
+        else:
+            reqs.append(f"{dist.name}=={dist.version}")
+    return reqs
+
+
+def recreate_env(
+    request: CreateRequest,
+    *,
+    host: Host,
+    interpreters: Sequence[BasePython] | None = None,
+    **kwargs: object,
+) -> CreateResult:
+    """Rebuild the env aside with what it had installed (same Python X.Y when still found), then swap."""
+    target = request.env_path or default_env_path(request.project)
+    if not (target / "pyvenv.cfg").is_file():
+        raise CreateError(f"{target} is not a virtual environment; nothing to recreate")
+    windows = host.platform == "windows"
+    reqs = installed_requirements(target, windows=windows)
+    python = request.python
+    found = list(interpreters) if interpreters is not None else find_interpreters(host, root=request.root)
+    if python is None:
+        try:
+            old_mm = read_pyvenv_cfg(target / "pyvenv.cfg").major_minor
+        except PyvenvError:
+            old_mm = None
+        if old_mm and any(p.major_minor == old_mm and not p.free_threaded for p in found):
+            python = old_mm
+    plan = request.plan or InstallPlan(
+        requirements=tuple(reqs), label=f"{len(reqs)} packages that were installed"
+    )
+    return create_env(
+        replace(request, env_path=target, python=python, plan=plan, replace=True),
+        host=host,
+        interpreters=found,
+        **kwargs,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,85 @@
+"""Make an env built at a temporary path valid at its final path, before it is renamed there.
+
+Virtual environments are not relocatable: the tools write the env's absolute path into a few files.
+We build aside (``.venv.venvkeeper-tmp-XXXX`` next to the target) so a failure never touches the real
+path, and rewrite exactly these files, replacing the temporary path with the final one:
+
+* ``pyvenv.cfg`` — ``command = … -m venv <path>`` (venv >= 3.11) and any other value holding the path;
+* every text file directly in ``bin/`` (``Scripts/``): the ``activate``, ``activate.csh``,
+  ``activate.fish``, ``activate.nu``, ``activate.bat``, ``Activate.ps1`` scripts (``VIRTUAL_ENV=…``) and
+  the console scripts pip and uv wrote (their ``#!<env>/bin/python`` shebang).
+
+Interpreter binaries and symlinks are left alone (they point at the base, not at the env). ``.pyc``
+files need nothing: Python replaces a code object's file name with the real path when it loads it.
+Site-packages holds no absolute env path for pip or uv installs (``RECORD`` paths are relative).
+
+Known limit: Windows ``.exe`` console-script launchers embed the interpreter path in binary; pip's
+(distlib) launchers tolerate a different length because they locate the script from the end of the
+file, so they are rewritten too; uv's trampolines store the length and are not (untested on Windows).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Activation scripts and console scripts are small; anything big in bin/ is a binary we must not touch.
+_MAX_TEXT_BYTES = 1024 * 1024
+
+
+def _rewrite(path: Path, old: bytes, new: bytes, *, binary_ok: bool) -> bool:
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > _MAX_TEXT_BYTES:
+            return False
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if old not in data:
+        return False
+    if b"\0" in data[:8192] and not binary_ok:
+        return False
+    mode = path.stat().st_mode
+    tmp = path.with_name(path.name + ".venvkeeper-new")
+    tmp.write_bytes(data.replace(old, new))
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+    return True
+
+
+def retarget_env(env_dir: Path, old: Path, new: Path, *, windows: bool) -> list[Path]:
+    """Replace ``old`` (the path the env was built at) with ``new`` in the env's files; list what changed."""
+    old_b, new_b = os.fsencode(str(old)), os.fsencode(str(new))
+    changed: list[Path] = []
+    cfg = env_dir / "pyvenv.cfg"
+    if _rewrite(cfg, old_b, new_b, binary_ok=False):
+        changed.append(cfg)
+    bin_dir = env_dir / ("Scripts" if windows else "bin")
+    try:
+        entries = sorted(bin_dir.iterdir())
+    except OSError:
+        entries = []
+    for entry in entries:
+        is_pip_launcher = (
+            windows and entry.suffix.lower() == ".exe" and not entry.name.lower().startswith("python")
+        )
+        if _rewrite(entry, old_b, new_b, binary_ok=is_pip_launcher):
+            changed.append(entry)
+    return changed
+
+
+def leftovers(env_dir: Path, old: Path) -> list[Path]:
+    """Text files anywhere in the env that still name ``old`` (tests use this to prove the rewrite)."""
+    needle = os.fsencode(str(old))
+    found: list[Path] = []
+    for root, dirs, files in os.walk(env_dir):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            path = Path(root) / name
+            try:
+                if path.is_symlink() or path.stat().st_size > _MAX_TEXT_BYTES:
+                    continue
+                if needle in path.read_bytes():
+                    found.append(path)
+            except OSError:
+                continue
+    return found

@@ -1,0 +1,233 @@
+"""Run installer tools (venv, pip, uv) as cancellable subprocesses that stream their output.
+
+Each tool runs in its own process group (session on POSIX), so cancelling kills pip *and* the build
+backends or compilers it started, not just the top process. Output (stdout and stderr merged) is passed
+line by line to a callback for progress, and the last :data:`TAIL_LINES` lines are kept so errors can
+quote what the tool said.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+#: How many trailing output lines an error message quotes.
+TAIL_LINES = 20
+#: How long a cancelled tool gets to exit after SIGTERM before SIGKILL.
+TERMINATE_GRACE_S = 3.0
+
+
+class Cancelled(Exception):
+    """The user cancelled the operation."""
+
+
+class CancelToken:
+    """Thread-safe cancellation flag with callbacks (the LSP layer sets it from its event loop)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._event.is_set():
+                return
+            self._event.set()
+            callbacks = list(self._callbacks)
+        for cb in callbacks:
+            cb()
+
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` on cancel (at once if already cancelled); returns an unregister function."""
+        with self._lock:
+            already = self._event.is_set()
+            if not already:
+                self._callbacks.append(callback)
+        if already:
+            callback()
+
+        def unregister() -> None:
+            with self._lock:
+                if callback in self._callbacks:
+                    self._callbacks.remove(callback)
+
+        return unregister
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise Cancelled("cancelled")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._event.wait(timeout)
+
+
+class CommandFailed(Exception):
+    """A tool exited non-zero; the message quotes its last output lines."""
+
+    def __init__(self, what: str, returncode: int, tail: Sequence[str]) -> None:
+        self.what = what
+        self.returncode = returncode
+        self.tail = list(tail)
+        quoted = "\n".join(f"  {line}" for line in self.tail) or "  (no output)"
+        super().__init__(f"{what} failed (exit code {returncode}):\n{quoted}")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    returncode: int
+    tail: list[str]
+
+
+class Runner(Protocol):
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        on_line: Callable[[str], None] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> RunResult: ...
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    """SIGTERM the whole group, then SIGKILL what is left after a grace period."""
+    if proc.poll() is not None:
+        return
+    if os.name == "nt":
+        # taskkill /T kills the tree; CTRL_BREAK reaches the group but may be ignored by pip.
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True, check=False)
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    try:
+        proc.wait(TERMINATE_GRACE_S)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_subprocess(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    on_line: Callable[[str], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> RunResult:
+    """The production :class:`Runner`. Raises :class:`Cancelled` when ``cancel`` fired."""
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    kwargs: dict[str, object] = {}
+    if os.name == "nt":
+        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+    else:
+        kwargs["start_new_session"] = True
+    proc = subprocess.Popen(
+        list(argv),
+        cwd=str(cwd) if cwd else None,
+        env=dict(env) if env is not None else None,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        **kwargs,  # type: ignore[call-overload]
+    )
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    unregister = cancel.on_cancel(lambda: _kill_group(proc)) if cancel is not None else None
+    try:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.rstrip("\r\n")
+            if not line.strip():
+                continue
+            tail.append(line)
+            if on_line is not None:
+                on_line(line)
+        returncode = proc.wait()
+    except BaseException:
+        _kill_group(proc)
+        proc.wait()
+        raise
+    finally:
+        if unregister is not None:
+            unregister()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    if cancel is not None and cancel.cancelled:
+        raise Cancelled("cancelled")
+    return RunResult(returncode, list(tail))
+
+
+# -- progress parsing ---------------------------------------------------------------------------------
+
+_PIP_COLLECTING = re.compile(r"^\s*(?:Collecting|Processing|Obtaining)\s+(\S+)")
+_PIP_INSTALLING = re.compile(r"^\s*Installing collected packages:\s*(.+)$")
+_PIP_SUCCESS = re.compile(r"^\s*Successfully installed\s+(.+)$")
+_UV_RESOLVED = re.compile(r"^\s*Resolved (\d+) packages?")
+_UV_PREPARED = re.compile(r"^\s*(?:Prepared|Downloaded) (\d+) packages?")
+_UV_INSTALLED = re.compile(r"^\s*Installed (\d+) packages?")
+_UV_PLUS = re.compile(r"^\s*\+\s+(\S+)")
+
+
+class InstallProgress:
+    """Turn pip/uv output lines into "installing n/m packages" messages (``report(message, percent)``)."""
+
+    def __init__(self, report: Callable[[str, int | None], None]) -> None:
+        self._report = report
+        self.collected = 0
+        self.total: int | None = None
+        self.installed = 0
+
+    def feed(self, line: str) -> None:
+        m = _PIP_COLLECTING.match(line)
+        if m:
+            self.collected += 1
+            self._report(f"resolving: {self.collected} collected ({os.path.basename(m.group(1))})", None)
+            return
+        m = _PIP_INSTALLING.match(line)
+        if m:
+            self.total = len([p for p in m.group(1).split(",") if p.strip()])
+            self._report(f"installing {self.total} packages", 50)
+            return
+        m = _PIP_SUCCESS.match(line)
+        if m:
+            n = len(m.group(1).split())
+            self._report(f"installed {n}/{self.total or n} packages", 100)
+            return
+        m = _UV_RESOLVED.match(line)
+        if m:
+            self.total = int(m.group(1))
+            self._report(f"resolved {self.total} packages", 20)
+            return
+        m = _UV_PREPARED.match(line)
+        if m:
+            self._report(f"prepared {m.group(1)} packages", 50)
+            return
+        m = _UV_INSTALLED.match(line)
+        if m:
+            self._report(f"installing {m.group(1)} packages", 80)
+            return
+        m = _UV_PLUS.match(line)
+        if m:
+            self.installed += 1
+            total = max(self.total or 0, self.installed)
+            self._report(f"installed {self.installed}/{total} packages", 80 + 20 * self.installed // total)
