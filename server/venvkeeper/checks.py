@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from venvkeeper.discovery.model import Discovery, Environment
-from venvkeeper.findings import Finding
+from venvkeeper.findings import FILE_START, Finding
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
@@ -34,9 +34,45 @@ class CheckContext:
 Provider = Callable[[CheckContext], Sequence[Finding]]
 
 
+#: Files that name a project's requirements, in the order a finding about the whole env is placed on.
+MAIN_SOURCES = ("pyproject.toml", "requirements.txt", "requirements.in", "setup.cfg", "setup.py", "Pipfile")
+
+
+def main_source(project: Path) -> Path:
+    """The file a project-wide finding (env broken, moved, …) is shown on."""
+    for name in MAIN_SOURCES:
+        if (project / name).is_file():
+            return project / name
+    reqs = sorted(project.glob("requirements*.txt"))
+    if reqs:
+        return reqs[0]
+    in_dir = sorted((project / "requirements").glob("*.txt"))
+    return in_dir[0] if in_dir else project / "pyproject.toml"
+
+
+def env_broken_findings(ctx: CheckContext) -> list[Finding]:
+    """The chosen env is broken (discovery says why): the one finding that explains it."""
+    env = ctx.env
+    if env is None or env.state == "ok":
+        return []
+    message = f"The environment {env.path} is broken: {env.problem}. Recreate it (command 'Recreate .venv')."
+    return [
+        Finding(
+            file=main_source(ctx.project),
+            span=FILE_START,
+            code="env-broken",
+            message=message,
+            data={"project": str(ctx.project), "env": str(env.path)},
+        )
+    ]
+
+
 def _providers() -> list[Provider]:
-    # Imported lazily so a failure in one provider's module cannot stop discovery from working.
-    providers: list[Provider] = []
+    """Every check, in the order its findings are listed.
+
+    Imported here, not at module top, so a bug while importing one provider's module is contained.
+    """
+    providers: list[Provider] = [env_broken_findings]
     return providers
 
 
@@ -48,4 +84,11 @@ def run_checks(ctx: CheckContext, log: Callable[[str], None] = lambda _m: None) 
             findings.extend(provider(ctx))
         except Exception as exc:  # a bug in one check must not take the daemon down
             log(f"check {getattr(provider, '__name__', provider)!r} failed: {exc!r}")
+    # A more specific explanation of a broken env (base interpreter gone, env moved) replaces the
+    # generic one, so each problem is said once.
+    if any(f.code in SPECIFIC_BROKEN_CODES for f in findings):
+        findings = [f for f in findings if f.code != "env-broken"]
     return [f for f in findings if ctx.settings.severity(f.code) != "off"]
+
+
+SPECIFIC_BROKEN_CODES = frozenset({"base-interpreter-missing", "base-version-changed", "env-moved"})

@@ -30,8 +30,19 @@ def pip_install(env: Path, wheelhouse: Path, reqs: Sequence[str], *extra: str) -
     """
     subprocess.run(
         [
-            sys.executable, "-m", "pip", "--python", str(env_python(env)), "install", "--no-index",
-            "--find-links", str(wheelhouse), "--disable-pip-version-check", "-q", *extra, *reqs,
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(env_python(env)),
+            "install",
+            "--no-index",
+            "--find-links",
+            str(wheelhouse),
+            "--disable-pip-version-check",
+            "-q",
+            *extra,
+            *reqs,
         ],
         check=True,
         capture_output=True,

@@ -51,11 +51,15 @@ def build_wheel(dest: Path, dist: Dist) -> Path:
         meta.append(f"Provides-Extra: {extra}")
         for r in reqs:
             marker = f'extra == "{extra}"'
-            meta.append(f"Requires-Dist: {r} ; {marker}" if ";" not in r else f"Requires-Dist: {r} and {marker}")
+            meta.append(
+                f"Requires-Dist: {r} ; {marker}" if ";" not in r else f"Requires-Dist: {r} and {marker}"
+            )
     files: dict[str, bytes] = {
         f"{mod}/__init__.py": f'__version__ = "{dist.version}"\n'.encode(),
         f"{info}/METADATA": ("\n".join(meta) + "\n").encode(),
-        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: venvkeeper-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{info}/WHEEL": (
+            b"Wheel-Version: 1.0\nGenerator: venvkeeper-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
         f"{info}/top_level.txt": f"{mod}\n".encode(),
     }
     record = [_record_line(p, d) for p, d in files.items()] + [f"{info}/RECORD,,"]

@@ -1,0 +1,243 @@
+"""The workspace model: roots, projects, each project's env and findings — no protocol in sight.
+
+The LSP server and the CLI both drive an :class:`App`. It caches discovery and check results per
+project; :meth:`App.invalidate` (called by the watcher or a handler) marks what must be recomputed, and
+:meth:`App.refresh` recomputes it and says which projects' answers changed, so the server notifies
+clients only about real changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from venvkeeper.checks import CheckContext, run_checks
+from venvkeeper.discovery.discover import discover
+from venvkeeper.discovery.identify import identify_env
+from venvkeeper.discovery.locators import LocateContext
+from venvkeeper.discovery.model import Discovery
+from venvkeeper.discovery.projects import find_projects, nearest_project
+from venvkeeper.findings import Finding
+from venvkeeper.host import Host
+from venvkeeper.settings import Settings
+from venvkeeper.state import StateStore
+from venvkeeper.views import ActivationBuilder, candidates_view, interpreter_view
+
+#: Finding codes that make an env "stale": it exists but does not satisfy the project.
+STALE_CODES = frozenset(
+    {"not-installed", "version-mismatch", "extra-missing", "requires-python", "changed-since-sync"}
+)
+#: Finding codes that make an env unusable even though discovery found it.
+BROKEN_CODES = frozenset({"env-broken", "base-interpreter-missing", "base-version-changed", "env-moved"})
+
+
+class SelectionError(ValueError):
+    """``select`` was given something that is not a virtual environment."""
+
+
+@dataclass
+class ProjectState:
+    discovery: Optional[Discovery] = None
+    findings: Optional[list[Finding]] = None
+    #: The last view sent to clients, to detect real changes.
+    last_view: Optional[dict[str, Any]] = None
+    #: Whether the last view was ever announced (first computation is not a "change").
+    announced: bool = False
+
+
+@dataclass
+class App:
+    host: Host
+    settings: Settings = field(default_factory=Settings)
+    state: Optional[StateStore] = None
+    log: Callable[[str], None] = lambda _m: None
+    activation: Optional[ActivationBuilder] = None
+
+    def __post_init__(self) -> None:
+        if self.state is None:
+            self.state = StateStore(self.host.state_dir)
+        self.roots: list[Path] = []
+        self._projects: dict[Path, ProjectState] = {}
+
+    # -- roots and projects ----------------------------------------------------------------------
+    def set_roots(self, roots: Iterable[Path]) -> None:
+        self.roots = []
+        self._projects.clear()
+        for root in roots:
+            self.add_root(root)
+
+    def add_root(self, root: Path) -> list[Path]:
+        root = normalize(root)
+        if root in self.roots:
+            return []
+        self.roots.append(root)
+        added = []
+        for project in find_projects(root):
+            if project not in self._projects:
+                self._projects[project] = ProjectState()
+                added.append(project)
+        return added
+
+    def remove_root(self, root: Path) -> list[Path]:
+        root = normalize(root)
+        if root not in self.roots:
+            return []
+        self.roots.remove(root)
+        removed = [p for p in self._projects if not self._inside_roots(p)]
+        for p in removed:
+            del self._projects[p]
+        return removed
+
+    def _inside_roots(self, path: Path) -> bool:
+        return any(path == r or r in path.parents for r in self.roots)
+
+    def projects(self) -> list[Path]:
+        return sorted(self._projects)
+
+    def rescan(self, directory: Path) -> tuple[list[Path], list[Path]]:
+        """Re-find projects at or below ``directory``; return (added, removed)."""
+        directory = normalize(directory)
+        if not self._inside_roots(directory):
+            return [], []
+        found = set(find_projects(directory)) if directory.is_dir() else set()
+        known = {p for p in self._projects if p == directory or directory in p.parents}
+        added = sorted(found - known)
+        removed = sorted(known - found)
+        for p in added:
+            self._projects[p] = ProjectState()
+        for p in removed:
+            del self._projects[p]
+        return added, removed
+
+    def project_for(self, path: Path) -> Optional[Path]:
+        path = normalize(path)
+        project = nearest_project(path, self.roots)
+        if project is not None and project not in self._projects:
+            self._projects[project] = ProjectState()  # created since the last scan; adopt it now
+        return project
+
+    # -- discovery -------------------------------------------------------------------------------
+    def _locate_context(self) -> LocateContext:
+        assert self.state is not None
+        return LocateContext(
+            state=self.state, virtual_env=self.settings.virtual_env, prefer_layout=self.host.platform
+        )
+
+    def discovery(self, project: Path) -> Discovery:
+        st = self._projects.setdefault(project, ProjectState())
+        if st.discovery is None:
+            st.discovery = discover(project, self._locate_context())
+        return st.discovery
+
+    def findings(self, project: Path) -> list[Finding]:
+        st = self._projects.setdefault(project, ProjectState())
+        if st.findings is None:
+            assert self.state is not None
+            ctx = CheckContext(project, self.discovery(project), self.settings, self.host, self.state)
+            st.findings = run_checks(ctx, self.log)
+        return st.findings
+
+    def status(self, project: Path) -> str:
+        disc = self.discovery(project)
+        if disc.chosen is None:
+            return "none"
+        codes = {f.code for f in self.findings(project)}
+        if disc.chosen.env.state != "ok" or codes & BROKEN_CODES:
+            return "broken"
+        if codes & STALE_CODES:
+            return "stale"
+        return "ok"
+
+    def problem_counts(self, project: Path) -> dict[str, int]:
+        errors = warnings = 0
+        for f in self.findings(project):
+            sev = self.settings.severity(f.code)
+            errors += sev == "error"
+            warnings += sev == "warning"
+        return {"errors": errors, "warnings": warnings}
+
+    def interpreter(self, project: Path) -> Optional[dict[str, Any]]:
+        disc = self.discovery(project)
+        status = self.status(project)
+        return interpreter_view(
+            disc, status if status != "none" else "ok", self.problem_counts(project), self.activation
+        )
+
+    def interpreter_for(self, path: Path) -> Optional[dict[str, Any]]:
+        project = self.project_for(path)
+        if project is None:
+            self.log(
+                f"no project contains {path}: it is outside every workspace folder or has no project files"
+            )
+            return None
+        return self.interpreter(project)
+
+    def environments_for(self, path: Path) -> dict[str, Any]:
+        project = self.project_for(path)
+        if project is None:
+            return {"projectRoot": None, "environments": []}
+        return {"projectRoot": str(project), "environments": candidates_view(self.discovery(project))}
+
+    def select(self, path: Path, env_path: Optional[Path]) -> tuple[Path, Optional[dict[str, Any]]]:
+        project = self.project_for(path)
+        if project is None:
+            raise SelectionError(f"{path} is not inside any project of the workspace")
+        assert self.state is not None
+        if env_path is None:
+            self.state.set_selection(project, None)
+        else:
+            env_dir = env_dir_of(normalize(env_path))
+            if env_dir is None:
+                raise SelectionError(
+                    f"{env_path} is not a virtual environment (no pyvenv.cfg next to or above it)"
+                )
+            self.state.set_selection(project, env_dir)
+        self.invalidate([project])
+        return project, self.interpreter(project)
+
+    # -- change tracking -------------------------------------------------------------------------
+    def invalidate(self, projects: Optional[Iterable[Path]] = None, *, findings_only: bool = False) -> None:
+        targets = self._projects.keys() if projects is None else projects
+        for p in list(targets):
+            st = self._projects.get(p)
+            if st is None:
+                continue
+            if not findings_only:
+                st.discovery = None
+            st.findings = None
+
+    def refresh(
+        self, projects: Optional[Iterable[Path]] = None
+    ) -> list[tuple[Path, Optional[dict[str, Any]]]]:
+        """Recompute views; return (project, new view) for each answer that changed since last announced."""
+        changed: list[tuple[Path, Optional[dict[str, Any]]]] = []
+        for p in list(projects if projects is not None else self._projects):
+            st = self._projects.get(p)
+            if st is None:
+                continue
+            view = self.interpreter(p)
+            if view != st.last_view or (not st.announced and view is not None):
+                changed.append((p, view))
+            st.last_view = view
+            st.announced = True
+        return changed
+
+    def env_dirs(self, project: Path) -> list[Path]:
+        """Every candidate env dir of a project (to watch them)."""
+        return [c.env.path for c in self.discovery(project).candidates if not c.activated_elsewhere]
+
+
+def normalize(path: Path) -> Path:
+    """Absolute and normalised, without resolving symlinks (the user's view of the path)."""
+    return Path(os.path.normpath(os.path.abspath(path)))
+
+
+def env_dir_of(path: Path) -> Optional[Path]:
+    """Accept an env dir or an interpreter inside one (``…/bin/python``); return the env dir."""
+    for candidate in (path, path.parent, path.parent.parent):
+        if identify_env(candidate) is not None:
+            return candidate
+    return None

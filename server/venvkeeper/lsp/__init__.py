@@ -1,0 +1,1 @@
+"""The only package that imports pygls/lsprotocol: server wiring, protocol types and thin handlers."""

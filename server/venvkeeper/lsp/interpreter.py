@@ -1,0 +1,61 @@
+"""The custom requests: which interpreter, which candidates, and selecting one."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+
+from venvkeeper.app import SelectionError
+from venvkeeper.lsp import protocol
+from venvkeeper.lsp.workspace import refresh, uri_to_path
+
+if TYPE_CHECKING:
+    from venvkeeper.lsp.server import VenvkeeperServer
+
+log = logging.getLogger("venvkeeper")
+
+
+def _path_param(params: Any) -> Optional[Path]:
+    uri = protocol.param(params, "uri")
+    if not isinstance(uri, str):
+        raise JsonRpcInvalidParams("expected params {uri: string}")
+    path = uri_to_path(uri)
+    if path is None:
+        log.info("not a file: URI, no interpreter: %s", uri)
+    return path
+
+
+def register(server: VenvkeeperServer) -> None:
+    @server.feature(protocol.INTERPRETER)
+    def interpreter(ls: VenvkeeperServer, params: Any) -> Optional[dict[str, Any]]:
+        path = _path_param(params)
+        return ls.app.interpreter_for(path) if path is not None else None
+
+    @server.feature(protocol.ENVIRONMENTS)
+    def environments(ls: VenvkeeperServer, params: Any) -> dict[str, Any]:
+        path = _path_param(params)
+        if path is None:
+            return {"projectRoot": None, "environments": []}
+        return ls.app.environments_for(path)
+
+    @server.feature(protocol.SELECT)
+    def select(ls: VenvkeeperServer, params: Any) -> Optional[dict[str, Any]]:
+        path = _path_param(params)
+        env_path = protocol.param(params, "envPath")
+        if path is None:
+            raise JsonRpcInvalidParams("uri must be a file: URI")
+        if env_path is not None and not isinstance(env_path, str):
+            raise JsonRpcInvalidParams("envPath must be a string or null")
+        try:
+            project, view = ls.app.select(path, Path(env_path) if env_path else None)
+        except SelectionError as exc:
+            raise JsonRpcInvalidParams(str(exc)) from None
+        log.info("selected %s for %s", env_path or "(automatic)", project)
+        refresh(ls, [project])
+        return view
+
+    _ = types  # lsprotocol types are used by the other handler modules; keep the import symmetric

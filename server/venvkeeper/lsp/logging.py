@@ -1,0 +1,47 @@
+"""Logs go to stderr and, once the client is connected, to window/logMessage — never to stdout."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+if TYPE_CHECKING:
+    from venvkeeper.lsp.server import VenvkeeperServer
+
+_LEVELS = {
+    logging.ERROR: types.MessageType.Error,
+    logging.WARNING: types.MessageType.Warning,
+    logging.INFO: types.MessageType.Info,
+}
+
+
+class ClientLogHandler(logging.Handler):
+    def __init__(self, server: VenvkeeperServer) -> None:
+        super().__init__(logging.INFO)
+        self.server = server
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.server.connected:
+            return
+        try:
+            msg = self.format(record)
+            self.server.window_log_message(
+                types.LogMessageParams(type=_LEVELS.get(record.levelno, types.MessageType.Log), message=msg)
+            )
+        except Exception:  # logging must never break the server
+            pass
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    root = logging.getLogger()
+    if not any(getattr(h, "_venvkeeper_stderr", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._venvkeeper_stderr = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(level)
+    # pygls logs every message at INFO; keep its chatter out of the client's output channel.
+    logging.getLogger("pygls").setLevel(logging.WARNING)

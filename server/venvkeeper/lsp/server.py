@@ -1,0 +1,81 @@
+"""The venvkeeper language server: one class holding the state, and all wiring in :func:`build_server`.
+
+Handlers live in small modules (workspace.py, interpreter.py, diagnostics.py, …); each exposes
+``register(server)``. :data:`FEATURES` is the one list that says what the server does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from venvkeeper import __version__
+from venvkeeper.app import App
+from venvkeeper.host import Host
+from venvkeeper.lsp import protocol
+from venvkeeper.lsp.logging import ClientLogHandler
+from venvkeeper.watch.debounce import Debouncer
+from venvkeeper.watch.observer import DirWatcher
+
+log = logging.getLogger("venvkeeper")
+
+
+class VenvkeeperServer(LanguageServer):
+    def __init__(self, host: Host) -> None:
+        super().__init__("venvkeeper", __version__)
+        self.host = host
+        self.app = App(host=host, log=log.info)
+        self.connected = False
+        self.loop: Optional[asyncio.AbstractEventLoop] = None
+        self.watcher: Optional[DirWatcher] = None
+        self.debouncer: Optional[Debouncer[Path]] = None
+        #: URIs that currently carry our diagnostics, per project (to clear them when fixed).
+        self.published: dict[Path, set[str]] = {}
+        #: Hooks other features add: run after projects were refreshed (project list given).
+        self.after_refresh: list[Callable[[list[Path]], None]] = []
+        logging.getLogger().addHandler(ClientLogHandler(self))
+
+    # -- capability checks (habit: check before using optional client features) -----------------
+    @property
+    def caps(self) -> types.ClientCapabilities:
+        return self.client_capabilities
+
+    def supports_progress(self) -> bool:
+        window = self.caps.window if self.caps else None
+        return bool(window and window.work_done_progress)
+
+    def supports_message_actions(self) -> bool:
+        window = self.caps.window if self.caps else None
+        return bool(window and window.show_message)
+
+    def supports_configuration_pull(self) -> bool:
+        ws = self.caps.workspace if self.caps else None
+        return bool(ws and ws.configuration)
+
+    # -- change announcements --------------------------------------------------------------------
+    def notify_environment(self, project: Path, view: Optional[dict[str, Any]]) -> None:
+        self.protocol.notify(
+            protocol.DID_CHANGE_ENVIRONMENT, {"projectRoot": str(project), "interpreter": view}
+        )
+
+
+from venvkeeper.lsp import diagnostics, interpreter, workspace  # noqa: E402  (after the class they use)
+
+#: Every feature module, in registration order. Add new features here, and only here.
+FEATURES: list[Callable[[VenvkeeperServer], None]] = [
+    workspace.register,
+    interpreter.register,
+    diagnostics.register,
+]
+
+
+def build_server(host: Optional[Host] = None) -> VenvkeeperServer:
+    server = VenvkeeperServer(host or Host.from_process())
+    for register in FEATURES:
+        register(server)
+    return server

@@ -1,0 +1,278 @@
+"""Lifecycle and workspace handlers, and the refresh pipeline every change goes through.
+
+Pipeline: file-system events (watchdog threads) → :class:`Debouncer` (asyncio loop) →
+:func:`on_fs_events` routes paths to projects → :func:`refresh` recomputes, announces changed
+interpreters, republishes diagnostics and resyncs the watch set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from venvkeeper.app import normalize
+from venvkeeper.discovery.identify import is_env_dir
+from venvkeeper.discovery.projects import PROJECT_FILES
+from venvkeeper.lsp import diagnostics
+from venvkeeper.lsp.protocol import as_plain
+from venvkeeper.settings import parse_settings
+from venvkeeper.watch.debounce import Debouncer
+from venvkeeper.watch.observer import DirWatcher
+from venvkeeper.watch.plan import project_watch_dirs, tree_dirs
+
+if TYPE_CHECKING:
+    from venvkeeper.lsp.server import VenvkeeperServer
+
+log = logging.getLogger("venvkeeper")
+
+
+def uri_to_path(uri: str) -> Optional[Path]:
+    if not uri.startswith("file:"):
+        return None
+    fs = to_fs_path(uri)
+    return normalize(Path(fs)) if fs else None
+
+
+def _roots_from_initialize(params: types.InitializeParams) -> list[Path]:
+    roots: list[Path] = []
+    for folder in params.workspace_folders or []:
+        path = uri_to_path(folder.uri)
+        if path is not None:
+            roots.append(path)
+    if not roots and params.root_uri:
+        path = uri_to_path(params.root_uri)
+        if path is not None:
+            roots.append(path)
+    if not roots and params.root_path:
+        roots.append(normalize(Path(params.root_path)))
+    return roots
+
+
+def apply_settings(server: VenvkeeperServer, raw: Any, *, announce: bool = True) -> None:
+    raw = as_plain(raw)
+    if isinstance(raw, dict) and isinstance(raw.get("venvkeeper"), dict):
+        raw = raw["venvkeeper"]
+    settings, problems = parse_settings(raw, server.app.settings)
+    server.app.settings = settings
+    if server.debouncer is not None:
+        server.debouncer.delay = settings.debounce_ms / 1000
+    for problem in problems:
+        log.warning(problem)
+    if problems and announce and server.connected:
+        server.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Warning, message="venvkeeper: " + "; ".join(problems)
+            )
+        )
+
+
+def _initialization_settings(options: Any) -> dict[str, Any]:
+    """Merge initializationOptions.settings with its top-level virtualEnv/trusted shortcuts."""
+    options = as_plain(options)
+    if not isinstance(options, dict):
+        return {}
+    merged: dict[str, Any] = {}
+    settings = options.get("settings")
+    if isinstance(settings, dict):
+        merged.update(
+            settings.get("venvkeeper", settings) if isinstance(settings.get("venvkeeper"), dict) else settings
+        )
+    for key in ("virtualEnv", "trusted"):
+        if key in options:
+            merged[key] = options[key]
+    return merged
+
+
+# -- the refresh pipeline -------------------------------------------------------------------------
+def refresh(server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None) -> None:
+    app = server.app
+    targets = list(projects) if projects is not None else app.projects()
+    for project, view in app.refresh(targets):
+        server.notify_environment(project, view)
+    diagnostics.publish(server, targets)
+    for hook in server.after_refresh:
+        try:
+            hook(targets)
+        except Exception:
+            log.exception("after-refresh hook failed")
+    sync_watches(server)
+
+
+def sync_watches(server: VenvkeeperServer) -> None:
+    if server.watcher is None:
+        return
+    app = server.app
+    wanted: set[Path] = set()
+    for root in app.roots:
+        wanted.update(tree_dirs(root))
+    for project in app.projects():
+        owner = next((r for r in app.roots if r == project or r in project.parents), None)
+        wanted.update(project_watch_dirs(project, owner, app.env_dirs(project)))
+    before = server.watcher.watched
+    server.watcher.sync(wanted)
+    # Close the race between "directory created" and "watch established": anything written into a
+    # newly watched directory before its watch existed is picked up by one more routing pass.
+    new_dirs = server.watcher.watched - before
+    if before and server.debouncer is not None:
+        for d in new_dirs:
+            server.debouncer.push(d)
+
+
+def _inside_env(path: Path, stop: Path) -> bool:
+    for parent in path.parents:
+        if parent == stop or len(parent.parts) < len(stop.parts):
+            return False
+        if is_env_dir(parent):
+            return True
+    return False
+
+
+def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
+    """Route debounced paths to the projects they concern and refresh those."""
+    app = server.app
+    affected: set[Path] = set()
+    rescan_dirs: set[Path] = set()
+    projects = app.projects()
+    env_dirs = {p: app.env_dirs(p) for p in projects}
+    for path in paths:
+        for project in projects:
+            if (
+                path == project
+                or path.parent == project
+                or (project / "requirements") in (path, path.parent)
+                or any(path == env or env in path.parents for env in env_dirs[project])
+            ):
+                affected.add(project)
+        root = next((r for r in app.roots if path == r or r in path.parents), None)
+        if root is None or _inside_env(path, root):
+            continue
+        if _changes_project_set(path, projects):
+            rescan_dirs.add(path if path.is_dir() and path not in projects else path.parent)
+    removed_all: list[Path] = []
+    for d in _outermost(rescan_dirs):
+        added, removed = app.rescan(d)
+        affected.update(added)
+        removed_all.extend(removed)
+    for project in removed_all:
+        affected.discard(project)
+        diagnostics.clear(server, project)
+    app.invalidate(affected)
+    refresh(server, sorted(affected))
+
+
+def _changes_project_set(path: Path, projects: list[Path]) -> bool:
+    try:
+        if path.is_dir():
+            return path not in projects
+        exists = path.exists()
+    except OSError:
+        return True
+    name = path.name
+    marker = name in PROJECT_FILES or (name.startswith("requirements") and name.endswith(".txt"))
+    if not exists:
+        return True  # something vanished: a project (or its marker) may be gone
+    return marker and path.parent not in projects
+
+
+def _outermost(dirs: set[Path]) -> list[Path]:
+    ordered = sorted(dirs, key=lambda p: len(p.parts))
+    out: list[Path] = []
+    for d in ordered:
+        if not any(o == d or o in d.parents for o in out):
+            out.append(d)
+    return out
+
+
+# -- handlers ------------------------------------------------------------------------------------
+def register(server: VenvkeeperServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: VenvkeeperServer, params: types.InitializeParams) -> None:
+        apply_settings(ls, _initialization_settings(params.initialization_options), announce=False)
+        ls.app.set_roots(_roots_from_initialize(params))
+        log.info("venvkeeper started; roots: %s", ", ".join(map(str, ls.app.roots)) or "(none)")
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: VenvkeeperServer, params: types.InitializedParams) -> None:
+        ls.connected = True
+        ls.loop = asyncio.get_running_loop()
+        settings = ls.app.settings
+        ls.debouncer = Debouncer(
+            ls.loop, lambda paths: on_fs_events(ls, paths), delay=settings.debounce_ms / 1000
+        )
+        ls.watcher = DirWatcher(ls.debouncer.push)
+        try:
+            ls.watcher.start()
+        except Exception as exc:  # no inotify, limits reached: still answer queries
+            log.warning("file watching is unavailable (%s); answers refresh on requests only", exc)
+            ls.watcher = None
+        refresh(ls)
+        if ls.supports_configuration_pull():
+            await pull_configuration(ls)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_folders(ls: VenvkeeperServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        for folder in params.event.removed:
+            path = uri_to_path(folder.uri)
+            if path is not None:
+                for project in ls.app.remove_root(path):
+                    diagnostics.clear(ls, project)
+        added: list[Path] = []
+        for folder in params.event.added:
+            path = uri_to_path(folder.uri)
+            if path is not None:
+                ls.app.add_root(path)
+                added.append(path)
+        log.info("workspace folders now: %s", ", ".join(map(str, ls.app.roots)) or "(none)")
+        refresh(ls, [p for p in ls.app.projects() if any(p == a or a in p.parents for a in added)])
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(
+        ls: VenvkeeperServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        if params.settings is not None:
+            apply_settings(ls, params.settings)
+        if ls.supports_configuration_pull():
+            await pull_configuration(ls, do_refresh=False)
+        ls.app.invalidate()
+        refresh(ls)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: VenvkeeperServer, params: types.DidSaveTextDocumentParams) -> None:
+        # Watchdog sees saves too; routing through the debouncer merges both into one re-check.
+        path = uri_to_path(params.text_document.uri)
+        if path is not None and ls.debouncer is not None:
+            ls.debouncer.push(path)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: VenvkeeperServer, *args: Any) -> None:
+        stop_watching(ls)
+
+
+def stop_watching(server: VenvkeeperServer) -> None:
+    if server.debouncer is not None:
+        server.debouncer.cancel()
+    if server.watcher is not None:
+        server.watcher.stop()
+        server.watcher = None
+
+
+async def pull_configuration(server: VenvkeeperServer, *, do_refresh: bool = True) -> None:
+    try:
+        result = await server.workspace_configuration_async(
+            types.ConfigurationParams(items=[types.ConfigurationItem(section="venvkeeper")])
+        )
+    except Exception as exc:
+        log.info("workspace/configuration failed: %s", exc)
+        return
+    if result and isinstance(as_plain(result[0]), dict):
+        before = server.app.settings
+        apply_settings(server, result[0])
+        if do_refresh and server.app.settings != before:
+            server.app.invalidate()
+            refresh(server)

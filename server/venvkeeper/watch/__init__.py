@@ -1,0 +1,1 @@
+"""File watching: bounded, non-recursive watchdog watches, a debouncer, and event routing."""

@@ -1,0 +1,61 @@
+"""Collapse a burst of file-system events into one callback, on the asyncio loop.
+
+Watchdog calls us from its threads; :meth:`Debouncer.push` hops onto the loop with
+``call_soon_threadsafe``. The callback runs once the events have been quiet for ``delay`` seconds,
+or at the latest ``max_wait`` seconds after the first event of the burst (so a long ``pip install``
+still gives timely updates).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Callable, Generic, Optional, TypeVar
+
+T = TypeVar("T")
+
+
+class Debouncer(Generic[T]):
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        callback: Callable[[set[T]], None],
+        delay: float = 0.1,
+        max_wait: float = 1.0,
+    ) -> None:
+        self._loop = loop
+        self._callback = callback
+        self.delay = delay
+        self.max_wait = max_wait
+        self._pending: set[T] = set()
+        self._timer: Optional[asyncio.TimerHandle] = None
+        self._first: Optional[float] = None
+
+    def push(self, item: T) -> None:
+        """Thread-safe: record ``item`` and (re)arm the timer."""
+        try:
+            self._loop.call_soon_threadsafe(self._add, item)
+        except RuntimeError:
+            pass  # loop closed during shutdown
+
+    def _add(self, item: T) -> None:
+        now = self._loop.time()
+        self._pending.add(item)
+        if self._first is None:
+            self._first = now
+        if self._timer is not None:
+            self._timer.cancel()
+        due = min(now + self.delay, self._first + self.max_wait)
+        self._timer = self._loop.call_at(due, self._flush)
+
+    def _flush(self) -> None:
+        items, self._pending = self._pending, set()
+        self._timer = None
+        self._first = None
+        if items:
+            self._callback(items)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._pending.clear()
+        self._first = None
