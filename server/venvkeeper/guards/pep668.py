@@ -1,0 +1,59 @@
+"""PEP 668: a base interpreter whose stdlib dir holds ``EXTERNALLY-MANAGED`` refuses ``pip install``.
+
+Distros (Debian, Ubuntu, Fedora, Homebrew) and uv's managed Pythons ship the marker. pip then fails with
+``error: externally-managed-environment``; we say so *before* the user runs it, and name the project
+env as the place packages go.
+"""
+
+from __future__ import annotations
+
+import configparser
+from dataclasses import dataclass
+from pathlib import Path
+
+from venvkeeper.guards.base import BaseInterpreter
+
+MARKER = "EXTERNALLY-MANAGED"
+#: The marker is a tiny INI file; anything bigger is not read beyond this.
+_MAX_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ExternallyManaged:
+    marker: Path
+    #: The ``Error`` text of the ``[externally-managed]`` section, when the distro wrote one.
+    error: str | None = None
+
+
+def read_marker(stdlib: Path) -> ExternallyManaged | None:
+    """The PEP 668 marker in ``stdlib``, or None when the interpreter is not externally managed."""
+    marker = stdlib / MARKER
+    try:
+        with marker.open("rb") as fh:
+            data = fh.read(_MAX_BYTES)
+    except OSError:
+        return None
+    # PEP 668: the file's presence is what counts; its content only supplies the message.
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(data.decode("utf-8", errors="replace"))
+        error = parser.get("externally-managed", "Error", fallback=None)
+    except configparser.Error:
+        error = None
+    return ExternallyManaged(marker, error.strip() if error else None)
+
+
+def externally_managed(base: BaseInterpreter) -> ExternallyManaged | None:
+    stdlib = base.stdlib
+    return read_marker(stdlib) if stdlib is not None else None
+
+
+def message(base: BaseInterpreter, home: Path, env_label: str | None, env_python: str | None) -> str:
+    """The finding text: what fails, and where to install instead."""
+    text = (
+        f"{base.describe(home)} is externally managed (PEP 668): 'pip install' there fails with "
+        "error: externally-managed-environment."
+    )
+    if env_label and env_python:
+        return f"{text} Install into {env_label} instead: {env_python} -m pip install …"
+    return f"{text} Create a virtual environment for this project (python3 -m venv .venv) and install there."
