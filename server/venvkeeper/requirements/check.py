@@ -189,16 +189,18 @@ class Checker:
                     continue  # holds without the extra: a base dependency, not the extra's
                 have = self.installed.get(canonicalize_name(dep.name))
                 if have is None:
-                    gaps.append(f"{_no_marker(dep)} (not installed)")
+                    gaps.append(f"'{_no_marker(dep)}' for the '{extra}' extra is not installed")
                 elif len(dep.specifier) and not _contains(dep.specifier, have.version):
-                    gaps.append(f"{_no_marker(dep)} ({have.name} {have.version} is installed)")
+                    gaps.append(
+                        f"'{_no_marker(dep)}' for the '{extra}' extra: {have.name} {have.version} is installed"
+                    )
         if not gaps:
             return None
         extras = ",".join(sorted(req.extras))
         return Problem(
             record,
             "extra-missing",
-            f"{req.name}[{extras}] is installed in {self.label} without its extra's requirements: "
+            f"{req.name} is installed in {self.label} but not everything [{extras}] needs: "
             f"{'; '.join(gaps)}. Run 'Install missing' or: {self.python} -m pip install {_quote(install)}",
             install,
         )
