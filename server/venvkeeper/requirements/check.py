@@ -192,7 +192,8 @@ class Checker:
                     gaps.append(f"'{_no_marker(dep)}' for the '{extra}' extra is not installed")
                 elif len(dep.specifier) and not _contains(dep.specifier, have.version):
                     gaps.append(
-                        f"'{_no_marker(dep)}' for the '{extra}' extra: {have.name} {have.version} is installed"
+                        f"'{_no_marker(dep)}' for the '{extra}' extra: "
+                        f"{have.name} {have.version} is installed"
                     )
         if not gaps:
             return None

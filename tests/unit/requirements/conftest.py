@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+
 from support.envs import make_venv
 from support.wheelhouse import Dist, build_wheelhouse
-
 from venvkeeper.checks import CheckContext
 from venvkeeper.discovery.model import Candidate, Discovery, Environment
 from venvkeeper.discovery.pyvenv import read_pyvenv_cfg

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from support.envs import pip_install
 
+from support.envs import pip_install
 from venvkeeper.requirements.installed import read_installed
 
 from .conftest import add_dist_info, environment

@@ -13,7 +13,7 @@ from venvkeeper.requirements.poetry import PoetrySyntaxError, python_marker, tra
 from venvkeeper.requirements.pyproject import parse_pyproject
 from venvkeeper.requirements.records import ParsedSources
 from venvkeeper.requirements.sources import parse_sources, project_sources
-from venvkeeper.settings import Settings, Selection
+from venvkeeper.settings import Selection, Settings
 
 
 def parse(
