@@ -1,0 +1,259 @@
+/**
+ * The language client: finds the server's Python, starts `python -I launch.py serve` over stdio,
+ * restarts it when it crashes, and serialises start/stop/restart so two restarts never overlap.
+ */
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  DidChangeConfigurationNotification,
+  ErrorAction,
+  ExecuteCommandRequest,
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  State,
+  TransportKind,
+} from 'vscode-languageclient/node';
+import { NotificationProgressFeature } from './progress';
+import {
+  DidChangeEnvironmentNotification,
+  type DidChangeEnvironmentParams,
+  EnvironmentsRequest,
+  type EnvironmentsResult,
+  type InitializationOptions,
+  type Interpreter,
+  InterpreterRequest,
+  SelectRequest,
+} from './protocol';
+import { findServerPython, makeWhich, runProcess, ServerPythonNotFound } from './serverPython';
+import { serverSettings } from './settings';
+
+/** Crashes tolerated within CRASH_WINDOW_MS before the client gives up restarting. */
+const MAX_CRASHES = 5;
+const CRASH_WINDOW_MS = 3 * 60_000;
+
+const DOCUMENTS = [
+  { scheme: 'file', language: 'python' },
+  { scheme: 'file', language: 'pip-requirements' },
+  { scheme: 'file', pattern: '**/requirements*.txt' },
+  { scheme: 'file', pattern: '**/requirements/*.{txt,in}' },
+  { scheme: 'file', pattern: '**/pyproject.toml' },
+  { scheme: 'file', pattern: '**/setup.cfg' },
+  { scheme: 'file', pattern: '**/Pipfile' },
+];
+
+export function currentSettings(): Record<string, unknown> {
+  return serverSettings(
+    vscode.workspace.getConfiguration('venvkeeper') as unknown as Record<string, unknown>,
+    vscode.workspace.isTrusted,
+    process.env.VIRTUAL_ENV ?? null,
+  );
+}
+
+export class VenvkeeperClient implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private crashes: number[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly readyEmitter = new vscode.EventEmitter<void>();
+  private readonly envEmitter = new vscode.EventEmitter<DidChangeEnvironmentParams>();
+  /** Fires whenever a server (re)started and answers requests. */
+  readonly onDidBecomeReady = this.readyEmitter.event;
+  readonly onDidChangeEnvironment = this.envEmitter.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly output: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(this.readyEmitter, this.envEmitter);
+  }
+
+  /** The running client, or undefined while starting/stopped. */
+  get running(): LanguageClient | undefined {
+    return this.client?.state === State.Running ? this.client : undefined;
+  }
+
+  start(): Promise<void> {
+    return this.enqueue(() => this.doStart());
+  }
+
+  stop(): Promise<void> {
+    return this.enqueue(() => this.doStop());
+  }
+
+  restart(): Promise<void> {
+    return this.enqueue(async () => {
+      this.output.info('restarting the server');
+      await this.doStop();
+      this.crashes = [];
+      await this.doStart();
+    });
+  }
+
+  /** Runs operations one after the other; a failed one does not block the next. */
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(op, op);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.client !== undefined) {
+      return;
+    }
+    const config = vscode.workspace.getConfiguration('venvkeeper');
+    let python;
+    try {
+      python = await findServerPython({
+        setting: config.get<string>('serverPython'),
+        platform: process.platform,
+        which: makeWhich(process.env, process.platform),
+        run: runProcess,
+        log: (message) => { this.output.info(message); },
+      });
+    } catch (err) {
+      if (err instanceof ServerPythonNotFound) {
+        this.output.error(err.message);
+        void this.showError(err.message, 'Open Settings').then((choice) => {
+          if (choice === 'Open Settings') {
+            void vscode.commands.executeCommand('workbench.action.openSettings', 'venvkeeper.serverPython');
+          }
+        });
+        return;
+      }
+      throw err;
+    }
+
+    const launcher = this.context.asAbsolutePath('python/launch.py');
+    const serverOptions: ServerOptions = {
+      command: python.command,
+      args: [...python.args, '-I', launcher, 'serve'],
+      transport: TransportKind.stdio,
+      // -I already ignores PYTHON* variables; this covers a Python that is started through a shim.
+      options: { env: { ...process.env, PYTHONNOUSERSITE: '1' } },
+    };
+    const initializationOptions: InitializationOptions = {
+      settings: currentSettings(),
+      virtualEnv: process.env.VIRTUAL_ENV ?? null,
+      trusted: vscode.workspace.isTrusted,
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: DOCUMENTS,
+      outputChannel: this.output,
+      initializationOptions,
+      errorHandler: {
+        error: () => ({ action: ErrorAction.Continue }),
+        closed: () => this.onServerClosed(),
+      },
+      middleware: {
+        workspace: {
+          // A pulled `venvkeeper` section must carry trust and VIRTUAL_ENV too, or a server in an
+          // untrusted workspace would read the default trusted = true.
+          configuration: async (params, token, next) => {
+            const result = await next(params, token);
+            if (!Array.isArray(result)) {
+              return result;
+            }
+            return result.map((value: unknown, i) =>
+              params.items[i]?.section === 'venvkeeper' ? currentSettings() : value,
+            );
+          },
+        },
+      },
+    };
+    const client = new LanguageClient('venvkeeper', 'venvkeeper', serverOptions, clientOptions);
+    client.registerFeature(new NotificationProgressFeature(client));
+    client.onNotification(DidChangeEnvironmentNotification, (params) => { this.envEmitter.fire(params); });
+    this.disposables.push(
+      client.onDidChangeState((e) => {
+        if (e.newState === State.Running) {
+          this.readyEmitter.fire();
+        }
+      }),
+    );
+    this.client = client;
+    try {
+      await client.start();
+    } catch (err) {
+      this.output.error(`the server did not start: ${String(err)}`);
+      this.client = undefined;
+      void this.showError(`venvkeeper: the server did not start (${String(err)}).`, 'Show Output').then((c) => {
+        if (c === 'Show Output') {
+          this.output.show();
+        }
+      });
+    }
+  }
+
+  private onServerClosed(): { action: CloseAction; message?: string; handled?: boolean } {
+    const now = Date.now();
+    this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+    if (this.crashes.length <= MAX_CRASHES) {
+      this.output.warn(`the server stopped unexpectedly; restarting (${this.crashes.length}/${MAX_CRASHES})`);
+      return { action: CloseAction.Restart, handled: true };
+    }
+    const message =
+      `venvkeeper: the server crashed ${MAX_CRASHES} times in ${CRASH_WINDOW_MS / 60_000} minutes and was not ` +
+      'restarted. See the output, then run "venvkeeper: Restart Server".';
+    this.output.error(message);
+    return { action: CloseAction.DoNotRestart, message };
+  }
+
+  private async doStop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client === undefined) {
+      return;
+    }
+    try {
+      await client.stop(5000);
+    } catch (err) {
+      this.output.warn(`stopping the server: ${String(err)}`);
+    }
+    await client.dispose().catch(() => undefined);
+  }
+
+  private showError(message: string, ...actions: string[]): Thenable<string | undefined> {
+    return vscode.window.showErrorMessage(message, ...actions);
+  }
+
+  /** Sends the current settings live (settings changed, or the workspace became trusted). */
+  sendSettings(): void {
+    void this.running?.sendNotification(DidChangeConfigurationNotification.type, {
+      settings: { venvkeeper: currentSettings() },
+    });
+  }
+
+  async interpreter(uri: vscode.Uri): Promise<Interpreter | null | undefined> {
+    const client = this.running;
+    return client === undefined ? undefined : client.sendRequest(InterpreterRequest, { uri: uri.toString() });
+  }
+
+  async environments(uri: vscode.Uri): Promise<EnvironmentsResult | undefined> {
+    const client = this.running;
+    return client === undefined ? undefined : client.sendRequest(EnvironmentsRequest, { uri: uri.toString() });
+  }
+
+  async select(uri: vscode.Uri, envPath: string | null): Promise<Interpreter | null> {
+    const client = this.running;
+    if (client === undefined) {
+      throw new Error('the venvkeeper server is not running');
+    }
+    return client.sendRequest(SelectRequest, { uri: uri.toString(), envPath });
+  }
+
+  async executeServerCommand(command: string, argument: Record<string, unknown>): Promise<unknown> {
+    const client = this.running;
+    if (client === undefined) {
+      throw new Error('the venvkeeper server is not running');
+    }
+    return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [argument] });
+  }
+
+  dispose(): void {
+    void this.stop();
+    for (const d of this.disposables) {
+      d.dispose();
+    }
+  }
+}

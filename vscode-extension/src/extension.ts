@@ -1,0 +1,70 @@
+/** Wiring only: each part lives in its own module. */
+import * as vscode from 'vscode';
+import { VenvkeeperClient } from './client';
+import { registerCommands } from './commands';
+import { PythonExtensionSync } from './pythonExtension';
+import { StatusBar } from './statusBar';
+import { TerminalActivation } from './terminal';
+
+export interface VenvkeeperApi {
+  /** The interpreter of the active editor's project, if known. */
+  interpreterPath(): string | undefined;
+}
+
+let activeClient: VenvkeeperClient | undefined;
+
+export function activate(context: vscode.ExtensionContext): VenvkeeperApi {
+  const activatedAt = performance.now();
+  const output = vscode.window.createOutputChannel('venvkeeper', { log: true });
+  const client = new VenvkeeperClient(context, output);
+  activeClient = client;
+  const statusBar = new StatusBar(context, client, activatedAt);
+  const terminals = new TerminalActivation(context);
+  const pythonExtension = new PythonExtensionSync(output);
+
+  context.subscriptions.push(
+    output,
+    client,
+    statusBar,
+    statusBar.onDidChangeActive(({ interpreter, subject }) => {
+      const folder = vscode.workspace.getWorkspaceFolder(
+        interpreter !== null ? vscode.Uri.file(interpreter.projectRoot) : subject,
+      );
+      terminals.update(interpreter, folder);
+      void pythonExtension.publish(interpreter, folder);
+    }),
+    ...registerCommands(client, statusBar),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('venvkeeper.serverPython')) {
+        void client.restart();
+        return;
+      }
+      if (e.affectsConfiguration('venvkeeper.activateTerminals')) {
+        terminals.clearAll();
+        if (statusBar.current !== undefined) {
+          const { interpreter, subject } = statusBar.current;
+          terminals.update(interpreter, vscode.workspace.getWorkspaceFolder(subject));
+        }
+      }
+      if (e.affectsConfiguration('venvkeeper')) {
+        client.sendSettings();
+      }
+    }),
+    // Restricted Mode → trusted: the server lifts read-only live.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => { client.sendSettings(); }),
+  );
+
+  // The cached answer first (no round trip), then the daemon's once it is up.
+  statusBar.showCached();
+  output.info(`activated in ${(performance.now() - activatedAt).toFixed(0)} ms`);
+  void client.start();
+
+  return {
+    interpreterPath: () => statusBar.current?.interpreter?.python ?? undefined,
+  };
+}
+
+export function deactivate(): Promise<void> | undefined {
+  // Give the server a clean shutdown/exit instead of a killed pipe.
+  return activeClient?.stop();
+}
