@@ -54,7 +54,7 @@ def pip_install_user(user_base: Path, wheelhouse: Path, reqs: Sequence[str]) -> 
     """A real ``pip install --user`` into a user site under ``user_base`` (PYTHONUSERBASE)."""
     subprocess.run(
         [str(BASE_PYTHON), "-m", "pip", "install", "--user", "--no-index", "--find-links", str(wheelhouse),
-         "-q", *_pep668_flags(), *reqs],
+         "-q", "--ignore-installed", *_pep668_flags(), *reqs],
         check=True, capture_output=True, env=_clean_environ(PYTHONUSERBASE=str(user_base)),
     )  # fmt: skip
 
@@ -63,7 +63,7 @@ def pip_install_prefix(prefix: Path, wheelhouse: Path, reqs: Sequence[str]) -> N
     """A real ``pip install --prefix`` into a made-up "global" interpreter prefix."""
     subprocess.run(
         [str(BASE_PYTHON), "-m", "pip", "install", "--prefix", str(prefix), "--no-index", "--find-links",
-         str(wheelhouse), "-q", "--no-warn-script-location", *_pep668_flags(), *reqs],
+         str(wheelhouse), "-q", "--no-warn-script-location", "--ignore-installed", *_pep668_flags(), *reqs],
         check=True, capture_output=True, env=_clean_environ(),
     )  # fmt: skip
 

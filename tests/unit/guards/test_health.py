@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 from support.envs import make_venv
-
 from venvkeeper.guards.health import env_health, recorded_paths
 
 from .conftest import BASE_XY, copy_env, env_of, fake_prefix, venv_on
@@ -84,7 +83,7 @@ def test_base_upgraded_to_another_minor(tmp_path: Path) -> None:
     (prefix / "bin" / "python3.99").write_bytes(b"\x7fELF")  # never run: only its name matters
     os.symlink("python3.99", prefix / "bin" / "python3")
     problems = env_health(env_of(env), ".venv", HOME)
-    assert [p.code for p in problems][0] == "base-version-changed"
+    assert next(p.code for p in problems) == "base-version-changed"
     assert f"Python {BASE_XY}" in problems[0].message and "now Python 3.99" in problems[0].message
     assert "No module named 'encodings'" in problems[0].message
 

@@ -71,7 +71,7 @@ def test_python3_on_path_resolves_symlinks_and_skips_venvs(tmp_path: Path) -> No
 def test_pyenv_shim_resolves_to_the_selected_version(tmp_path: Path) -> None:
     root = tmp_path / "pyenv"
     (root / "shims").mkdir(parents=True)
-    (root / "shims" / "python3").write_text("#!/bin/sh\nexec pyenv exec python3 \"$@\"\n")
+    (root / "shims" / "python3").write_text('#!/bin/sh\nexec pyenv exec python3 "$@"\n')
     version_prefix = root / "versions" / "3.12.1"
     (version_prefix / "bin").mkdir(parents=True)
     (version_prefix / "bin" / "python3.12").write_text("")
@@ -90,7 +90,11 @@ def test_pyenv_shim_resolves_to_the_selected_version(tmp_path: Path) -> None:
 
 def test_watch_count_is_bounded_per_base(tmp_path: Path) -> None:
     prefix = fake_prefix(tmp_path / "p")
-    for extra in ("lib64/python{xy}/site-packages", "lib/python{xy}/dist-packages", "lib/python3/dist-packages"):
+    for extra in (
+        "lib64/python{xy}/site-packages",
+        "lib/python{xy}/dist-packages",
+        "lib/python3/dist-packages",
+    ):
         (prefix / extra.format(xy=BASE_XY)).mkdir(parents=True)
     env = env_of(venv_on(prefix, tmp_path / "proj" / ".venv"))
     base = base_of_env(env)
