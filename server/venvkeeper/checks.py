@@ -72,7 +72,9 @@ def _providers() -> list[Provider]:
 
     Imported here, not at module top, so a bug while importing one provider's module is contained.
     """
-    providers: list[Provider] = [env_broken_findings]
+    from venvkeeper.requirements.provider import requirement_findings
+
+    providers: list[Provider] = [env_broken_findings, requirement_findings]
     return providers
 
 

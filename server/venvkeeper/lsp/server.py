@@ -38,6 +38,8 @@ class VenvkeeperServer(LanguageServer):
         self.published: dict[Path, set[str]] = {}
         #: Hooks other features add: run after projects were refreshed (project list given).
         self.after_refresh: list[Callable[[list[Path]], None]] = []
+        #: Hooks run once, after the first sweep over every project (e.g. prompts, global watches).
+        self.after_initial_sweep: list[Callable[[], None]] = []
         logging.getLogger().addHandler(ClientLogHandler(self))
 
     # -- capability checks (habit: check before using optional client features) -----------------

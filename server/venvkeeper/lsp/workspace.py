@@ -90,7 +90,7 @@ def _initialization_settings(options: Any) -> dict[str, Any]:
 
 
 # -- the refresh pipeline -------------------------------------------------------------------------
-def refresh(server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None) -> None:
+def refresh(server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None, *, watches: bool = True) -> None:
     app = server.app
     targets = list(projects) if projects is not None else app.projects()
     for project, view in app.refresh(targets):
@@ -101,7 +101,8 @@ def refresh(server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None)
             hook(targets)
         except Exception:
             log.exception("after-refresh hook failed")
-    sync_watches(server)
+    if watches:
+        sync_watches(server)
 
 
 def sync_watches(server: VenvkeeperServer) -> None:
@@ -211,9 +212,9 @@ def register(server: VenvkeeperServer) -> None:
         except Exception as exc:  # no inotify, limits reached: still answer queries
             log.warning("file watching is unavailable (%s); answers refresh on requests only", exc)
             ls.watcher = None
-        refresh(ls)
-        if ls.supports_configuration_pull():
-            await pull_configuration(ls)
+        # Answer requests first: the initial sweep runs as a task that yields between projects, so an
+        # interpreter query sent right after `initialized` is not queued behind the whole workspace.
+        ls.loop.create_task(initial_sweep(ls))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_folders(ls: VenvkeeperServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
@@ -252,6 +253,20 @@ def register(server: VenvkeeperServer) -> None:
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: VenvkeeperServer, *args: Any) -> None:
         stop_watching(ls)
+
+
+async def initial_sweep(server: VenvkeeperServer) -> None:
+    if server.supports_configuration_pull():
+        await pull_configuration(server, do_refresh=False)
+    for project in server.app.projects():
+        refresh(server, [project], watches=False)
+        await asyncio.sleep(0)
+    sync_watches(server)
+    for hook in server.after_initial_sweep:
+        try:
+            hook()
+        except Exception:
+            log.exception("after-initial-sweep hook failed")
 
 
 def stop_watching(server: VenvkeeperServer) -> None:
