@@ -8,8 +8,8 @@ The rules follow pip's "already satisfied" decision so that pip (the oracle in t
   satisfying, as in pip's check of installed dists (``contains(..., prereleases=True)``);
 * ``name[extra]``: the dist's own ``Requires-Dist: ...; extra == "x"`` entries must be installed
   and in range, else ``extra-missing`` naming which;
-* direct references (``name @ url``, VCS, local paths, editables) are satisfied by any installed
-  dist of that name — pip would reinstall only with ``--upgrade``/``--force-reinstall``;
+* direct references (``name @ url``, VCS, local paths, editables) are satisfied by the installed
+  dist of that name; when the URL is a wheel/sdist of another version pip reinstalls, so do we;
 * ``-c`` constraints only constrain versions of names required elsewhere.
 
 Dependencies of dependencies are not walked: broken transitive installs are ``pip check``'s job.
@@ -22,11 +22,18 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
 
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import FILE_START, Finding
@@ -106,10 +113,10 @@ class Checker:
         self.label = env_label(env, project)
         self.python = _python_label(env, project)
         self.version = env_python_version(env)
-        self.constraints: dict[str, list[RequirementRecord]] = {}
+        self.constraints: dict[tuple[Path | None, str], list[RequirementRecord]] = {}
         for c in parsed.constraints:
             if c.name and c.requirement is not None and marker_applies(c.requirement.marker, environment):
-                self.constraints.setdefault(c.name, []).append(c)
+                self.constraints.setdefault((c.root, c.name), []).append(c)
 
     # -- requirements --------------------------------------------------------------------------
     def problems(self) -> list[Problem]:
@@ -136,7 +143,7 @@ class Checker:
                 install,
             )
         if req is None or record.url is not None or record.editable:
-            return None  # direct references: any installed dist of that name satisfies them
+            return self._direct(record, dist, shown, install)
         wanted = self._wanted(record)
         if wanted is not None and not any(_contains(spec, dist.version) for spec in wanted):
             required = _no_marker(req) if not record.any_of else f"{req.name} ({record.text})"
@@ -147,7 +154,7 @@ class Checker:
                 f"Run 'Sync {self.label}' or: {self.python} -m pip install {_quote(install)}",
                 install,
             )
-        for constraint in self.constraints.get(record.name or "", []):
+        for constraint in self.constraints.get((record.root, record.name or ""), []):
             assert constraint.requirement is not None
             spec = constraint.requirement.specifier
             if constraint.url is None and not _contains(spec, dist.version):
@@ -160,6 +167,24 @@ class Checker:
                     install,
                 )
         return self._extras(record, req, dist, install)
+
+    def _direct(
+        self, record: RequirementRecord, dist: InstalledDist, shown: str, install: str
+    ) -> Problem | None:
+        """A direct reference is satisfied by the installed dist of its name, as pip decides, unless the
+        URL names a wheel or sdist of another version (then pip reinstalls). VCS URLs and local
+        directories carry no version we could know without building them: presence is enough.
+        """
+        url_version = _version_from_url(record.url) if record.url and not record.editable else None
+        if url_version is None or _same_version(url_version, dist.version):
+            return None
+        return Problem(
+            record,
+            "version-mismatch",
+            f"{dist.name} {dist.version} is installed in {self.label} but {shown} points to version "
+            f"{url_version}. Run 'Sync {self.label}' or: {self.python} -m pip install {_quote(install)}",
+            install,
+        )
 
     def _wanted(self, record: RequirementRecord) -> tuple[SpecifierSet, ...] | None:
         if record.any_of:
@@ -225,7 +250,7 @@ class Checker:
         if req is None:
             return (record.url or record.text).split(";", 1)[0].strip()
         extra: SpecifierSet | None = None
-        for constraint in self.constraints.get(record.name or "", []):
+        for constraint in self.constraints.get((record.root, record.name or ""), []):
             if constraint.requirement is not None and constraint.url is None:
                 extra = (
                     constraint.requirement.specifier
@@ -255,6 +280,25 @@ class Checker:
                 )
             )
         return out
+
+
+def _version_from_url(url: str) -> str | None:
+    filename = unquote(urlparse(url).path if "://" in url else url).replace("\\", "/").rsplit("/", 1)[-1]
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        if filename.endswith((".tar.gz", ".zip")):
+            return str(parse_sdist_filename(filename)[1])
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return None
+
+
+def _same_version(a: str, b: str) -> bool:
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
 
 
 def _quote(text: str) -> str:

@@ -143,7 +143,9 @@ class PyprojectParser:
         if name == self.own_name:
             return  # "myproject[test]" refers to the project's own extras, counted on their own
         self.result.requirements.append(
-            RequirementRecord(self.path, span, value, req, name, False, req.url, origin=origin)
+            RequirementRecord(
+                self.path, span, value, req, name, False, req.url, origin=origin, root=self.path
+            )
         )
 
     # -- PEP 735 -------------------------------------------------------------------------------
@@ -297,7 +299,9 @@ class PyprojectParser:
             req = Requirement(pep508 + (f" ; {marker}" if marker else ""))
         except InvalidRequirement as exc:
             raise PoetrySyntaxError(f"cannot be expressed as a requirement: {exc}") from None
-        return RequirementRecord(self.path, span, text, req, canonical, editable, url, False, any_of, origin)
+        return RequirementRecord(
+            self.path, span, text, req, canonical, editable, url, False, any_of, origin, root=self.path
+        )
 
     # -- positions -----------------------------------------------------------------------------
     def _value_span(self, key: KeyPath) -> Span:

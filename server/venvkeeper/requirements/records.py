@@ -37,6 +37,9 @@ class RequirementRecord:
     any_of: tuple[SpecifierSet, ...] = ()
     #: Where it comes from, in words: "requirements", "project.dependencies", "optional-dependencies[x]", …
     origin: str = "requirements"
+    #: The top-level source this record was reached from (``-c`` constraints apply within one root,
+    #: as they do within one ``pip install -r`` run).
+    root: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import re
 import shlex
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -175,8 +175,10 @@ class RequirementsFileParser:
         #: pip resolves ``-e ./x`` and ``./x`` against its working directory: the project root.
         self.project = project
         self._done: set[tuple[Path, bool]] = set()
+        self._root: Path | None = None
 
     def parse(self, path: Path, *, constraint: bool = False) -> None:
+        self._root = path
         self._parse(path, constraint, [])
 
     # -- files ---------------------------------------------------------------------------------
@@ -338,6 +340,7 @@ class RequirementsFileParser:
         )
 
     def _add(self, record: RequirementRecord) -> None:
+        record = replace(record, root=self._root)
         (self.result.constraints if record.constraint else self.result.requirements).append(record)
 
     def _finding(self, path: Path, span: Span, code: str, message: str) -> None:
