@@ -25,7 +25,7 @@ from venvkeeper.host import Host  # noqa: E402
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 def make_workspace(root: Path, dirs: int = 1000) -> Path:
@@ -86,7 +86,9 @@ def bench_lsp(ws: Path, queries: int = 300, spawns: int = 7) -> dict[str, float]
         assert answer and answer["state"] == "ok", answer
         client.close()
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import sys; print(sys.prefix)"], check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-c", "import sys; print(sys.prefix)"], check=True, capture_output=True
+        )
         python_startups.append(time.perf_counter() - t0)
 
     client = RawLspClient(cmd, env=env)
@@ -113,7 +115,9 @@ def main() -> int:
         result.update(bench_discovery(ws))
         result.update(bench_lsp(ws))
     result["targets"] = {
-        "discovery_1000_dirs_ms": 50, "interpreter_rtt_p95_ms": 5, "spawn_to_first_answer_median_ms": 1000
+        "discovery_1000_dirs_ms": 50,
+        "interpreter_rtt_p95_ms": 5,
+        "spawn_to_first_answer_median_ms": 1000,
     }
     print(json.dumps(result, indent=2))
     return 0

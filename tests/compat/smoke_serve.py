@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from support.rawlsp import RawLspClient  # noqa: E402
+from support.rawlsp import RawLspClient
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 

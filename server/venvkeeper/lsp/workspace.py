@@ -90,7 +90,9 @@ def _initialization_settings(options: Any) -> dict[str, Any]:
 
 
 # -- the refresh pipeline -------------------------------------------------------------------------
-def refresh(server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None, *, watches: bool = True) -> None:
+def refresh(
+    server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None, *, watches: bool = True
+) -> None:
     app = server.app
     targets = list(projects) if projects is not None else app.projects()
     for project, view in app.refresh(targets):
