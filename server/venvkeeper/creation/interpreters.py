@@ -75,12 +75,13 @@ class BasePython:
             return False
 
     @property
-    def sort_key(self) -> tuple[Version, int]:
-        # Known patch versions sort above an unknown one of the same X.Y (3.12.1 > "3.12").
+    def sort_key(self) -> tuple[Version, int, int]:
+        # Known patch versions sort above an unknown one of the same X.Y (3.12.1 > "3.12"), and the
+        # default build above its free-threaded twin.
         try:
-            return Version(self.version), 1 if self.full_version else 0
+            return Version(self.version), 1 if self.full_version else 0, 0 if self.free_threaded else 1
         except InvalidVersion:
-            return Version("0"), 0
+            return Version("0"), 0, 0
 
     def describe(self) -> str:
         return f"Python {self.version}{' (free-threaded)' if self.free_threaded else ''} ({self.path})"

@@ -1,0 +1,80 @@
+"""Whether to offer creating an env for a project that has none (pure decision, no I/O besides reading files).
+
+Rules (docs/user-research.md "Prompts"): only when the project declares dependencies and has no env;
+never when another tool manages the project (Poetry, Pipenv, PDM, Hatch, conda), inside ``.tox``/
+``.nox``/``.hatch`` dirs, when ``autoCreate`` is "never", when the user chose "Never for this project"
+(persisted in the user state dir), or in an untrusted workspace; at most once per project per session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableSet
+from dataclasses import dataclass
+from pathlib import Path
+
+from venvkeeper.creation.create import default_env_path
+from venvkeeper.creation.plan import InstallPlan, default_plan, managed_by, read_pyproject
+from venvkeeper.discovery.model import Discovery
+from venvkeeper.settings import Settings
+from venvkeeper.state import StateStore
+
+CREATE = "Create"
+NOT_NOW = "Not now"
+NEVER = "Never for this project"
+#: The key "Never for this project" is stored under (StateStore.decline).
+DECLINE_KEY = "create"
+
+_TOOL_ENV_DIRS = {".tox", ".nox", ".hatch"}
+
+
+@dataclass(frozen=True)
+class Offer:
+    project: Path
+    env_path: Path
+    plan: InstallPlan
+    message: str
+    actions: tuple[str, ...] = (CREATE, NOT_NOW, NEVER)
+    #: ``autoCreate: "always"``: create without asking.
+    automatic: bool = False
+
+
+def offer_message(env_path: Path, plan: InstallPlan, python_version: str | None) -> str:
+    with_python = f" with Python {python_version}" if python_version else ""
+    return f"Create {env_path.name}{with_python} and install {plan.label}?"
+
+
+def should_offer_create(
+    project: Path,
+    discovery: Discovery | None,
+    settings: Settings,
+    state: StateStore,
+    session_prompted: MutableSet[Path],
+    *,
+    python_version: str | None = None,
+) -> Offer | None:
+    """The offer to make for ``project``, or None. Adds ``project`` to ``session_prompted`` when offering."""
+    if not settings.trusted or settings.auto_create == "never":
+        return None
+    if project in session_prompted or state.declined(project, DECLINE_KEY):
+        return None
+    if discovery is not None and (discovery.chosen is not None or discovery.candidates):
+        return None  # it has an env (even a broken one: that is for "recreate", not "create")
+    if _TOOL_ENV_DIRS.intersection(project.parts):
+        return None
+    if (project / ".venv").is_file():
+        return None  # PEP 832: the env lives elsewhere by the user's choice
+    pyproject = read_pyproject(project / "pyproject.toml") if (project / "pyproject.toml").is_file() else None
+    if managed_by(project, pyproject) is not None:
+        return None
+    plan = default_plan(project, settings.extras, settings.dependency_groups)
+    if plan.empty:
+        return None
+    env_path = default_env_path(project)
+    session_prompted.add(project)
+    return Offer(
+        project=project,
+        env_path=env_path,
+        plan=plan,
+        message=offer_message(env_path, plan, python_version),
+        automatic=settings.auto_create == "always",
+    )
