@@ -69,7 +69,11 @@ for target in "${TARGETS[@]}"; do
   echo "== $target: bundling the server" >&2
   rm -rf bundled
   mkdir -p bundled/libs
-  common=(--quiet --disable-pip-version-check --no-compile --target bundled/libs --python-version 3.9
+  # --isolated: the public index only, so the bundle does not depend on this machine's pip config
+  # (local flat indexes there lack Requires-Python data, and pip then picks 3.10-only releases).
+  # VSIX_PIP_ARGS adds options back, e.g. an --index-url for a mirror.
+  # shellcheck disable=SC2206
+  common=(--isolated ${VSIX_PIP_ARGS:-} --quiet --disable-pip-version-check --no-compile --target bundled/libs --python-version 3.9
           --implementation py --abi none --only-binary=:all:)
   platforms="$(pip_platforms "$target")"
   if [ -n "$platforms" ]; then
@@ -81,9 +85,18 @@ for target in "${TARGETS[@]}"; do
     rm -f "$REQS.nowd"
     # No pure watchdog wheel for macOS: build one from the sdist (the fsevents extension is skipped off macOS).
     wd_req="$(grep -E "^watchdog.*python_version < '3.11'" "$REQS" | sed 's/;.*//' | tr -d ' ')"
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --target bundled/libs \
+    "$PYTHON" -m pip install --isolated ${VSIX_PIP_ARGS:-} --quiet --no-compile --no-deps --target bundled/libs \
       --no-binary watchdog "$wd_req" >&2
   fi
+  # pip evaluated markers for the Python running it; add what older (or newer) Pythons need too.
+  while :; do
+    "$PYTHON" scripts/missing_deps.py bundled/libs "$target" "$REQS" >"$REQS.more"
+    [ -s "$REQS.more" ] || break
+    echo "   adding for other Python versions: $(tr '\n' ' ' <"$REQS.more")" >&2
+    # shellcheck disable=SC2086
+    "$PYTHON" -m pip install "${common[@]}" $platforms --platform any -r "$REQS.more" >&2
+  done
+  rm -f "$REQS.more"
   # The server itself, without caches.
   cp -R "$REPO/server/venvkeeper" bundled/libs/venvkeeper
   find bundled -name '__pycache__' -type d -prune -exec rm -rf {} +

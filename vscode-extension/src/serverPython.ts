@@ -9,7 +9,9 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 export const MIN_VERSION: readonly [number, number] = [3, 9];
-export const VERSION_SCRIPT = 'import sys; print(sys.version_info[:2])';
+/** Prints the version and the real executable: launching that directly skips shims (pyenv, asdf)
+ * that cost ~150 ms per start. */
+export const VERSION_SCRIPT = 'import sys; print(sys.version_info[:2]); print(sys.executable)';
 export const FIX_HINT = 'Install Python 3.9+ or set venvkeeper.serverPython.';
 
 export interface RunResult {
@@ -60,6 +62,12 @@ export function parseVersion(stdout: string): [number, number] | undefined {
   return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
+/** The executable printed on the second line, when it is an absolute path. */
+export function parseExecutable(stdout: string): string | undefined {
+  const line = stdout.split(/\r?\n/)[1]?.trim();
+  return line && (line.startsWith('/') || /^[A-Za-z]:[\\/]/.test(line)) ? line : undefined;
+}
+
 function isNewEnough(v: readonly [number, number]): boolean {
   return v[0] > MIN_VERSION[0] || (v[0] === MIN_VERSION[0] && v[1] >= MIN_VERSION[1]);
 }
@@ -106,8 +114,16 @@ export async function findServerPython(options: FindOptions): Promise<ServerPyth
       attempts.push(`${candidate.via}: Python ${version.join('.')} is too old`);
       continue;
     }
-    options.log(`server Python: using ${resolved.command} ${resolved.args.join(' ')} (Python ${version.join('.')}, ${candidate.via})`);
-    return { command: resolved.command, args: resolved.args, version, via: candidate.via };
+    // Run the real interpreter, not the shim or launcher (`py -3`) that found it.
+    const executable = parseExecutable(result.stdout);
+    const command = executable ?? resolved.command;
+    const args = executable === undefined ? resolved.args : [];
+    const shown = [resolved.command, ...resolved.args].join(' ');
+    options.log(
+      `server Python: using ${command} (Python ${version.join('.')}, ${candidate.via}` +
+        `${command === resolved.command ? '' : `, found through ${shown}`})`,
+    );
+    return { command, args, version, via: candidate.via };
   }
   throw new ServerPythonNotFound(attempts);
 }

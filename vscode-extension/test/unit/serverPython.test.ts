@@ -7,6 +7,7 @@ import {
   findServerPython,
   FIX_HINT,
   makeWhich,
+  parseExecutable,
   parseVersion,
   type RunResult,
   ServerPythonNotFound,
@@ -73,9 +74,26 @@ describe('findServerPython', () => {
     );
   });
 
+  it('launches the real executable behind a shim or the py launcher', async () => {
+    const m = machine(
+      { python3: '/home/u/.pyenv/shims/python3', py: 'C:\\Windows\\py.exe' },
+      {
+        '/home/u/.pyenv/shims/python3': { code: 0, stdout: '(3, 12)\n/home/u/.pyenv/versions/3.12.1/bin/python3.12\n', stderr: '' },
+        'C:\\Windows\\py.exe -3': { code: 0, stdout: '(3, 13)\r\nC:\\Python313\\python.exe\r\n', stderr: '' },
+      },
+    );
+    const found = await findServerPython({ setting: '', platform: 'linux', ...m, log: () => undefined });
+    assert.deepEqual([found.command, ...found.args], ['/home/u/.pyenv/versions/3.12.1/bin/python3.12']);
+    const win = machine({ py: 'C:\\Windows\\py.exe' }, { 'C:\\Windows\\py.exe -3': { code: 0, stdout: '(3, 13)\r\nC:\\Python313\\python.exe\r\n', stderr: '' } });
+    const onWindows = await findServerPython({ setting: '', platform: 'win32', ...win, log: () => undefined });
+    assert.deepEqual([onWindows.command, ...onWindows.args], ['C:\\Python313\\python.exe']);
+  });
+
   it('parses the version tuple', () => {
     assert.deepEqual(parseVersion('(3, 9)\n'), [3, 9]);
     assert.equal(parseVersion('Python was not found; run without arguments to install from the Microsoft Store'), undefined);
+    assert.equal(parseExecutable('(3, 9)\n'), undefined);
+    assert.equal(parseExecutable('(3, 9)\nrelative/python\n'), undefined);
   });
 });
 

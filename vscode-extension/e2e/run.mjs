@@ -1,0 +1,414 @@
+// End-to-end test of the packaged extension in a real VS Code (code-server), driven through headless
+// Chromium with playwright-core. Called by scripts/e2e.sh, which builds the .vsix and installs
+// code-server first.
+//
+//   node e2e/run.mjs --vsix FILE --code-server-dir DIR --out DIR
+//
+// Steps (issue 6 "Tests"): (a) status bar shows the project's .venv and its version; (d) the picker
+// lists the candidates; (b) a requirements.txt project without env shows the create prompt, "Create"
+// yields a working .venv and the status bar switches to it; (c) a requirement that is not installed
+// is in the Problems panel with its quick fix. Plus the speed figures from the extension's log
+// (status bar after activation, cold and from the workspace-state cache).
+// Every step runs even when an earlier one failed; the exit code is non-zero when any failed.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..', '..');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+const VSIX = arg('vsix');
+const CS_DIR = arg('code-server-dir', path.join(REPO, '.tools', 'code-server'));
+const OUT = arg('out', path.join(REPO, 'test-output', 'e2e'));
+const KEEP = process.argv.includes('--keep');
+const ONLY = arg('only', 'a,d,b,c,speed').split(',');
+if (!VSIX) {
+  console.error('usage: node e2e/run.mjs --vsix FILE [--code-server-dir DIR] [--out DIR]');
+  process.exit(2);
+}
+const require = createRequire(path.join(CS_DIR, 'package.json'));
+const { chromium } = require('playwright-core');
+const CODE_SERVER = path.join(CS_DIR, 'node_modules', '.bin', 'code-server');
+const PYTHON = process.env.E2E_PYTHON || 'python3';
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: real projects and real venvs in a temp dir.
+
+const WORK = mkdtempSync(path.join(tmpdir(), 'vk-e2e-'));
+const log = (...a) => console.log(`[e2e ${new Date().toISOString().slice(11, 23)}]`, ...a);
+
+function sh(cmd, args, opts = {}) {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+}
+
+function pyvenvVersion(envDir) {
+  const cfg = readFileSync(path.join(envDir, 'pyvenv.cfg'), 'utf8');
+  const m = /^\s*version(?:_info)?\s*=\s*(\S+)/m.exec(cfg);
+  return m ? m[1] : null;
+}
+
+function makeFixtures() {
+  const wheelhouse = path.join(WORK, 'wheelhouse');
+  // Tiny real wheels, built by the repo's test helper, so installs never need the network.
+  sh(PYTHON, ['-c', `
+import sys; from pathlib import Path
+from support.wheelhouse import Dist, build_wheelhouse
+build_wheelhouse(Path(sys.argv[1]), [Dist("tinydep", "1.0"), Dist("otherdep", "2.0")])
+`, wheelhouse], { env: { ...process.env, PYTHONPATH: path.join(REPO, 'tests') } });
+
+  // (a)+(d): a project with a real .venv (chosen) and a second env venv/ (a rejected candidate).
+  const envproj = path.join(WORK, 'envproj');
+  mkdirSync(envproj);
+  writeFileSync(path.join(envproj, 'pyproject.toml'), '[project]\nname = "envproj"\nversion = "0.1"\ndependencies = []\n');
+  writeFileSync(path.join(envproj, 'main.py'), 'print("hello")\n');
+  sh(PYTHON, ['-m', 'venv', '--without-pip', path.join(envproj, '.venv')]);
+  sh(PYTHON, ['-m', 'venv', '--without-pip', path.join(envproj, 'venv')]);
+
+  // (b): requirements.txt and no env.
+  const newproj = path.join(WORK, 'newproj');
+  mkdirSync(newproj);
+  writeFileSync(path.join(newproj, 'requirements.txt'), 'tinydep==1.0\n');
+  writeFileSync(path.join(newproj, 'app.py'), 'import tinydep\n');
+
+  // (c): an env that lacks a requirement.
+  const missingproj = path.join(WORK, 'missingproj');
+  mkdirSync(missingproj);
+  writeFileSync(path.join(missingproj, 'requirements.txt'), 'tinydep==1.0\n');
+  sh(PYTHON, ['-m', 'venv', '--without-pip', path.join(missingproj, '.venv')]);
+
+  return { wheelhouse, envproj, newproj, missingproj };
+}
+
+// ---------------------------------------------------------------------------------------------
+// code-server
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHttp(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200)); // polling an external process: no event to wait on
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+function serverEnv(fixtures) {
+  const env = { ...process.env };
+  delete env.VIRTUAL_ENV;
+  for (const k of Object.keys(env)) {
+    if (k.startsWith('PIP_') || k.startsWith('UV_') || k.startsWith('VSCODE_')) delete env[k];
+  }
+  const home = path.join(WORK, 'home');
+  mkdirSync(home, { recursive: true });
+  return {
+    ...env,
+    // The server's state (selections, declines) goes to a fresh state dir, never the real one.
+    XDG_STATE_HOME: path.join(home, 'state'),
+    XDG_CACHE_HOME: path.join(home, 'cache'),
+    XDG_DATA_HOME: path.join(home, 'data'),
+    XDG_CONFIG_HOME: path.join(home, 'config'),
+    // Installs come from the local wheelhouse only (the server has no index setting yet).
+    PIP_NO_INDEX: '1',
+    PIP_FIND_LINKS: fixtures.wheelhouse,
+    PIP_CONFIG_FILE: '/dev/null',
+    PIP_DISABLE_PIP_VERSION_CHECK: '1',
+    UV_NO_INDEX: '1',
+    UV_FIND_LINKS: fixtures.wheelhouse,
+  };
+}
+
+function writeUserSettings(userDataDir) {
+  const user = path.join(userDataDir, 'User');
+  mkdirSync(user, { recursive: true });
+  writeFileSync(
+    path.join(user, 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.enableExperiments': false,
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'extensions.ignoreRecommendations': true,
+        'git.enabled': false,
+        'window.zoomLevel': 0,
+        'venvkeeper.trace.server': 'messages',
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+async function startCodeServer(fixtures) {
+  const extensionsDir = path.join(WORK, 'extensions');
+  const userDataDir = path.join(WORK, 'user-data');
+  writeUserSettings(userDataDir);
+  log('installing', path.basename(VSIX));
+  sh(CODE_SERVER, ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', VSIX]);
+  const installed = readdirSync(extensionsDir).filter((d) => d.startsWith('venvkeeper.'));
+  if (installed.length !== 1) throw new Error(`extension not installed: ${readdirSync(extensionsDir).join(', ')}`);
+  const port = await freePort();
+  const proc = spawn(
+    CODE_SERVER,
+    [
+      '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
+      '--disable-workspace-trust', '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir,
+    ],
+    { env: serverEnv(fixtures), stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  const csLog = [];
+  proc.stdout.on('data', (d) => csLog.push(String(d)));
+  proc.stderr.on('data', (d) => csLog.push(String(d)));
+  await waitHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+  log(`code-server on port ${port}`);
+  return { port, proc, userDataDir, extensionsDir, csLog };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The browser
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const STATUS = '[aria-label^="venvkeeper: "]';
+
+async function openFolder(context, port, folder) {
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  return page;
+}
+
+async function statusText(page, predicate, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const item = page.locator(STATUS).first();
+    if ((await item.count()) > 0) {
+      last = (await item.getAttribute('aria-label')) ?? '';
+      if (predicate(last)) return last;
+    }
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`status bar never matched; last: "${last}"`);
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+async function shot(page, name) {
+  const file = path.join(OUT, `${name}.png`);
+  await page.screenshot({ path: file });
+  log('screenshot', file);
+}
+
+/** The extension's log lines (the LogOutputChannel is written to a file under the user data dir). */
+function extensionLog(userDataDir) {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir)) {
+      const p = path.join(dir, entry);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (entry === 'venvkeeper.log' || /venvkeeper/i.test(entry)) found.push(p);
+    }
+  };
+  const logs = path.join(userDataDir, 'logs');
+  if (existsSync(logs)) walk(logs);
+  return found.map((f) => readFileSync(f, 'utf8')).join('\n');
+}
+
+function timings(text) {
+  return [...text.matchAll(/\[timing\] status bar from (cache|daemon) (\d+) ms after activation: (.*)/g)].map((m) => ({
+    source: m[1],
+    ms: Number(m[2]),
+    text: m[3].trim(),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const results = [];
+async function step(name, fn) {
+  if (!ONLY.includes(name.split(' ')[0].replace(/[()]/g, ''))) return;
+  const t = Date.now();
+  try {
+    const detail = await fn();
+    results.push({ name, ok: true, detail, ms: Date.now() - t });
+    log(`PASS ${name}${detail ? `: ${detail}` : ''}`);
+  } catch (err) {
+    results.push({ name, ok: false, detail: String(err?.message ?? err).split('\n')[0], ms: Date.now() - t });
+    log(`FAIL ${name}: ${err?.stack ?? err}`);
+  }
+}
+
+async function main() {
+  mkdirSync(OUT, { recursive: true });
+  for (const f of readdirSync(OUT)) if (f.endsWith('.png')) rmSync(path.join(OUT, f));
+  const fixtures = makeFixtures();
+  log('fixtures in', WORK);
+  const cs = await startCodeServer(fixtures);
+  const browserProfile = path.join(WORK, 'chromium-profile');
+  const context = await chromium.launchPersistentContext(browserProfile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+  });
+  const envVersion = pyvenvVersion(path.join(fixtures.envproj, '.venv'));
+  let envPage;
+
+  try {
+    await step('(a) status bar shows the .venv and its version', async () => {
+      envPage = await openFolder(context, cs.port, fixtures.envproj);
+      const text = await statusText(envPage, (t) => t.includes('(.venv)') && !/starting/.test(t), 30_000);
+      await shot(envPage, 'a-status-bar');
+      if (!text.includes(`${envVersion} (.venv)`)) throw new Error(`expected "${envVersion} (.venv)", got "${text}"`);
+      return text;
+    });
+
+    await step('(d) picker lists the candidates', async () => {
+      envPage ??= await openFolder(context, cs.port, fixtures.envproj);
+      await statusText(envPage, (t) => t.includes('(.venv)'), 30_000);
+      await envPage.locator(STATUS).first().click();
+      const rows = envPage.locator('.quick-input-list .monaco-list-row');
+      await rows.filter({ hasText: 'Create new environment' }).first().waitFor({ timeout: 15_000 });
+      // Wait for the candidates (the list fills in when venvkeeper/environments answers).
+      await rows.filter({ hasText: '(venv)' }).first().waitFor({ timeout: 15_000 });
+      const labels = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      await shot(envPage, 'd-picker');
+      await envPage.keyboard.press('Escape');
+      const first = labels[0] ?? '';
+      if (!first.includes('(.venv)')) throw new Error(`chosen env is not first: ${JSON.stringify(labels)}`);
+      for (const want of ['(venv)', 'Create new environment', 'Enter interpreter path']) {
+        if (!labels.some((l) => l.includes(want))) throw new Error(`"${want}" missing: ${JSON.stringify(labels)}`);
+      }
+      return labels.join(' | ');
+    });
+
+    await step('(b) create prompt → Create → working .venv, status bar switches', async () => {
+      const page = await openFolder(context, cs.port, fixtures.newproj);
+      const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: /requirements|environment|venv/i });
+      await toast.first().waitFor({ timeout: 30_000 });
+      await shot(page, 'b1-create-prompt');
+      const button = toast.first().locator('a.monaco-button, .monaco-button').filter({ hasText: /^Create/ });
+      await button.first().click();
+      await page.waitForTimeout(300);
+      await shot(page, 'b2-creating');
+      const text = await statusText(page, (t) => t.includes('(.venv)'), 120_000);
+      await shot(page, 'b3-created');
+      const venv = path.join(fixtures.newproj, '.venv');
+      if (!existsSync(path.join(venv, 'pyvenv.cfg'))) throw new Error('no .venv/pyvenv.cfg');
+      const python = path.join(venv, 'bin', 'python');
+      sh(python, ['-c', 'import tinydep']);
+      await page.close();
+      return `${text}; .venv imports tinydep`;
+    });
+
+    await step('(c) missing requirement in Problems with its quick fix', async () => {
+      const page = await openFolder(context, cs.port, fixtures.missingproj);
+      await statusText(page, (t) => t.includes('(.venv)'), 30_000);
+      await runCommand(page, 'View: Focus Problems');
+      const problem = page.locator('.markers-panel .monaco-list-row').filter({ hasText: 'tinydep' });
+      await problem.first().waitFor({ timeout: 30_000 });
+      const problemText = (await problem.first().innerText()).replace(/\s+/g, ' ');
+      await shot(page, 'c1-problems');
+      // Open the problem's location, then ask for quick fixes there.
+      await problem.first().dblclick();
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Control+.');
+      const action = page.locator('.action-widget .monaco-list-row, .context-view .action-item').filter({ hasText: /tinydep|[Ii]nstall/ });
+      await action.first().waitFor({ timeout: 15_000 });
+      const actionText = (await action.first().innerText()).trim();
+      await shot(page, 'c2-quick-fix');
+      await page.keyboard.press('Escape');
+      await page.close();
+      return `problem "${problemText}"; quick fix "${actionText}"`;
+    });
+
+    await step('speed status bar after activation (cold, then cached)', async () => {
+      // Cold: the first window of envproj above (no cache). Cached: reload it; workspace state now has the answer.
+      if (envPage === undefined) throw new Error('needs step (a)');
+      const coldLog = timings(extensionLog(cs.userDataDir));
+      await envPage.reload();
+      await envPage.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await statusText(envPage, (t) => t.includes('(.venv)'), 30_000);
+      // The cache line is written at activation; give the log file writer a moment to flush.
+      let all = [];
+      for (let i = 0; i < 50; i++) {
+        all = timings(extensionLog(cs.userDataDir));
+        if (all.filter((t) => t.source === 'cache').length > 0 && all.length > coldLog.length + 1) break;
+        await envPage.waitForTimeout(100);
+      }
+      await shot(envPage, 'speed-reloaded');
+      const cold = coldLog.find((t) => t.source === 'daemon');
+      const cached = all.find((t) => t.source === 'cache');
+      const warmDaemon = all.slice(coldLog.length).find((t) => t.source === 'daemon');
+      const figures = {
+        coldDaemonMs: cold?.ms ?? null,
+        cachedMs: cached?.ms ?? null,
+        reloadDaemonMs: warmDaemon?.ms ?? null,
+      };
+      writeFileSync(path.join(OUT, 'timings.json'), JSON.stringify({ figures, lines: all }, null, 2));
+      if (cached === undefined) throw new Error(`no cached status line: ${JSON.stringify(all)}`);
+      return JSON.stringify(figures);
+    });
+  } finally {
+    writeFileSync(path.join(OUT, 'extension.log'), extensionLog(cs.userDataDir));
+    writeFileSync(path.join(OUT, 'code-server.log'), cs.csLog.join(''));
+    await context.close().catch(() => undefined);
+    try {
+      process.kill(-cs.proc.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    if (!KEEP) rmSync(WORK, { recursive: true, force: true });
+  }
+
+  writeFileSync(path.join(OUT, 'results.json'), JSON.stringify(results, null, 2));
+  console.log('');
+  for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name}  (${r.ms} ms)${r.ok ? '' : `\n      ${r.detail}`}`);
+  const failed = results.filter((r) => !r.ok).length;
+  console.log(`${results.length - failed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
