@@ -39,7 +39,7 @@ from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import FILE_START, Finding
 from venvkeeper.requirements.installed import InstalledDist
 from venvkeeper.requirements.markers import env_python_version, marker_applies
-from venvkeeper.requirements.records import ParsedSources, RequirementRecord
+from venvkeeper.requirements.records import ParsedSources, RequirementRecord, parse_requirement
 
 
 @dataclass(frozen=True)
@@ -113,10 +113,11 @@ class Checker:
         self.label = env_label(env, project)
         self.python = _python_label(env, project)
         self.version = env_python_version(env)
-        self.constraints: dict[tuple[Path | None, str], list[RequirementRecord]] = {}
+        # Keyed by str(root): str() of a Path is cached, its hash is not.
+        self.constraints: dict[tuple[str, str], list[RequirementRecord]] = {}
         for c in parsed.constraints:
             if c.name and c.requirement is not None and marker_applies(c.requirement.marker, environment):
-                self.constraints.setdefault((c.root, c.name), []).append(c)
+                self.constraints.setdefault((str(c.root), c.name), []).append(c)
 
     # -- requirements --------------------------------------------------------------------------
     def problems(self) -> list[Problem]:
@@ -132,45 +133,39 @@ class Checker:
         if req is not None and not marker_applies(req.marker, self.environment):
             return None
         dist = self._find(record)
-        install = self._install_text(record)
         shown = req.name if req is not None else record.text
         if dist is None:
-            return Problem(
+            return self._problem(
                 record,
                 "not-installed",
-                f"{shown} is not installed in {self.label} (Python {self.version}). "
-                f"Run 'Install missing' or: {self.python} -m pip install {_quote(install)}",
-                install,
+                f"{shown} is not installed in {self.label} (Python {self.version}).",
+                "Install missing",
             )
         if req is None or record.url is not None or record.editable:
-            return self._direct(record, dist, shown, install)
+            return self._direct(record, dist, shown)
         wanted = self._wanted(record)
         if wanted is not None and not any(_contains(spec, dist.version) for spec in wanted):
             required = _no_marker(req) if not record.any_of else f"{req.name} ({record.text})"
-            return Problem(
+            return self._problem(
                 record,
                 "version-mismatch",
-                f"{dist.name} {dist.version} is installed in {self.label} but '{required}' is required. "
-                f"Run 'Sync {self.label}' or: {self.python} -m pip install {_quote(install)}",
-                install,
+                f"{dist.name} {dist.version} is installed in {self.label} but '{required}' is required.",
+                f"Sync {self.label}",
             )
-        for constraint in self.constraints.get((record.root, record.name or ""), []):
+        for constraint in self.constraints.get((str(record.root), record.name or ""), []):
             assert constraint.requirement is not None
             spec = constraint.requirement.specifier
             if constraint.url is None and not _contains(spec, dist.version):
-                return Problem(
+                return self._problem(
                     record,
                     "version-mismatch",
                     f"{dist.name} {dist.version} is installed in {self.label} but {constraint.file.name} "
-                    f"constrains it to '{_no_marker(constraint.requirement)}'. "
-                    f"Run 'Sync {self.label}' or: {self.python} -m pip install {_quote(install)}",
-                    install,
+                    f"constrains it to '{_no_marker(constraint.requirement)}'.",
+                    f"Sync {self.label}",
                 )
-        return self._extras(record, req, dist, install)
+        return self._extras(record, req, dist)
 
-    def _direct(
-        self, record: RequirementRecord, dist: InstalledDist, shown: str, install: str
-    ) -> Problem | None:
+    def _direct(self, record: RequirementRecord, dist: InstalledDist, shown: str) -> Problem | None:
         """A direct reference is satisfied by the installed dist of its name, as pip decides, unless the
         URL names a wheel or sdist of another version (then pip reinstalls). VCS URLs and local
         directories carry no version we could know without building them: presence is enough.
@@ -178,13 +173,20 @@ class Checker:
         url_version = _version_from_url(record.url) if record.url and not record.editable else None
         if url_version is None or _same_version(url_version, dist.version):
             return None
-        return Problem(
+        return self._problem(
             record,
             "version-mismatch",
             f"{dist.name} {dist.version} is installed in {self.label} but {shown} points to version "
-            f"{url_version}. Run 'Sync {self.label}' or: {self.python} -m pip install {_quote(install)}",
-            install,
+            f"{url_version}.",
+            f"Sync {self.label}",
         )
+
+    def _problem(self, record: RequirementRecord, code: str, *parts: str) -> Problem:
+        """A problem whose message ends with the fix: the code action's title and the pip command."""
+        *words, fix = parts
+        install = self._install_text(record)
+        message = "".join(words) + f" Run '{fix}' or: {self.python} -m pip install {_quote(install)}"
+        return Problem(record, code, message, install)
 
     def _wanted(self, record: RequirementRecord) -> tuple[SpecifierSet, ...] | None:
         if record.any_of:
@@ -193,9 +195,7 @@ class Checker:
         spec = record.requirement.specifier
         return (spec,) if len(spec) else None
 
-    def _extras(
-        self, record: RequirementRecord, req: Requirement, dist: InstalledDist, install: str
-    ) -> Problem | None:
+    def _extras(self, record: RequirementRecord, req: Requirement, dist: InstalledDist) -> Problem | None:
         if not req.extras:
             return None
         provided = {canonicalize_name(e) for e in dist.provides_extras}
@@ -205,7 +205,7 @@ class Checker:
                 continue  # pip only warns that the dist has no such extra and installs nothing
             for text in dist.requires:
                 try:
-                    dep = Requirement(text)
+                    dep = parse_requirement(text)
                 except InvalidRequirement:
                     continue
                 if dep.marker is None or not marker_applies(dep.marker, self.environment, extra):
@@ -223,12 +223,12 @@ class Checker:
         if not gaps:
             return None
         extras = ",".join(sorted(req.extras))
-        return Problem(
+        return self._problem(
             record,
             "extra-missing",
             f"{req.name} is installed in {self.label} but not everything [{extras}] needs: "
-            f"{'; '.join(gaps)}. Run 'Install missing' or: {self.python} -m pip install {_quote(install)}",
-            install,
+            f"{'; '.join(gaps)}.",
+            "Install missing",
         )
 
     def _find(self, record: RequirementRecord) -> InstalledDist | None:
@@ -250,7 +250,7 @@ class Checker:
         if req is None:
             return (record.url or record.text).split(";", 1)[0].strip()
         extra: SpecifierSet | None = None
-        for constraint in self.constraints.get((record.root, record.name or ""), []):
+        for constraint in self.constraints.get((str(record.root), record.name or ""), []):
             if constraint.requirement is not None and constraint.url is None:
                 extra = (
                     constraint.requirement.specifier

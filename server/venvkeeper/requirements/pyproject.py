@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
@@ -23,6 +23,7 @@ from venvkeeper.requirements.records import (
     ParsedSources,
     RequirementRecord,
     RequiresPythonRecord,
+    parse_requirement,
     read_source_text,
 )
 from venvkeeper.requirements.tomlpos import KeyPath, ValuePos, value_positions
@@ -133,7 +134,7 @@ class PyprojectParser:
             )
             return
         try:
-            req = Requirement(value)
+            req = parse_requirement(value)
         except InvalidRequirement as exc:
             self._finding(
                 span, "invalid-requirement", f"'{value}' is not a valid requirement: {_first_line(exc)}"
@@ -296,7 +297,7 @@ class PyprojectParser:
                 any_of = tuple(SpecifierSet(a) for a in alternatives)
             text = pep508
         try:
-            req = Requirement(pep508 + (f" ; {marker}" if marker else ""))
+            req = parse_requirement(pep508 + (f" ; {marker}" if marker else ""))
         except InvalidRequirement as exc:
             raise PoetrySyntaxError(f"cannot be expressed as a requirement: {exc}") from None
         return RequirementRecord(

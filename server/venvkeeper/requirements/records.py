@@ -7,6 +7,7 @@ also for files pulled in with ``-r`` and for strings inside ``pyproject.toml`` a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -16,6 +17,16 @@ from venvkeeper.findings import Finding, Span
 
 #: Files larger than this are not read (a requirements file is kilobytes; 50 MB is a mistake or a trap).
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
+
+
+@lru_cache(maxsize=8192)
+def parse_requirement(text: str) -> Requirement:
+    """``Requirement(text)``, memoised: a re-check parses the same few hundred strings every time.
+
+    Callers must not mutate the result (packaging's Requirement is mutable, we never change it).
+    Raises :class:`packaging.requirements.InvalidRequirement` (not cached) like the constructor.
+    """
+    return Requirement(text)
 
 
 @dataclass(frozen=True)

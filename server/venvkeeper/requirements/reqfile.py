@@ -15,7 +15,7 @@ import re
 import shlex
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -24,7 +24,12 @@ from packaging.utils import canonicalize_name
 
 from venvkeeper.findings import FILE_START, Finding, Span
 from venvkeeper.requirements.localproject import local_project_name
-from venvkeeper.requirements.records import ParsedSources, RequirementRecord, read_source_text
+from venvkeeper.requirements.records import (
+    ParsedSources,
+    RequirementRecord,
+    parse_requirement,
+    read_source_text,
+)
 
 # pip: req_file.COMMENT_RE / ENV_VAR_RE (only upper-case names are expanded; unset ones stay as written).
 _COMMENT_RE = re.compile(r"(^|\s+)#.*$")
@@ -320,14 +325,18 @@ class RequirementsFileParser:
             req: Requirement | None = None
             if name:
                 try:
-                    req = Requirement(f"{name}{extras} @ {_as_url(url)}" + (f" ; {marker}" if marker else ""))
+                    req = parse_requirement(
+                        f"{name}{extras} @ {_as_url(url)}" + (f" ; {marker}" if marker else "")
+                    )
                 except InvalidRequirement:
                     req = None
-            record = RequirementRecord(path, span, text, req, name, editable, url, constraint, origin=origin)
+            record = RequirementRecord(
+                path, span, text, req, name, editable, url, constraint, origin=origin, root=self._root
+            )
             self._add(record)
             return
         try:
-            req = Requirement(text)
+            req = parse_requirement(text)
         except InvalidRequirement as exc:
             self._finding(
                 path, span, "invalid-requirement", f"'{text}' is not a valid requirement: {_first_line(exc)}"
@@ -335,12 +344,20 @@ class RequirementsFileParser:
             return
         self._add(
             RequirementRecord(
-                path, span, text, req, canonicalize_name(req.name), False, req.url, constraint, origin=origin
+                path,
+                span,
+                text,
+                req,
+                canonicalize_name(req.name),
+                False,
+                req.url,
+                constraint,
+                origin=origin,
+                root=self._root,
             )
         )
 
     def _add(self, record: RequirementRecord) -> None:
-        record = replace(record, root=self._root)
         (self.result.constraints if record.constraint else self.result.requirements).append(record)
 
     def _finding(self, path: Path, span: Span, code: str, message: str) -> None:
@@ -356,7 +373,7 @@ def _split_url_marker(text: str) -> tuple[str, str, str]:
 
 
 def _as_url(url: str) -> str:
-    return url if _URL_RE.match(url) else Path(url).as_uri()
+    return url if _URL_RE.match(url) else Path(url).absolute().as_uri()
 
 
 def _key(path: Path) -> Path:
