@@ -18,7 +18,7 @@ from venvkeeper.checks import CheckContext, run_checks
 from venvkeeper.discovery.discover import discover
 from venvkeeper.discovery.identify import identify_env
 from venvkeeper.discovery.locators import LocateContext
-from venvkeeper.discovery.model import Discovery
+from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.discovery.projects import find_projects, nearest_project
 from venvkeeper.findings import Finding
 from venvkeeper.host import Host
@@ -59,6 +59,8 @@ class App:
     def __post_init__(self) -> None:
         if self.state is None:
             self.state = StateStore(self.host.state_dir)
+        if self.activation is None:
+            self.activation = default_activation
         self.roots: list[Path] = []
         self._projects: dict[Path, ProjectState] = {}
 
@@ -228,6 +230,13 @@ class App:
     def env_dirs(self, project: Path) -> list[Path]:
         """Every candidate env dir of a project (to watch them)."""
         return [c.env.path for c in self.discovery(project).candidates if not c.activated_elsewhere]
+
+
+def default_activation(env: Environment) -> Optional[dict[str, Any]]:
+    """Terminal activation data for every shell (guards/activation.py)."""
+    from venvkeeper.guards.activation import activation_for
+
+    return activation_for(env).to_json()
 
 
 def normalize(path: Path) -> Path:

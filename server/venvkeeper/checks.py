@@ -72,9 +72,10 @@ def _providers() -> list[Provider]:
 
     Imported here, not at module top, so a bug while importing one provider's module is contained.
     """
+    from venvkeeper.guards.provider import guard_findings
     from venvkeeper.requirements.provider import requirement_findings
 
-    providers: list[Provider] = [env_broken_findings, requirement_findings]
+    providers: list[Provider] = [env_broken_findings, requirement_findings, guard_findings]
     return providers
 
 
