@@ -30,6 +30,7 @@ __all__ = [
     "env_site_dirs",
     "missing_requirements",
     "project_sources",
+    "requirement_files",
     "requirement_findings",
     "requirement_problems",
 ]
@@ -83,3 +84,11 @@ def missing_requirements(ctx: CheckContext) -> list[str]:
         if problem.install not in out:
             out.append(problem.install)
     return out
+
+
+def requirement_files(project: Path, settings: Settings, host: Host) -> list[Path]:
+    """Every file the check reads for ``project``: its sources plus what they include (-r/-c).
+
+    What a watcher should watch: a change to any of them changes the findings.
+    """
+    return _parse(project, settings, host).files

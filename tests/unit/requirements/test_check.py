@@ -198,3 +198,32 @@ def test_extras_setting_and_pyproject_sources(tmp_path: Path, make_ctx: MakeCtx)
     assert missing_requirements(ctx) == ["pytest"]
     ctx = make_ctx(project, env)
     assert missing_requirements(ctx) == ["pytest", "sphinx", "ruff"]
+
+
+def test_garbage_everywhere_gives_findings_not_exceptions(tmp_path: Path, make_ctx: MakeCtx) -> None:
+    project = tmp_path / "p"
+    (project / "requirements").mkdir(parents=True)
+    (project / "pyproject.toml").write_bytes(b"\x00\x01binary\xff")
+    (project / "requirements.txt").write_bytes(
+        b"alpha\n-r requirements/huge.txt\n-r requirements/cycle.txt\n\\\n"
+    )
+    with (project / "requirements" / "huge.txt").open("wb") as fh:
+        fh.truncate(50 * 1024 * 1024)
+    (project / "requirements" / "cycle.txt").write_text("-r ../requirements.txt\n-e\n--hash\n[[[\n")
+    (project / "dev.in").write_bytes("caf\xe9 ==\n".encode("latin-1"))
+    fake_env(project / ".venv", "3.12.1")
+    from .conftest import environment
+
+    findings = requirement_findings(make_ctx(project, environment(project / ".venv")))
+    got = sorted((f.file.name, f.span.line, f.code) for f in findings)
+    assert got == [
+        ("cycle.txt", 0, "include-cycle"),
+        ("cycle.txt", 1, "invalid-requirement"),
+        ("cycle.txt", 2, "invalid-requirement"),
+        ("cycle.txt", 3, "invalid-requirement"),
+        ("dev.in", 0, "invalid-requirement"),
+        ("huge.txt", 0, "invalid-requirement"),
+        ("pyproject.toml", 0, "toml-syntax"),
+        ("requirements.txt", 0, "not-installed"),
+    ]
+    assert all(f.data["project"] == str(project) for f in findings)
