@@ -204,6 +204,7 @@ const STATUS = '[aria-label^="venvkeeper: "]';
 
 async function openFolder(context, port, folder) {
   const page = await context.newPage();
+  currentPage = page;
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   return page;
@@ -264,6 +265,8 @@ function timings(text) {
 // ---------------------------------------------------------------------------------------------
 
 const results = [];
+/** The page a step works in, for a screenshot when it fails. */
+let currentPage;
 async function step(name, fn) {
   if (!ONLY.includes(name.split(' ')[0].replace(/[()]/g, ''))) return;
   const t = Date.now();
@@ -274,6 +277,9 @@ async function step(name, fn) {
   } catch (err) {
     results.push({ name, ok: false, detail: String(err?.message ?? err).split('\n')[0], ms: Date.now() - t });
     log(`FAIL ${name}: ${err?.stack ?? err}`);
+    if (currentPage !== undefined && !currentPage.isClosed()) {
+      await shot(currentPage, `FAILED-${name.split(' ')[0].replace(/[()]/g, '')}`).catch(() => undefined);
+    }
   }
 }
 
@@ -296,9 +302,9 @@ async function main() {
   try {
     await step('(a) status bar shows the .venv and its version', async () => {
       envPage = await openFolder(context, cs.port, fixtures.envproj);
-      const text = await statusText(envPage, (t) => t.includes('(.venv)') && !/starting/.test(t), 30_000);
+      const text = await statusText(envPage, (t) => t.includes('(.venv)'), 30_000);
       await shot(envPage, 'a-status-bar');
-      if (!text.includes(`${envVersion} (.venv)`)) throw new Error(`expected "${envVersion} (.venv)", got "${text}"`);
+      if (text !== `venvkeeper: ${envVersion} (.venv)`) throw new Error(`expected "${envVersion} (.venv)", got "${text}"`);
       return text;
     });
 
@@ -342,7 +348,7 @@ async function main() {
 
     await step('(c) missing requirement in Problems with its quick fix', async () => {
       const page = await openFolder(context, cs.port, fixtures.missingproj);
-      await statusText(page, (t) => t.includes('(.venv)'), 30_000);
+      await statusText(page, (t) => t.includes('(.venv), stale'), 30_000);
       await runCommand(page, 'View: Focus Problems');
       const problem = page.locator('.markers-panel .monaco-list-row').filter({ hasText: 'tinydep' });
       await problem.first().waitFor({ timeout: 30_000 });
@@ -356,9 +362,14 @@ async function main() {
       await action.first().waitFor({ timeout: 15_000 });
       const actionText = (await action.first().innerText()).trim();
       await shot(page, 'c2-quick-fix');
-      await page.keyboard.press('Escape');
+      await action.first().click();
+      // The fix installs into .venv: the problem disappears and the status is no longer stale.
+      await problem.first().waitFor({ state: 'detached', timeout: 120_000 });
+      const text = await statusText(page, (t) => t.includes('(.venv)') && !t.includes('stale'), 30_000);
+      await shot(page, 'c3-fixed');
+      sh(path.join(fixtures.missingproj, '.venv', 'bin', 'python'), ['-c', 'import tinydep']);
       await page.close();
-      return `problem "${problemText}"; quick fix "${actionText}"`;
+      return `problem "${problemText}"; quick fix "${actionText}" installed tinydep; status "${text}"`;
     });
 
     await step('speed status bar after activation (cold, then cached)', async () => {

@@ -141,7 +141,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     this.item.backgroundColor = view.background === null ? undefined : new vscode.ThemeColor(view.background);
-    this.item.accessibilityInformation = { label: `venvkeeper: ${view.text.replace(/\$\([^)]*\)\s*/g, '')}` };
+    this.item.accessibilityInformation = { label: view.ariaLabel };
     this.item.show();
   }
 

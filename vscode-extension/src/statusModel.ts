@@ -12,6 +12,8 @@ export interface StatusView {
   text: string;
   /** Plain-text tooltip: which env and why. */
   tooltip: string;
+  /** Screen-reader label: the text without icons, plus the state in words. */
+  ariaLabel: string;
   /** ThemeColor id for the background, or null for the default. */
   background: 'statusBarItem.warningBackground' | 'statusBarItem.errorBackground' | null;
 }
@@ -30,6 +32,15 @@ export function interpreterLabel(interp: Pick<Interpreter, 'version' | 'envPath'
   const where = displayEnvPath(interp.envPath, projectRoot);
   return `${interp.version ?? 'Python'} (${where})`;
 }
+
+const STATE_WORDS: Record<StatusKind, string> = {
+  ok: '',
+  stale: ', stale: requirements not satisfied',
+  broken: ', broken',
+  none: '',
+  activatedElsewhere: ', another project is activated',
+  starting: '',
+};
 
 export interface DescribeOptions {
   /** The client's VIRTUAL_ENV, if any. */
@@ -50,7 +61,13 @@ export function describeStatus(interp: Interpreter | null, options: DescribeOpti
       'Click to select or create one.',
       ...cachedNote,
     ].filter((l): l is string => l !== null);
-    return { kind: 'none', text: `${ICONS.none} No env`, tooltip: tooltip.join('\n'), background: null };
+    return {
+      kind: 'none',
+      text: `${ICONS.none} No env`,
+      ariaLabel: 'venvkeeper: no environment',
+      tooltip: tooltip.join('\n'),
+      background: null,
+    };
   }
 
   let kind: StatusKind;
@@ -93,9 +110,11 @@ export function describeStatus(interp: Interpreter | null, options: DescribeOpti
       : kind === 'stale' || kind === 'activatedElsewhere'
         ? 'statusBarItem.warningBackground'
         : null;
+  const label = interpreterLabel(interp, interp.projectRoot);
   return {
     kind,
-    text: `${ICONS[kind]} ${interpreterLabel(interp, interp.projectRoot)}`,
+    text: `${ICONS[kind]} ${label}`,
+    ariaLabel: `venvkeeper: ${label}${STATE_WORDS[kind]}`,
     tooltip: lines.join('\n'),
     background,
   };
@@ -105,6 +124,7 @@ export function startingStatus(): StatusView {
   return {
     kind: 'starting',
     text: `${ICONS.starting} venvkeeper`,
+    ariaLabel: 'venvkeeper: starting',
     tooltip: 'venvkeeper: starting…',
     background: null,
   };

@@ -9,6 +9,7 @@ describe('describeStatus', () => {
     assert.equal(view.kind, 'ok');
     assert.equal(view.text, '$(check) 3.12.1 (.venv)');
     assert.equal(view.background, null);
+    assert.equal(view.ariaLabel, 'venvkeeper: 3.12.1 (.venv)');
     assert.match(view.tooltip, /Why this env: \.venv in the project/);
     assert.match(view.tooltip, /\/work\/app\/\.venv/);
   });
@@ -19,6 +20,7 @@ describe('describeStatus', () => {
     assert.equal(view.text, '$(sync) 3.12.1 (.venv)');
     assert.equal(view.background, 'statusBarItem.warningBackground');
     assert.match(view.tooltip, /0 error\(s\), 2 warning\(s\)/);
+    assert.equal(view.ariaLabel, 'venvkeeper: 3.12.1 (.venv), stale: requirements not satisfied');
   });
 
   it('marks a broken env red with its problem', () => {
