@@ -150,7 +150,7 @@ class Checker:
                 record,
                 "version-mismatch",
                 f"{dist.name} {dist.version} is installed in {self.label} but '{required}' is required.",
-                f"Sync {self.label}",
+                f"Sync {self.label} with {record.file.name}",
             )
         for constraint in self.constraints.get((str(record.root), record.name or ""), []):
             assert constraint.requirement is not None
@@ -161,7 +161,7 @@ class Checker:
                     "version-mismatch",
                     f"{dist.name} {dist.version} is installed in {self.label} but {constraint.file.name} "
                     f"constrains it to '{_no_marker(constraint.requirement)}'.",
-                    f"Sync {self.label}",
+                    f"Sync {self.label} with {record.file.name}",
                 )
         return self._extras(record, req, dist)
 
@@ -178,7 +178,7 @@ class Checker:
             "version-mismatch",
             f"{dist.name} {dist.version} is installed in {self.label} but {shown} points to version "
             f"{url_version}.",
-            f"Sync {self.label}",
+            f"Sync {self.label} with {record.file.name}",
         )
 
     def _problem(self, record: RequirementRecord, code: str, *parts: str) -> Problem:

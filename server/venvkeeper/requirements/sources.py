@@ -33,6 +33,15 @@ __all__ = [
 ]
 
 
+#: ``*.in`` files that are templates of other tools, not pip-tools requirement inputs.
+_NOT_REQUIREMENT_INPUTS = {"manifest", "makefile", "configure", "doxyfile", "config", "setup", "version"}
+
+
+def _is_requirements_input(path: Path) -> bool:
+    # "requirements.in", "dev.in" — but not "MANIFEST.in" or "foo.cfg.in" (a template for foo.cfg).
+    return path.suffix == ".in" and "." not in path.stem and path.stem.lower() not in _NOT_REQUIREMENT_INPUTS
+
+
 def _is_env_dir(path: Path) -> bool:
     return (path / "pyvenv.cfg").exists()
 
@@ -60,7 +69,7 @@ def project_sources(project: Path, settings: Settings | None = None, host: Host 
     except OSError:
         root = []
     sources.extend(p for p in root if p.name.startswith("requirements") and p.suffix == ".txt")
-    sources.extend(p for p in root if p.suffix == ".in")
+    sources.extend(p for p in root if _is_requirements_input(p))
     subdir = project / "requirements"
     if subdir.is_dir() and not _is_env_dir(subdir):
         with contextlib.suppress(OSError):

@@ -202,7 +202,15 @@ def test_poetry_multiple_constraints_and_group_and_extra_selection(tmp_path: Pat
 
 def test_project_sources(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
-    for name in ("requirements.txt", "requirements-dev.txt", "dev.in", "notes.txt", "reqs.txt"):
+    for name in (
+        "requirements.txt",
+        "requirements-dev.txt",
+        "dev.in",
+        "notes.txt",
+        "reqs.txt",
+        "MANIFEST.in",
+        "x.cfg.in",
+    ):
         (tmp_path / name).write_text("alpha\n")
     (tmp_path / "requirements").mkdir()
     (tmp_path / "requirements" / "prod.txt").write_text("beta\n")
