@@ -100,3 +100,8 @@ def activation_for(env: Environment) -> Activation:
         path_prepend=str(bin_dir),
         scripts=scripts,
     )
+
+
+def activation_json(env: Environment) -> dict[str, Any]:
+    """``Interpreter.activation`` for the LSP answer and the CLI's ``--json`` (an ActivationBuilder)."""
+    return activation_for(env).to_json()

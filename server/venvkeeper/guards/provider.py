@@ -14,7 +14,7 @@ from venvkeeper.findings import FILE_START, Finding
 from venvkeeper.guards import pep668
 from venvkeeper.guards.anchor import main_source
 from venvkeeper.guards.globals import MissingRequirement, installed_elsewhere, read_sites
-from venvkeeper.guards.health import env_health
+from venvkeeper.guards.health import CODE_BASE_MISSING, env_health
 from venvkeeper.guards.paths import env_label
 from venvkeeper.guards.sites import bases_that_matter, global_sites
 from venvkeeper.guards.virtualenv import CODE as STALE_CODE
@@ -49,6 +49,8 @@ def guard_findings(ctx: CheckContext) -> list[Finding]:
     findings: list[Finding] = []
     if env is not None and label is not None:
         for problem in env_health(env, label, home):
+            if problem.code == CODE_BASE_MISSING and env.state != "ok":
+                continue  # discovery already calls the env broken for this reason (env-broken)
             findings.append(Finding(anchor, FILE_START, problem.code, problem.message, dict(data)))
 
     stale = stale_virtual_env_message(ctx.settings.virtual_env, project, env, home)
