@@ -66,13 +66,21 @@ class VenvkeeperServer(LanguageServer):
         )
 
 
-from venvkeeper.lsp import diagnostics, interpreter, workspace  # noqa: E402  (after the class they use)
+from venvkeeper.lsp import (  # noqa: E402  (after the class they use)
+    code_actions,
+    diagnostics,
+    guards,
+    interpreter,
+    workspace,
+)
 
 #: Every feature module, in registration order. Add new features here, and only here.
 FEATURES: list[Callable[[VenvkeeperServer], None]] = [
     workspace.register,
     interpreter.register,
     diagnostics.register,
+    code_actions.register,
+    guards.register,
 ]
 
 
