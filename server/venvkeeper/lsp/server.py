@@ -67,7 +67,6 @@ class VenvkeeperServer(LanguageServer):
 
 
 from venvkeeper.lsp import (  # noqa: E402  (after the class they use)
-    code_actions,
     diagnostics,
     guards,
     interpreter,
@@ -79,7 +78,6 @@ FEATURES: list[Callable[[VenvkeeperServer], None]] = [
     workspace.register,
     interpreter.register,
     diagnostics.register,
-    code_actions.register,
     guards.register,
 ]
 
