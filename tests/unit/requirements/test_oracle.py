@@ -145,3 +145,54 @@ def test_pyproject_dependencies_agree_with_pip(tmp_path: Path, wheelhouse: Path,
     ours = [(4 + i) in flagged_lines for i in range(len(deps))]
     assert ours == pip_says
     assert pip_says == [False, True, False, True, True, False]
+
+
+def _other_python() -> str | None:
+    """A Python >= 3.10 (pip's minimum) of another minor version than the one running the tests."""
+    import glob
+    import shutil
+
+    mine = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    for minor in ("3.10", "3.12", "3.13"):
+        if minor == mine:
+            continue
+        found = shutil.which(f"python{minor}")
+        candidates = [found] if found else []
+        candidates += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{minor}*/bin/python{minor}")))
+        for exe in candidates:
+            ok = subprocess.run([exe, "-c", "import venv"], capture_output=True).returncode == 0
+            if ok:
+                return exe
+    return None
+
+
+def test_markers_follow_the_envs_python_and_pip_agrees(
+    tmp_path: Path, wheelhouse: Path, make_ctx: MakeCtx
+) -> None:
+    other = _other_python()
+    if other is None:
+        pytest.skip("needs a second Python >= 3.10 of another minor version")
+    project = tmp_path / "project"
+    project.mkdir()
+    env = make_venv(project / ".venv", python=other)
+    pip_install(env, wheelhouse, ["alpha==1.0"])
+    env_mm = environment(env).version
+    assert env_mm is not None and not env_mm.startswith(f"{sys.version_info[0]}.{sys.version_info[1]}.")
+    daemon = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    env_minor = ".".join(env_mm.split(".")[:2])
+    lines = [
+        f'alpha>=2 ; python_version == "{env_minor}"',  # applies to the env only: unsatisfied
+        f'alpha>=2 ; python_version == "{daemon}"',  # applies to the daemon only: ignored
+        f'old-py ; python_full_version == "{env_mm}"',
+        f'old-py ; python_version != "{env_minor}"',
+    ]
+    (project / "requirements.txt").write_text("\n".join(lines) + "\n")
+    singles = []
+    for i, line in enumerate(lines):
+        single = tmp_path / f"line{i}.txt"
+        single.write_text(line + "\n")
+        singles.append(single)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pip_says = list(pool.map(lambda f: pip_would_install(env, wheelhouse, f), singles))
+    flagged = {f.span.line for f in requirement_findings(make_ctx(project, environment(env)))}
+    assert [i in flagged for i in range(len(lines))] == pip_says == [True, False, True, False]
