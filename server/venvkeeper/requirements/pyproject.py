@@ -29,6 +29,11 @@ from venvkeeper.requirements.records import (
 from venvkeeper.requirements.tomlpos import KeyPath, ValuePos, value_positions
 from venvkeeper.settings import Selection
 
+#: The keys of Poetry's table form of a dependency (python-poetry.org/docs/dependency-specification).
+_POETRY_KEYS = {
+    "version", "extras", "markers", "python", "platform", "optional", "allow-prereleases", "source",
+    "develop", "git", "branch", "rev", "tag", "subdirectory", "path", "url",
+}  # fmt: skip
 _TOML_POS_RE = re.compile(r"at line (\d+), column (\d+)")
 
 
@@ -250,6 +255,14 @@ class PyprojectParser:
             if not isinstance(form, dict):
                 raise PoetrySyntaxError(
                     f"'{name} = {spec!r}' is not a Poetry dependency form venvkeeper knows"
+                )
+            unknown = sorted(set(form) - _POETRY_KEYS)
+            if unknown:
+                # Still checked (version, extras, markers are understood); the rest is said out loud.
+                self._finding(
+                    span,
+                    "unknown-syntax",
+                    f"{name}: venvkeeper ignores the Poetry key(s) {', '.join(unknown)}",
                 )
             if form.get("optional") is True and canonical not in optional_selected:
                 continue

@@ -160,6 +160,7 @@ gamma = {git = "https://example.org/g.git", tag = "v1"}
 local = {path = "../local", develop = true}
 opt = {version = "*", optional = true}
 multi = [{version = "<2", python = "<3.10"}, {version = "^2", python = ">=3.10"}]
+odd = {version = "^1", frobnicate = true}
 weird = 3
 broken = "^banana"
 
@@ -177,7 +178,7 @@ pytest = "^8"
 def test_poetry_forms(tmp_path: Path) -> None:
     result = parse(tmp_path, POETRY, extras=(), groups=("dev",))
     reqs = {r.name: r for r in result.requirements}
-    assert list(reqs) == ["alpha", "beta", "gamma", "local", "multi", "legacy-dev"]
+    assert list(reqs) == ["alpha", "beta", "gamma", "local", "multi", "odd", "legacy-dev"]
     assert reqs["alpha"].text == "alpha>=1.2,<2.0" and reqs["alpha"].span == Span(5, 0, 5, 14)
     beta = reqs["beta"].requirement
     assert beta is not None and beta.extras == {"x"} and str(beta.specifier) == "<2.2,>=2.1"
@@ -189,8 +190,10 @@ def test_poetry_forms(tmp_path: Path) -> None:
     assert [(f.code, f.span.line) for f in result.findings] == [
         ("unknown-syntax", 11),
         ("unknown-syntax", 12),
+        ("unknown-syntax", 13),
     ]
-    assert "'^banana' is not a valid Poetry version constraint" in result.findings[1].message
+    assert "ignores the Poetry key(s) frobnicate" in result.findings[0].message
+    assert "'^banana' is not a valid Poetry version constraint" in result.findings[2].message
 
 
 def test_poetry_multiple_constraints_and_group_and_extra_selection(tmp_path: Path) -> None:
