@@ -30,7 +30,7 @@ const VSIX = arg('vsix');
 const CS_DIR = arg('code-server-dir', path.join(REPO, '.tools', 'code-server'));
 const OUT = arg('out', path.join(REPO, 'test-output', 'e2e'));
 const KEEP = process.argv.includes('--keep');
-const ONLY = arg('only', 'a,d,b,c,speed').split(',');
+const ONLY = arg('only', 'a,d,e,b,c,speed').split(',');
 if (!VSIX) {
   console.error('usage: node e2e/run.mjs --vsix FILE [--code-server-dir DIR] [--out DIR]');
   process.exit(2);
@@ -327,6 +327,28 @@ async function main() {
       return labels.join(' | ');
     });
 
+    await step('(e) new terminals are activated (environmentVariableCollection)', async () => {
+      envPage ??= await openFolder(context, cs.port, fixtures.envproj);
+      currentPage = envPage;
+      await statusText(envPage, (t) => t.includes('(.venv)'), 30_000);
+      const out = path.join(WORK, 'terminal-env.txt');
+      await runCommand(envPage, 'Terminal: Create New Terminal');
+      await envPage.locator('.terminal-wrapper textarea, .xterm-helper-textarea').first().waitFor({ timeout: 15_000 });
+      // Typed by the test (not by the extension): report what the new shell got.
+      await envPage.keyboard.type(`echo "$VIRTUAL_ENV|$(command -v python)" > ${out}`);
+      await envPage.keyboard.press('Enter');
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(out) && Date.now() < deadline) await envPage.waitForTimeout(100);
+      await shot(envPage, 'e-terminal');
+      if (!existsSync(out)) throw new Error('the terminal did not run the command');
+      const [virtualEnv, python] = readFileSync(out, 'utf8').trim().split('|');
+      const venv = path.join(fixtures.envproj, '.venv');
+      if (virtualEnv !== venv) throw new Error(`VIRTUAL_ENV in the terminal is "${virtualEnv}", want ${venv}`);
+      if (python !== path.join(venv, 'bin', 'python')) throw new Error(`python in the terminal is "${python}"`);
+      await runCommand(envPage, 'Terminal: Kill All Terminals');
+      return `VIRTUAL_ENV=${virtualEnv}, python=${python}`;
+    });
+
     await step('(b) create prompt → Create → working .venv, status bar switches', async () => {
       const page = await openFolder(context, cs.port, fixtures.newproj);
       const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: /requirements|environment|venv/i });
@@ -375,6 +397,7 @@ async function main() {
     await step('speed status bar after activation (cold, then cached)', async () => {
       // Cold: the first window of envproj above (no cache). Cached: reload it; workspace state now has the answer.
       if (envPage === undefined) throw new Error('needs step (a)');
+      currentPage = envPage;
       const coldLog = timings(extensionLog(cs.userDataDir));
       await envPage.reload();
       await envPage.locator('.monaco-workbench').waitFor({ timeout: 60_000 });

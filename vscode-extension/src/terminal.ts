@@ -26,7 +26,10 @@ export class TerminalActivation {
       return;
     }
     for (const m of activationMutations(interpreter.activation, path.delimiter)) {
-      const options = { applyAtProcessCreation: true, applyAtShellIntegration: false };
+      // At process creation for every shell, and again through shell integration after the rc files
+      // ran, because rc files often prepend to PATH themselves (pyenv shims, conda) and would hide
+      // the env's bin/ otherwise.
+      const options = { applyAtProcessCreation: true, applyAtShellIntegration: true };
       if (m.op === 'replace') {
         collection.replace(m.name, m.value, options);
       } else {
