@@ -9,6 +9,7 @@ another is read once and its findings are not doubled.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -65,9 +66,12 @@ def project_sources(project: Path, settings: Settings | None = None, host: Host 
     if pyproject.is_file() and _pyproject_counts(pyproject):
         sources.append(pyproject)
     try:
-        root = sorted(p for p in project.iterdir() if p.is_file())
+        # Filter by name first: a project root may hold thousands of files, only a few can match.
+        with os.scandir(project) as it:
+            names = sorted(e.name for e in it if e.name.endswith((".txt", ".in")) and e.is_file())
     except OSError:
-        root = []
+        names = []
+    root = [project / n for n in names]
     sources.extend(p for p in root if p.name.startswith("requirements") and p.suffix == ".txt")
     sources.extend(p for p in root if _is_requirements_input(p))
     subdir = project / "requirements"
