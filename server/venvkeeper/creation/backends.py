@@ -11,16 +11,24 @@ time. Installs pass ``--no-compile`` as uv does by default: Python compiles on f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from venvkeeper.creation.interpreters import BasePython
-from venvkeeper.creation.pipseed import bundled_pip_wheel, cached_pip_wheel, pip_image, seed_pip
+from venvkeeper.creation.pipseed import (
+    bundled_pip_wheel,
+    cached_pip_wheel,
+    compile_image_argv,
+    pip_image,
+    seed_pip,
+)
 from venvkeeper.creation.plan import InstallPlan
 from venvkeeper.creation.runner import CancelToken, CommandFailed, InstallProgress, Runner
 from venvkeeper.host import Host
@@ -47,6 +55,25 @@ class ToolContext:
     index_options: Sequence[str] = ()
     #: The daemon's interpreter: its pip installs pip when no wheel for seeding exists.
     daemon_python: Path = Path(sys.executable)
+    #: Starts a best-effort background job nobody waits for (compiling the cached pip image).
+    spawn_detached: Callable[[Sequence[str]], None] = field(default=lambda argv: spawn_detached(argv))
+
+
+def spawn_detached(argv: Sequence[str]) -> None:
+    """Run ``argv`` in its own session with no output, without waiting (best effort: errors are ignored)."""
+    kwargs: dict[str, Any] = (
+        {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+        if os.name == "nt"
+        else {"start_new_session": True}
+    )
+    with contextlib.suppress(OSError):
+        subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            **kwargs,
+        )
 
 
 def env_python(env_dir: Path, *, windows: bool) -> Path:
@@ -160,9 +187,7 @@ class VenvBackend:
             )
             _check("installing pip", result.returncode, result.tail)
             return
-        image = pip_image(
-            ctx.host.cache_dir, wheel, base.path, base.major_minor, runner=ctx.runner, cancel=ctx.cancel
-        )
+        image, fresh = pip_image(ctx.host.cache_dir, wheel, base.major_minor)
         seed_pip(
             build_dir,
             env_site_packages(build_dir, base.major_minor, windows=windows),
@@ -171,6 +196,8 @@ class VenvBackend:
             major_minor=base.major_minor,
             windows=windows,
         )
+        if fresh:
+            ctx.spawn_detached(compile_image_argv(base.path, image))
         if windows:
             # pip.exe launchers are binaries pip generates; let pip install its own wheel over the copy.
             result = ctx.runner(

@@ -6,13 +6,16 @@ seeder does instead:
 
 1. take the pip wheel the base interpreter bundles (``lib/python3.X/ensurepip/_bundled/pip-*.whl``, found
    on disk: nothing is run to find it);
-2. once per (pip version, Python X.Y) unpack it into an *image* in ``Host.cache_dir`` and byte-compile the
-   image with the base interpreter (built in a temp dir and renamed into place, so concurrent daemons
-   never see half an image);
-3. per env, copy the image into site-packages (``copy2`` keeps mtimes, so the timestamp-checked ``.pyc``
-   files stay valid; Python rewrites ``co_filename`` on load, so they are valid at any path) and write the
-   ``pip``/``pip3``/``pip3.X`` scripts, adding them to the dist-info ``RECORD`` so ``pip uninstall pip`` and
-   upgrades stay clean.
+2. once per (pip version, Python X.Y) unpack it into an *image* in ``Host.cache_dir`` (in a temp dir
+   renamed into place, so concurrent daemons never see half an image), then byte-compile the image with
+   the base interpreter in a detached background process: the first creation does not wait ~4 s for
+   it, later ones find compiled files (``py_compile`` writes each ``.pyc`` atomically);
+3. per env, hard-link the image into site-packages (a copy across file systems; ``copy2`` keeps mtimes,
+   so the timestamp-checked ``.pyc`` files stay valid, and Python rewrites ``co_filename`` on load, so
+   they are valid at any path). Links are safe for the same reason uv links from its cache: pip and
+   Python replace files (unlink/rename), never rewrite them in place. The dist-info files we modify are
+   copied, never linked. Then write the ``pip``/``pip3``/``pip3.X`` scripts, adding them to the dist-info
+   ``RECORD`` so ``pip uninstall pip`` and upgrades stay clean.
 
 The result is exactly what installing the wheel gives: the same files, dist-info and entry points.
 """
@@ -25,8 +28,6 @@ import stat
 import tempfile
 import zipfile
 from pathlib import Path
-
-from venvkeeper.creation.runner import CancelToken, Runner
 
 _SCRIPT = """#!{python}
 # -*- coding: utf-8 -*-
@@ -72,26 +73,17 @@ def cached_pip_wheel(cache_dir: Path, wheel: Path) -> Path:
     return dest
 
 
-def pip_image(
-    cache_dir: Path, wheel: Path, base_python: Path, major_minor: str, *, runner: Runner, cancel: CancelToken
-) -> Path:
-    """The unpacked, byte-compiled pip for this Python X.Y, built once in the cache."""
+def pip_image(cache_dir: Path, wheel: Path, major_minor: str) -> tuple[Path, bool]:
+    """The unpacked pip for this Python X.Y in the cache; True when it was just made (compile it)."""
     images = cache_dir / "pip-images"
     image = images / f"{wheel.name[: -len('.whl')]}-py{major_minor}"
     if (image / ".complete").is_file():
-        return image
+        return image, False
     images.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".image-", dir=str(images)))
     try:
         with zipfile.ZipFile(wheel) as zf:
             zf.extractall(tmp)
-        # Byte-compiling with the base interpreter once makes every env's first `pip` run fast.
-        # A failure only costs speed (Python compiles on import), so it is not an error.
-        runner(
-            [str(base_python), "-m", "compileall", "-q", "-j0", str(tmp)],
-            env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""},
-            cancel=cancel,
-        )
         (tmp / ".complete").write_text("ok\n")
         try:
             os.rename(tmp, image)
@@ -101,7 +93,21 @@ def pip_image(
                 os.rename(tmp, image)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return image
+    return image, True
+
+
+def compile_image_argv(base_python: Path, image: Path) -> list[str]:
+    return [str(base_python), "-m", "compileall", "-q", str(image)]
+
+
+def _link_or_copy(src: str, dst: str) -> str:
+    if os.sep + "pip-" in dst and ".dist-info" + os.sep in dst:
+        return str(shutil.copy2(src, dst))  # we append to RECORD and write INSTALLER: never share them
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+    return dst
 
 
 def seed_pip(
@@ -117,7 +123,13 @@ def seed_pip(
 
     Scripts point at ``final_env_dir``'s interpreter (the env is being built aside and renamed later).
     """
-    shutil.copytree(image, site_packages, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".complete"))
+    shutil.copytree(
+        image,
+        site_packages,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(".complete"),
+        copy_function=_link_or_copy,
+    )
     dist_infos = sorted(site_packages.glob("pip-*.dist-info"))
     if not dist_infos:
         raise OSError(f"the pip image {image} holds no pip-*.dist-info")

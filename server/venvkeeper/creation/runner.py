@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import threading
+import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -104,23 +105,61 @@ class Runner(Protocol):
     ) -> RunResult: ...
 
 
-def _kill_group(proc: subprocess.Popen[str]) -> None:
-    """SIGTERM the whole group, then SIGKILL what is left after a grace period."""
-    if proc.poll() is not None:
-        return
-    if os.name == "nt":
-        # taskkill /T kills the tree; CTRL_BREAK reaches the group but may be ignored by pip.
-        subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True, check=False)
-        return
+def _group_alive(pgid: int) -> bool:
     try:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(pgid, 0)
     except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _wait_group_gone(pgid: int, timeout: float) -> bool:
+    """Wait until no process of the group is left (grandchildren are not ours to ``wait`` for)."""
+    deadline = time.monotonic() + timeout
+    while _group_alive(pgid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _signal_cancel(proc: subprocess.Popen[str]) -> None:
+    """SIGTERM the group now and SIGKILL it after the grace period, without blocking the caller."""
+    if os.name == "nt":
+        threading.Thread(target=_kill_group, args=(proc,), daemon=True).start()
         return
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+
+    def escalate() -> None:
+        if _group_alive(proc.pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+    timer = threading.Timer(TERMINATE_GRACE_S, escalate)
+    timer.daemon = True
+    timer.start()
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    """SIGTERM the whole group, then SIGKILL what is left after a grace period; return once it is gone."""
+    if os.name == "nt":
+        if proc.poll() is None:
+            # taskkill /T kills the tree; CTRL_BREAK reaches the group but may be ignored by pip.
+            subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True, check=False)
+        return
+    pgid = proc.pid  # start_new_session: the tool leads its own group
+    if not _group_alive(pgid):
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(TERMINATE_GRACE_S)
-    except subprocess.TimeoutExpired:
+    if not _wait_group_gone(pgid, TERMINATE_GRACE_S):
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.killpg(pgid, signal.SIGKILL)
+        # Killed processes are reaped by their new parent; a zombie left by a non-reaping init is harmless.
+        _wait_group_gone(pgid, TERMINATE_GRACE_S)
 
 
 def run_subprocess(
@@ -152,7 +191,8 @@ def run_subprocess(
         **kwargs,  # type: ignore[call-overload]
     )
     tail: deque[str] = deque(maxlen=TAIL_LINES)
-    unregister = cancel.on_cancel(lambda: _kill_group(proc)) if cancel is not None else None
+    # The cancel callback runs on the canceller's thread (the LSP event loop): it only signals, never waits.
+    unregister = cancel.on_cancel(lambda: _signal_cancel(proc)) if cancel is not None else None
     try:
         assert proc.stdout is not None
         for raw in proc.stdout:
@@ -173,6 +213,7 @@ def run_subprocess(
         if proc.stdout is not None:
             proc.stdout.close()
     if cancel is not None and cancel.cancelled:
+        _kill_group(proc)  # on this (worker) thread: make sure nothing of the tool is left running
         raise Cancelled("cancelled")
     return RunResult(returncode, list(tail))
 

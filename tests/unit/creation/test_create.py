@@ -347,3 +347,19 @@ def test_install_and_sync_into_existing_env(
     sync_env(project, env, InstallPlan(requirement_files=(req,), sources=(req,)), state=state, **common)
     assert installed(env)["alpha"] == "2.0"
     assert state.sync_record(project)[str(req.resolve())] == hashlib.sha256(req.read_bytes()).hexdigest()
+
+
+def test_pip_seeding_never_writes_into_the_shared_image(
+    tmp_path: Path, host: Host, base_python: BasePython, offline: dict[str, Any]
+) -> None:
+    project = make_project(tmp_path, "beta\n")
+    create_env(CreateRequest(project, backend="venv", **offline), host=host, interpreters=[base_python])
+    env_record = next(
+        (project / ".venv").glob("lib/python*/site-packages/pip-*.dist-info/RECORD")
+    ).read_text()
+    assert "bin/pip," in env_record
+    images = list((host.cache_dir / "pip-images").glob(f"pip-*-py{base_python.major_minor}"))
+    assert len(images) == 1
+    image_info = next(images[0].glob("pip-*.dist-info"))
+    assert "bin/pip," not in (image_info / "RECORD").read_text()
+    assert not (image_info / "INSTALLER").exists()

@@ -1,0 +1,197 @@
+"""Creation benchmark (issue 4): env + install of 10 packages from one local wheelhouse, four ways.
+
+(a) baseline  ``python -m venv .venv && .venv/bin/pip install --no-index --find-links WH -r requirements.txt``
+(b) venvkeeper, stdlib backend (``--without-pip`` + cached pip image + one pip run)
+(c) ``uv venv --seed`` + ``uv pip install -r`` run directly
+(d) venvkeeper, uv backend
+
+Same run, same base Python (the one venvkeeper would choose), runs interleaved, medians over ``--runs``.
+Targets: (b) >= 3x faster than (a) with a working pip afterwards; (d) <= 1.2x of (c).
+The one-time pip image build (first ever creation per pip version and Python X.Y) is reported apart.
+
+Run: PYTHONPATH=server .venv/bin/python bench/bench_create.py   (prints a table on stderr, JSON on stdout)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "server"), str(ROOT / "tests")]
+
+from support.wheelhouse import Dist, build_wheelhouse  # noqa: E402
+from venvkeeper.creation.backends import UvBackend, VenvBackend, find_uv  # noqa: E402
+from venvkeeper.creation.create import CreateRequest, create_env  # noqa: E402
+from venvkeeper.creation.interpreters import BasePython, choose_base, find_interpreters, identify  # noqa: E402
+from venvkeeper.creation.pipseed import bundled_pip_wheel  # noqa: E402
+from venvkeeper.host import Host  # noqa: E402
+
+#: 10 packages, some with dependencies between them, as a small web app's requirements would be.
+DISTS = [
+    Dist("webframe", "3.0", requires=["templating>=2", "routing"]),
+    Dist("templating", "2.1", requires=["markupsafe-ish"]),
+    Dist("markupsafe-ish", "2.1"),
+    Dist("routing", "1.4"),
+    Dist("dbdriver", "5.2"),
+    Dist("orm", "2.0", requires=["dbdriver>=5"]),
+    Dist("httpclient", "2.31", requires=["certstore", "charset-detect"]),
+    Dist("certstore", "2024.2"),
+    Dist("charset-detect", "3.3"),
+    Dist("settings-loader", "1.0"),
+]
+REQUIREMENTS = "webframe\norm\nhttpclient\nsettings-loader\n"
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def run(argv: list[str], env: dict[str, str], cwd: Path) -> None:
+    subprocess.run(argv, check=True, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--python", help="base interpreter (default: the one venvkeeper would choose)")
+    args = parser.parse_args()
+
+    found = find_interpreters(Host())
+    base: BasePython | None
+    if args.python:
+        base = identify(Path(args.python), "requested")
+        if base is None:
+            print(f"{args.python} is not usable as a base", file=sys.stderr)
+            return 2
+    else:
+        base = choose_base(found, None, None, None).python
+    uv = find_uv(Host(), None, [Path(sys.executable).parent])
+
+    work = Path(tempfile.mkdtemp(prefix="vk-bench-create-"))
+    try:
+        wh = build_wheelhouse(work / "wheelhouse", DISTS)
+        bundled = bundled_pip_wheel(base.path, base.major_minor, windows=os.name == "nt")
+        if bundled is not None:  # uv --seed offline needs pip (+ setuptools below 3.12) from the wheelhouse
+            for whl in bundled.parent.glob("*.whl"):
+                shutil.copy(whl, wh)
+        if base.major_minor in ("3.8", "3.9", "3.10", "3.11"):
+            build_wheelhouse(wh, [Dist("wheel", "0.42.0")])  # stand-in: uv seeds `wheel` below 3.12
+        index = ["--no-index", "--find-links", str(wh)]
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "VIRTUAL_ENV"))},
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "PIP_CONFIG_FILE": os.devnull,
+            "UV_OFFLINE": "1",
+            "UV_NO_CONFIG": "1",
+            "UV_CACHE_DIR": str(work / "uv-cache"),
+        }
+        host = Host(environ=env, state_dir=work / "state", cache_dir=work / "vk-cache")
+        n = 0
+
+        def project() -> Path:
+            nonlocal n
+            n += 1
+            p = work / f"p{n}"
+            p.mkdir()
+            (p / "requirements.txt").write_text(REQUIREMENTS)
+            return p
+
+        def baseline() -> Path:
+            p = project()
+            run([str(base.path), "-m", "venv", ".venv"], env, p)
+            run([str(p / ".venv/bin/pip"), "install", *index, "-r", "requirements.txt"], env, p)
+            return p
+
+        def vk(backend: str) -> Callable[[], Path]:
+            def go() -> Path:
+                p = project()
+                chosen = VenvBackend() if backend == "venv" else UvBackend(uv)  # type: ignore[arg-type]
+                req = CreateRequest(p, index_options=tuple(index), tool_env=env)
+                create_env(req, host=host, interpreters=[base], backend=chosen)
+                return p
+
+            return go
+
+        def uv_direct() -> Path:
+            p = project()
+            run([str(uv), "venv", "--seed", "--python", str(base.path), *index, ".venv"], env, p)
+            run(
+                [str(uv), "pip", "install", "--python", ".venv/bin/python", *index, "-r", "requirements.txt"],
+                env,
+                p,
+            )
+            return p
+
+        cases: dict[str, Callable[[], Path]] = {
+            "a_baseline_venv_pip": baseline,
+            "b_venvkeeper_venv": vk("venv"),
+        }
+        if uv is not None:
+            cases["c_uv_direct"] = uv_direct
+            cases["d_venvkeeper_uv"] = vk("uv")
+
+        # Warm-up, not timed: builds the one-time pip image and fills uv's cache, as a second use would find.
+        image_build = timed(vk("venv"))
+        for fn in cases.values():
+            fn()
+        times: dict[str, list[float]] = {k: [] for k in cases}
+        for _ in range(args.runs):
+            for name, fn in cases.items():
+                times[name].append(timed(fn))
+
+        # The fast path must leave a working pip that is the env's own.
+        check = vk("venv")() / ".venv"
+        pip_ok = subprocess.run(
+            [str(check / "bin/python"), "-m", "pip", "--version"], capture_output=True, text=True, env=env
+        )
+        pip_works = pip_ok.returncode == 0 and str(check) in pip_ok.stdout
+
+        med = {k: statistics.median(v) for k, v in times.items()}
+        result: dict[str, object] = {
+            "base_python": base.describe(),
+            "runs": args.runs,
+            "packages": len(DISTS),
+            "median_s": {k: round(v, 3) for k, v in med.items()},
+            "first_creation_with_pip_image_build_s": round(image_build, 3),
+            "stdlib_speedup_vs_baseline": round(med["a_baseline_venv_pip"] / med["b_venvkeeper_venv"], 2),
+            "stdlib_pip_works": pip_works,
+        }
+        ok = result["stdlib_speedup_vs_baseline"] >= 3 and pip_works  # type: ignore[operator]
+        if uv is not None:
+            result["uv_ratio_vs_direct"] = round(med["d_venvkeeper_uv"] / med["c_uv_direct"], 2)
+            ok = ok and result["uv_ratio_vs_direct"] <= 1.2  # type: ignore[operator]
+        result["targets_met"] = ok
+
+        print(f"base: {base.describe()}, {args.runs} runs, {len(DISTS)} packages", file=sys.stderr)
+        for k, v in med.items():
+            print(f"  {k:<22} median {v * 1000:8.0f} ms", file=sys.stderr)
+        print(
+            f"  (b) is {result['stdlib_speedup_vs_baseline']}x faster than (a) (target >= 3x); "
+            f"pip works: {pip_works}",
+            file=sys.stderr,
+        )
+        if uv is not None:
+            print(f"  (d) takes {result['uv_ratio_vs_direct']}x of (c) (target <= 1.2x)", file=sys.stderr)
+        print(
+            f"  first creation ever (builds the pip image once): {image_build * 1000:.0f} ms", file=sys.stderr
+        )
+        print(json.dumps(result, indent=2))
+        return 0 if ok else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
