@@ -145,11 +145,11 @@ class Checker:
             return self._direct(record, dist, shown)
         wanted = self._wanted(record)
         if wanted is not None and not any(_contains(spec, dist.version) for spec in wanted):
-            required = _no_marker(req) if not record.any_of else f"{req.name} ({record.text})"
+            required = _no_marker(req) if not record.any_of else record.text
             return self._problem(
                 record,
                 "version-mismatch",
-                f"{dist.name} {dist.version} is installed in {self.label} but '{required}' is required.",
+                f"{req.name} {dist.version} is installed in {self.label} but '{required}' is required.",
                 f"Sync {self.label} with {record.file.name}",
             )
         for constraint in self.constraints.get((str(record.root), record.name or ""), []):
@@ -159,7 +159,7 @@ class Checker:
                 return self._problem(
                     record,
                     "version-mismatch",
-                    f"{dist.name} {dist.version} is installed in {self.label} but {constraint.file.name} "
+                    f"{req.name} {dist.version} is installed in {self.label} but {constraint.file.name} "
                     f"constrains it to '{_no_marker(constraint.requirement)}'.",
                     f"Sync {self.label} with {record.file.name}",
                 )
@@ -176,7 +176,7 @@ class Checker:
         return self._problem(
             record,
             "version-mismatch",
-            f"{dist.name} {dist.version} is installed in {self.label} but {shown} points to version "
+            f"{shown} {dist.version} is installed in {self.label} but the requirement points to version "
             f"{url_version}.",
             f"Sync {self.label} with {record.file.name}",
         )
@@ -217,8 +217,7 @@ class Checker:
                     gaps.append(f"'{_no_marker(dep)}' for the '{extra}' extra is not installed")
                 elif len(dep.specifier) and not _contains(dep.specifier, have.version):
                     gaps.append(
-                        f"'{_no_marker(dep)}' for the '{extra}' extra: "
-                        f"{have.name} {have.version} is installed"
+                        f"'{_no_marker(dep)}' for the '{extra}' extra: {dep.name} {have.version} is installed"
                     )
         if not gaps:
             return None

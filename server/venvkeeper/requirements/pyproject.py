@@ -308,7 +308,8 @@ class PyprojectParser:
             else:
                 pep508 = f"{name}{extras_text}"
                 any_of = tuple(SpecifierSet(a) for a in alternatives)
-            text = pep508
+            # "a || b" has no PEP 508 spelling: show it as Poetry wrote it (pip gets Problem.install).
+            text = pep508 if not any_of else f"{name}{extras_text} ({' || '.join(alternatives)})"
         try:
             req = parse_requirement(pep508 + (f" ; {marker}" if marker else ""))
         except InvalidRequirement as exc:

@@ -87,7 +87,7 @@ def test_verdicts_and_messages(tmp_path: Path, make_ctx: MakeCtx) -> None:
         "Run 'Install missing' or: .venv/bin/python -m pip install 'requests>=2.31'"
     )
     assert by_line[0].span == Span(0, 0, 0, 14)
-    assert by_line[1].message.startswith("Flask 2.0.1 is installed in .venv but 'flask>=3.0' is required.")
+    assert by_line[1].message.startswith("flask 2.0.1 is installed in .venv but 'flask>=3.0' is required.")
     assert by_line[5].message.startswith(
         "kit is installed in .venv but not everything [fast,secure] needs: "
         "'speedup' for the 'fast' extra is not installed; "
@@ -227,3 +227,42 @@ def test_garbage_everywhere_gives_findings_not_exceptions(tmp_path: Path, make_c
         ("requirements.txt", 0, "not-installed"),
     ]
     assert all(f.data["project"] == str(project) for f in findings)
+
+
+def test_requirement_files_lists_includes_for_watchers(tmp_path: Path, host: Host) -> None:
+    from venvkeeper.requirements.provider import requirement_files
+
+    project = tmp_path / "p"
+    (project / "sub").mkdir(parents=True)
+    (project / "requirements.txt").write_text("-r sub/base.txt\n-c sub/c.txt\n")
+    (project / "sub" / "base.txt").write_text("alpha\n")
+    (project / "sub" / "c.txt").write_text("alpha<2\n")
+    names = [p.relative_to(project).as_posix() for p in requirement_files(project, Settings(), host)]
+    assert names == ["requirements.txt", "sub/base.txt", "sub/c.txt"]
+
+
+def test_poetry_alternatives_are_checked_and_installable(tmp_path: Path, make_ctx: MakeCtx) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "p"\n[tool.poetry.dependencies]\nalpha = "^1.0 || ^3.0"\nbeta = "~2.1"\n'
+    )
+    sp = next(iter(fake_env(project / ".venv", "3.11.4").site_packages()))
+    add_dist_info(sp, "alpha", "3.2")
+    add_dist_info(sp, "beta", "2.2.0")
+    from .conftest import environment
+
+    ctx = make_ctx(project, environment(project / ".venv"))
+    (finding,) = requirement_findings(ctx)
+    assert finding.code == "version-mismatch" and finding.span.line == 4
+    assert "beta 2.2.0 is installed in .venv but 'beta<2.2,>=2.1' is required" in finding.message
+    import shutil
+
+    shutil.rmtree(sp / "alpha-3.2.dist-info")
+    add_dist_info(sp, "alpha", "2.0")
+    alpha = next(f for f in requirement_findings(ctx) if f.span.line == 3)
+    assert (
+        "alpha 2.0 is installed in .venv but 'alpha (>=1.0,<2.0 || >=3.0,<4.0)' is required" in alpha.message
+    )
+    # pip takes one range: the newest alternative.
+    assert missing_requirements(ctx) == ["alpha<4.0,>=3.0", "beta<2.2,>=2.1"]
