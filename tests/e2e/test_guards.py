@@ -209,3 +209,26 @@ async def test_activation_and_pep668_reach_the_client(tmp_path: Path, start_serv
     diag = next(d for d in s.client.diagnostics[reqs.as_uri()] if d.code == "externally-managed")
     assert "is externally managed (PEP 668)" in diag.message
     assert diag.severity == types.DiagnosticSeverity.Information
+
+
+async def test_uninstall_command_confirms_and_refuses_when_untrusted(
+    tmp_path: Path, wheelhouse: Path, start_server: Any
+) -> None:
+    ws, app, env = setup(tmp_path, wheelhouse)
+    user_base = Path(env["PYTHONUSERBASE"])
+    user_site = user_base / "lib" / f"python{XY}" / "site-packages"
+    pip_install_user(user_base, wheelhouse, ["sqlparse"])
+    s = await start_server([ws], {"settings": {"globalInstallWarnings": False}}, env)
+    prompts = Prompts(s.client, ["Uninstall"])
+    command = types.ExecuteCommandParams(
+        command="venvkeeper.uninstallUserSite", arguments=[{"uri": app.as_uri(), "dists": ["SQLParse"]}]
+    )
+    result = await s.client.workspace_execute_command_async(command)
+    assert prompts.requests and "Remove sqlparse 0.4.4 from the user site" in prompts.requests[0].message
+    plain = result._asdict() if hasattr(result, "_asdict") else result
+    assert plain["removed"] == ["sqlparse"] and not plain["refused"]
+    assert not any(user_site.glob("sqlparse*"))
+
+    untrusted = await start_server([ws], {"trusted": False}, env)
+    with pytest.raises(Exception, match="untrusted"):
+        await untrusted.client.workspace_execute_command_async(command)

@@ -501,6 +501,13 @@ def register(server: VenvkeeperServer) -> None:
                 from pygls.exceptions import JsonRpcInvalidParams
 
                 raise JsonRpcInvalidParams("expected {uri, dists: string[]}")
+            if not ls.app.settings.trusted:
+                from pygls.exceptions import JsonRpcException
+
+                raise JsonRpcException(
+                    "venvkeeper: the workspace is untrusted; nothing is removed from the user site",
+                    code=int(types.LSPErrorCodes.RequestFailed),
+                )
             wanted = {canonical(n) for n in names}
             guard.resync()
             result: dict[str, Any] = {"removed": [], "refused": []}
