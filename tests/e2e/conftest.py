@@ -12,7 +12,9 @@ from typing import Any, Callable, Optional
 import pytest
 import pytest_asyncio
 from lsprotocol import types
+from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 SERVER_CMD = [sys.executable, "-m", "venvkeeper", "serve"]
 
@@ -39,6 +41,10 @@ class Session:
         def _changed(params: Any) -> None:
             self.env_changes.append(_plain(params))
             self._env_event.set()
+            self._any_event.set()
+
+        self._any_event = asyncio.Event()
+        client.on_publish = self._any_event.set  # type: ignore[attr-defined]
 
     async def request(self, method: str, params: dict[str, Any]) -> Any:
         result = await self.client.protocol.send_request_async(method, params)
@@ -60,16 +66,17 @@ class Session:
         return await asyncio.wait_for(_wait(), timeout)
 
     async def wait_for(self, condition: Callable[[], Awaitable[bool] | bool], timeout: float = 5.0) -> None:
-        """Poll a condition *on protocol events* (each notification wakes us), bounded by a timeout."""
+        """Re-check a condition after each diagnostics/environment notification, bounded by a timeout."""
 
         async def _wait() -> None:
             while True:
+                self._any_event.clear()
                 result = condition()
                 if asyncio.iscoroutine(result):
                     result = await result
                 if result:
                     return
-                await self.client.wait_for_notification("textDocument/publishDiagnostics")
+                await self._any_event.wait()
 
         await asyncio.wait_for(_wait(), timeout)
 
@@ -84,6 +91,22 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def _publish_diagnostics(client: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
+    """pytest-lsp's bookkeeping, plus a wake-up for Session.wait_for on every publish."""
+    client.diagnostics[params.uri] = params.diagnostics
+    hook = getattr(client, "on_publish", None)
+    if hook is not None:
+        hook()
+
+
+def make_client() -> LanguageClient:
+    client = LanguageClient(converter_factory=default_converter)
+    features = dict(DEFAULT_CLIENT_FEATURES)
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _publish_diagnostics
+    register_lsp_features(client, features)
+    return client
 
 
 @pytest.fixture
@@ -104,7 +127,9 @@ async def start_server(state_dir: Path) -> AsyncIterator[Callable[..., Awaitable
         env: Optional[dict[str, str]] = None,
         capabilities: str = "visual-studio-code",
     ) -> Session:
-        config = ClientServerConfig(server_command=SERVER_CMD, server_env=server_env(state_dir, env))
+        config = ClientServerConfig(
+            server_command=SERVER_CMD, server_env=server_env(state_dir, env), client_factory=make_client
+        )
         client = await config.start()
         clients.append(client)
         session = Session(client)

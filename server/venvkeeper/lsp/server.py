@@ -67,9 +67,12 @@ class VenvkeeperServer(LanguageServer):
 
 
 from venvkeeper.lsp import (  # noqa: E402  (after the class they use)
+    code_actions,
+    commands,
     diagnostics,
     guards,
     interpreter,
+    prompts,
     workspace,
 )
 
@@ -78,7 +81,10 @@ FEATURES: list[Callable[[VenvkeeperServer], None]] = [
     workspace.register,
     interpreter.register,
     diagnostics.register,
+    code_actions.register,
     guards.register,
+    commands.register,
+    prompts.register,
 ]
 
 

@@ -260,6 +260,12 @@ def register(server: VenvkeeperServer) -> None:
 async def initial_sweep(server: VenvkeeperServer) -> None:
     if server.supports_configuration_pull():
         await pull_configuration(server, do_refresh=False)
+    # Watches first (they need each project's env dirs, hence discovery), so that nothing written
+    # after a result is published can go unnoticed; then check and publish project by project.
+    for project in server.app.projects():
+        server.app.discovery(project)
+        await asyncio.sleep(0)
+    sync_watches(server)
     for project in server.app.projects():
         refresh(server, [project], watches=False)
         await asyncio.sleep(0)

@@ -1,0 +1,110 @@
+"""Quick fixes for venvkeeper's diagnostics: each maps to a workspace/executeCommand command, so the
+same repair is available to any LSP client (and to the palette via the commands directly)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from lsprotocol import types
+
+from venvkeeper.lsp import protocol
+from venvkeeper.lsp.diagnostics import file_uri
+
+if TYPE_CHECKING:
+    from venvkeeper.lsp.server import VenvkeeperServer
+
+#: Diagnostic codes whose fix is installing into the env.
+INSTALL_CODES = frozenset(
+    {"not-installed", "version-mismatch", "extra-missing", "installed-elsewhere", "global-install"}
+)
+SYNC_CODES = INSTALL_CODES | {"changed-since-sync"}
+#: Diagnostic codes whose fix is rebuilding the env.
+RECREATE_CODES = frozenset(
+    {
+        "env-broken",
+        "base-interpreter-missing",
+        "base-version-changed",
+        "env-moved",
+        "env-no-pip",
+        "requires-python",
+    }
+)
+
+
+def _env_label(data: dict[str, Any]) -> str:
+    env, project = data.get("env"), data.get("project")
+    if not env:
+        return "the environment"
+    if project:
+        try:
+            return str(Path(env).relative_to(project))
+        except ValueError:
+            pass
+    return str(env)
+
+
+def _command(title: str, command: str, argument: dict[str, Any]) -> types.Command:
+    return types.Command(title=title, command=command, arguments=[argument])
+
+
+def fixes_for(diagnostic: types.Diagnostic, document_uri: str) -> list[types.CodeAction]:
+    """The quick fixes for one of our diagnostics (none for others')."""
+    if diagnostic.source != protocol.DIAGNOSTIC_SOURCE or not isinstance(diagnostic.data, dict):
+        return []
+    data: dict[str, Any] = diagnostic.data
+    code = str(diagnostic.code)
+    project: Optional[str] = data.get("project")
+    if not project or not data.get("env"):
+        return []
+    label = _env_label(data)
+    project_uri = file_uri(Path(project))
+    out: list[types.CodeAction] = []
+
+    def add(title: str, command: str, argument: dict[str, Any], preferred: bool = False) -> None:
+        out.append(
+            types.CodeAction(
+                title=title,
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                is_preferred=preferred or None,
+                command=_command(title, command, argument),
+            )
+        )
+
+    if code in INSTALL_CODES:
+        requirement = data.get("requirement")
+        if requirement:
+            add(
+                f"Install {requirement} into {label}",
+                protocol.CMD_INSTALL_INTO_ENV,
+                {"uri": project_uri, "requirements": [requirement]},
+                preferred=True,
+            )
+        add(f"Install missing into {label}", protocol.CMD_INSTALL_MISSING, {"uri": project_uri})
+    if code in SYNC_CODES:
+        source = data.get("source") or _path_of(document_uri)
+        name = Path(source).name if source else "requirements"
+        add(f"Sync {label} with {name}", protocol.CMD_SYNC, {"uri": project_uri, "source": source})
+    if code in RECREATE_CODES:
+        add(f"Recreate {label}", protocol.CMD_RECREATE, {"uri": project_uri}, preferred=True)
+    return out
+
+
+def _path_of(uri: str) -> Optional[str]:
+    from venvkeeper.lsp.workspace import uri_to_path
+
+    path = uri_to_path(uri)
+    return str(path) if path is not None else None
+
+
+def register(server: VenvkeeperServer) -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    def code_action(ls: VenvkeeperServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        actions: list[types.CodeAction] = []
+        for diagnostic in params.context.diagnostics:
+            actions.extend(fixes_for(diagnostic, params.text_document.uri))
+        return actions
