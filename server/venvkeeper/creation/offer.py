@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import MutableSet
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from venvkeeper.creation.create import default_env_path
 from venvkeeper.creation.plan import InstallPlan, default_plan, managed_by, read_pyproject
@@ -38,9 +39,16 @@ class Offer:
     automatic: bool = False
 
 
-def offer_message(env_path: Path, plan: InstallPlan, python_version: str | None) -> str:
+def offer_message(
+    env_path: Path, plan: InstallPlan, python_version: str | None, root: Path | None = None
+) -> str:
+    """ "Create .venv with Python 3.12 and install requirements.txt?" — for a project below the workspace
+    root the env is named from the root ("Create api/.venv …") so several prompts can be told apart."""
+    label = env_path.name
+    if root is not None and root in env_path.parents and env_path.parent != root:
+        label = env_path.relative_to(root).as_posix()
     with_python = f" with Python {python_version}" if python_version else ""
-    return f"Create {env_path.name}{with_python} and install {plan.label}?"
+    return f"Create {label}{with_python} and install {plan.label}?"
 
 
 def should_offer_create(
@@ -50,9 +58,14 @@ def should_offer_create(
     state: StateStore,
     session_prompted: MutableSet[Path],
     *,
-    python_version: str | None = None,
+    python_version: str | Callable[[], str | None] | None = None,
+    root: Path | None = None,
 ) -> Offer | None:
-    """The offer to make for ``project``, or None. Adds ``project`` to ``session_prompted`` when offering."""
+    """The offer to make for ``project``, or None. Adds ``project`` to ``session_prompted`` when offering.
+
+    ``python_version`` ("3.12") is shown in the message; pass a function to compute it only when an
+    offer is actually made (finding interpreters lists a few directories).
+    """
     if not settings.trusted or settings.auto_create == "never":
         return None
     if project in session_prompted or state.declined(project, DECLINE_KEY):
@@ -75,6 +88,8 @@ def should_offer_create(
         project=project,
         env_path=env_path,
         plan=plan,
-        message=offer_message(env_path, plan, python_version),
+        message=offer_message(
+            env_path, plan, python_version() if callable(python_version) else python_version, root
+        ),
         automatic=settings.auto_create == "always",
     )

@@ -1,0 +1,361 @@
+"""``workspace/executeCommand``: create, sync, install missing, recreate, install into env.
+
+Each command runs the domain function (venvkeeper.creation) in a worker thread, with ``$/progress``
+when the client supports ``window.workDoneProgress`` (token created with
+``window/workDoneProgress/create``, cancellable; ``end`` is always sent). Cancelling the progress
+cancels the operation: the tool's process group is killed and nothing half-made is left. All commands
+refuse in an untrusted workspace, and one project runs one operation at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+import weakref
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from venvkeeper.creation.backends import BackendUnavailable
+from venvkeeper.creation.create import (
+    CreateError,
+    CreateRequest,
+    CreateResult,
+    ProgressStep,
+    create_env,
+    install_into_env,
+    recreate_env,
+    sync_env,
+)
+from venvkeeper.creation.interpreters import NoSuitablePython
+from venvkeeper.creation.plan import InstallPlan, default_plan, pyproject_requirements, read_pyproject
+from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
+from venvkeeper.lsp import protocol
+
+if TYPE_CHECKING:
+    from venvkeeper.lsp.server import VenvkeeperServer
+
+log = logging.getLogger("venvkeeper")
+T = TypeVar("T")
+
+#: Findings whose ``data.install`` says what to install to fix them.
+MISSING_CODES = frozenset({"not-installed", "version-mismatch", "extra-missing"})
+#: Domain errors whose message is the user-facing reason.
+USER_ERRORS = (CommandFailed, CreateError, NoSuitablePython, BackendUnavailable, OSError)
+
+
+class CommandRefused(JsonRpcException):
+    """LSP ``RequestFailed``: the message says why."""
+
+    CODE = int(types.LSPErrorCodes.RequestFailed)
+
+
+Work = Callable[[Callable[[ProgressStep], None], CancelToken], T]
+
+
+class Operations:
+    """Runs one long operation per project with progress and cancellation."""
+
+    def __init__(self, server: VenvkeeperServer) -> None:
+        self.server = server
+        self.running: dict[Path, CancelToken] = {}
+
+    async def run(self, project: Path, title: str, work: Work[T]) -> T:
+        server = self.server
+        if project in self.running:
+            raise CommandRefused(f"venvkeeper: an operation is already running for {project}")
+        cancel = CancelToken()
+        self.running[project] = cancel
+        loop = asyncio.get_running_loop()
+        token: Optional[str] = None
+        if server.supports_progress():
+            token = f"venvkeeper-{uuid.uuid4().hex}"
+            try:
+                await server.work_done_progress.create_async(token)
+            except Exception as exc:  # the client refused the token: work without progress
+                log.info("window/workDoneProgress/create failed: %s", exc)
+                token = None
+        outcome = "failed"
+        try:
+            if token is not None:
+                server.work_done_progress.begin(
+                    token, types.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0)
+                )
+                future = server.work_done_progress.tokens.get(token)
+                if future is not None:
+                    # pygls cancels this future on window/workDoneProgress/cancel.
+                    future.add_done_callback(lambda f: cancel.cancel() if f.cancelled() else None)
+
+            def report(step: ProgressStep) -> None:
+                if token is not None:
+                    server.work_done_progress.report(
+                        token,
+                        types.WorkDoneProgressReport(
+                            message=step.message, percentage=step.percentage, cancellable=True
+                        ),
+                    )
+
+            def progress(step: ProgressStep) -> None:  # called on the worker thread
+                loop.call_soon_threadsafe(report, step)
+
+            try:
+                result = await loop.run_in_executor(None, lambda: work(progress, cancel))
+            except Cancelled:
+                outcome = "cancelled"
+                raise CommandRefused(
+                    f"venvkeeper: {title.lower()} was cancelled; nothing was changed"
+                ) from None
+            except USER_ERRORS as exc:
+                log.warning("%s failed: %s", title, exc)
+                raise CommandRefused(f"venvkeeper: {title.lower()} failed: {exc}") from None
+            outcome = "done"
+            return result
+        finally:
+            self.running.pop(project, None)
+            if token is not None:
+                server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=outcome))
+                server.work_done_progress.tokens.pop(token, None)
+
+
+def _argument(args: Sequence[Any]) -> dict[str, Any]:
+    plain = protocol.as_plain(list(args))
+    while isinstance(plain, list) and len(plain) == 1 and isinstance(plain[0], list):
+        plain = plain[0]  # some clients wrap the argument list once more
+    if isinstance(plain, list) and plain and isinstance(plain[0], dict):
+        return plain[0]
+    raise CommandRefused("venvkeeper: the command takes one argument object, e.g. { uri }")
+
+
+def _strings(value: Any, name: str) -> Optional[list[str]]:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CommandRefused(f"venvkeeper: '{name}' must be a list of strings")
+    return value
+
+
+def _project(server: VenvkeeperServer, arg: dict[str, Any]) -> Path:
+    from venvkeeper.lsp.workspace import uri_to_path
+
+    if not server.app.settings.trusted:
+        raise CommandRefused("venvkeeper: the workspace is not trusted; nothing is created or installed")
+    uri = arg.get("uri")
+    path = uri_to_path(uri) if isinstance(uri, str) else None
+    if path is None:
+        raise CommandRefused("venvkeeper: 'uri' must be a file:// URI of a file or folder in a project")
+    project = server.app.project_for(path)
+    if project is None:
+        raise CommandRefused(f"venvkeeper: {path} is not inside any project of the workspace")
+    return project
+
+
+def _env(server: VenvkeeperServer, project: Path) -> Path:
+    chosen = server.app.discovery(project).chosen
+    if chosen is None:
+        raise CommandRefused(f"venvkeeper: {project} has no environment; create one first")
+    return chosen.env.path
+
+
+def _resolve(project: Path, name: str) -> Path:
+    path = Path(name)
+    return path if path.is_absolute() else project / path
+
+
+def plan_for_source(server: VenvkeeperServer, project: Path, source: Optional[str]) -> InstallPlan:
+    settings = server.app.settings
+    if not source:
+        return default_plan(project, settings.extras, settings.dependency_groups)
+    path = _resolve(project, source)
+    if path.name == "pyproject.toml":
+        data = read_pyproject(path) or {}
+        reqs = pyproject_requirements(data, settings.extras, settings.dependency_groups)
+        return InstallPlan(requirements=tuple(reqs), sources=(path,), label="pyproject.toml dependencies")
+    return InstallPlan(requirement_files=(path,), sources=(path,), label=path.name)
+
+
+def _create_plan(server: VenvkeeperServer, project: Path, install: Any) -> Optional[InstallPlan]:
+    if install is None:
+        return None
+    if not isinstance(install, dict):
+        raise CommandRefused("venvkeeper: 'install' must be an object")
+    files = _strings(install.get("requirements"), "install.requirements")
+    if files:
+        paths = tuple(_resolve(project, f) for f in files)
+        return InstallPlan(requirement_files=paths, sources=paths, label=", ".join(p.name for p in paths))
+    extras = _strings(install.get("extras"), "install.extras")
+    groups = _strings(install.get("groups"), "install.groups")
+    settings = server.app.settings
+    pyproject = project / "pyproject.toml"
+    data = read_pyproject(pyproject) or {}
+    reqs = pyproject_requirements(
+        data,
+        tuple(extras) if extras is not None else settings.extras,
+        tuple(groups) if groups is not None else settings.dependency_groups,
+    )
+    return InstallPlan(requirements=tuple(reqs), sources=(pyproject,), label="pyproject.toml dependencies")
+
+
+def _after_change(server: VenvkeeperServer, project: Path) -> None:
+    from venvkeeper.lsp.workspace import refresh
+
+    server.app.invalidate([project])
+    refresh(server, [project])
+
+
+def _result_view(result: CreateResult) -> dict[str, Any]:
+    return {
+        "envPath": str(result.env_path),
+        "python": str(result.python),
+        "reason": result.choice.reason,
+        "backend": result.backend,
+        "installed": result.plan.label,
+        "replaced": result.replaced,
+    }
+
+
+async def create_for_project(
+    server: VenvkeeperServer, project: Path, arg: Optional[dict[str, Any]] = None
+) -> dict[str, Any]:
+    """The body of ``venvkeeper.create`` (also used by the auto-create prompt)."""
+    arg = arg or {}
+    settings = server.app.settings
+    env_path = arg.get("path")
+    request = CreateRequest(
+        project,
+        env_path=_resolve(project, env_path) if isinstance(env_path, str) and env_path else None,
+        python=arg.get("python") if isinstance(arg.get("python"), str) else None,
+        backend=str(arg["backend"]) if arg.get("backend") in ("auto", "venv", "uv") else settings.backend,
+        uv_path=settings.uv_path,
+        plan=_create_plan(server, project, arg.get("install")),
+        extras=settings.extras,
+        groups=settings.dependency_groups,
+    )
+    ops = operations(server)
+    result = await ops.run(
+        project,
+        f"Creating the environment for {project.name}",
+        lambda progress, cancel: create_env(
+            request, host=server.host, progress=progress, cancel=cancel, state=server.app.state
+        ),
+    )
+    log.info("created %s: %s", result.env_path, result.choice.reason)
+    _after_change(server, project)
+    return _result_view(result)
+
+
+_OPERATIONS: weakref.WeakKeyDictionary[Any, Operations] = weakref.WeakKeyDictionary()
+
+
+def operations(server: VenvkeeperServer) -> Operations:
+    """The server's one :class:`Operations` (shared by the commands and the auto-create prompt)."""
+    ops = _OPERATIONS.get(server)
+    if ops is None:
+        ops = _OPERATIONS[server] = Operations(server)
+    return ops
+
+
+def _missing_installs(server: VenvkeeperServer, project: Path) -> list[str]:
+    """pip arguments for what the checks found missing or mismatched ("-e <dir>" becomes two)."""
+    wanted = [
+        f.data["install"]
+        for f in server.app.findings(project)
+        if f.code in MISSING_CODES and isinstance(f.data.get("install"), str) and f.data["install"]
+    ]
+    args: list[str] = []
+    for install in dict.fromkeys(wanted):
+        args.extend(install.split(" ", 1) if install.startswith("-e ") else [install])
+    return args
+
+
+def register(server: VenvkeeperServer) -> None:
+    def _install_kwargs() -> dict[str, Any]:
+        settings = server.app.settings
+        return {"host": server.host, "backend_preference": settings.backend, "uv_path": settings.uv_path}
+
+    @server.command(protocol.CMD_CREATE)
+    async def create(ls: Any, *args: Any) -> dict[str, Any]:
+        arg = _argument(args)
+        return await create_for_project(server, _project(server, arg), arg)
+
+    @server.command(protocol.CMD_SYNC)
+    async def sync(ls: Any, *args: Any) -> dict[str, Any]:
+        arg = _argument(args)
+        project = _project(server, arg)
+        env = _env(server, project)
+        source = arg.get("source") if isinstance(arg.get("source"), str) else None
+        plan = plan_for_source(server, project, source)
+        await operations(server).run(
+            project,
+            f"Syncing {env.name} with {plan.label}",
+            lambda progress, cancel: sync_env(
+                project,
+                env,
+                plan,
+                state=server.app.state,
+                progress=progress,
+                cancel=cancel,
+                **_install_kwargs(),
+            ),
+        )
+        _after_change(server, project)
+        return {"envPath": str(env), "installed": plan.label}
+
+    @server.command(protocol.CMD_INSTALL_MISSING)
+    async def install_missing(ls: Any, *args: Any) -> dict[str, Any]:
+        arg = _argument(args)
+        project = _project(server, arg)
+        env = _env(server, project)
+        wanted = _strings(arg.get("requirements"), "requirements") or _missing_installs(server, project)
+        if not wanted:
+            return {"envPath": str(env), "installed": []}
+        plan = InstallPlan(requirements=tuple(wanted), label=" ".join(wanted))
+        await operations(server).run(
+            project,
+            f"Installing missing requirements into {env.name}",
+            lambda progress, cancel: install_into_env(
+                env, plan, progress=progress, cancel=cancel, **_install_kwargs()
+            ),
+        )
+        _after_change(server, project)
+        return {"envPath": str(env), "installed": wanted}
+
+    @server.command(protocol.CMD_INSTALL_INTO_ENV)
+    async def install_into(ls: Any, *args: Any) -> dict[str, Any]:
+        arg = _argument(args)
+        project = _project(server, arg)
+        env = _env(server, project)
+        wanted = _strings(arg.get("requirements"), "requirements")
+        if not wanted:
+            raise CommandRefused("venvkeeper: 'requirements' must name at least one requirement")
+        plan = InstallPlan(requirements=tuple(wanted), label=" ".join(wanted))
+        await operations(server).run(
+            project,
+            f"Installing {plan.label} into {env.name}",
+            lambda progress, cancel: install_into_env(
+                env, plan, progress=progress, cancel=cancel, **_install_kwargs()
+            ),
+        )
+        _after_change(server, project)
+        return {"envPath": str(env), "installed": wanted}
+
+    @server.command(protocol.CMD_RECREATE)
+    async def recreate(ls: Any, *args: Any) -> dict[str, Any]:
+        arg = _argument(args)
+        project = _project(server, arg)
+        env = _env(server, project)
+        settings = server.app.settings
+        request = CreateRequest(project, env_path=env, backend=settings.backend, uv_path=settings.uv_path)
+        result = await operations(server).run(
+            project,
+            f"Recreating {env.name}",
+            # No sync record here: the same packages are reinstalled, so the last sync still holds.
+            lambda progress, cancel: recreate_env(
+                request, host=server.host, progress=progress, cancel=cancel
+            ),
+        )
+        _after_change(server, project)
+        return _result_view(result)
