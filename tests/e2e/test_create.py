@@ -1,0 +1,235 @@
+"""Creation over LSP: the auto-create prompt round trip (each button), the create command with $/progress,
+cancellation through window/workDoneProgress/cancel, and refusal in an untrusted workspace."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from support.wheelhouse import Dist, build_wheelhouse
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
+
+BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable))
+XY = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheelhouse(
+        tmp_path_factory.mktemp("wh"), [Dist("alpha", "1.0", requires=["beta"]), Dist("beta")]
+    )
+
+
+def offline_env(wheelhouse: Path) -> dict[str, str]:
+    return {
+        # The test's own base interpreter is found on PATH and named by .python-version below.
+        "PATH": f"{BASE_PYTHON.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(wheelhouse),
+        "PIP_CONFIG_FILE": os.devnull,
+        "UV_OFFLINE": "1",
+    }
+
+
+def project(ws: Path, name: str, requirements: str = "alpha\n") -> Path:
+    p = ws / name
+    p.mkdir(parents=True)
+    (p / "requirements.txt").write_text(requirements)
+    (p / ".python-version").write_text(f"{XY}\n")
+    return p
+
+
+class Prompts:
+    """Answers window/showMessageRequest per project (matched by the message) and records them."""
+
+    def __init__(self, client: Any, answers: dict[str, str]) -> None:
+        self.requests: list[types.ShowMessageRequestParams] = []
+        self.event = asyncio.Event()
+
+        @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+        def _request(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
+            self.requests.append(params)
+            self.event.set()
+            for needle, title in answers.items():
+                if needle in params.message:
+                    return types.MessageActionItem(title=title)
+            return None
+
+    async def wait(self, count: int, timeout: float = 15.0) -> None:
+        async def _wait() -> None:
+            while len(self.requests) < count:
+                self.event.clear()
+                await self.event.wait()
+
+        await asyncio.wait_for(_wait(), timeout)
+
+
+async def wait_log(client: Any, needle: str, timeout: float = 10.0) -> None:
+    async def _wait() -> None:
+        while not any(needle in m.message for m in client.log_messages):
+            await client.wait_for_notification(types.WINDOW_LOG_MESSAGE)
+
+    await asyncio.wait_for(_wait(), timeout)
+
+
+def installed(env: Path) -> set[str]:
+    return {p.name.split("-")[0] for p in env.glob("lib/python*/site-packages/*.dist-info")}
+
+
+async def test_prompt_create_makes_the_env(tmp_path: Path, wheelhouse: Path, start_server: Any) -> None:
+    ws = tmp_path / "ws"
+    app = project(ws, "app")
+    # The project is the workspace folder itself: the message is exactly the one from the issue.
+    s = await start_server([app], {"settings": {"backend": "venv"}}, offline_env(wheelhouse))
+    prompts = Prompts(s.client, {"install requirements.txt": "Create"})
+    await prompts.wait(1)
+    request = prompts.requests[0]
+    assert request.message == f"Create .venv with Python {XY} and install requirements.txt?"
+    assert [a.title for a in request.actions or []] == ["Create", "Not now", "Never for this project"]
+    change = await s.wait_env_change(
+        lambda c: bool(c["interpreter"]) and c["interpreter"]["envPath"] == str(app / ".venv"), timeout=90
+    )
+    assert change["projectRoot"] == str(app)
+    assert {"alpha", "beta", "pip"} <= installed(app / ".venv")
+    assert "*" in (app / ".venv" / ".gitignore").read_text()
+
+
+async def test_prompt_not_now_and_never(
+    tmp_path: Path, wheelhouse: Path, start_server: Any, state_dir: Path
+) -> None:
+    ws = tmp_path / "ws"
+    app = project(ws, "app")
+    lib = project(ws, "lib")
+    settings = {"settings": {"backend": "venv"}}
+    s = await start_server([ws], settings, offline_env(wheelhouse))
+    prompts = Prompts(s.client, {"app/.venv": "Never for this project", "lib/.venv": "Not now"})
+    await prompts.wait(2)
+    assert sorted(r.message for r in prompts.requests) == [
+        f"Create {name}/.venv with Python {XY} and install requirements.txt?" for name in ("app", "lib")
+    ]
+    await wait_log(s.client, "will not offer to create an env for")
+    assert not (app / ".venv").exists() and not (lib / ".venv").exists()
+    await s.client.shutdown_session()
+
+    # "Never" is kept in the user state dir (not in the repo); "Not now" only lasts for the session.
+    state = json.loads(next(state_dir.rglob("state.json")).read_text())
+    declined = {p for p, entry in state["projects"].items() if "create" in entry.get("declined", [])}
+    assert declined == {str(app)}
+    assert not list(ws.rglob(".venvkeeper*"))  # nothing written into the repo
+
+    s2 = await start_server([ws], settings, offline_env(wheelhouse))
+    prompts2 = Prompts(s2.client, {})
+    await prompts2.wait(1)
+    # Only the project answered "Not now" is offered again; both are considered in the same pass, in
+    # order, so a prompt for app would have arrived before this one.
+    assert [r.message for r in prompts2.requests] == [
+        f"Create lib/.venv with Python {XY} and install requirements.txt?"
+    ]
+
+
+async def test_create_command_reports_progress(tmp_path: Path, wheelhouse: Path, start_server: Any) -> None:
+    ws = tmp_path / "ws"
+    app = project(ws, "app")
+    s = await start_server(
+        [ws], {"settings": {"autoCreate": "never", "backend": "venv"}}, offline_env(wheelhouse)
+    )
+    result = await s.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="venvkeeper.create", arguments=[{"uri": app.as_uri(), "python": XY}]
+        )
+    )
+    result = dict(result) if not isinstance(result, dict) else result
+    assert result["envPath"] == str(app / ".venv")
+    assert result["backend"] == "venv"
+    assert result["reason"].startswith(f"Python {XY}")
+    assert {"alpha", "beta"} <= installed(app / ".venv")
+    reports = [r for values in s.client.progress_reports.values() for r in values]
+    kinds = [r.kind for r in reports]
+    assert kinds[0] == "begin" and kinds[-1] == "end" and "report" in kinds
+    assert reports[0].cancellable
+    messages = [getattr(r, "message", None) or "" for r in reports]
+    assert any(m.startswith("installing") or m.startswith("installed") for m in messages)
+    await s.wait_env_change(
+        lambda c: bool(c["interpreter"]) and c["interpreter"]["envPath"] == str(app / ".venv")
+    )
+
+
+BLOCKING_BACKEND = """
+import os, socket
+def _block():
+    port = int(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "port")).read())
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"started\\n")
+    s.recv(1)
+    raise SystemExit("released")
+def get_requires_for_build_wheel(config_settings=None):
+    _block()
+"""
+
+
+async def test_cancel_through_progress_leaves_no_env(
+    tmp_path: Path, wheelhouse: Path, start_server: Any
+) -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.setblocking(False)
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "blockbackend"\nbackend-path = ["."]\n'
+        '[project]\nname = "blocker"\nversion = "1.0"\n'
+    )
+    (blocker / "blockbackend.py").write_text(BLOCKING_BACKEND)
+    (blocker / "port").write_text(str(server.getsockname()[1]))
+    ws = tmp_path / "ws"
+    app = project(ws, "app", f"alpha\n{blocker}\n")
+    s = await start_server(
+        [ws], {"settings": {"autoCreate": "never", "backend": "venv"}}, offline_env(wheelhouse)
+    )
+    command = asyncio.ensure_future(
+        s.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="venvkeeper.create", arguments=[{"uri": app.as_uri()}])
+        )
+    )
+    loop = asyncio.get_running_loop()
+    conn, _ = await asyncio.wait_for(loop.sock_accept(server), 90)  # pip is building the blocker now
+    token = next(iter(s.client.progress_reports))
+    s.client.protocol.notify(
+        types.WINDOW_WORK_DONE_PROGRESS_CANCEL, types.WorkDoneProgressCancelParams(token=token)
+    )
+    with pytest.raises(JsonRpcException, match="cancelled; nothing was changed"):
+        await asyncio.wait_for(command, 30)
+    conn.close()
+    server.close()
+    assert sorted(p.name for p in app.iterdir()) == [".python-version", "requirements.txt"]
+    assert s.client.progress_reports[token][-1].kind == "end"
+
+
+async def test_commands_refuse_when_untrusted(tmp_path: Path, wheelhouse: Path, start_server: Any) -> None:
+    ws = tmp_path / "ws"
+    app = project(ws, "app")
+    s = await start_server([ws], {"trusted": False}, offline_env(wheelhouse))
+    for command in (
+        "venvkeeper.create",
+        "venvkeeper.sync",
+        "venvkeeper.recreate",
+        "venvkeeper.installMissing",
+    ):
+        with pytest.raises(JsonRpcException, match="not trusted"):
+            await s.client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command=command, arguments=[{"uri": app.as_uri()}])
+            )
+    assert not (app / ".venv").exists()
+    shutil.rmtree(ws)
