@@ -54,7 +54,7 @@ e2e: setup
 
 ## The package must install and serve on the oldest supported Python (3.9) when one is present.
 compat39: setup
-	@PY39=$$(command -v python3.9 || ls $$HOME/.pyenv/versions/3.9*/bin/python3.9 2>/dev/null | head -1); \
+	@PY39=$$(scripts/find-python.sh 3.9); \
 	if [ -z "$$PY39" ]; then echo "compat39: no python3.9 on this machine, skipped"; exit 0; fi; \
 	set -e; rm -rf .venv-py39; "$$PY39" -m venv .venv-py39; \
 	.venv-py39/bin/python -m pip install -q . ; \

@@ -108,16 +108,51 @@ def bench_lsp(ws: Path, queries: int = 300, spawns: int = 7) -> dict[str, float]
     }
 
 
+def bench_env_appears(root: Path, rounds: int = 7) -> dict[str, float]:
+    """`python -m venv .venv` in a terminal / `rm -rf .venv` → didChangeEnvironment (target ≤ 500 ms)."""
+    ws = root / "ws-live"
+    proj = ws / "app"
+    proj.mkdir(parents=True)
+    (proj / "requirements.txt").write_text("")
+    env = dict(os.environ, XDG_STATE_HOME=str(root / "state-live"), PYTHONPATH=str(ROOT / "server"))
+    client = RawLspClient([sys.executable, "-m", "venvkeeper", "serve"], env=env)
+    client.initialize(ws)
+    client.request("venvkeeper/interpreter", {"uri": proj.as_uri()})
+    created, deleted = [], []
+    for _ in range(rounds):
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(proj / ".venv")], check=True)
+        t0 = time.perf_counter()  # from the moment the command finished, as a user would see it
+        while True:
+            msg = client.wait_notification("venvkeeper/didChangeEnvironment")
+            if msg["params"]["interpreter"] is not None:
+                break
+        created.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        subprocess.run(["rm", "-rf", str(proj / ".venv")], check=True)
+        while True:
+            msg = client.wait_notification("venvkeeper/didChangeEnvironment")
+            if msg["params"]["interpreter"] is None:
+                break
+        deleted.append(time.perf_counter() - t0)
+    client.close()
+    return {
+        "venv_created_to_notification_median_ms": statistics.median(created) * 1000,
+        "venv_deleted_to_notification_median_ms": statistics.median(deleted) * 1000,
+    }
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ws = make_workspace(Path(tmp))
         result = {"dirs_in_workspace": count_dirs(ws)}
         result.update(bench_discovery(ws))
         result.update(bench_lsp(ws))
+        result.update(bench_env_appears(Path(tmp)))
     result["targets"] = {
         "discovery_1000_dirs_ms": 50,
         "interpreter_rtt_p95_ms": 5,
         "spawn_to_first_answer_median_ms": 1000,
+        "env_change_to_notification_ms": 500,
     }
     print(json.dumps(result, indent=2))
     return 0
