@@ -30,7 +30,7 @@ const VSIX = arg('vsix');
 const CS_DIR = arg('code-server-dir', path.join(REPO, '.tools', 'code-server'));
 const OUT = arg('out', path.join(REPO, 'test-output', 'e2e'));
 const KEEP = process.argv.includes('--keep');
-const ONLY = arg('only', 'a,d,e,b,c,speed').split(',');
+const ONLY = arg('only', 'a,d,e,b,c,speed,trust').split(',');
 if (!VSIX) {
   console.error('usage: node e2e/run.mjs --vsix FILE [--code-server-dir DIR] [--out DIR]');
   process.exit(2);
@@ -141,7 +141,7 @@ function serverEnv(fixtures) {
   };
 }
 
-function writeUserSettings(userDataDir) {
+function writeUserSettings(userDataDir, trust) {
   const user = path.join(userDataDir, 'User');
   mkdirSync(user, { recursive: true });
   writeFileSync(
@@ -151,7 +151,8 @@ function writeUserSettings(userDataDir) {
         'workbench.startupEditor': 'none',
         'workbench.tips.enabled': false,
         'workbench.enableExperiments': false,
-        'security.workspace.trust.enabled': false,
+        'security.workspace.trust.enabled': trust,
+        'security.workspace.trust.startupPrompt': 'always',
         'telemetry.telemetryLevel': 'off',
         'update.mode': 'none',
         'extensions.autoCheckUpdates': false,
@@ -159,7 +160,8 @@ function writeUserSettings(userDataDir) {
         'extensions.ignoreRecommendations': true,
         'git.enabled': false,
         'window.zoomLevel': 0,
-        'venvkeeper.trace.server': 'messages',
+        // verbose: the log then shows the params, which the trust step reads.
+        'venvkeeper.trace.server': trust ? 'verbose' : 'messages',
       },
       null,
       2,
@@ -167,10 +169,10 @@ function writeUserSettings(userDataDir) {
   );
 }
 
-async function startCodeServer(fixtures) {
-  const extensionsDir = path.join(WORK, 'extensions');
-  const userDataDir = path.join(WORK, 'user-data');
-  writeUserSettings(userDataDir);
+async function startCodeServer(fixtures, { trust = false, name = 'main' } = {}) {
+  const extensionsDir = path.join(WORK, `extensions-${name}`);
+  const userDataDir = path.join(WORK, `user-data-${name}`);
+  writeUserSettings(userDataDir, trust);
   log('installing', path.basename(VSIX));
   sh(CODE_SERVER, ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', VSIX]);
   const installed = readdirSync(extensionsDir).filter((d) => d.startsWith('venvkeeper.'));
@@ -180,7 +182,7 @@ async function startCodeServer(fixtures) {
     CODE_SERVER,
     [
       '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-      '--disable-workspace-trust', '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir,
+      ...(trust ? [] : ['--disable-workspace-trust']), '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir,
     ],
     { env: serverEnv(fixtures), stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
@@ -289,6 +291,7 @@ async function main() {
   const fixtures = makeFixtures();
   log('fixtures in', WORK);
   const cs = await startCodeServer(fixtures);
+  const servers = [cs];
   const browserProfile = path.join(WORK, 'chromium-profile');
   const context = await chromium.launchPersistentContext(browserProfile, {
     executablePath: '/usr/bin/chromium',
@@ -360,12 +363,18 @@ async function main() {
       await shot(page, 'b2-creating');
       const text = await statusText(page, (t) => t.includes('(.venv)'), 120_000);
       await shot(page, 'b3-created');
+      await runCommand(page, 'View: Focus Problems');
+      await page.waitForTimeout(500);
+      await shot(page, 'b4-problems-after-create');
+      const leftover = (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+      const tmpDirs = readdirSync(fixtures.newproj).filter((f) => f.includes('tmp'));
+      if (tmpDirs.length > 0) throw new Error(`temporary dirs left in the project: ${tmpDirs.join(', ')}`);
       const venv = path.join(fixtures.newproj, '.venv');
       if (!existsSync(path.join(venv, 'pyvenv.cfg'))) throw new Error('no .venv/pyvenv.cfg');
       const python = path.join(venv, 'bin', 'python');
       sh(python, ['-c', 'import tinydep']);
       await page.close();
-      return `${text}; .venv imports tinydep`;
+      return `${text}; .venv imports tinydep; problems left: ${JSON.stringify(leftover)}`;
     });
 
     await step('(c) missing requirement in Problems with its quick fix', async () => {
@@ -380,11 +389,16 @@ async function main() {
       await problem.first().dblclick();
       await page.waitForTimeout(500);
       await page.keyboard.press('Control+.');
-      const action = page.locator('.action-widget .monaco-list-row, .context-view .action-item').filter({ hasText: /tinydep|[Ii]nstall/ });
+      const action = page.locator('.action-widget .monaco-list-row').filter({ hasText: /tinydep/ });
       await action.first().waitFor({ timeout: 15_000 });
-      const actionText = (await action.first().innerText()).trim();
+      const actionText = (await action.first().getAttribute('aria-label')) ?? '';
       await shot(page, 'c2-quick-fix');
-      await action.first().click();
+      // The action menu takes keys, not clicks (a pointer block covers it): move to the fix, press Enter.
+      const focused = page.locator('.action-widget .monaco-list-row.focused');
+      for (let i = 0; i < 10 && !((await focused.getAttribute('aria-label')) ?? '').includes('tinydep'); i++) {
+        await page.keyboard.press('ArrowDown');
+      }
+      await page.keyboard.press('Enter');
       // The fix installs into .venv: the problem disappears and the status is no longer stale.
       await problem.first().waitFor({ state: 'detached', timeout: 120_000 });
       const text = await statusText(page, (t) => t.includes('(.venv)') && !t.includes('stale'), 30_000);
@@ -422,14 +436,50 @@ async function main() {
       if (cached === undefined) throw new Error(`no cached status line: ${JSON.stringify(all)}`);
       return JSON.stringify(figures);
     });
+    await step('trust Restricted Mode → read-only server; trusting lifts it live', async () => {
+      const trustCs = await startCodeServer(fixtures, { trust: true, name: 'trust' });
+      servers.push(trustCs);
+      const page = await openFolder(context, trustCs.port, fixtures.newproj);
+      // The startup prompt: keep the folder in Restricted Mode.
+      const dontTrust = page.getByRole('button', { name: /No, I don.t trust/ });
+      await dontTrust.waitFor({ timeout: 30_000 });
+      await shot(page, 'trust1-prompt');
+      await dontTrust.click();
+      await statusText(page, (t) => t.includes('no environment') || t.includes('('), 30_000);
+      await shot(page, 'trust2-restricted');
+      const untrustedLog = extensionLog(trustCs.userDataDir);
+      if (!/"trusted": false/.test(untrustedLog)) throw new Error('the server was not told trusted: false');
+      if (/"trusted": true/.test(untrustedLog)) throw new Error('the server was told trusted: true in Restricted Mode');
+      // Trust the folder from the Restricted Mode editor; the client sends the new settings live.
+      await runCommand(page, 'Workspaces: Manage Workspace Trust');
+      const trustButton = page.getByRole('button', { name: /^Trust( Folder)?$/ }).first();
+      await trustButton.waitFor({ timeout: 15_000 });
+      await trustButton.click();
+      let trustedLog = '';
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        trustedLog = extensionLog(trustCs.userDataDir);
+        if (/workspace\/didChangeConfiguration[\s\S]*"trusted": true/.test(trustedLog)) break;
+        await page.waitForTimeout(100);
+      }
+      await shot(page, 'trust3-trusted');
+      if (!/workspace\/didChangeConfiguration[\s\S]*"trusted": true/.test(trustedLog)) {
+        throw new Error('no didChangeConfiguration with trusted: true after trusting');
+      }
+      writeFileSync(path.join(OUT, 'extension-trust.log'), trustedLog);
+      await page.close();
+      return 'initialize/configuration said trusted: false; didChangeConfiguration said trusted: true after Trust';
+    });
   } finally {
     writeFileSync(path.join(OUT, 'extension.log'), extensionLog(cs.userDataDir));
     writeFileSync(path.join(OUT, 'code-server.log'), cs.csLog.join(''));
     await context.close().catch(() => undefined);
-    try {
-      process.kill(-cs.proc.pid, 'SIGTERM');
-    } catch {
-      // already gone
+    for (const server of servers) {
+      try {
+        process.kill(-server.proc.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
     }
     if (!KEEP) rmSync(WORK, { recursive: true, force: true });
   }

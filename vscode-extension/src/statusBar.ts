@@ -49,6 +49,8 @@ export class StatusBar implements vscode.Disposable {
       this.item,
       this.changeEmitter,
       vscode.window.onDidChangeActiveTextEditor(() => this.refresh()),
+      // The tooltip mentions Restricted Mode; refresh it when that ends.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()),
       client.onDidBecomeReady(() => this.refresh()),
       client.onDidChangeEnvironment((p) => { this.onEnvironmentChanged(p); }),
     );
@@ -65,7 +67,13 @@ export class StatusBar implements vscode.Disposable {
       this.render(startingStatus());
       return;
     }
-    this.render(describeStatus(hit.interpreter, { virtualEnv: process.env.VIRTUAL_ENV ?? null, cached: true }));
+    this.render(
+      describeStatus(hit.interpreter, {
+        virtualEnv: process.env.VIRTUAL_ENV ?? null,
+        cached: true,
+        trusted: vscode.workspace.isTrusted,
+      }),
+    );
     if (!this.loggedCached) {
       this.loggedCached = true;
       this.logTiming('cache');
@@ -117,7 +125,11 @@ export class StatusBar implements vscode.Disposable {
 
   private apply(subject: vscode.Uri, interpreter: Interpreter | null): void {
     this.render(
-      describeStatus(interpreter, { virtualEnv: process.env.VIRTUAL_ENV ?? null, subject: subject.fsPath }),
+      describeStatus(interpreter, {
+        virtualEnv: process.env.VIRTUAL_ENV ?? null,
+        subject: subject.fsPath,
+        trusted: vscode.workspace.isTrusted,
+      }),
     );
     if (!this.loggedDaemon) {
       this.loggedDaemon = true;

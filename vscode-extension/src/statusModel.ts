@@ -49,11 +49,16 @@ export interface DescribeOptions {
   cached?: boolean;
   /** The file or folder the status is for, when there is no interpreter. */
   subject?: string | null;
+  /** Workspace trust; false = Restricted Mode, where the server only reads. */
+  trusted?: boolean;
 }
 
 export function describeStatus(interp: Interpreter | null, options: DescribeOptions = {}): StatusView {
   const virtualEnv = options.virtualEnv ?? null;
   const cachedNote = options.cached === true ? ['', '(last known; checking…)'] : [];
+  if (options.trusted === false) {
+    cachedNote.unshift('', 'Restricted Mode: venvkeeper only reads; it creates and installs nothing until you trust this folder.');
+  }
   if (interp === null) {
     const tooltip = [
       'venvkeeper: no environment for this project.',

@@ -56,6 +56,11 @@ describe('describeStatus', () => {
     assert.equal(view.kind, 'broken');
   });
 
+  it('says when the workspace is in Restricted Mode', () => {
+    assert.match(describeStatus(interpreter(), { trusted: false }).tooltip, /Restricted Mode: venvkeeper only reads/);
+    assert.doesNotMatch(describeStatus(interpreter(), { trusted: true }).tooltip, /Restricted Mode/);
+  });
+
   it('notes a cached answer in the tooltip', () => {
     assert.match(describeStatus(interpreter(), { cached: true }).tooltip, /last known/);
   });
