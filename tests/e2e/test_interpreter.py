@@ -165,3 +165,23 @@ async def test_garbage_pyvenv_cfg_is_broken_not_fatal(tmp_path, start_server):
     assert answer["state"] == "broken"
     assert "binary" in answer["problem"]
     assert answer["status"] == "broken"
+
+
+async def test_client_reported_project_file_deep_in_a_monorepo(tmp_path, start_server):
+    """Below the depth our own watches cover, the client's didChangeWatchedFiles still adds projects."""
+    from lsprotocol import types
+
+    ws = tmp_path / "ws"
+    deep = ws / "a" / "b" / "c" / "d" / "svc"
+    deep.mkdir(parents=True)
+    make_venv(deep / ".venv")
+    s = await start_server([ws])
+    assert await s.request("venvkeeper/interpreter", {"uri": deep.as_uri()}) is None
+    (deep / "setup.cfg").write_text("[metadata]\nname = svc\n")
+    s.client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=(deep / "setup.cfg").as_uri(), type=types.FileChangeType.Created)]
+        )
+    )
+    change = await s.wait_env_change(lambda c: c["projectRoot"] == str(deep))
+    assert change["interpreter"]["envPath"] == str(deep / ".venv")

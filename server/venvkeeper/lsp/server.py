@@ -55,6 +55,11 @@ class VenvkeeperServer(LanguageServer):
         window = self.caps.window if self.caps else None
         return bool(window and window.show_message)
 
+    def supports_watched_files_registration(self) -> bool:
+        ws = self.caps.workspace if self.caps else None
+        watched = ws.did_change_watched_files if ws else None
+        return bool(watched and watched.dynamic_registration)
+
     def supports_configuration_pull(self) -> bool:
         ws = self.caps.workspace if self.caps else None
         return bool(ws and ws.configuration)

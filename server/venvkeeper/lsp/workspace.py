@@ -217,6 +217,8 @@ def register(server: VenvkeeperServer) -> None:
         # Answer requests first: the initial sweep runs as a task that yields between projects, so an
         # interpreter query sent right after `initialized` is not queued behind the whole workspace.
         ls.loop.create_task(initial_sweep(ls))
+        if ls.supports_watched_files_registration():
+            ls.loop.create_task(register_client_watchers(ls))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_folders(ls: VenvkeeperServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
@@ -252,6 +254,15 @@ def register(server: VenvkeeperServer) -> None:
         if path is not None and ls.debouncer is not None:
             ls.debouncer.push(path)
 
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: VenvkeeperServer, params: types.DidChangeWatchedFilesParams) -> None:
+        # The client's watcher covers what our bounded watches do not (a project appearing deep in
+        # a monorepo); both feed the same debouncer.
+        for change in params.changes:
+            path = uri_to_path(change.uri)
+            if path is not None and ls.debouncer is not None:
+                ls.debouncer.push(path)
+
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: VenvkeeperServer, *args: Any) -> None:
         stop_watching(ls)
@@ -266,6 +277,11 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
         server.app.discovery(project)
         await asyncio.sleep(0)
     sync_watches(server)
+    # Anything created between `initialize` and the watches being in place (a project file, an env)
+    # would otherwise go unnoticed: look once more now that every later change will be reported.
+    for root in list(server.app.roots):
+        server.app.rescan(root)
+    server.app.invalidate()
     for project in server.app.projects():
         refresh(server, [project], watches=False)
         await asyncio.sleep(0)
@@ -275,6 +291,29 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
             hook()
         except Exception:
             log.exception("after-initial-sweep hook failed")
+
+
+#: Files whose appearance anywhere can create a project or an env; watched by the client when it can.
+CLIENT_WATCH_GLOB = "**/{pyproject.toml,requirements*.txt,setup.py,setup.cfg,Pipfile,pyvenv.cfg,.venv}"
+
+
+async def register_client_watchers(server: VenvkeeperServer) -> None:
+    try:
+        await server.client_register_capability_async(
+            types.RegistrationParams(
+                registrations=[
+                    types.Registration(
+                        id="venvkeeper-project-files",
+                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                            watchers=[types.FileSystemWatcher(glob_pattern=CLIENT_WATCH_GLOB)]
+                        ),
+                    )
+                ]
+            )
+        )
+    except Exception as exc:  # the client may refuse; our own watches still work
+        log.info("client file watching not registered: %s", exc)
 
 
 def stop_watching(server: VenvkeeperServer) -> None:
