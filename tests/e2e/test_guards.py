@@ -21,8 +21,9 @@ from support.wheelhouse import Dist, build_wheelhouse
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
-BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable))
 XY = f"{sys.version_info[0]}.{sys.version_info[1]}"
+# The real interpreter behind the dev venv (sys._base_executable is the venv's python before 3.11).
+BASE_PYTHON = Path(sys.base_prefix) / "bin" / f"python{XY}"
 DISTS = [
     Dist("django", "4.2.7", requires=["asgiref>=3.6", "sqlparse>=0.3.1"]),
     Dist("asgiref", "3.7.2"),

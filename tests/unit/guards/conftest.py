@@ -27,9 +27,23 @@ DISTS = [
     Dist("requests", "2.31.0"),
 ]
 
-#: The real interpreter behind the dev venv: the dev venv itself disables the user site.
-BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable))
 BASE_XY = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _base_python() -> Path:
+    # The dev venv disables the user site, so `pip install --user` must run the real interpreter
+    # behind it. sys._base_executable names it on 3.11+, but on older versions it is the venv's python.
+    if os.name == "nt":
+        return Path(sys.base_prefix) / "python.exe"
+    for name in (f"python{BASE_XY}", "python3"):
+        candidate = Path(sys.base_prefix) / "bin" / name
+        if candidate.exists():
+            return candidate
+    return Path(getattr(sys, "_base_executable", sys.executable))
+
+
+#: The real interpreter behind the dev venv.
+BASE_PYTHON = _base_python()
 
 
 @pytest.fixture(scope="session")
