@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional
 from venvkeeper import __version__
 from venvkeeper.app import App, normalize
 from venvkeeper.checks import main_source
+from venvkeeper.creation.cli import add_create_command
 from venvkeeper.host import Host
 from venvkeeper.settings import parse_settings
 
@@ -231,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Subcommands contributed by other modules: each gets the subparsers object and sets ``func``.
-EXTRA_SUBCOMMANDS: list[Callable[[Any], None]] = []
+EXTRA_SUBCOMMANDS: list[Callable[[Any], None]] = [add_create_command]
 
 
 def main(argv: Optional[Sequence[str]] = None, host: Optional[Host] = None) -> int:

@@ -1,0 +1,169 @@
+"""``venvkeeper create [PATH]``: the same creation as the editor's, with a progress bar on stderr.
+
+Ctrl-C cancels: the tool's process group is killed and nothing half-made is left (exit code 130).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+from typing import Any, TextIO
+
+from venvkeeper.creation.backends import BackendUnavailable
+from venvkeeper.creation.create import (
+    CreateError,
+    CreateRequest,
+    CreateResult,
+    ProgressStep,
+    create_env,
+    recreate_env,
+)
+from venvkeeper.creation.interpreters import NoSuitablePython
+from venvkeeper.creation.plan import InstallPlan, pyproject_requirements, read_pyproject
+from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
+from venvkeeper.discovery.projects import nearest_project
+from venvkeeper.host import Host
+from venvkeeper.settings import Settings
+from venvkeeper.state import StateStore
+
+BAR_WIDTH = 24
+
+
+class ProgressBar:
+    """``[#########...............]  38% installing 3 packages`` redrawn in place on a terminal; one line
+    per step when stderr is a file or pipe (logs stay readable)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.percentage = 0
+        self._drawn = False
+
+    def __call__(self, step: ProgressStep) -> None:
+        if step.percentage is not None:
+            self.percentage = max(self.percentage, step.percentage)
+        filled = BAR_WIDTH * self.percentage // 100
+        line = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.percentage:3d}% {step.message}"
+        if self.tty:
+            width = shutil.get_terminal_size((80, 20)).columns
+            self.stream.write("\r" + line[: width - 1].ljust(width - 1))
+            self._drawn = True
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._drawn = False
+
+
+def _plan(args: argparse.Namespace, project: Path) -> InstallPlan | None:
+    if args.requirement:
+        files = tuple(Path(f).resolve() for f in args.requirement)
+        return InstallPlan(requirement_files=files, sources=files, label=", ".join(f.name for f in files))
+    if args.extra or args.group:
+        pyproject = project / "pyproject.toml"
+        reqs = pyproject_requirements(read_pyproject(pyproject) or {}, tuple(args.extra), tuple(args.group))
+        return InstallPlan(
+            requirements=tuple(reqs), sources=(pyproject,), label="pyproject.toml dependencies"
+        )
+    return None
+
+
+def _index_options(args: argparse.Namespace) -> tuple[str, ...]:
+    opts: list[str] = []
+    if args.no_index:
+        opts.append("--no-index")
+    if args.index_url:
+        opts += ["--index-url", args.index_url]
+    for link in args.find_links:
+        opts += ["--find-links", link]
+    return tuple(opts)
+
+
+def cmd_create(args: argparse.Namespace, host: Host) -> int:
+    path = Path(os.path.abspath(args.path))
+    project = nearest_project(path, [Path(path.anchor or "/")]) if not args.here else path
+    if project is None:
+        print(
+            f"venvkeeper: {path} is not inside a Python project (no pyproject.toml, requirements*.txt, "
+            "setup.py, setup.cfg or Pipfile above it); use --here to create one anyway",
+            file=sys.stderr,
+        )
+        return 2
+    settings = Settings()
+    request = CreateRequest(
+        project,
+        env_path=Path(args.env).resolve() if args.env else None,
+        python=args.python,
+        backend=args.backend,
+        uv_path=args.uv,
+        plan=_plan(args, project),
+        extras=settings.extras,
+        groups=settings.dependency_groups,
+        index_options=_index_options(args),
+    )
+    bar = ProgressBar(sys.stderr)
+    cancel = CancelToken()
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            if args.recreate:
+                outcome["result"] = recreate_env(request, host=host, progress=bar, cancel=cancel)
+            else:
+                outcome["result"] = create_env(
+                    request, host=host, progress=bar, cancel=cancel, state=StateStore(host.state_dir)
+                )
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="venvkeeper-create")
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)  # wake up regularly so Ctrl-C is seen on the main thread
+    except KeyboardInterrupt:
+        cancel.cancel()
+        worker.join()
+    bar.finish()
+    error = outcome.get("error")
+    if isinstance(error, Cancelled) or (error is None and cancel.cancelled and "result" not in outcome):
+        print("venvkeeper: cancelled; nothing was changed", file=sys.stderr)
+        return 130
+    if isinstance(error, (CommandFailed, CreateError, NoSuitablePython, BackendUnavailable, OSError)):
+        print(f"venvkeeper: {error}", file=sys.stderr)
+        return 1
+    if error is not None:
+        raise error
+    result: CreateResult = outcome["result"]
+    verb = "recreated" if result.replaced else "created"
+    print(f"{verb} {result.env_path} with the {result.backend} backend; {result.choice.reason}")
+    if not result.plan.empty:
+        print(f"installed {result.plan.label}")
+    return 0
+
+
+def add_create_command(sub: Any) -> None:
+    """Register ``create`` on the ``venvkeeper`` command line (see venvkeeper.cli.EXTRA_SUBCOMMANDS)."""
+    p = sub.add_parser("create", help="create the project's env (atomic), then install its requirements")
+    p.add_argument("path", nargs="?", default=".", help="a file or folder in the project (default: .)")
+    p.add_argument("--python", help='base interpreter: a version ("3.12", "3.12.1", "3.13t") or a path')
+    p.add_argument("--backend", choices=["auto", "venv", "uv"], default="auto")
+    p.add_argument("--uv", metavar="PATH", help="the uv executable to use")
+    p.add_argument("--env", metavar="DIR", help="where the env goes (default: the project's .venv)")
+    p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
+    p.add_argument("--extra", action="append", default=[], help="pyproject extra to install (repeatable)")
+    p.add_argument("--group", action="append", default=[], help="dependency group to install (repeatable)")
+    p.add_argument("--recreate", action="store_true", help="rebuild the existing env aside, then swap")
+    p.add_argument("--here", action="store_true", help="use PATH as the project even without project files")
+    p.add_argument("--index-url", metavar="URL")
+    p.add_argument("--find-links", action="append", default=[], metavar="DIR")
+    p.add_argument("--no-index", action="store_true")
+    p.set_defaults(func=cmd_create)
