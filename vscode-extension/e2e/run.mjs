@@ -30,7 +30,7 @@ const VSIX = arg('vsix');
 const CS_DIR = arg('code-server-dir', path.join(REPO, '.tools', 'code-server'));
 const OUT = arg('out', path.join(REPO, 'test-output', 'e2e'));
 const KEEP = process.argv.includes('--keep');
-const ONLY = arg('only', 'a,d,e,b,c,speed,trust').split(',');
+const ONLY = arg('only', 'a,d,e,f,b,c,speed,trust').split(',');
 if (!VSIX) {
   console.error('usage: node e2e/run.mjs --vsix FILE [--code-server-dir DIR] [--out DIR]');
   process.exit(2);
@@ -72,6 +72,20 @@ build_wheelhouse(Path(sys.argv[1]), [Dist("tinydep", "1.0"), Dist("otherdep", "2
   writeFileSync(path.join(envproj, 'main.py'), 'print("hello")\n');
   sh(PYTHON, ['-m', 'venv', '--without-pip', path.join(envproj, '.venv')]);
   sh(PYTHON, ['-m', 'venv', '--without-pip', path.join(envproj, 'venv')]);
+  mkdirSync(path.join(envproj, '.vscode'));
+  writeFileSync(
+    path.join(envproj, '.vscode', 'tasks.json'),
+    JSON.stringify({
+      version: '2.0.0',
+      tasks: [{
+        label: 'print interpreter',
+        type: 'process',
+        command: '${command:venvkeeper.interpreterPath}',
+        args: ['-c', `import sys; open(${JSON.stringify(path.join(WORK, 'task-out.txt'))}, "w").write(sys.executable)`],
+        problemMatcher: [],
+      }],
+    }, null, 2),
+  );
 
   // (b): requirements.txt and no env.
   const newproj = path.join(WORK, 'newproj');
@@ -231,8 +245,10 @@ async function runCommand(page, title) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ timeout: 10_000 });
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
+  // Click the row with this title: Enter would take the first row, which fuzzy matching may rank higher.
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
+  await row.waitFor({ timeout: 10_000 });
+  await row.click();
 }
 
 async function shot(page, name) {
@@ -350,6 +366,23 @@ async function main() {
       if (python !== path.join(venv, 'bin', 'python')) throw new Error(`python in the terminal is "${python}"`);
       await runCommand(envPage, 'Terminal: Kill All Terminals');
       return `VIRTUAL_ENV=${virtualEnv}, python=${python}`;
+    });
+
+    await step('(f) ${command:venvkeeper.interpreterPath} in tasks.json', async () => {
+      envPage ??= await openFolder(context, cs.port, fixtures.envproj);
+      currentPage = envPage;
+      const out = path.join(WORK, 'task-out.txt');
+      await runCommand(envPage, 'Tasks: Run Task');
+      const row = envPage.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'print interpreter' });
+      await row.first().click({ timeout: 15_000 });
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(out) && Date.now() < deadline) await envPage.waitForTimeout(100);
+      await shot(envPage, 'f-task');
+      if (!existsSync(out)) throw new Error('the task did not run');
+      const executable = readFileSync(out, 'utf8');
+      const want = path.join(fixtures.envproj, '.venv', 'bin', 'python');
+      if (executable !== want) throw new Error(`task ran "${executable}", want ${want}`);
+      return `the task ran ${executable}`;
     });
 
     await step('(b) create prompt → Create → working .venv, status bar switches', async () => {
