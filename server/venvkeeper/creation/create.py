@@ -272,7 +272,11 @@ def sync_env(
     digests = _digests(plan.sources)
     install_into_env(env_path, plan, host=host, **kwargs)  # type: ignore[arg-type]
     if state is not None:
-        state.set_sync_record(project, {"env": str(env_path), **digests})
+        # Keep the digests of other sources synced into the same env (syncing dev.txt must not forget
+        # requirements.txt); a record for another env is replaced.
+        previous = state.sync_record(project)
+        kept = previous if previous.get("env") == str(env_path) else {}
+        state.set_sync_record(project, {**kept, "env": str(env_path), **digests})
 
 
 def installed_requirements(env_path: Path, *, windows: bool) -> list[str]:

@@ -347,6 +347,10 @@ def test_install_and_sync_into_existing_env(
     sync_env(project, env, InstallPlan(requirement_files=(req,), sources=(req,)), state=state, **common)
     assert installed(env)["alpha"] == "2.0"
     assert state.sync_record(project)[str(req.resolve())] == hashlib.sha256(req.read_bytes()).hexdigest()
+    dev = project / "dev.txt"
+    dev.write_text("beta\n")
+    sync_env(project, env, InstallPlan(requirement_files=(dev,), sources=(dev,)), state=state, **common)
+    assert set(state.sync_record(project)) == {"env", str(req.resolve()), str(dev.resolve())}
 
 
 def test_pip_seeding_never_writes_into_the_shared_image(
