@@ -258,7 +258,14 @@ def _matches(recorded: str, env: Environment) -> bool:
     path = Path(recorded)
     if not path.is_absolute():
         return True  # relocatable envs (uv --relocatable, virtualenv) record relative paths: not evidence
-    return same_path(path, env.path)
+    if same_path(path, env.path):
+        return True
+    # A script with "#!/usr/bin/python3" names a system Python, not an old location of this env: only a
+    # path that is gone (moved) or is another env (copied) is evidence.
+    try:
+        return path.exists() and not _is_env_dir(str(path))
+    except OSError:
+        return True
 
 
 def moved_problem(env: Environment, label: str, user_home: Path) -> HealthProblem | None:

@@ -110,3 +110,13 @@ def test_windows_layout_env(tmp_path: Path) -> None:
     # Upgraded base: the DLL now says 3.13.
     (base / "python311.dll").rename(base / "python313.dll")
     assert "base-version-changed" in [p.code for p in env_health(env_of(env), ".venv", HOME)]
+
+
+def test_script_with_a_system_shebang_is_not_a_move(pip_venv: Path, tmp_path: Path) -> None:
+    env = copy_env(pip_venv, tmp_path / "proj" / ".venv")
+    for f in [*env.joinpath("bin").iterdir(), env / "pyvenv.cfg"]:
+        if f.is_file() and not f.is_symlink():
+            f.write_bytes(f.read_bytes().replace(str(pip_venv).encode(), str(env).encode()))
+    # A package's own script, shipped with a fixed shebang that pip did not rewrite.
+    (env / "bin" / "aaa-tool").write_text(f"#!{Path(os.__file__).parent.parent.parent / 'bin' / 'python3'}\n")
+    assert codes(env) == []
