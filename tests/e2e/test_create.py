@@ -138,6 +138,22 @@ async def test_prompt_not_now_and_never(
     ]
 
 
+async def test_auto_create_always_needs_no_answer(
+    tmp_path: Path, wheelhouse: Path, start_server: Any
+) -> None:
+    ws = tmp_path / "ws"
+    app = project(ws, "app", "beta\n")
+    s = await start_server(
+        [ws], {"settings": {"autoCreate": "always", "backend": "venv"}}, offline_env(wheelhouse)
+    )
+    prompts = Prompts(s.client, {})
+    await s.wait_env_change(
+        lambda c: bool(c["interpreter"]) and c["interpreter"]["envPath"] == str(app / ".venv"), timeout=90
+    )
+    assert "beta" in installed(app / ".venv")
+    assert prompts.requests == []
+
+
 async def test_create_command_reports_progress(tmp_path: Path, wheelhouse: Path, start_server: Any) -> None:
     ws = tmp_path / "ws"
     app = project(ws, "app")

@@ -105,10 +105,22 @@ def managed_by(project: Path, pyproject: Mapping[str, Any] | None) -> str | None
     return None
 
 
+def _has_requirements(path: Path) -> bool:
+    """A requirements file that holds at least one line that is not blank or a comment."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            return any(line.strip() and not line.lstrip().startswith("#") for line in fh)
+    except OSError:
+        return False
+
+
 def default_plan(project: Path, extras: Selection = "all", groups: Selection = ("dev",)) -> InstallPlan:
-    """requirements.txt if there is one, else the pyproject's dependencies, else another requirements*.txt."""
+    """requirements.txt if there is one, else the pyproject's dependencies, else another requirements*.txt.
+
+    Empty or comment-only files declare nothing and are skipped.
+    """
     req = project / "requirements.txt"
-    if req.is_file():
+    if _has_requirements(req):
         return InstallPlan(requirement_files=(req,), sources=(req,), label="requirements.txt")
     pyproject = project / "pyproject.toml"
     data = read_pyproject(pyproject) if pyproject.is_file() else None
@@ -118,7 +130,7 @@ def default_plan(project: Path, extras: Selection = "all", groups: Selection = (
             return InstallPlan(
                 requirements=tuple(reqs), sources=(pyproject,), label="pyproject.toml dependencies"
             )
-    others = sorted(project.glob("requirements*.txt"))
+    others = [p for p in sorted(project.glob("requirements*.txt")) if _has_requirements(p)]
     if others:
         return InstallPlan(requirement_files=(others[0],), sources=(others[0],), label=others[0].name)
     return InstallPlan()

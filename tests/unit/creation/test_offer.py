@@ -98,6 +98,11 @@ def test_no_dependencies_no_env_dirs_of_tools_or_existing_env(tmp_path: Path) ->
     bare.mkdir()
     (bare / "pyproject.toml").write_text('[project]\nname = "bare"\n')
     assert offer(bare, state) is None
+    (bare / "requirements.txt").write_text("# nothing yet\n\n")
+    assert offer(bare, state) is None
+    (bare / "requirements-dev.txt").write_text("pytest\n")
+    got = offer(bare, state)
+    assert got is not None and got.plan.label == "requirements-dev.txt"
     tox = tmp_path / ".tox" / "py312"
     tox.mkdir(parents=True)
     (tox / "requirements.txt").write_text("x\n")
