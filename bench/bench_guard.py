@@ -1,8 +1,9 @@
 """Global-install guard benchmarks (issue 5).
 
 1. Latency: a ``*.dist-info`` appearing in a watched global site -> GlobalInstallWarning produced,
-   through the production path: watchdog (non-recursive DirWatcher) -> Debouncer (100 ms, the default
-   ``debounceMs``) -> read_installed + new_dists + global_install_warning. Target ≤ 1 s (median).
+   through the production path: watchdog (non-recursive DirWatcher) -> InstallBursts (lsp/guards.py:
+   150 ms quiet after a dist-info, 2 s after anything else, so one pip run is one burst) ->
+   read_installed + new_dists + global_install_warning. Target ≤ 1 s (median).
 2. Watch count per base interpreter: the directories watched for each base that matters on this
    machine (dev venv's base, python3 on PATH). Target ≤ 10.
 3. Idle CPU: process CPU time consumed over 5 s while watching those sites and nothing happens (≈ 0).
@@ -27,8 +28,8 @@ from venvkeeper.discovery.identify import identify_env  # noqa: E402
 from venvkeeper.guards.globals import WatchedProject, global_install_warning, new_dists  # noqa: E402
 from venvkeeper.guards.sites import GlobalSite, bases_that_matter, sites_of_base  # noqa: E402
 from venvkeeper.host import Host  # noqa: E402
+from venvkeeper.lsp.guards import QUICK_S, InstallBursts  # noqa: E402
 from venvkeeper.requirements.installed import read_installed  # noqa: E402
-from venvkeeper.watch.debounce import Debouncer  # noqa: E402
 from venvkeeper.watch.observer import DirWatcher  # noqa: E402
 
 ROUNDS = 20
@@ -63,8 +64,8 @@ async def latency(tmp: Path) -> list[float]:
         if warning is not None:
             produced.put_nowait(time.perf_counter())
 
-    debouncer: Debouncer[Path] = Debouncer(loop, on_burst, delay=0.1, max_wait=1.0)
-    watcher = DirWatcher(debouncer.push)
+    bursts = InstallBursts(loop, on_burst, lambda: {site_dir})
+    watcher = DirWatcher(bursts.push)
     watcher.start()
     watcher.sync([site_dir])
     out: list[float] = []
@@ -119,7 +120,7 @@ def main() -> None:
             "median": median_ms,
             "max": round(max(lat) * 1000, 1),
             "rounds": len(lat),
-            "includes_debounce_ms": 100,
+            "includes_quiet_period_ms": int(QUICK_S * 1000),
             "target_ms": 1000,
         },
         "watches_per_base_interpreter": counts,

@@ -62,9 +62,16 @@ CANCEL = "Cancel"
 class InstallBursts:
     """Collect watchdog events (any thread) into bursts on the loop, one callback per install run."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[set[Path]], None]) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        callback: Callable[[set[Path]], None],
+        watched: Callable[[], set[Path]] = set,
+    ) -> None:
         self._loop = loop
         self._callback = callback
+        #: The watched dirs: their own "modified" events (a child appeared) say nothing about pip's progress.
+        self._watched = watched
         self._pending: set[Path] = set()
         self._first: Optional[float] = None
         self._timer: Optional[asyncio.TimerHandle] = None
@@ -76,6 +83,8 @@ class InstallBursts:
             pass  # loop closed during shutdown
 
     def _add(self, path: Path) -> None:
+        if path in self._watched():
+            return
         now = self._loop.time()
         self._pending.add(path)
         if self._first is None:
@@ -138,13 +147,15 @@ class GlobalGuard:
         self.recent: dict[Path, dict[str, Finding]] = {}
         self.open: dict[Path, OpenWarning] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        #: The directories watched right now (read on the loop by InstallBursts).
+        self.watched: set[Path] = set()
 
     # -- watching --------------------------------------------------------------------------------
     def start(self) -> None:
         loop = self.server.loop
         if loop is None or self.watcher is not None:
             return
-        self.bursts = InstallBursts(loop, self.on_burst)
+        self.bursts = InstallBursts(loop, self.on_burst, lambda: self.watched)
         watcher = DirWatcher(self.bursts.push)
         try:
             watcher.start()
@@ -185,6 +196,7 @@ class GlobalGuard:
                 self.snapshots[site.path] = read_installed([site.path]) if site.exists else {}
         if self.watcher is not None:
             self.watcher.sync(d for d in (_watch_dir(s) for s in self.sites) if d is not None)
+            self.watched = self.watcher.watched
 
     def on_burst(self, paths: set[Path]) -> None:
         try:
