@@ -52,13 +52,13 @@ class GlobalSite:
         return probe is not None and os.access(probe, os.W_OK)
 
     def describe(self, home: Path) -> str:
-        """How messages name it: "the user site (~/.local/…)", "the system site of Python 3.11 (/usr/…)"."""
+        """How messages name it: "the user site (~/.local/…)", "the global site of Python 3.11 (/usr/…)"."""
         where = tilde(self.path, home)
         if self.kind == "user":
             return f"the user site ({where})"
         if self.python_version:
-            return f"the system site of Python {self.python_version} ({where})"
-        return f"a system site ({where})"
+            return f"the global site of Python {self.python_version} ({where})"
+        return f"a global site ({where})"
 
 
 def system_site_dirs(base: BaseInterpreter) -> list[Path]:

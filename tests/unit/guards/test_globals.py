@@ -94,7 +94,7 @@ def test_system_site_offers_no_uninstall_and_nothing_without_projects(
     dists = new_dists({}, read_installed([path]))
     warning = global_install_warning(site, dists, [project(tmp_path)], tmp_path)
     assert warning is not None and ACTION_UNINSTALL not in warning.actions
-    assert f"the system site of Python {BASE_XY}" in warning.message
+    assert f"the global site of Python {BASE_XY}" in warning.message
     assert global_install_warning(site, dists, [], tmp_path) is None
     with pytest.raises(UninstallRefused):
         uninstall_from_user_site(dists[0], site)
