@@ -233,3 +233,20 @@ async def test_uninstall_command_confirms_and_refuses_when_untrusted(
     untrusted = await start_server([ws], {"trusted": False}, env)
     with pytest.raises(Exception, match="untrusted"):
         await untrusted.client.workspace_execute_command_async(command)
+
+
+async def test_foreign_virtual_env_from_the_client_is_a_warning(tmp_path: Path, start_server: Any) -> None:
+    ws = tmp_path / "ws"
+    mine, other = ws / "b", tmp_path / "a"
+    for p in (mine, other):
+        p.mkdir(parents=True)
+        (p / "requirements.txt").write_text("")
+        make_venv(p / ".venv")
+    s = await start_server([ws], {"virtualEnv": str(other / ".venv")})
+    reqs = mine / "requirements.txt"
+    await s.wait_for(lambda: "stale-virtual-env" in codes(s.client, reqs), timeout=10)
+    diag = next(d for d in s.client.diagnostics[reqs.as_uri()] if d.code == "stale-virtual-env")
+    assert diag.message.startswith(
+        f"VIRTUAL_ENV={other / '.venv'} (another project's env) does not match this project's env {mine / '.venv'}"
+    )
+    assert diag.severity == types.DiagnosticSeverity.Warning
