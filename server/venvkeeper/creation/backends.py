@@ -150,7 +150,7 @@ class VenvBackend:
         ):
             # Windows without the symlink privilege: copies work everywhere.
             ctx.report("symlinks are not allowed here; creating the env with copies", 12)
-            _empty_dir(build_dir)
+            shutil.rmtree(build_dir, ignore_errors=True)  # whatever the failed attempt left
             result = ctx.runner([*argv, "--copies", str(build_dir)], env=ctx.env, cancel=ctx.cancel)
         _check("python -m venv", result.returncode, result.tail)
         ctx.cancel.raise_if_cancelled()
@@ -300,14 +300,6 @@ class UvBackend:
         ]
         result = ctx.runner(argv, env=ctx.env, on_line=progress.feed, cancel=ctx.cancel)
         _check("uv pip install", result.returncode, result.tail)
-
-
-def _empty_dir(path: Path) -> None:
-    for child in path.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
 
 
 def find_uv(host: Host, uv_path: str | None, extra_dirs: Sequence[Path] = ()) -> Path | None:

@@ -1,11 +1,13 @@
 """Create, sync and recreate a project's env: atomically, cancellably, with progress.
 
-Atomicity: the env is always built in a sibling temp dir (``.venv.venvkeeper-tmp-XXXX`` next to the
-target, so the final rename stays on one file system), made valid for its final path by
+Atomicity: the env is always built aside, in ``<dir>/.venvkeeper-tmp-XXXX/<name>`` next to the target
+(same file system, so the final rename is atomic; one level down, so discovery never sees the half-built
+env as a child env of the project), made valid for its final path by
 :func:`venvkeeper.creation.relocate.retarget_env`, and only then renamed into place. For a recreate the old
-env is renamed aside (``.venv.venvkeeper-old-XXXX``), the new one renamed in, and the old one deleted; if
-the second rename fails the old env is renamed back. A failure or cancellation at any earlier point only
-deletes the temp dir: the target path never holds a half-made env and an existing env is untouched.
+env is renamed aside (``<dir>/.venvkeeper-old-XXXX/<name>``), the new one renamed in, and the old one
+deleted; if the second rename fails the old env is renamed back. A failure or cancellation at any earlier
+point only deletes the temp dir: the target path never holds a half-made env and an existing env is
+untouched until its replacement is complete.
 """
 
 from __future__ import annotations
@@ -138,20 +140,24 @@ def _remove_tree(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _swap_into_place(build_dir: Path, target: Path) -> bool:
-    """Rename ``build_dir`` to ``target``; an existing env at ``target`` is moved aside, then deleted."""
-    if not target.exists():
+def _swap_into_place(build_dir: Path, target: Path, *, replace: bool) -> bool:
+    """Rename ``build_dir`` to ``target``; with ``replace`` an existing env is moved aside, then deleted."""
+    if not (target.exists() or target.is_symlink()):
         os.rename(build_dir, target)
         return False
-    old = Path(tempfile.mkdtemp(prefix=target.name + OLD_MARK, dir=str(target.parent)))
-    os.rmdir(old)
+    if not replace or not (target / "pyvenv.cfg").is_file():
+        # Something appeared at the target while we were building: never delete what we did not make.
+        raise CreateError(f"{target} appeared while the new env was being built; the new env was discarded")
+    aside = Path(tempfile.mkdtemp(prefix=OLD_MARK, dir=str(target.parent)))
+    old = aside / target.name
     os.rename(target, old)
     try:
         os.rename(build_dir, target)
     except BaseException:
         os.rename(old, target)  # put the old env back: never leave the project without its env
+        _remove_tree(aside)
         raise
-    _remove_tree(old)
+    _remove_tree(aside)
     return True
 
 
@@ -197,7 +203,11 @@ def create_env(
     )
     cancel.raise_if_cancelled()
     target.parent.mkdir(parents=True, exist_ok=True)
-    build_dir = Path(tempfile.mkdtemp(prefix=target.name + TMP_MARK, dir=str(target.parent)))
+    # The env is built one level down (<dir>/.venvkeeper-tmp-XXXX/.venv): same file system, so the final
+    # rename is atomic, and the half-built env is never a direct child with a pyvenv.cfg, so discovery
+    # (which looks at direct children) never offers it to the editor while it is being built.
+    work = Path(tempfile.mkdtemp(prefix=TMP_MARK, dir=str(target.parent)))
+    build_dir = work / target.name
     try:
         backend.create(choice.python, build_dir, target, project.name, ctx, copies=request.copies)
         cancel.raise_if_cancelled()
@@ -212,10 +222,11 @@ def create_env(
             gitignore.write_text("# Created by venvkeeper automatically.\n*\n", encoding="utf-8")
         retarget_env(build_dir, build_dir, target, windows=windows)
         cancel.raise_if_cancelled()
-        replaced = _swap_into_place(build_dir, target)
+        replaced = _swap_into_place(build_dir, target, replace=request.replace)
     except BaseException:
-        _remove_tree(build_dir)
+        _remove_tree(work)
         raise
+    _remove_tree(work)
     if state is not None:
         state.set_sync_record(project, {"env": str(target), **digests})
     report("done", 100)

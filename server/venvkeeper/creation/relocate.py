@@ -1,8 +1,8 @@
 """Make an env built at a temporary path valid at its final path, before it is renamed there.
 
 Virtual environments are not relocatable: the tools write the env's absolute path into a few files.
-We build aside (``.venv.venvkeeper-tmp-XXXX`` next to the target) so a failure never touches the real
-path, and rewrite exactly these files, replacing the temporary path with the final one:
+We build aside (``.venvkeeper-tmp-XXXX/.venv`` next to the target) so a failure never touches the
+real path, and rewrite exactly these files, replacing the temporary path with the final one:
 
 * ``pyvenv.cfg`` — ``command = … -m venv <path>`` (venv >= 3.11) and any other value holding the path;
 * every text file directly in ``bin/`` (``Scripts/``): the ``activate``, ``activate.csh``,

@@ -367,3 +367,25 @@ def test_pip_seeding_never_writes_into_the_shared_image(
     image_info = next(images[0].glob("pip-*.dist-info"))
     assert "bin/pip," not in (image_info / "RECORD").read_text()
     assert not (image_info / "INSTALLER").exists()
+
+
+def test_env_appearing_meanwhile_is_never_replaced(
+    tmp_path: Path, host: Host, base_python: BasePython, offline: dict[str, Any]
+) -> None:
+    project = make_project(tmp_path, "beta\n")
+
+    def someone_else_creates_it(argv: Sequence[str], **kwargs: Any) -> RunResult:
+        if "install" in argv and not (project / ".venv").exists():
+            (project / ".venv").mkdir()
+            (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+        return run_subprocess(argv, **kwargs)
+
+    with pytest.raises(CreateError, match="appeared while the new env was being built"):
+        create_env(
+            CreateRequest(project, backend="venv", **offline),
+            host=host,
+            runner=someone_else_creates_it,
+            interpreters=[base_python],
+        )
+    assert (project / ".venv" / "pyvenv.cfg").read_text() == "home = /usr/bin\n"
+    assert sorted(p.name for p in project.iterdir()) == [".venv", "requirements.txt"]
