@@ -68,10 +68,12 @@ def should_offer_create(
     """
     if not settings.trusted or settings.auto_create == "never":
         return None
-    if project in session_prompted or state.declined(project, DECLINE_KEY):
+    if project in session_prompted:
         return None
     if discovery is not None and (discovery.chosen is not None or discovery.candidates):
         return None  # it has an env (even a broken one: that is for "recreate", not "create")
+    if state.declined(project, DECLINE_KEY):  # reads the state file: after the in-memory checks
+        return None
     if _TOOL_ENV_DIRS.intersection(project.parts):
         return None
     if (project / ".venv").is_file():

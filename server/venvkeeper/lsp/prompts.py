@@ -48,8 +48,9 @@ class CreatePrompts:
         server = self.server
         app = server.app
         assert app.state is not None
+        known = set(app.projects())
         for project in projects:
-            if project not in app.projects():
+            if project not in known:
                 continue
             try:
                 offer = should_offer_create(
