@@ -30,7 +30,7 @@ const VSIX = arg('vsix');
 const CS_DIR = arg('code-server-dir', path.join(REPO, '.tools', 'code-server'));
 const OUT = arg('out', path.join(REPO, 'test-output', 'e2e'));
 const KEEP = process.argv.includes('--keep');
-const ONLY = arg('only', 'a,d,e,f,b,c,speed,trust').split(',');
+const ONLY = arg('only', 'a,d,e,f,b,g,h,c,speed,trust').split(',');
 if (!VSIX) {
   console.error('usage: node e2e/run.mjs --vsix FILE [--code-server-dir DIR] [--out DIR]');
   process.exit(2);
@@ -99,7 +99,25 @@ build_wheelhouse(Path(sys.argv[1]), [Dist("tinydep", "1.0"), Dist("otherdep", "2
   writeFileSync(path.join(missingproj, 'requirements.txt'), 'tinydep==1.0\n');
   sh(PYTHON, ['-m', 'venv', '--without-pip', path.join(missingproj, '.venv')]);
 
-  return { wheelhouse, envproj, newproj, missingproj };
+  // (g): creation that takes long enough to cancel: slowdep is an sdist whose in-tree build backend
+  // (no setuptools needed, so no index) sleeps before it would build.
+  sh(PYTHON, ['-c', `
+import io, sys, tarfile
+files = {
+    "slowdep-1.0/PKG-INFO": "Metadata-Version: 2.1\\nName: slowdep\\nVersion: 1.0\\n",
+    "slowdep-1.0/pyproject.toml": '[build-system]\\nrequires = []\\nbuild-backend = "slow_backend"\\nbackend-path = ["."]\\n',
+    "slowdep-1.0/slow_backend.py": "import time\\ndef build_wheel(*a, **k):\\n    time.sleep(300)\\n    raise RuntimeError('slow')\\n",
+}
+with tarfile.open(sys.argv[1], "w:gz") as tar:
+    for name, text in files.items():
+        data = text.encode()
+        info = tarfile.TarInfo(name); info.size = len(data); tar.addfile(info, io.BytesIO(data))
+`, path.join(wheelhouse, 'slowdep-1.0.tar.gz')]);
+  const cancelproj = path.join(WORK, 'cancelproj');
+  mkdirSync(cancelproj);
+  writeFileSync(path.join(cancelproj, 'requirements.txt'), 'slowdep==1.0\n');
+
+  return { wheelhouse, envproj, newproj, missingproj, cancelproj };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,6 +244,9 @@ async function openFolder(context, port, folder) {
   return page;
 }
 
+/** Every status-bar label seen while waiting, in order (step h reads them). */
+const seenLabels = [];
+
 async function statusText(page, predicate, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -233,6 +254,7 @@ async function statusText(page, predicate, timeoutMs) {
     const item = page.locator(STATUS).first();
     if ((await item.count()) > 0) {
       last = (await item.getAttribute('aria-label')) ?? '';
+      if (seenLabels[seenLabels.length - 1] !== last) seenLabels.push(last);
       if (predicate(last)) return last;
     }
     await page.waitForTimeout(100);
@@ -410,6 +432,39 @@ async function main() {
       return `${text}; .venv imports tinydep; problems left: ${JSON.stringify(leftover)}`;
     });
 
+    await step('(g) Cancel on the creation progress leaves no env', async () => {
+      const page = await openFolder(context, cs.port, fixtures.cancelproj);
+      const prompt = page.locator('.notifications-toasts .notification-toast').filter({ hasText: /Create/ });
+      await prompt.first().waitFor({ timeout: 30_000 });
+      await prompt.first().locator('.monaco-button').filter({ hasText: /^Create/ }).first().click();
+      const progress = page.locator('.notifications-toasts .notification-toast').filter({ hasText: /Creating the environment|installing|resolving/i });
+      await progress.first().waitFor({ timeout: 60_000 });
+      // Sample the status bar while the env is being built (for step h).
+      await statusText(page, () => false, 1_000).catch(() => undefined);
+      await shot(page, 'g1-installing');
+      await progress.first().locator('.monaco-button').filter({ hasText: 'Cancel' }).first().click();
+      await progress.first().waitFor({ state: 'detached', timeout: 30_000 });
+      // The server must leave nothing behind: no .venv, no temporary build dir.
+      const deadline = Date.now() + 15_000;
+      let left = readdirSync(fixtures.cancelproj).filter((f) => f !== 'requirements.txt');
+      while (left.length > 0 && Date.now() < deadline) {
+        await page.waitForTimeout(200);
+        left = readdirSync(fixtures.cancelproj).filter((f) => f !== 'requirements.txt');
+      }
+      await shot(page, 'g2-cancelled');
+      if (left.length > 0) throw new Error(`left in the project after Cancel: ${left.join(', ')}`);
+      const text = await statusText(page, (t) => t.includes('no environment'), 15_000);
+      await page.close();
+      return `cancelled during install; project holds only requirements.txt; status "${text}"`;
+    });
+
+    await step('(h) the status bar never showed a half-built env', async () => {
+      // Creation builds the env aside (".venv.venvkeeper-tmp-…") and swaps it in; that dir is not a candidate.
+      const bad = seenLabels.filter((l) => /venvkeeper-tmp/.test(l));
+      if (bad.length > 0) throw new Error(`the status bar showed the temporary build dir: ${JSON.stringify([...new Set(bad)])}`);
+      return `${seenLabels.length} labels seen`;
+    });
+
     await step('(c) missing requirement in Problems with its quick fix', async () => {
       const page = await openFolder(context, cs.port, fixtures.missingproj);
       await statusText(page, (t) => t.includes('(.venv), stale'), 30_000);
@@ -508,13 +563,19 @@ async function main() {
     writeFileSync(path.join(OUT, 'code-server.log'), cs.csLog.join(''));
     await context.close().catch(() => undefined);
     for (const server of servers) {
+      const exited = new Promise((resolve) => {
+        if (server.proc.exitCode !== null) resolve();
+        server.proc.once('exit', resolve);
+      });
       try {
-        process.kill(-server.proc.pid, 'SIGTERM');
+        process.kill(-server.proc.pid, 'SIGTERM'); // the whole group: code-server, extension host, daemon
       } catch {
         // already gone
       }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
     }
-    if (!KEEP) rmSync(WORK, { recursive: true, force: true });
+    // Children of the group may still be finishing writes (pip caches): retry instead of failing.
+    if (!KEEP) rmSync(WORK, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
   }
 
   writeFileSync(path.join(OUT, 'results.json'), JSON.stringify(results, null, 2));
