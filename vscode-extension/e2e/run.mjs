@@ -30,7 +30,7 @@ const VSIX = arg('vsix');
 const CS_DIR = arg('code-server-dir', path.join(REPO, '.tools', 'code-server'));
 const OUT = arg('out', path.join(REPO, 'test-output', 'e2e'));
 const KEEP = process.argv.includes('--keep');
-const ONLY = arg('only', 'a,d,e,f,b,g,h,c,speed,trust').split(',');
+const ONLY = arg('only', 'a,d,e,f,i,b,g,h,c,speed,trust').split(',');
 if (!VSIX) {
   console.error('usage: node e2e/run.mjs --vsix FILE [--code-server-dir DIR] [--out DIR]');
   process.exit(2);
@@ -170,6 +170,7 @@ function serverEnv(fixtures) {
     PIP_DISABLE_PIP_VERSION_CHECK: '1',
     UV_NO_INDEX: '1',
     UV_FIND_LINKS: fixtures.wheelhouse,
+    E2E_PYTHON_STUB_LOG: path.join(WORK, 'python-extension-calls.jsonl'),
   };
 }
 
@@ -207,6 +208,12 @@ async function startCodeServer(fixtures, { trust = false, name = 'main' } = {}) 
   writeUserSettings(userDataDir, trust);
   log('installing', path.basename(VSIX));
   sh(CODE_SERVER, ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', VSIX]);
+  // A stand-in for ms-python.python (the Marketplace is out of reach) that records what it is told.
+  const stubVsix = path.join(WORK, 'python-stub.vsix');
+  sh(path.join(HERE, '..', 'node_modules', '.bin', 'vsce'), ['package', '--skip-license', '--allow-missing-repository', '--out', stubVsix], {
+    cwd: path.join(HERE, 'python-stub'),
+  });
+  sh(CODE_SERVER, ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', stubVsix]);
   const installed = readdirSync(extensionsDir).filter((d) => d.startsWith('venvkeeper.'));
   if (installed.length !== 1) throw new Error(`extension not installed: ${readdirSync(extensionsDir).join(', ')}`);
   const port = await freePort();
@@ -405,6 +412,22 @@ async function main() {
       const want = path.join(fixtures.envproj, '.venv', 'bin', 'python');
       if (executable !== want) throw new Error(`task ran "${executable}", want ${want}`);
       return `the task ran ${executable}`;
+    });
+
+    await step('(i) the chosen interpreter is published to the Python extension', async () => {
+      envPage ??= await openFolder(context, cs.port, fixtures.envproj);
+      currentPage = envPage;
+      await statusText(envPage, (t) => t.includes('(.venv)'), 30_000);
+      const calls = path.join(WORK, 'python-extension-calls.jsonl');
+      const deadline = Date.now() + 15_000;
+      while (!existsSync(calls) && Date.now() < deadline) await envPage.waitForTimeout(100);
+      if (!existsSync(calls)) throw new Error('updateActiveEnvironmentPath was never called');
+      const recorded = readFileSync(calls, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const want = path.join(fixtures.envproj, '.venv', 'bin', 'python');
+      if (!recorded.some((c) => c.path === want && c.resource === fixtures.envproj)) {
+        throw new Error(`calls: ${JSON.stringify(recorded)}, want ${want} for ${fixtures.envproj}`);
+      }
+      return `updateActiveEnvironmentPath(${want}, ${fixtures.envproj})`;
     });
 
     await step('(b) create prompt → Create → working .venv, status bar switches', async () => {
