@@ -7,15 +7,18 @@ layer (publishDiagnostics) both call :func:`run_checks`, so they always report t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional, TypeVar
 
 from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.findings import FILE_START, Finding
+from venvkeeper.guards.anchor import main_source
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,17 @@ class CheckContext:
     settings: Settings
     host: Host
     state: StateStore
+    #: Scratch space for one :func:`run_checks` pass, so providers share work (the requirements are
+    #: parsed and checked once although two providers need them). None outside such a pass.
+    memo: Optional[dict[str, Any]] = field(default=None, compare=False)
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        if self.memo is None:
+            return compute()
+        if key not in self.memo:
+            self.memo[key] = compute()
+        value: T = self.memo[key]
+        return value
 
     @property
     def env(self) -> Optional[Environment]:
@@ -32,22 +46,6 @@ class CheckContext:
 
 
 Provider = Callable[[CheckContext], Sequence[Finding]]
-
-
-#: Files that name a project's requirements, in the order a finding about the whole env is placed on.
-MAIN_SOURCES = ("pyproject.toml", "requirements.txt", "requirements.in", "setup.cfg", "setup.py", "Pipfile")
-
-
-def main_source(project: Path) -> Path:
-    """The file a project-wide finding (env broken, moved, …) is shown on."""
-    for name in MAIN_SOURCES:
-        if (project / name).is_file():
-            return project / name
-    reqs = sorted(project.glob("requirements*.txt"))
-    if reqs:
-        return reqs[0]
-    in_dir = sorted((project / "requirements").glob("*.txt"))
-    return in_dir[0] if in_dir else project / "pyproject.toml"
 
 
 def env_broken_findings(ctx: CheckContext) -> list[Finding]:
@@ -82,6 +80,7 @@ def _providers() -> list[Provider]:
 def run_checks(ctx: CheckContext, log: Callable[[str], None] = lambda _m: None) -> list[Finding]:
     """Run every provider; one that raises is logged and skipped, never fatal."""
     findings: list[Finding] = []
+    ctx = replace(ctx, memo={})
     for provider in _providers():
         try:
             findings.extend(provider(ctx))

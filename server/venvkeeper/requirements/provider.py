@@ -55,13 +55,17 @@ def requirement_problems(ctx: CheckContext) -> list[Problem]:
     env = ctx.env
     if env is None or env.state != "ok":
         return []
-    parsed = _parse(ctx.project, ctx.settings, ctx.host)
-    return _checker(ctx, parsed, env).problems()
+    return ctx.cached("requirement_problems", lambda: _checker(ctx, _parsed(ctx), env).problems())
+
+
+def _parsed(ctx: CheckContext) -> ParsedSources:
+    """The project's sources, parsed once per check run (several providers need them)."""
+    return ctx.cached("parsed_sources", lambda: _parse(ctx.project, ctx.settings, ctx.host))
 
 
 def requirement_findings(ctx: CheckContext) -> list[Finding]:
     """Parse findings for every source; with a usable env also the satisfaction findings."""
-    parsed = _parse(ctx.project, ctx.settings, ctx.host)
+    parsed = _parsed(ctx)
     env = ctx.env
     base = {"project": str(ctx.project)}
     if env is not None:
@@ -70,9 +74,8 @@ def requirement_findings(ctx: CheckContext) -> list[Finding]:
     if env is None or env.state != "ok":
         # No env (or a broken one, reported by the health checks): what is installed is unknown.
         return findings
-    checker = _checker(ctx, parsed, env)
-    found = [problem_finding(p) for p in checker.problems()]
-    found += checker.requires_python()
+    found = [problem_finding(p) for p in requirement_problems(ctx)]
+    found += _checker(ctx, parsed, env).requires_python()
     found += changed_since_sync(parsed.files, ctx.state.sync_record(ctx.project), env, ctx.project)
     return findings + [replace(f, data={**base, **f.data}) for f in found]
 
