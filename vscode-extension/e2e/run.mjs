@@ -30,7 +30,7 @@ const VSIX = arg('vsix');
 const CS_DIR = arg('code-server-dir', path.join(REPO, '.tools', 'code-server'));
 const OUT = arg('out', path.join(REPO, 'test-output', 'e2e'));
 const KEEP = process.argv.includes('--keep');
-const ONLY = arg('only', 'a,d,e,f,i,b,g,h,c,speed,trust').split(',');
+const ONLY = arg('only', 'a,d,e,f,i,j,b,g,h,c,speed,trust').split(',');
 if (!VSIX) {
   console.error('usage: node e2e/run.mjs --vsix FILE [--code-server-dir DIR] [--out DIR]');
   process.exit(2);
@@ -233,6 +233,21 @@ async function startCodeServer(fixtures, { trust = false, name = 'main' } = {}) 
   return { port, proc, userDataDir, extensionsDir, csLog };
 }
 
+/** Pids of the venvkeeper daemons this run started (their command line names its extensions dir). */
+function daemonPids(extensionsDir) {
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd.some((a) => a.startsWith(extensionsDir) && a.endsWith('launch.py')) && cmd.includes('serve')) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The browser
 
@@ -428,6 +443,30 @@ async function main() {
         throw new Error(`calls: ${JSON.stringify(recorded)}, want ${want} for ${fixtures.envproj}`);
       }
       return `updateActiveEnvironmentPath(${want}, ${fixtures.envproj})`;
+    });
+
+    await step('(j) a crashed daemon is restarted and answers again', async () => {
+      envPage ??= await openFolder(context, cs.port, fixtures.envproj);
+      currentPage = envPage;
+      await statusText(envPage, (t) => t.includes('(.venv)'), 30_000);
+      const before = daemonPids(cs.extensionsDir);
+      if (before.length === 0) throw new Error('no venvkeeper daemon found');
+      for (const pid of before) process.kill(pid, 'SIGKILL');
+      const deadline = Date.now() + 30_000;
+      let after = [];
+      while (Date.now() < deadline) {
+        after = daemonPids(cs.extensionsDir).filter((p) => !before.includes(p));
+        if (after.length > 0 && /restarting \(1\/5\)/.test(extensionLog(cs.userDataDir))) break;
+        await envPage.waitForTimeout(200);
+      }
+      if (after.length === 0) throw new Error('no new daemon after the crash');
+      // The new daemon answers: the picker lists the candidates again.
+      await envPage.locator(STATUS).first().click();
+      const rows = envPage.locator('.quick-input-list .monaco-list-row');
+      await rows.filter({ hasText: '(venv)' }).first().waitFor({ timeout: 15_000 });
+      await shot(envPage, 'j-after-crash');
+      await envPage.keyboard.press('Escape');
+      return `killed ${before.join(',')}; restarted as ${after.join(',')}; picker answers`;
     });
 
     await step('(b) create prompt → Create → working .venv, status bar switches', async () => {

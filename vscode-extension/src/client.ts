@@ -73,6 +73,30 @@ export class VenvkeeperClient implements vscode.Disposable {
     return this.client?.state === State.Running ? this.client : undefined;
   }
 
+  /**
+   * The running client; while it is (re)starting — at activation or after a crash — wait for it
+   * rather than telling the user it is not running. Undefined when it does not come up in time.
+   */
+  async ready(timeoutMs = 15_000): Promise<LanguageClient | undefined> {
+    if (this.running !== undefined) {
+      return this.running;
+    }
+    await this.queue; // a start or restart in progress
+    if (this.client === undefined || this.running !== undefined) {
+      return this.running;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const sub = this.readyEmitter.event(done);
+      function done(): void {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      }
+    });
+    return this.running;
+  }
+
   start(): Promise<void> {
     return this.enqueue(() => this.doStart());
   }
@@ -225,17 +249,17 @@ export class VenvkeeperClient implements vscode.Disposable {
   }
 
   async interpreter(uri: vscode.Uri): Promise<Interpreter | null | undefined> {
-    const client = this.running;
+    const client = await this.ready();
     return client === undefined ? undefined : client.sendRequest(InterpreterRequest, { uri: uri.toString() });
   }
 
   async environments(uri: vscode.Uri): Promise<EnvironmentsResult | undefined> {
-    const client = this.running;
+    const client = await this.ready();
     return client === undefined ? undefined : client.sendRequest(EnvironmentsRequest, { uri: uri.toString() });
   }
 
   async select(uri: vscode.Uri, envPath: string | null): Promise<Interpreter | null> {
-    const client = this.running;
+    const client = await this.ready();
     if (client === undefined) {
       throw new Error('the venvkeeper server is not running');
     }
@@ -243,7 +267,7 @@ export class VenvkeeperClient implements vscode.Disposable {
   }
 
   async executeServerCommand(command: string, argument: Record<string, unknown>): Promise<unknown> {
-    const client = this.running;
+    const client = await this.ready();
     if (client === undefined) {
       throw new Error('the venvkeeper server is not running');
     }
