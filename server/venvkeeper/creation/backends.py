@@ -55,6 +55,8 @@ class ToolContext:
     index_options: Sequence[str] = ()
     #: The daemon's interpreter: its pip installs pip when no wheel for seeding exists.
     daemon_python: Path = Path(sys.executable)
+    #: Where the tools run: the project, as when the user runs them (uv reads the project's config there).
+    cwd: Path | None = None
     #: Starts a best-effort background job nobody waits for (compiling the cached pip image).
     spawn_detached: Callable[[Sequence[str]], None] = field(default=lambda argv: spawn_detached(argv))
 
@@ -141,7 +143,10 @@ class VenvBackend:
         ctx.report(f"creating the env with {base.describe()}", 10)
         argv = [str(base.path), "-m", "venv", "--without-pip", "--prompt", prompt]
         result = ctx.runner(
-            [*argv, *(["--copies"] if copies else []), str(build_dir)], env=ctx.env, cancel=ctx.cancel
+            [*argv, *(["--copies"] if copies else []), str(build_dir)],
+            env=ctx.env,
+            cwd=ctx.cwd,
+            cancel=ctx.cancel,
         )
         if (
             result.returncode != 0
@@ -151,7 +156,9 @@ class VenvBackend:
             # Windows without the symlink privilege: copies work everywhere.
             ctx.report("symlinks are not allowed here; creating the env with copies", 12)
             shutil.rmtree(build_dir, ignore_errors=True)  # whatever the failed attempt left
-            result = ctx.runner([*argv, "--copies", str(build_dir)], env=ctx.env, cancel=ctx.cancel)
+            result = ctx.runner(
+                [*argv, "--copies", str(build_dir)], env=ctx.env, cwd=ctx.cwd, cancel=ctx.cancel
+            )
         _check("python -m venv", result.returncode, result.tail)
         ctx.cancel.raise_if_cancelled()
         self._seed_pip(base, build_dir, final_dir, ctx, windows=windows)
@@ -183,6 +190,7 @@ class VenvBackend:
                     "pip",
                 ],
                 env=ctx.env,
+                cwd=ctx.cwd,
                 cancel=ctx.cancel,
             )
             _check("installing pip", result.returncode, result.tail)
@@ -212,6 +220,7 @@ class VenvBackend:
                     str(wheel),
                 ],
                 env=ctx.env,
+                cwd=ctx.cwd,
                 cancel=ctx.cancel,
             )
             _check("installing pip", result.returncode, result.tail)
@@ -242,7 +251,7 @@ class VenvBackend:
             *ctx.index_options,
             *_install_args(plan),
         ]
-        result = ctx.runner(argv, env=ctx.env, on_line=progress.feed, cancel=ctx.cancel)
+        result = ctx.runner(argv, env=ctx.env, cwd=ctx.cwd, on_line=progress.feed, cancel=ctx.cancel)
         _check("pip install", result.returncode, result.tail)
 
 
@@ -275,7 +284,7 @@ class UvBackend:
             str(build_dir),
         ]
         env = {**ctx.env, "UV_LINK_MODE": "copy"} if copies else ctx.env
-        result = ctx.runner(argv, env=env, cancel=ctx.cancel)
+        result = ctx.runner(argv, env=env, cwd=ctx.cwd, cancel=ctx.cancel)
         _check("uv venv", result.returncode, result.tail)
 
     def install(self, env_dir: Path, plan: InstallPlan, ctx: ToolContext) -> None:
@@ -298,7 +307,7 @@ class UvBackend:
             *ctx.index_options,
             *_install_args(plan),
         ]
-        result = ctx.runner(argv, env=ctx.env, on_line=progress.feed, cancel=ctx.cancel)
+        result = ctx.runner(argv, env=ctx.env, cwd=ctx.cwd, on_line=progress.feed, cancel=ctx.cancel)
         _check("uv pip install", result.returncode, result.tail)
 
 

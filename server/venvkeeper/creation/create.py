@@ -200,6 +200,7 @@ def create_env(
         report=report,
         env=tool_environment(host, request.tool_env),
         index_options=request.index_options,
+        cwd=project,
     )
     cancel.raise_if_cancelled()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -265,6 +266,7 @@ def install_into_env(
         report=lambda message, pct: progress(ProgressStep(message, pct)),
         env=tool_environment(host, tool_env or {}),
         index_options=index_options,
+        cwd=env_path.parent,
     )
     backend.install(env_path, plan, ctx)
     progress(ProgressStep("done", 100))
