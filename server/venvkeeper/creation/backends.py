@@ -281,6 +281,9 @@ class UvBackend:
             "--prompt",
             prompt,
             *ctx.index_options,
+            # Windows launchers (trampolines) store the interpreter path in binary with its length:
+            # relative ones survive the final rename (see relocate.py).
+            *(["--relocatable"] if ctx.host.platform == "windows" else []),
             str(build_dir),
         ]
         env = {**ctx.env, "UV_LINK_MODE": "copy"} if copies else ctx.env

@@ -13,9 +13,10 @@ Interpreter binaries and symlinks are left alone (they point at the base, not at
 files need nothing: Python replaces a code object's file name with the real path when it loads it.
 Site-packages holds no absolute env path for pip or uv installs (``RECORD`` paths are relative).
 
-Known limit: Windows ``.exe`` console-script launchers embed the interpreter path in binary; pip's
-(distlib) launchers tolerate a different length because they locate the script from the end of the
-file, so they are rewritten too; uv's trampolines store the length and are not (untested on Windows).
+Windows ``.exe`` console-script launchers embed the interpreter path in binary. pip's (distlib)
+launchers hold a ``#!<python>`` line before their zip and find it from the end of the file, so they are
+rewritten like text. uv's trampolines store the path with its length, so on Windows the uv backend
+creates the env ``--relocatable`` and its launchers hold no absolute path. (Windows is untested here.)
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ def _rewrite(path: Path, old: bytes, new: bytes, *, binary_ok: bool) -> bool:
         return False
     if old not in data:
         return False
-    if b"\0" in data[:8192] and not binary_ok:
+    # A binary is rewritten only when it is one of pip's (distlib) .exe launchers, which hold a
+    # "#!<python>" line before their zip and find it from the end of the file (any path length works).
+    launcher = binary_ok and (b"#!" + old in data or b'#!"' + old in data)
+    if b"\0" in data[:8192] and not launcher:
         return False
     mode = path.stat().st_mode
     tmp = path.with_name(path.name + ".venvkeeper-new")
