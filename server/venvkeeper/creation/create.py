@@ -40,6 +40,8 @@ from venvkeeper.state import StateStore
 CONVENTIONAL_NAMES = (".venv", "venv", "env")
 TMP_MARK = ".venvkeeper-tmp-"
 OLD_MARK = ".venvkeeper-old-"
+#: Leftover build dirs older than this are from a killed daemon and are deleted at the next creation.
+STALE_AFTER_S = 24 * 3600
 #: Variables that would make the tools act on the wrong interpreter or env.
 _TOOL_ENV_DROP = (
     "PYTHONHOME",
@@ -140,6 +142,24 @@ def _remove_tree(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _work_dir(parent: Path, mark: str) -> Path:
+    work = Path(tempfile.mkdtemp(prefix=mark, dir=str(parent)))
+    # Never shows up in `git status` while it exists.
+    (work / ".gitignore").write_text("# venvkeeper's temporary build dir\n*\n", encoding="utf-8")
+    return work
+
+
+def _remove_stale_work_dirs(parent: Path, now: float) -> None:
+    """Delete build/aside dirs a killed daemon left behind (no build takes a day; live ones are younger)."""
+    for mark in (TMP_MARK, OLD_MARK):
+        for stale in parent.glob(mark + "*"):
+            try:
+                if stale.is_dir() and not stale.is_symlink() and now - stale.stat().st_mtime > STALE_AFTER_S:
+                    shutil.rmtree(stale, ignore_errors=True)
+            except OSError:
+                continue
+
+
 def _swap_into_place(build_dir: Path, target: Path, *, replace: bool) -> bool:
     """Rename ``build_dir`` to ``target``; with ``replace`` an existing env is moved aside, then deleted."""
     if not (target.exists() or target.is_symlink()):
@@ -148,7 +168,7 @@ def _swap_into_place(build_dir: Path, target: Path, *, replace: bool) -> bool:
     if not replace or not (target / "pyvenv.cfg").is_file():
         # Something appeared at the target while we were building: never delete what we did not make.
         raise CreateError(f"{target} appeared while the new env was being built; the new env was discarded")
-    aside = Path(tempfile.mkdtemp(prefix=OLD_MARK, dir=str(target.parent)))
+    aside = _work_dir(target.parent, OLD_MARK)
     old = aside / target.name
     os.rename(target, old)
     try:
@@ -207,7 +227,8 @@ def create_env(
     # The env is built one level down (<dir>/.venvkeeper-tmp-XXXX/.venv): same file system, so the final
     # rename is atomic, and the half-built env is never a direct child with a pyvenv.cfg, so discovery
     # (which looks at direct children) never offers it to the editor while it is being built.
-    work = Path(tempfile.mkdtemp(prefix=TMP_MARK, dir=str(target.parent)))
+    _remove_stale_work_dirs(target.parent, host.wall_clock())
+    work = _work_dir(target.parent, TMP_MARK)
     build_dir = work / target.name
     try:
         backend.create(choice.python, build_dir, target, project.name, ctx, copies=request.copies)

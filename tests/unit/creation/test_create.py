@@ -389,3 +389,16 @@ def test_env_appearing_meanwhile_is_never_replaced(
         )
     assert (project / ".venv" / "pyvenv.cfg").read_text() == "home = /usr/bin\n"
     assert sorted(p.name for p in project.iterdir()) == [".venv", "requirements.txt"]
+
+
+def test_stale_build_dirs_of_a_killed_daemon_are_removed(
+    tmp_path: Path, host: Host, base_python: BasePython, offline: dict[str, Any]
+) -> None:
+    project = make_project(tmp_path, "beta\n")
+    stale = project / ".venvkeeper-tmp-dead"
+    (stale / ".venv").mkdir(parents=True)
+    os.utime(stale, (0, 0))
+    fresh = project / ".venvkeeper-tmp-live"  # another daemon building right now
+    fresh.mkdir()
+    create_env(CreateRequest(project, backend="venv", **offline), host=host, interpreters=[base_python])
+    assert not stale.exists() and fresh.exists()
