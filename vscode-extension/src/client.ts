@@ -25,11 +25,22 @@ import {
   InterpreterRequest,
   SelectRequest,
 } from './protocol';
-import { findServerPython, makeWhich, runProcess, ServerPythonNotFound } from './serverPython';
+import {
+  fileExists,
+  findServerPython,
+  makeWhich,
+  type RememberedPython,
+  rememberedPython,
+  rememberKey,
+  runProcess,
+  ServerPythonNotFound,
+} from './serverPython';
 import { serverSettings } from './settings';
 
 /** Crashes tolerated within CRASH_WINDOW_MS before the client gives up restarting. */
 const MAX_CRASHES = 5;
+/** globalState key of the remembered server Python (per machine: globalState is not synced here). */
+const REMEMBERED_KEY = 'venvkeeper.serverPython.remembered';
 const CRASH_WINDOW_MS = 3 * 60_000;
 
 const DOCUMENTS = [
@@ -121,20 +132,32 @@ export class VenvkeeperClient implements vscode.Disposable {
     return next;
   }
 
-  private async doStart(): Promise<void> {
+  private async doStart(retry = false): Promise<void> {
     if (this.client !== undefined) {
       return;
     }
     const config = vscode.workspace.getConfiguration('venvkeeper');
-    let python;
+    const setting = config.get<string>('serverPython');
+    const key = rememberKey(setting, process.env, process.platform);
+    let python = retry
+      ? undefined
+      : await rememberedPython(this.context.globalState.get<RememberedPython>(REMEMBERED_KEY), key, fileExists);
+    const remembered = python !== undefined;
     try {
-      python = await findServerPython({
-        setting: config.get<string>('serverPython'),
-        platform: process.platform,
-        which: makeWhich(process.env, process.platform),
-        run: runProcess,
-        log: (message) => { this.output.info(message); },
-      });
+      if (python === undefined) {
+        python = await findServerPython({
+          setting,
+          platform: process.platform,
+          which: makeWhich(process.env, process.platform),
+          run: runProcess,
+          log: (message) => {
+            this.output.info(message);
+          },
+        });
+        void this.context.globalState.update(REMEMBERED_KEY, { key, python } satisfies RememberedPython);
+      } else {
+        this.output.info(`server Python: using ${python.command} (Python ${python.version.join('.')}, remembered)`);
+      }
     } catch (err) {
       if (err instanceof ServerPythonNotFound) {
         this.output.error(err.message);
@@ -201,6 +224,13 @@ export class VenvkeeperClient implements vscode.Disposable {
     } catch (err) {
       this.output.error(`the server did not start: ${String(err)}`);
       this.client = undefined;
+      await client.dispose().catch(() => undefined);
+      if (remembered) {
+        // The remembered interpreter may be gone or changed: choose again once.
+        await this.context.globalState.update(REMEMBERED_KEY, undefined);
+        await this.doStart(true);
+        return;
+      }
       void this.showError(`venvkeeper: the server did not start (${String(err)}).`, 'Show Output').then((c) => {
         if (c === 'Show Output') {
           this.output.show();

@@ -168,3 +168,38 @@ export function makeWhich(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Wh
     return undefined;
   };
 }
+
+/** What is remembered between sessions so a start can skip running the candidates. */
+export interface RememberedPython {
+  /** The inputs the choice depended on; any change means choosing again. */
+  key: string;
+  python: ServerPython;
+}
+
+export function rememberKey(setting: string | undefined | null, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string {
+  return JSON.stringify([setting?.trim() ?? '', env.PATH ?? env.Path ?? '', platform]);
+}
+
+/**
+ * The remembered choice when it is still valid: same setting, PATH and platform, and the executable
+ * still exists. Saves running the chain (~50–150 ms with shims) on every start; if the remembered
+ * executable no longer works, the caller forgets it and runs the chain.
+ */
+export async function rememberedPython(
+  remembered: RememberedPython | undefined,
+  key: string,
+  exists: (file: string) => Promise<boolean>,
+): Promise<ServerPython | undefined> {
+  if (remembered === undefined || remembered.key !== key) {
+    return undefined;
+  }
+  return (await exists(remembered.python.command)) ? remembered.python : undefined;
+}
+
+export async function fileExists(file: string): Promise<boolean> {
+  try {
+    return (await fs.stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}

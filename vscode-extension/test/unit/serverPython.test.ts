@@ -8,6 +8,8 @@ import {
   FIX_HINT,
   makeWhich,
   parseExecutable,
+  rememberedPython,
+  rememberKey,
   parseVersion,
   type RunResult,
   ServerPythonNotFound,
@@ -110,5 +112,24 @@ describe('makeWhich', () => {
     const which = makeWhich({ PATH: [a, b].join(':') }, 'linux');
     assert.equal(await which('python3'), path.join(b, 'python3'));
     assert.equal(await which('python'), undefined);
+  });
+});
+
+describe('rememberedPython', () => {
+  const python = { command: '/usr/bin/python3.12', args: [], version: [3, 12] as [number, number], via: 'python3 on PATH' };
+  const key = rememberKey('', { PATH: '/usr/bin' }, 'linux');
+
+  it('reuses the choice while setting, PATH and platform are the same and the file exists', async () => {
+    assert.equal(await rememberedPython({ key, python }, key, () => Promise.resolve(true)), python);
+  });
+
+  it('chooses again when an input changed or the executable is gone', async () => {
+    const otherPath = rememberKey('', { PATH: '/opt/bin:/usr/bin' }, 'linux');
+    const otherSetting = rememberKey('/opt/py/bin/python', { PATH: '/usr/bin' }, 'linux');
+    assert.notEqual(otherPath, key);
+    assert.notEqual(otherSetting, key);
+    assert.equal(await rememberedPython({ key, python }, otherPath, () => Promise.resolve(true)), undefined);
+    assert.equal(await rememberedPython({ key, python }, key, () => Promise.resolve(false)), undefined);
+    assert.equal(await rememberedPython(undefined, key, () => Promise.resolve(true)), undefined);
   });
 });
