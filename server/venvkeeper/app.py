@@ -234,9 +234,9 @@ class App:
 
 def default_activation(env: Environment) -> Optional[dict[str, Any]]:
     """Terminal activation data for every shell (guards/activation.py)."""
-    from venvkeeper.guards.activation import activation_for
+    from venvkeeper.guards.activation import activation_json
 
-    return activation_for(env).to_json()
+    return activation_json(env)
 
 
 def normalize(path: Path) -> Path:

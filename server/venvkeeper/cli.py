@@ -16,8 +16,8 @@ from typing import Any, Callable, Optional
 
 from venvkeeper import __version__
 from venvkeeper.app import App, normalize
-from venvkeeper.checks import main_source
 from venvkeeper.creation.cli import add_create_command
+from venvkeeper.guards.anchor import main_source
 from venvkeeper.host import Host
 from venvkeeper.settings import parse_settings
 

@@ -8,14 +8,18 @@ from venvkeeper.watch.debounce import Debouncer
 
 
 def test_defaults_and_valid_values():
-    s, problems = parse_settings({"autoCreate": "never", "extras": ["fast"], "severities": {"not-installed": "error"}})
+    s, problems = parse_settings(
+        {"autoCreate": "never", "extras": ["fast"], "severities": {"not-installed": "error"}}
+    )
     assert problems == []
     assert s.auto_create == "never" and s.extras == ("fast",)
     assert s.severity("not-installed") == "error" and s.severity("version-mismatch") == "warning"
 
 
 def test_bad_values_fall_back_with_a_message():
-    s, problems = parse_settings({"autoCreate": "sometimes", "debounceMs": "fast", "bogus": 1, "serverPython": "x"})
+    s, problems = parse_settings(
+        {"autoCreate": "sometimes", "debounceMs": "fast", "bogus": 1, "serverPython": "x"}
+    )
     assert s.auto_create == Settings().auto_create and s.debounce_ms == Settings().debounce_ms
     assert len(problems) == 3
     assert any("venvkeeper.autoCreate" in p for p in problems)

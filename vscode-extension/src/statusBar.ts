@@ -62,7 +62,11 @@ export class StatusBar implements vscode.Disposable {
     if (subject === undefined) {
       return;
     }
-    const hit = cachedFor(this.cache(), subject.fsPath);
+    const cache = this.cache();
+    const hit = cachedFor(cache, subject.fsPath);
+    this.client.output.info(
+      `cached answers for ${Object.keys(cache).length} project(s); ${hit === undefined ? 'none' : hit.root} for ${subject.fsPath}`,
+    );
     if (hit === undefined) {
       this.render(startingStatus());
       return;

@@ -43,7 +43,8 @@ def publish(server: VenvkeeperServer, projects: Iterable[Path]) -> None:
     app = server.app
     for project in projects:
         by_uri: dict[str, list[types.Diagnostic]] = {}
-        for finding in app.findings(project):
+        extra = [f for hook in server.extra_findings for f in hook(project)]
+        for finding in [*app.findings(project), *extra]:
             severity = app.settings.severity(finding.code)
             if severity == "off":
                 continue

@@ -1,8 +1,9 @@
 """Global-install guard over LSP: watch the global and user sites, warn once per burst, act on the answer.
 
 Pipeline: watchdog (non-recursive watches on each global site, ≤ 10 per base interpreter) →
-:class:`InstallBursts` (waits until pip has written a ``*.dist-info``, so one ``pip install`` gives one
-message) → diff against the last snapshot of each site → :func:`global_install_warning` →
+a :class:`~venvkeeper.watch.debounce.Debouncer` (waits until pip has written a ``*.dist-info``, so
+one ``pip install`` gives one message) → diff against the last snapshot of each site →
+:func:`global_install_warning` →
 ``window/showMessageRequest`` with the actions, plus a ``global-install`` diagnostic on the requirement
 line of each project that requires the dist. The diagnostic stays until the dist is in the env, is gone
 from the site, or the user chose "Ignore".
@@ -15,13 +16,12 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from lsprotocol import types
 
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
-from venvkeeper.guards.activation import activation_json
 from venvkeeper.guards.globals import (
     ACTION_IGNORE,
     ACTION_UNINSTALL,
@@ -35,10 +35,10 @@ from venvkeeper.guards.globals import (
 )
 from venvkeeper.guards.paths import env_label, tilde
 from venvkeeper.guards.sites import GlobalSite, global_sites
-from venvkeeper.lsp import protocol
-from venvkeeper.lsp.diagnostics import file_uri, to_diagnostic
+from venvkeeper.lsp import diagnostics, protocol
 from venvkeeper.requirements.installed import InstalledDist, read_installed
 from venvkeeper.requirements.records import RequirementRecord
+from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import DirWatcher
 
 if TYPE_CHECKING:
@@ -57,54 +57,6 @@ SAME_BURST_S = 10.0
 
 CONFIRM_UNINSTALL = "Uninstall"
 CANCEL = "Cancel"
-
-
-class InstallBursts:
-    """Collect watchdog events (any thread) into bursts on the loop, one callback per install run."""
-
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        callback: Callable[[set[Path]], None],
-        watched: Callable[[], set[Path]] = set,
-    ) -> None:
-        self._loop = loop
-        self._callback = callback
-        #: The watched dirs: their own "modified" events (a child appeared) say nothing about pip's progress.
-        self._watched = watched
-        self._pending: set[Path] = set()
-        self._first: Optional[float] = None
-        self._timer: Optional[asyncio.TimerHandle] = None
-
-    def push(self, path: Path) -> None:
-        try:
-            self._loop.call_soon_threadsafe(self._add, path)
-        except RuntimeError:
-            pass  # loop closed during shutdown
-
-    def _add(self, path: Path) -> None:
-        if path in self._watched():
-            return
-        now = self._loop.time()
-        self._pending.add(path)
-        if self._first is None:
-            self._first = now
-        if self._timer is not None:
-            self._timer.cancel()
-        quiet = QUICK_S if path.name.endswith(".dist-info") else SETTLE_S
-        self._timer = self._loop.call_at(min(now + quiet, self._first + MAX_WAIT_S), self._flush)
-
-    def _flush(self) -> None:
-        items, self._pending = self._pending, set()
-        self._first = None
-        self._timer = None
-        if items:
-            self._callback(items)
-
-    def cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._pending.clear()
 
 
 @dataclass
@@ -142,12 +94,12 @@ class GlobalGuard:
         self.sites: list[GlobalSite] = []
         self.snapshots: dict[Path, dict[str, InstalledDist]] = {}
         self.watcher: Optional[DirWatcher] = None
-        self.bursts: Optional[InstallBursts] = None
+        self.bursts: Optional[Debouncer[Path]] = None
         #: project -> canonical dist name -> the global-install finding on its requirement line.
         self.recent: dict[Path, dict[str, Finding]] = {}
         self.open: dict[Path, OpenWarning] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        #: The directories watched right now (read on the loop by InstallBursts).
+        #: The directories watched right now (read on the loop by the burst debouncer).
         self.watched: set[Path] = set()
 
     # -- watching --------------------------------------------------------------------------------
@@ -155,7 +107,15 @@ class GlobalGuard:
         loop = self.server.loop
         if loop is None or self.watcher is not None:
             return
-        self.bursts = InstallBursts(loop, self.on_burst, lambda: self.watched)
+        # One burst per install run: settle quickly once pip has written a *.dist-info, wait longer
+        # on anything else; the watched dirs' own "modified" events say nothing about pip's progress.
+        self.bursts = Debouncer(
+            loop,
+            self.on_burst,
+            max_wait=MAX_WAIT_S,
+            quiet_for=lambda p: QUICK_S if p.name.endswith(".dist-info") else SETTLE_S,
+            ignore=lambda p: p in self.watched,
+        )
         watcher = DirWatcher(self.bursts.push)
         try:
             watcher.start()
@@ -440,31 +400,22 @@ class GlobalGuard:
                 continue
             chosen = app.discovery(project).chosen
             in_env = read_installed(chosen.env.site_packages()) if chosen is not None else {}
-            for name, finding in list(found.items()):
-                site_dir = Path(finding.data.get("site", ""))
-                if name in in_env or name not in read_installed([site_dir]):
-                    del found[name]
-            self.publish(project)
+            resolved = [
+                name
+                for name, finding in found.items()
+                if name in in_env or name not in read_installed([Path(finding.data.get("site", ""))])
+            ]
+            for name in resolved:
+                del found[name]
+            if resolved:  # the refresh itself already published everything else
+                self.publish(project)
 
     def publish(self, project: Path) -> None:
-        """Publish the project's findings plus its global-install findings (one list per file)."""
-        server = self.server
-        app = server.app
-        extra = list(self.recent.get(project, {}).values())
-        by_uri: dict[str, list[types.Diagnostic]] = {}
-        for finding in [*app.findings(project), *extra]:
-            severity = app.settings.severity(finding.code)
-            if severity == "off":
-                continue
-            by_uri.setdefault(file_uri(finding.file), []).append(to_diagnostic(finding, severity))
-        previous = server.published.get(project, set())
-        for uri in previous - by_uri.keys():
-            server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-        for uri, diags in by_uri.items():
-            server.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=diags)
-            )
-        server.published[project] = set(by_uri)
+        diagnostics.publish(self.server, [project])
+
+    def extra_findings(self, project: Path) -> list[Finding]:
+        """The global-install findings shown beside the project's own (see diagnostics.publish)."""
+        return list(self.recent.get(project, {}).values())
 
 
 def canonical(name: str) -> str:
@@ -492,9 +443,7 @@ def _to_install(dists: Sequence[InstalledDist], required: Sequence[str]) -> list
 
 def register(server: VenvkeeperServer) -> None:
     guard = GlobalGuard(server)
-    # The interpreter answer (and didChangeEnvironment) carries the terminal activation data.
-    if server.app.activation is None:
-        server.app.activation = activation_json
+    server.extra_findings.append(guard.extra_findings)
     server.after_initial_sweep.append(guard.start)
 
     def after_refresh(projects: list[Path]) -> None:

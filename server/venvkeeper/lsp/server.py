@@ -16,6 +16,7 @@ from pygls.lsp.server import LanguageServer
 
 from venvkeeper import __version__
 from venvkeeper.app import App
+from venvkeeper.findings import Finding
 from venvkeeper.host import Host
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.logging import ClientLogHandler
@@ -38,6 +39,9 @@ class VenvkeeperServer(LanguageServer):
         self.published: dict[Path, set[str]] = {}
         #: Hooks other features add: run after projects were refreshed (project list given).
         self.after_refresh: list[Callable[[list[Path]], None]] = []
+        #: Findings other features keep outside the check pass (e.g. a just-seen global install),
+        #: published together with the project's own so one publish never drops another's.
+        self.extra_findings: list[Callable[[Path], list[Finding]]] = []
         #: Hooks run once, after the first sweep over every project (e.g. prompts, global watches).
         self.after_initial_sweep: list[Callable[[], None]] = []
         logging.getLogger().addHandler(ClientLogHandler(self))

@@ -21,11 +21,18 @@ class Debouncer(Generic[T]):
         callback: Callable[[set[T]], None],
         delay: float = 0.1,
         max_wait: float = 1.0,
+        quiet_for: Optional[Callable[[T], float]] = None,
+        ignore: Optional[Callable[[T], bool]] = None,
     ) -> None:
         self._loop = loop
         self._callback = callback
         self.delay = delay
         self.max_wait = max_wait
+        #: How long to wait for quiet after this item (default: ``delay``); lets a caller settle
+        #: quickly on a decisive event and wait longer on an ambiguous one.
+        self._quiet_for = quiet_for
+        #: Items that never start or extend a burst.
+        self._ignore = ignore
         self._pending: set[T] = set()
         self._timer: Optional[asyncio.TimerHandle] = None
         self._first: Optional[float] = None
@@ -38,13 +45,16 @@ class Debouncer(Generic[T]):
             pass  # loop closed during shutdown
 
     def _add(self, item: T) -> None:
+        if self._ignore is not None and self._ignore(item):
+            return
         now = self._loop.time()
         self._pending.add(item)
         if self._first is None:
             self._first = now
         if self._timer is not None:
             self._timer.cancel()
-        due = min(now + self.delay, self._first + self.max_wait)
+        quiet = self._quiet_for(item) if self._quiet_for is not None else self.delay
+        due = min(now + quiet, self._first + self.max_wait)
         self._timer = self._loop.call_at(due, self._flush)
 
     def _flush(self) -> None:

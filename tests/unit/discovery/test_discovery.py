@@ -24,7 +24,11 @@ BASE_HOME = str(Path(sys.executable).resolve().parent)
 def fake_env(path: Path, *, windows: bool = False, version: str = "3.11.7", cfg: str | None = None) -> Path:
     """A hand-made env tree (what venv would leave), with a real interpreter link for POSIX."""
     path.mkdir(parents=True)
-    text = cfg if cfg is not None else f"home = {BASE_HOME}\nversion = {version}\ninclude-system-site-packages = false\n"
+    text = (
+        cfg
+        if cfg is not None
+        else f"home = {BASE_HOME}\nversion = {version}\ninclude-system-site-packages = false\n"
+    )
     (path / "pyvenv.cfg").write_text(text)
     if windows:
         (path / "Scripts").mkdir()
@@ -58,7 +62,9 @@ def test_real_venv_is_ok(tmp_path):
     assert env.state == "ok" and env.kind == "venv"
     assert env.python == p / ".venv" / "bin" / "python"
     assert env.version == ".".join(map(str, sys.version_info[:3]))
-    assert env.site_packages() == [p / ".venv" / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"]
+    assert env.site_packages() == [
+        p / ".venv" / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+    ]
     assert d.chosen.source == ".venv in the project"
 
 
@@ -105,7 +111,9 @@ def test_pep832_file_pointing_nowhere_loses_to_a_working_env(tmp_path):
     d = discover(p, ctx(tmp_path))
     assert d.chosen is not None and d.chosen.env.name == "venv"
     rejected = d.candidates[1]
-    assert rejected.origin == "pep832" and rejected.rejected and "not a virtual environment" in rejected.rejected
+    assert (
+        rejected.origin == "pep832" and rejected.rejected and "not a virtual environment" in rejected.rejected
+    )
 
 
 def test_selection_wins_and_persists(tmp_path):
@@ -158,7 +166,12 @@ def test_missing_home_key_and_missing_home_dir(tmp_path):
     gone = fake_env(p / "b", cfg="home = /nonexistent/python/bin\nversion = 3.11.7\n")
     a, b = identify_env(no_key), identify_env(gone)
     assert a is not None and a.problem and "no 'home' key" in a.problem
-    assert b is not None and b.problem and "/nonexistent/python/bin" in b.problem and "no longer exists" in b.problem
+    assert (
+        b is not None
+        and b.problem
+        and "/nonexistent/python/bin" in b.problem
+        and "no longer exists" in b.problem
+    )
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00\xff" * 100, b"garbage without equals\n", b"k = v\n" * 20000])

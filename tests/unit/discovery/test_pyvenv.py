@@ -19,7 +19,9 @@ def test_venv_keys():
 
 
 def test_uv_and_virtualenv_version_info():
-    uv = parse_pyvenv_cfg("home = /x/bin\nimplementation = CPython\nuv = 0.4.18\nversion_info = 3.12.1\nprompt = app\n")
+    uv = parse_pyvenv_cfg(
+        "home = /x/bin\nimplementation = CPython\nuv = 0.4.18\nversion_info = 3.12.1\nprompt = app\n"
+    )
     assert uv.creator == "uv" and uv.version == "3.12.1" and uv.prompt == "app"
     ve = parse_pyvenv_cfg("home = /x\nvirtualenv = 20.26.0\nversion_info = 3.10.13.final.0\n")
     assert ve.creator == "virtualenv" and ve.version == "3.10.13"
