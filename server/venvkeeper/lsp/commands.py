@@ -104,6 +104,11 @@ class Operations:
 
             try:
                 result = await loop.run_in_executor(None, lambda: work(progress, cancel))
+            except asyncio.CancelledError:
+                # $/cancelRequest cancelled the handler: stop the tool too (the worker cleans up).
+                cancel.cancel()
+                outcome = "cancelled"
+                raise
             except Cancelled:
                 outcome = "cancelled"
                 raise CommandRefused(
