@@ -7,9 +7,23 @@ import * as vscode from 'vscode';
 import type { VenvkeeperClient } from './client';
 import type { DidChangeEnvironmentParams, Interpreter } from './protocol';
 import { isInside, samePath } from './paths';
-import { cachedFor, describeStatus, type InterpreterCache, startingStatus, type StatusView } from './statusModel';
+import {
+  cachedFor,
+  describeStatus,
+  type InterpreterCache,
+  rememberAnswer,
+  startingStatus,
+  type StatusView,
+} from './statusModel';
 
+/**
+ * Last known answers, keyed by project root, in the extension's global state: a project's env does
+ * not depend on which window opened it, and in the e2e test (code-server) workspace state written
+ * seconds before a reload was lost in 2 of 4 runs while global state survived 4 of 4.
+ */
 const CACHE_KEY = 'venvkeeper.interpreters';
+/** Projects remembered; the least recently answered ones are dropped first. */
+const CACHE_LIMIT = 100;
 
 export interface ActiveInterpreter {
   subject: vscode.Uri;
@@ -168,12 +182,11 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private cache(): InterpreterCache {
-    return this.context.workspaceState.get<InterpreterCache>(CACHE_KEY) ?? {};
+    return this.context.globalState.get<InterpreterCache>(CACHE_KEY) ?? {};
   }
 
   private remember(interpreter: Interpreter): void {
-    const cache = { ...this.cache(), [interpreter.projectRoot]: interpreter };
-    void this.context.workspaceState.update(CACHE_KEY, cache);
+    void this.context.globalState.update(CACHE_KEY, rememberAnswer(this.cache(), interpreter, CACHE_LIMIT));
   }
 
   dispose(): void {

@@ -151,3 +151,10 @@ export function cachedFor(cache: InterpreterCache, path: string): { root: string
   }
   return best === undefined ? undefined : { root: best, interpreter: cache[best] ?? null };
 }
+
+/** The cache with `interpreter` as the newest answer, keeping at most `limit` projects (oldest dropped). */
+export function rememberAnswer(cache: InterpreterCache, interpreter: Interpreter, limit: number): InterpreterCache {
+  const entries = Object.entries(cache).filter(([root]) => root !== interpreter.projectRoot);
+  entries.push([interpreter.projectRoot, interpreter]);
+  return Object.fromEntries(entries.slice(Math.max(0, entries.length - limit)));
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cachedFor, describeStatus, interpreterLabel } from '../../src/statusModel';
+import { cachedFor, describeStatus, interpreterLabel, rememberAnswer } from '../../src/statusModel';
 import { interpreter } from './fixtures';
 
 describe('describeStatus', () => {
@@ -85,5 +85,18 @@ describe('cachedFor', () => {
     assert.equal(cachedFor(cache, '/work/app/sub/mod.py')?.interpreter, inner);
     assert.equal(cachedFor(cache, '/work/app/main.py')?.interpreter, outer);
     assert.equal(cachedFor(cache, '/work/application/x.py'), undefined);
+  });
+});
+
+describe('rememberAnswer', () => {
+  it('stores the newest answer last and drops the oldest beyond the limit', () => {
+    const a = interpreter({ projectRoot: '/a' });
+    const b = interpreter({ projectRoot: '/b' });
+    const c = interpreter({ projectRoot: '/c' });
+    let cache = rememberAnswer({}, a, 2);
+    cache = rememberAnswer(cache, b, 2);
+    cache = rememberAnswer(cache, a, 2); // answered again: now the newest
+    cache = rememberAnswer(cache, c, 2);
+    assert.deepEqual(Object.keys(cache), ['/a', '/c']);
   });
 });
