@@ -65,6 +65,13 @@ def normalize_version(value: str) -> str | None:
     return ".".join(g for g in m.groups() if g is not None)
 
 
+def _unquote(value: str | None) -> str | None:
+    """venv writes ``prompt = 'name'`` (quoted since 3.9); virtualenv and uv write it bare."""
+    if value and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
 def parse_pyvenv_cfg(text: str) -> PyvenvCfg:
     raw: dict[str, str] = {}
     bad_lines = 0
@@ -89,7 +96,7 @@ def parse_pyvenv_cfg(text: str) -> PyvenvCfg:
         home=raw.get("home") or None,
         version=version,
         include_system_site_packages=raw.get("include-system-site-packages", "false").lower() == "true",
-        prompt=raw.get("prompt") or None,
+        prompt=_unquote(raw.get("prompt")) or None,
         uv=raw.get("uv"),
         virtualenv=raw.get("virtualenv"),
         command=raw.get("command"),

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from lsprotocol import types
 
@@ -88,6 +88,20 @@ def _watch_dir(site: GlobalSite) -> Optional[Path]:
     return None
 
 
+def install_bursts(
+    loop: asyncio.AbstractEventLoop, callback: Callable[[set[Path]], None], watched: Callable[[], set[Path]]
+) -> Debouncer[Path]:
+    """One burst per install run: settle quickly once pip has written a ``*.dist-info``, wait longer on
+    anything else; the watched dirs' own "modified" events say nothing about pip's progress."""
+    return Debouncer(
+        loop,
+        callback,
+        max_wait=MAX_WAIT_S,
+        quiet_for=lambda p: QUICK_S if p.name.endswith(".dist-info") else SETTLE_S,
+        ignore=lambda p: p in watched(),
+    )
+
+
 class GlobalGuard:
     def __init__(self, server: VenvkeeperServer) -> None:
         self.server = server
@@ -107,15 +121,7 @@ class GlobalGuard:
         loop = self.server.loop
         if loop is None or self.watcher is not None:
             return
-        # One burst per install run: settle quickly once pip has written a *.dist-info, wait longer
-        # on anything else; the watched dirs' own "modified" events say nothing about pip's progress.
-        self.bursts = Debouncer(
-            loop,
-            self.on_burst,
-            max_wait=MAX_WAIT_S,
-            quiet_for=lambda p: QUICK_S if p.name.endswith(".dist-info") else SETTLE_S,
-            ignore=lambda p: p in self.watched,
-        )
+        self.bursts = install_bursts(loop, self.on_burst, lambda: self.watched)
         watcher = DirWatcher(self.bursts.push)
         try:
             watcher.start()

@@ -15,7 +15,7 @@ def test_venv_keys():
     assert cfg.version == "3.11.7" and cfg.major_minor == "3.11"
     assert cfg.creator == "venv"
     assert cfg.command == "/usr/bin/python3 -m venv /p/.venv"
-    assert cfg.prompt == "'demo'"
+    assert cfg.prompt == "demo"  # venv quotes it; the quotes are not part of the name
 
 
 def test_uv_and_virtualenv_version_info():

@@ -1,11 +1,11 @@
-"""InstallBursts: one callback per pip run, waiting for the dist-info pip writes last."""
+"""install_bursts: one callback per pip run, waiting for the dist-info pip writes last."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
-from venvkeeper.lsp.guards import InstallBursts
+from venvkeeper.lsp.guards import install_bursts
 
 
 async def test_one_callback_for_a_burst_that_ends_with_a_dist_info() -> None:
@@ -18,7 +18,7 @@ async def test_one_callback_for_a_burst_that_ends_with_a_dist_info() -> None:
         bursts.append(paths)
         done.set()
 
-    collector = InstallBursts(loop, on_burst, lambda: {site})
+    collector = install_bursts(loop, on_burst, lambda: {site})
     for name in ("asgiref", "asgiref-3.7.2.dist-info", "django", "django-4.2.7.dist-info"):
         collector.push(site / name)
         collector.push(site)  # the watched dir's own "modified" event is ignored
