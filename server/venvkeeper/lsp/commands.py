@@ -10,10 +10,11 @@ refuse in an untrusted workspace, and one project runs one operation at a time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
@@ -52,6 +53,25 @@ class CommandRefused(JsonRpcException):
     """LSP ``RequestFailed``: the message says why."""
 
     CODE = int(types.LSPErrorCodes.RequestFailed)
+
+
+class OperationCancelled(Exception):
+    """The user cancelled: not an error, so the command answers ``{cancelled: true}`` (no error toast)."""
+
+
+Handler = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def quiet_cancel(handler: Handler) -> Handler:
+    @functools.wraps(handler)
+    async def wrapped(*args: Any) -> dict[str, Any]:
+        try:
+            return await handler(*args)
+        except OperationCancelled as exc:
+            log.info("%s", exc)
+            return {"cancelled": True, "message": str(exc)}
+
+    return wrapped
 
 
 Work = Callable[[Callable[[ProgressStep], None], CancelToken], T]
@@ -111,7 +131,7 @@ class Operations:
                 raise
             except Cancelled:
                 outcome = "cancelled"
-                raise CommandRefused(
+                raise OperationCancelled(
                     f"venvkeeper: {title.lower()} was cancelled; nothing was changed"
                 ) from None
             except USER_ERRORS as exc:
@@ -282,11 +302,13 @@ def register(server: VenvkeeperServer) -> None:
         return {"host": server.host, "backend_preference": settings.backend, "uv_path": settings.uv_path}
 
     @server.command(protocol.CMD_CREATE)
+    @quiet_cancel
     async def create(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
         return await create_for_project(server, _project(server, arg), arg)
 
     @server.command(protocol.CMD_SYNC)
+    @quiet_cancel
     async def sync(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
         project = _project(server, arg)
@@ -310,6 +332,7 @@ def register(server: VenvkeeperServer) -> None:
         return {"envPath": str(env), "installed": plan.label}
 
     @server.command(protocol.CMD_INSTALL_MISSING)
+    @quiet_cancel
     async def install_missing(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
         project = _project(server, arg)
@@ -329,6 +352,7 @@ def register(server: VenvkeeperServer) -> None:
         return {"envPath": str(env), "installed": wanted}
 
     @server.command(protocol.CMD_INSTALL_INTO_ENV)
+    @quiet_cancel
     async def install_into(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
         project = _project(server, arg)
@@ -348,6 +372,7 @@ def register(server: VenvkeeperServer) -> None:
         return {"envPath": str(env), "installed": wanted}
 
     @server.command(protocol.CMD_RECREATE)
+    @quiet_cancel
     async def recreate(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
         project = _project(server, arg)

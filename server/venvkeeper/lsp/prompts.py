@@ -108,13 +108,15 @@ class CreatePrompts:
             log.info("will not offer to create an env for %s again", offer.project)
 
     async def _create(self, offer: Offer) -> None:
-        from venvkeeper.lsp.commands import create_for_project
+        from venvkeeper.lsp.commands import OperationCancelled, create_for_project
 
         server = self.server
         if not server.app.settings.trusted:
             return
         try:
             await create_for_project(server, offer.project)
+        except OperationCancelled as exc:  # the user pressed Cancel: nothing to report as an error
+            log.info("%s", exc)
         except Exception as exc:
             message = getattr(exc, "message", None) or str(exc)
             log.warning("%s", message)
