@@ -73,7 +73,8 @@ ext-test: setup
 vsix: ext-test
 	$(EXT)/scripts/vsix.sh
 
-ext-e2e: vsix
+## Builds the .vsix itself, installs code-server once per machine (~/.cache/code-server-e2e), drives it.
+ext-e2e: ext-test
 	$(EXT)/scripts/e2e.sh
 
 bench: setup demo

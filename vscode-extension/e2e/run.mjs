@@ -15,7 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,7 +27,10 @@ function arg(name, fallback) {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 const VSIX = arg('vsix');
-const CS_DIR = arg('code-server-dir', path.join(REPO, '.tools', 'code-server'));
+const CS_DIR = arg(
+  'code-server-dir',
+  path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'code-server-e2e'),
+);
 const OUT = arg('out', path.join(REPO, 'test-output', 'e2e'));
 const KEEP = process.argv.includes('--keep');
 const ONLY = arg('only', 'a,d,e,f,i,j,b,g,h,c,speed,trust').split(',');

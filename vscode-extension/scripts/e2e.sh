@@ -6,7 +6,8 @@
 set -euo pipefail
 EXT="$(cd "$(dirname "$0")/.." && pwd)"
 REPO="$(cd "$EXT/.." && pwd)"
-CS_DIR="${CODE_SERVER_DIR:-$REPO/.tools/code-server}"
+# Outside the checkout (the shared installer's default), so every clone on a machine reuses one install.
+CS_DIR="${CODE_SERVER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/code-server-e2e}"
 OUT="${E2E_OUT:-$REPO/test-output/e2e}"
 cd "$EXT"
 
