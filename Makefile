@@ -54,7 +54,7 @@ e2e: setup
 
 ## The package must install, pass its unit tests and serve on the oldest supported Python (3.9) when
 ## one is present (pytest-lsp has no 3.9 release that fits lsprotocol 2025, so e2e runs on the dev Python).
-compat39: setup
+compat39: setup demo
 	@PY39=$$(scripts/find-python.sh 3.9); \
 	if [ -z "$$PY39" ]; then echo "compat39: no python3.9 on this machine, skipped"; exit 0; fi; \
 	set -e; rm -rf .venv-py39; "$$PY39" -m venv .venv-py39; \
