@@ -301,6 +301,19 @@ def register(server: VenvkeeperServer) -> None:
         settings = server.app.settings
         return {"host": server.host, "backend_preference": settings.backend, "uv_path": settings.uv_path}
 
+    async def install(project: Path, env: Path, wanted: list[str], title: str) -> dict[str, Any]:
+        """Install ``wanted`` into the project's env (one operation, with progress), then re-check."""
+        plan = InstallPlan(requirements=tuple(wanted), label=" ".join(wanted))
+        await operations(server).run(
+            project,
+            title,
+            lambda progress, cancel: install_into_env(
+                env, plan, progress=progress, cancel=cancel, **_install_kwargs()
+            ),
+        )
+        _after_change(server, project)
+        return {"envPath": str(env), "installed": wanted}
+
     @server.command(protocol.CMD_CREATE)
     @quiet_cancel
     async def create(ls: Any, *args: Any) -> dict[str, Any]:
@@ -340,16 +353,7 @@ def register(server: VenvkeeperServer) -> None:
         wanted = _strings(arg.get("requirements"), "requirements") or _missing_installs(server, project)
         if not wanted:
             return {"envPath": str(env), "installed": []}
-        plan = InstallPlan(requirements=tuple(wanted), label=" ".join(wanted))
-        await operations(server).run(
-            project,
-            f"Installing missing requirements into {env.name}",
-            lambda progress, cancel: install_into_env(
-                env, plan, progress=progress, cancel=cancel, **_install_kwargs()
-            ),
-        )
-        _after_change(server, project)
-        return {"envPath": str(env), "installed": wanted}
+        return await install(project, env, wanted, f"Installing missing requirements into {env.name}")
 
     @server.command(protocol.CMD_INSTALL_INTO_ENV)
     @quiet_cancel
@@ -360,16 +364,7 @@ def register(server: VenvkeeperServer) -> None:
         wanted = _strings(arg.get("requirements"), "requirements")
         if not wanted:
             raise CommandRefused("venvkeeper: 'requirements' must name at least one requirement")
-        plan = InstallPlan(requirements=tuple(wanted), label=" ".join(wanted))
-        await operations(server).run(
-            project,
-            f"Installing {plan.label} into {env.name}",
-            lambda progress, cancel: install_into_env(
-                env, plan, progress=progress, cancel=cancel, **_install_kwargs()
-            ),
-        )
-        _after_change(server, project)
-        return {"envPath": str(env), "installed": wanted}
+        return await install(project, env, wanted, f"Installing {' '.join(wanted)} into {env.name}")
 
     @server.command(protocol.CMD_RECREATE)
     @quiet_cancel

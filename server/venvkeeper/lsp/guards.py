@@ -112,7 +112,6 @@ class GlobalGuard:
         #: project -> canonical dist name -> the global-install finding on its requirement line.
         self.recent: dict[Path, dict[str, Finding]] = {}
         self.open: dict[Path, OpenWarning] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
         #: The directories watched right now (read on the loop by the burst debouncer).
         self.watched: set[Path] = set()
 
@@ -222,7 +221,7 @@ class GlobalGuard:
             return
         state = OpenWarning(warning, now, {d.canonical_name: d for d in warning.dists})
         self.open[site.path] = state
-        self._spawn(self._prompt(site, state))
+        self.server.spawn(self._prompt(site, state))
 
     def _add_diagnostics(
         self, warning: GlobalInstallWarning, records: dict[Path, dict[str, RequirementRecord]]
@@ -252,14 +251,6 @@ class GlobalGuard:
                     },
                 )
             self.publish(project)
-
-    def _spawn(self, coro: Any) -> None:
-        loop = self.server.loop
-        if loop is None:
-            return
-        task: asyncio.Task[None] = loop.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _prompt(self, site: GlobalSite, state: OpenWarning) -> None:
         server = self.server

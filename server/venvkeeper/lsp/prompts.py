@@ -9,10 +9,9 @@ state dir; ``autoCreate: "always"`` creates without asking.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 
@@ -32,7 +31,6 @@ class CreatePrompts:
         #: Projects already offered in this session (the "once per session" rule).
         self.prompted: set[Path] = set()
         self.ready = False
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def _python_version(self, project: Path) -> Optional[str]:
         try:
@@ -66,15 +64,7 @@ class CreatePrompts:
                 log.exception("deciding whether to offer an env for %s failed", project)
                 continue
             if offer is not None:
-                self._spawn(self._handle(offer))
-
-    def _spawn(self, coro: Any) -> None:
-        loop = self.server.loop
-        if loop is None:
-            return
-        task: asyncio.Task[None] = loop.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+                self.server.spawn(self._handle(offer))
 
     async def _handle(self, offer: Offer) -> None:
         server = self.server

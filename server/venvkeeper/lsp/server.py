@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -37,6 +38,7 @@ class VenvkeeperServer(LanguageServer):
         self.debouncer: Optional[Debouncer[Path]] = None
         #: URIs that currently carry our diagnostics, per project (to clear them when fixed).
         self.published: dict[Path, set[str]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         #: Hooks other features add: run after projects were refreshed (project list given).
         self.after_refresh: list[Callable[[list[Path]], None]] = []
         #: Findings other features keep outside the check pass (e.g. a just-seen global install),
@@ -67,6 +69,16 @@ class VenvkeeperServer(LanguageServer):
     def supports_configuration_pull(self) -> bool:
         ws = self.caps.workspace if self.caps else None
         return bool(ws and ws.configuration)
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run ``coro`` as a task on the server's loop, holding a reference until it finishes (asyncio
+        keeps only weak ones, so an unreferenced task can vanish mid-flight)."""
+        if self.loop is None:
+            coro.close()
+            return
+        task = self.loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # -- change announcements --------------------------------------------------------------------
     def notify_environment(self, project: Path, view: Optional[dict[str, Any]]) -> None:
