@@ -16,6 +16,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from support.lsp import Prompts, wait_log
 from support.wheelhouse import Dist, build_wheelhouse
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
@@ -48,39 +49,6 @@ def project(ws: Path, name: str, requirements: str = "alpha\n") -> Path:
     (p / "requirements.txt").write_text(requirements)
     (p / ".python-version").write_text(f"{XY}\n")
     return p
-
-
-class Prompts:
-    """Answers window/showMessageRequest per project (matched by the message) and records them."""
-
-    def __init__(self, client: Any, answers: dict[str, str]) -> None:
-        self.requests: list[types.ShowMessageRequestParams] = []
-        self.event = asyncio.Event()
-
-        @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-        def _request(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-            self.requests.append(params)
-            self.event.set()
-            for needle, title in answers.items():
-                if needle in params.message:
-                    return types.MessageActionItem(title=title)
-            return None
-
-    async def wait(self, count: int, timeout: float = 15.0) -> None:
-        async def _wait() -> None:
-            while len(self.requests) < count:
-                self.event.clear()
-                await self.event.wait()
-
-        await asyncio.wait_for(_wait(), timeout)
-
-
-async def wait_log(client: Any, needle: str, timeout: float = 10.0) -> None:
-    async def _wait() -> None:
-        while not any(needle in m.message for m in client.log_messages):
-            await client.wait_for_notification(types.WINDOW_LOG_MESSAGE)
-
-    await asyncio.wait_for(_wait(), timeout)
 
 
 def installed(env: Path) -> set[str]:

@@ -17,6 +17,7 @@ import pytest
 from lsprotocol import types
 
 from support.envs import make_venv, pip_install
+from support.lsp import Prompts, wait_log
 from support.wheelhouse import Dist, build_wheelhouse
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
@@ -45,37 +46,6 @@ def pip_install_user(user_base: Path, wheelhouse: Path, reqs: Sequence[str]) -> 
          "--find-links", str(wheelhouse), "-q", *reqs],
         check=True, capture_output=True, env=env,
     )  # fmt: skip
-
-
-class Prompts:
-    """Answers window/showMessageRequest with scripted titles and records every request."""
-
-    def __init__(self, client: Any, answers: list[str]) -> None:
-        self.requests: list[types.ShowMessageRequestParams] = []
-        self.answers = answers
-        self.event = asyncio.Event()
-
-        @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
-        def _request(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
-            self.requests.append(params)
-            self.event.set()
-            return types.MessageActionItem(title=self.answers.pop(0)) if self.answers else None
-
-    async def wait(self, count: int, timeout: float = 10.0) -> None:
-        async def _wait() -> None:
-            while len(self.requests) < count:
-                self.event.clear()
-                await self.event.wait()
-
-        await asyncio.wait_for(_wait(), timeout)
-
-
-async def wait_log(client: Any, needle: str, timeout: float = 10.0) -> None:
-    async def _wait() -> None:
-        while not any(needle in m.message for m in client.log_messages):
-            await client.wait_for_notification(types.WINDOW_LOG_MESSAGE)
-
-    await asyncio.wait_for(_wait(), timeout)
 
 
 def codes(client: Any, path: Path) -> list[str]:
