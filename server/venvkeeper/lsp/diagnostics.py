@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -23,10 +23,54 @@ SEVERITY = {
 }
 
 
-def to_diagnostic(finding: Finding, severity: str) -> types.Diagnostic:
+#: Files larger than this keep code-point columns (reading them to convert is not worth it).
+_MAX_CONVERT_BYTES = 5 * 1024 * 1024
+
+
+class ColumnEncoder:
+    """Turns the code-point columns of findings into the client's position encoding.
+
+    LSP positions count UTF-16 code units unless the client negotiated otherwise; findings count
+    Python characters. They differ only after a non-ASCII character on the same line, so a file is
+    read (once per publish) only when a finding sits on such a line.
+    """
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._lines: dict[Path, list[str]] = {}
+
+    def _line(self, path: Path, line: int) -> str:
+        if path not in self._lines:
+            try:
+                too_big = path.stat().st_size > _MAX_CONVERT_BYTES
+                text = "" if too_big else path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            self._lines[path] = text.splitlines()
+        lines = self._lines[path]
+        return lines[line] if 0 <= line < len(lines) else ""
+
+    def column(self, path: Path, line: int, col: int) -> int:
+        if self.encoding == types.PositionEncodingKind.Utf32:
+            return col
+        prefix = self._line(path, line)[:col]
+        if prefix.isascii():
+            return col
+        unit = "utf-16-le" if self.encoding == types.PositionEncodingKind.Utf16 else "utf-8"
+        width = 2 if unit == "utf-16-le" else 1
+        return len(prefix.encode(unit, errors="surrogatepass")) // width
+
+
+def to_diagnostic(
+    finding: Finding, severity: str, encoder: Optional[ColumnEncoder] = None
+) -> types.Diagnostic:
     s = finding.span
+    start, end = s.start, s.end
+    if encoder is not None:
+        start = encoder.column(finding.file, s.line, s.start)
+        end = encoder.column(finding.file, s.end_line, s.end)
     return types.Diagnostic(
-        range=types.Range(types.Position(s.line, s.start), types.Position(s.end_line, s.end)),
+        range=types.Range(types.Position(s.line, start), types.Position(s.end_line, end)),
         message=finding.message,
         severity=SEVERITY.get(severity, types.DiagnosticSeverity.Warning),
         code=finding.code,
@@ -41,6 +85,7 @@ def file_uri(path: Path) -> str:
 
 def publish(server: VenvkeeperServer, projects: Iterable[Path]) -> None:
     app = server.app
+    encoder = ColumnEncoder(server.position_encoding())
     for project in projects:
         by_uri: dict[str, list[types.Diagnostic]] = {}
         extra = [f for hook in server.extra_findings for f in hook(project)]
@@ -48,7 +93,7 @@ def publish(server: VenvkeeperServer, projects: Iterable[Path]) -> None:
             severity = app.settings.severity(finding.code)
             if severity == "off":
                 continue
-            by_uri.setdefault(file_uri(finding.file), []).append(to_diagnostic(finding, severity))
+            by_uri.setdefault(file_uri(finding.file), []).append(to_diagnostic(finding, severity, encoder))
         previous = server.published.get(project, set())
         for uri in previous - by_uri.keys():
             server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))

@@ -61,6 +61,14 @@ class VenvkeeperServer(LanguageServer):
         window = self.caps.window if self.caps else None
         return bool(window and window.show_message)
 
+    def position_encoding(self) -> str:
+        """The negotiated position encoding (UTF-16 unless the client offered another)."""
+        try:
+            chosen = self.server_capabilities.position_encoding
+        except Exception:  # before initialize
+            chosen = None
+        return str(chosen or types.PositionEncodingKind.Utf16)
+
     def supports_watched_files_registration(self) -> bool:
         ws = self.caps.workspace if self.caps else None
         watched = ws.did_change_watched_files if ws else None
