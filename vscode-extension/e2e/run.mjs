@@ -33,7 +33,7 @@ const CS_DIR = arg(
 );
 const OUT = arg('out', path.join(REPO, 'test-output', 'e2e'));
 const KEEP = process.argv.includes('--keep');
-const ONLY = arg('only', 'a,d,e,f,i,j,b,g,h,c,speed,trust').split(',');
+const ONLY = arg('only', 'a,d,e,f,i,j,b,g,h,c,speed,trust,k,l,m').split(',');
 if (!VSIX) {
   console.error('usage: node e2e/run.mjs --vsix FILE [--code-server-dir DIR] [--out DIR]');
   process.exit(2);
@@ -120,7 +120,24 @@ with tarfile.open(sys.argv[1], "w:gz") as tar:
   mkdirSync(cancelproj);
   writeFileSync(path.join(cancelproj, 'requirements.txt'), 'slowdep==1.0\n');
 
-  return { wheelhouse, envproj, newproj, missingproj, cancelproj };
+  // (k, l, m): a project with its own .venv whose workspace settings turn terminal activation and the
+  // Python-extension sync off, opened in a code-server whose VIRTUAL_ENV is another project's real venv.
+  const otherproj = path.join(WORK, 'otherproj');
+  mkdirSync(otherproj);
+  writeFileSync(path.join(otherproj, 'pyproject.toml'), '[project]\nname = "otherproj"\nversion = "0.1"\ndependencies = []\n');
+  sh(PYTHON, ['-m', 'venv', '--without-pip', path.join(otherproj, '.venv')]);
+  const offproj = path.join(WORK, 'offproj');
+  mkdirSync(offproj);
+  writeFileSync(path.join(offproj, 'pyproject.toml'), '[project]\nname = "offproj"\nversion = "0.1"\ndependencies = []\n');
+  writeFileSync(path.join(offproj, 'main.py'), 'print("hello")\n');
+  sh(PYTHON, ['-m', 'venv', '--without-pip', path.join(offproj, '.venv')]);
+  mkdirSync(path.join(offproj, '.vscode'));
+  writeFileSync(
+    path.join(offproj, '.vscode', 'settings.json'),
+    JSON.stringify({ 'venvkeeper.activateTerminals': false, 'venvkeeper.syncPythonExtension': false }, null, 2),
+  );
+
+  return { wheelhouse, envproj, newproj, missingproj, cancelproj, otherproj, offproj };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,7 +168,12 @@ async function waitHttp(url, timeoutMs) {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-function serverEnv(fixtures) {
+/** Where the stand-in Python extension of code-server instance `name` records its calls. */
+function stubLog(name) {
+  return path.join(WORK, name === 'main' ? 'python-extension-calls.jsonl' : `python-extension-calls-${name}.jsonl`);
+}
+
+function serverEnv(fixtures, name, virtualEnv) {
   const env = { ...process.env };
   delete env.VIRTUAL_ENV;
   for (const k of Object.keys(env)) {
@@ -173,7 +195,9 @@ function serverEnv(fixtures) {
     PIP_DISABLE_PIP_VERSION_CHECK: '1',
     UV_NO_INDEX: '1',
     UV_FIND_LINKS: fixtures.wheelhouse,
-    E2E_PYTHON_STUB_LOG: path.join(WORK, 'python-extension-calls.jsonl'),
+    E2E_PYTHON_STUB_LOG: stubLog(name),
+    // The editor's own VIRTUAL_ENV (inherited by the extension host and its terminals), when a step needs one.
+    ...(virtualEnv ? { VIRTUAL_ENV: virtualEnv } : {}),
   };
 }
 
@@ -205,7 +229,7 @@ function writeUserSettings(userDataDir, trust) {
   );
 }
 
-async function startCodeServer(fixtures, { trust = false, name = 'main' } = {}) {
+async function startCodeServer(fixtures, { trust = false, name = 'main', virtualEnv = null } = {}) {
   const extensionsDir = path.join(WORK, `extensions-${name}`);
   const userDataDir = path.join(WORK, `user-data-${name}`);
   writeUserSettings(userDataDir, trust);
@@ -226,7 +250,7 @@ async function startCodeServer(fixtures, { trust = false, name = 'main' } = {}) 
       '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
       ...(trust ? [] : ['--disable-workspace-trust']), '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir,
     ],
-    { env: serverEnv(fixtures), stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    { env: serverEnv(fixtures, name, virtualEnv), stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   const csLog = [];
   proc.stdout.on('data', (d) => csLog.push(String(d)));
@@ -327,6 +351,37 @@ function timings(text) {
   }));
 }
 
+/** Opens a new terminal, has it write `$VIRTUAL_ENV|$(command -v python)|$PATH` to `out`, and reads that back. */
+async function terminalReport(page, out, screenshot) {
+  await runCommand(page, 'Terminal: Create New Terminal');
+  await page.locator('.terminal-wrapper textarea, .xterm-helper-textarea').first().waitFor({ timeout: 15_000 });
+  // Typed by the test (not by the extension): report what the new shell got.
+  await page.keyboard.type(`echo "$VIRTUAL_ENV|$(command -v python)|$PATH" > ${out}`);
+  await page.keyboard.press('Enter');
+  const deadline = Date.now() + 20_000;
+  while (!existsSync(out) && Date.now() < deadline) await page.waitForTimeout(100);
+  await shot(page, screenshot);
+  if (!existsSync(out)) throw new Error('the terminal did not run the command');
+  const [virtualEnv, python, pathVar] = readFileSync(out, 'utf8').trim().split('|');
+  await runCommand(page, 'Terminal: Kill All Terminals');
+  return { virtualEnv, python, path: pathVar.split(':') };
+}
+
+/** Polls `read` (an external file or log) until it returns a truthy value or `timeoutMs` passes. */
+async function waitFor(page, read, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let value = read();
+  while (!value && Date.now() < deadline) {
+    await page.waitForTimeout(100);
+    value = read();
+  }
+  return value;
+}
+
+function readCalls(file) {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const results = [];
@@ -364,6 +419,8 @@ async function main() {
   });
   const envVersion = pyvenvVersion(path.join(fixtures.envproj, '.venv'));
   let envPage;
+  /** The code-server of steps k, l, m (started by the first of them). */
+  let elsewhere;
 
   try {
     await step('(a) status bar shows the .venv and its version', async () => {
@@ -623,9 +680,88 @@ async function main() {
       await page.close();
       return 'initialize/configuration said trusted: false; didChangeConfiguration said trusted: true after Trust';
     });
+    // (k, l, m) share one code-server whose VIRTUAL_ENV is otherproj's venv, and one window of offproj
+    // (its own .venv; .vscode/settings.json turns activateTerminals and syncPythonExtension off).
+    let offPage;
+    const offWindow = async () => {
+      if (elsewhere === undefined) {
+        elsewhere = await startCodeServer(fixtures, { name: 'elsewhere', virtualEnv: path.join(fixtures.otherproj, '.venv') });
+        servers.push(elsewhere);
+      }
+      offPage ??= await openFolder(context, elsewhere.port, fixtures.offproj);
+      currentPage = offPage;
+      return offPage;
+    };
+    const offSettings = (settings) =>
+      writeFileSync(path.join(fixtures.offproj, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+
+    await step('(k) activated elsewhere: VIRTUAL_ENV of another project → warning state, project .venv shown', async () => {
+      const page = await offWindow();
+      const otherVenv = path.join(fixtures.otherproj, '.venv');
+      const version = pyvenvVersion(path.join(fixtures.offproj, '.venv'));
+      const text = await statusText(page, (t) => t.includes('(.venv)') && !t.includes('(last known'), 30_000);
+      const want = `venvkeeper: ${version} (.venv), another project is activated`;
+      if (text !== want) throw new Error(`status bar says "${text}", want "${want}"`);
+      // The item (not its label) carries the kind class and the warning background.
+      const item = page.locator('.statusbar-item').filter({ has: page.locator(STATUS) }).first();
+      const cls = (await item.getAttribute('class')) ?? '';
+      if (!/\bwarning-kind\b/.test(cls)) throw new Error(`the item is not in the warning colour: class="${cls}"`);
+      const colours = await item.evaluate((el) => ({
+        background: getComputedStyle(el).backgroundColor,
+        defaultBackground: getComputedStyle(el.parentElement).backgroundColor,
+      }));
+      if (colours.background === colours.defaultBackground || /rgba\(0, 0, 0, 0\)/.test(colours.background)) {
+        throw new Error(`no warning background: ${JSON.stringify(colours)}`);
+      }
+      if ((await item.locator('.codicon-warning').count()) === 0) throw new Error('no $(warning) icon in the item');
+      // The tooltip names the activated venv and says it belongs to another project.
+      await item.hover();
+      const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: 'Activated elsewhere' }).first();
+      await hover.waitFor({ timeout: 10_000 });
+      const tooltip = (await hover.innerText()).replace(/\s+/g, ' ').trim();
+      await shot(page, 'k-activated-elsewhere');
+      await page.mouse.move(700, 400);
+      if (!tooltip.includes(`VIRTUAL_ENV is ${otherVenv}`)) throw new Error(`tooltip does not name ${otherVenv}: "${tooltip}"`);
+      if (!tooltip.includes(path.join(fixtures.offproj, '.venv'))) throw new Error(`tooltip does not name the project's .venv: "${tooltip}"`);
+      return `"${text}"; class ${cls}; background ${colours.background}; tooltip "${tooltip}"`;
+    });
+
+    await step('(l) activateTerminals: false → a new terminal is not activated; true → it is', async () => {
+      const page = await offWindow();
+      // The daemon's answer is in (terminal activation follows it), so the setting is all that stops it.
+      await statusText(page, (t) => t.includes('(.venv)') && !t.includes('(last known'), 30_000);
+      const venv = path.join(fixtures.offproj, '.venv');
+      const otherVenv = path.join(fixtures.otherproj, '.venv');
+      const off = await terminalReport(page, path.join(WORK, 'terminal-off.txt'), 'l1-terminal-not-activated');
+      // VIRTUAL_ENV is what code-server itself was started with (inherited), not the project's .venv.
+      if (off.virtualEnv !== otherVenv) throw new Error(`VIRTUAL_ENV with activation off is "${off.virtualEnv}", want the inherited ${otherVenv}`);
+      if (off.path.includes(path.join(venv, 'bin'))) throw new Error(`PATH with activation off holds ${venv}/bin: ${off.path.join(':')}`);
+      // Control: the same window with the setting turned on live activates the next terminal.
+      offSettings({ 'venvkeeper.activateTerminals': true, 'venvkeeper.syncPythonExtension': false });
+      const activated = await terminalReport(page, path.join(WORK, 'terminal-on.txt'), 'l2-terminal-activated-after-setting');
+      if (activated.virtualEnv !== venv) throw new Error(`after turning activateTerminals on, VIRTUAL_ENV is "${activated.virtualEnv}", want ${venv}`);
+      if (activated.python !== path.join(venv, 'bin', 'python')) throw new Error(`after turning it on, python is "${activated.python}"`);
+      return `off: VIRTUAL_ENV=${off.virtualEnv} (inherited), ${venv}/bin not on PATH; on: VIRTUAL_ENV=${activated.virtualEnv}, python=${activated.python}`;
+    });
+
+    await step('(m) syncPythonExtension: false → nothing published to the Python extension', async () => {
+      const page = await offWindow();
+      await statusText(page, (t) => t.includes('(.venv)') && !t.includes('(last known'), 30_000);
+      const calls = stubLog('elsewhere');
+      const mine = () => readCalls(calls).filter((c) => c.resource === fixtures.offproj);
+      const published = () => /published .* to the Python extension/.test(extensionLog(elsewhere.userDataDir));
+      if (mine().length > 0 || published()) throw new Error(`published with the setting off: ${JSON.stringify(readCalls(calls))}`);
+      // Control: turning the setting on live publishes the interpreter through the same stand-in.
+      offSettings({ 'venvkeeper.activateTerminals': true, 'venvkeeper.syncPythonExtension': true });
+      const want = path.join(fixtures.offproj, '.venv', 'bin', 'python');
+      const after = await waitFor(page, () => mine().find((c) => c.path === want), 15_000);
+      if (!after) throw new Error(`no updateActiveEnvironmentPath(${want}) after turning the setting on: ${JSON.stringify(readCalls(calls))}`);
+      return `no call while off (status bar answered, terminal steps ran); on → updateActiveEnvironmentPath(${want}, ${fixtures.offproj})`;
+    });
   } finally {
     writeFileSync(path.join(OUT, 'extension.log'), extensionLog(cs.userDataDir));
     writeFileSync(path.join(OUT, 'code-server.log'), cs.csLog.join(''));
+    if (elsewhere !== undefined) writeFileSync(path.join(OUT, 'extension-elsewhere.log'), extensionLog(elsewhere.userDataDir));
     await context.close().catch(() => undefined);
     for (const server of servers) {
       const exited = new Promise((resolve) => {

@@ -263,19 +263,9 @@ class GlobalGuard:
             state.answered = True
             return
         try:
-            answer = await server.window_show_message_request_async(
-                types.ShowMessageRequestParams(
-                    type=types.MessageType.Warning,
-                    message=warning.message,
-                    actions=[types.MessageActionItem(title=a) for a in actions],
-                )
-            )
-        except Exception as exc:
-            log.info("showMessageRequest failed: %s", exc)
-            answer = None
+            title = await server.ask(warning.message, actions, types.MessageType.Warning)
         finally:
             state.answered = True
-        title = getattr(answer, "title", None)
         dists = list(state.dists.values())
         if title is None:
             return
@@ -340,17 +330,13 @@ class GlobalGuard:
         home = server.host.home
         listed = ", ".join(f"{d.name} {d.version}" for d in dists)
         if confirm and server.supports_message_actions():
-            answer = await server.window_show_message_request_async(
-                types.ShowMessageRequestParams(
-                    type=types.MessageType.Warning,
-                    message=(
-                        f"Remove {listed} from the user site ({tilde(site.path, home)})? Only the user-site "
-                        "copies are removed; system packages and project envs are not touched."
-                    ),
-                    actions=[types.MessageActionItem(CONFIRM_UNINSTALL), types.MessageActionItem(CANCEL)],
-                )
+            answer = await server.ask(
+                f"Remove {listed} from the user site ({tilde(site.path, home)})? Only the user-site "
+                "copies are removed; system packages and project envs are not touched.",
+                (CONFIRM_UNINSTALL, CANCEL),
+                types.MessageType.Warning,
             )
-            if getattr(answer, "title", None) != CONFIRM_UNINSTALL:
+            if answer != CONFIRM_UNINSTALL:
                 return {"removed": [], "refused": [], "cancelled": True}
         current = read_installed([site.path])
         removed: list[str] = []

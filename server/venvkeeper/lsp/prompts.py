@@ -78,18 +78,7 @@ class CreatePrompts:
                 offer.message,
             )
             return
-        try:
-            answer = await server.window_show_message_request_async(
-                types.ShowMessageRequestParams(
-                    type=types.MessageType.Info,
-                    message=offer.message,
-                    actions=[types.MessageActionItem(title=a) for a in offer.actions],
-                )
-            )
-        except Exception as exc:
-            log.info("showMessageRequest failed: %s", exc)
-            return
-        title = getattr(answer, "title", None)
+        title = await server.ask(offer.message, offer.actions)
         if title == CREATE:
             await self._create(offer)
         elif title == NEVER:

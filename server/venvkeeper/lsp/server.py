@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -87,6 +87,25 @@ class VenvkeeperServer(LanguageServer):
         task = self.loop.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def ask(
+        self, message: str, actions: Sequence[str], kind: types.MessageType = types.MessageType.Info
+    ) -> Optional[str]:
+        """``window/showMessageRequest``: the title of the button pressed, or None (dismissed, failed).
+
+        Callers check :meth:`supports_message_actions` first: what to do without buttons differs.
+        """
+        try:
+            answer = await self.window_show_message_request_async(
+                types.ShowMessageRequestParams(
+                    type=kind, message=message, actions=[types.MessageActionItem(title=a) for a in actions]
+                )
+            )
+        except Exception as exc:
+            log.info("showMessageRequest failed: %s", exc)
+            return None
+        title = getattr(answer, "title", None)
+        return title if isinstance(title, str) else None
 
     # -- change announcements --------------------------------------------------------------------
     def notify_environment(self, project: Path, view: Optional[dict[str, Any]]) -> None:
