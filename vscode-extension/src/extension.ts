@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { VenvkeeperClient } from './client';
 import { registerCommands } from './commands';
+import { settingsReaction } from './settings';
 import { PythonExtensionSync } from './pythonExtension';
 import { StatusBar } from './statusBar';
 import { TerminalActivation } from './terminal';
@@ -35,18 +36,26 @@ export function activate(context: vscode.ExtensionContext): VenvkeeperApi {
     }),
     ...registerCommands(client, statusBar),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('venvkeeper.serverPython')) {
+      const reaction = settingsReaction((section) => e.affectsConfiguration(section));
+      if (reaction.restartServer) {
         void client.restart();
         return;
       }
-      if (e.affectsConfiguration('venvkeeper.activateTerminals')) {
+      const current = statusBar.current;
+      const folder = current === undefined ? undefined : vscode.workspace.getWorkspaceFolder(current.subject);
+      if (reaction.reapplyTerminals) {
         terminals.clearAll();
-        if (statusBar.current !== undefined) {
-          const { interpreter, subject } = statusBar.current;
-          terminals.update(interpreter, vscode.workspace.getWorkspaceFolder(subject));
+        if (current !== undefined) {
+          terminals.update(current.interpreter, folder);
         }
       }
-      if (e.affectsConfiguration('venvkeeper')) {
+      if (reaction.republishPython) {
+        pythonExtension.forget();
+        if (current !== undefined) {
+          void pythonExtension.publish(current.interpreter, folder);
+        }
+      }
+      if (reaction.sendSettings) {
         client.sendSettings();
       }
     }),

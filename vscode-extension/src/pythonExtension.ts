@@ -10,6 +10,11 @@ export class PythonExtensionSync {
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
+  /** Forget what was published, so the next publish happens even for the same interpreter (the sync was off meanwhile). */
+  forget(): void {
+    this.published.clear();
+  }
+
   async publish(interpreter: Interpreter | null, folder: vscode.WorkspaceFolder | undefined): Promise<void> {
     if (interpreter === null || interpreter.state !== 'ok') {
       return;

@@ -28,3 +28,32 @@ export function serverSettings(
   out.virtualEnv = virtualEnv;
   return out;
 }
+
+/** What the client must do when the configuration changes. */
+export interface SettingsReaction {
+  /** The host Python may differ: start the daemon again. */
+  restartServer: boolean;
+  /** Terminal activation was turned on or off: clear the mutations and apply them again. */
+  reapplyTerminals: boolean;
+  /** The Python-extension sync was turned on or off: publish the current interpreter again. */
+  republishPython: boolean;
+  /** Send the settings to the daemon. */
+  sendSettings: boolean;
+}
+
+/**
+ * The reaction to a configuration change, given `affects` (ConfigurationChangeEvent.affectsConfiguration).
+ * Every client-only switch takes effect live, not only at the next env change.
+ */
+export function settingsReaction(affects: (section: string) => boolean): SettingsReaction {
+  if (affects('venvkeeper.serverPython')) {
+    // A restart sends the settings with initializationOptions anyway.
+    return { restartServer: true, reapplyTerminals: false, republishPython: false, sendSettings: false };
+  }
+  return {
+    restartServer: false,
+    reapplyTerminals: affects('venvkeeper.activateTerminals'),
+    republishPython: affects('venvkeeper.syncPythonExtension'),
+    sendSettings: affects('venvkeeper'),
+  };
+}
