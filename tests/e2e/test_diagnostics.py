@@ -3,6 +3,7 @@ installs made behind the daemon's back, with quick fixes attached."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,19 @@ from support.envs import make_venv, pip_install
 from support.wheelhouse import Dist, build_wheelhouse
 
 pytestmark = pytest.mark.asyncio
+
+
+def action_command(action: types.CodeAction | types.Command) -> tuple[str, list]:
+    """The command a quick fix runs.
+
+    lsprotocol's client-side converter reads every action that carries a ``command`` as a bare
+    ``Command`` and stringifies the CodeAction's command object into ``.command``; undo that here.
+    """
+    if isinstance(action, types.Command) and action.command.startswith("{"):
+        raw = ast.literal_eval(action.command)
+        return raw["command"], raw["arguments"]
+    assert isinstance(action, types.CodeAction) and action.command is not None
+    return action.command.command, list(action.command.arguments or [])
 
 
 @pytest.fixture
@@ -102,3 +116,32 @@ async def test_pyproject_edit_and_bad_input_keep_the_daemon_serving(tmp_path, st
     (proj / "requirements.txt").write_bytes(b"\x00\x01\x02" * 1000)
     await s.wait_for(lambda: bool(c.diagnostics.get((proj / "requirements.txt").as_uri())))
     assert (await s.request("venvkeeper/interpreter", {"uri": proj.as_uri()}))["envPath"] == str(env)
+
+
+async def test_add_pip_quick_fix_clears_env_no_pip(tmp_path, start_server):
+    """uv venv without --seed / --without-pip: the quick fix adds pip, and the warning goes away."""
+    proj = tmp_path / "ws" / "app"
+    proj.mkdir(parents=True)
+    reqs = proj / "requirements.txt"
+    reqs.write_text("")
+    env = make_venv(proj / ".venv")
+    s = await start_server([tmp_path / "ws"])
+    c = s.client
+    await s.wait_for(lambda: [d.code for d in c.diagnostics.get(reqs.as_uri(), [])] == ["env-no-pip"])
+    diag = c.diagnostics[reqs.as_uri()][0]
+    actions = await c.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=reqs.as_uri()),
+            range=diag.range,
+            context=types.CodeActionContext(diagnostics=[diag]),
+        )
+    )
+    add = next(a for a in actions or [] if a.title == "Add pip to .venv")
+    command, arguments = action_command(add)
+    assert command == "venvkeeper.addPip"
+    result = await c.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=command, arguments=arguments)
+    )
+    assert result["envPath"] == str(env) and result["pip"]
+    await s.wait_for(lambda: len(c.diagnostics.get(reqs.as_uri(), [None])) == 0)
+    assert (env / "bin" / "pip").is_file()

@@ -47,7 +47,11 @@ def base_prefix(base_python: Path, *, windows: bool) -> Path:
 
 def bundled_pip_wheel(base_python: Path, major_minor: str, *, windows: bool) -> Path | None:
     """The pip wheel the base interpreter's ensurepip would install (Debian strips it: None)."""
-    prefix = base_prefix(base_python, windows=windows)
+    return bundled_pip_wheel_under(base_prefix(base_python, windows=windows), major_minor, windows=windows)
+
+
+def bundled_pip_wheel_under(prefix: Path, major_minor: str, *, windows: bool) -> Path | None:
+    """The same, for an installation prefix known from an env's ``pyvenv.cfg`` ``home``."""
     bundled = (
         prefix / "Lib" / "ensurepip" / "_bundled"
         if windows

@@ -86,8 +86,10 @@ def fixes_for(diagnostic: types.Diagnostic, document_uri: str) -> list[types.Cod
         source = data.get("source") or _path_of(document_uri)
         name = Path(source).name if source else "requirements"
         add(f"Sync {label} with {name}", protocol.CMD_SYNC, {"uri": project_uri, "source": source})
+    if code == "env-no-pip":
+        add(f"Add pip to {label}", protocol.CMD_ADD_PIP, {"uri": project_uri}, preferred=True)
     if code in RECREATE_CODES:
-        add(f"Recreate {label}", protocol.CMD_RECREATE, {"uri": project_uri}, preferred=True)
+        add(f"Recreate {label}", protocol.CMD_RECREATE, {"uri": project_uri}, preferred=code != "env-no-pip")
     return out
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from venvkeeper.creation.addpip import AddPipError, add_pip
 from venvkeeper.creation.backends import BackendUnavailable
 from venvkeeper.creation.create import (
     CreateError,
@@ -46,7 +47,7 @@ T = TypeVar("T")
 #: Findings whose ``data.install`` says what to install to fix them.
 MISSING_CODES = frozenset({"not-installed", "version-mismatch", "extra-missing"})
 #: Domain errors whose message is the user-facing reason.
-USER_ERRORS = (CommandFailed, CreateError, NoSuitablePython, BackendUnavailable, OSError)
+USER_ERRORS = (CommandFailed, CreateError, NoSuitablePython, BackendUnavailable, AddPipError, OSError)
 
 
 class CommandRefused(JsonRpcException):
@@ -384,3 +385,18 @@ def register(server: VenvkeeperServer) -> None:
         )
         _after_change(server, project)
         return _result_view(result)
+
+    @server.command(protocol.CMD_ADD_PIP)
+    @quiet_cancel
+    async def add_pip_command(ls: Any, *args: Any) -> dict[str, Any]:
+        arg = _argument(args)
+        project = _project(server, arg)
+        chosen = server.app.discovery(project).chosen
+        if chosen is None:
+            raise CommandRefused(f"venvkeeper: {project} has no environment; create one first")
+        env = chosen.env
+        dist_info = await operations(server).run(
+            project, f"Adding pip to {env.name}", lambda progress, cancel: add_pip(env, server.host)
+        )
+        _after_change(server, project)
+        return {"envPath": str(env.path), "pip": dist_info.name[len("pip-") : -len(".dist-info")]}

@@ -20,6 +20,7 @@ CMD_INSTALL_MISSING = "venvkeeper.installMissing"
 CMD_RECREATE = "venvkeeper.recreate"
 CMD_INSTALL_INTO_ENV = "venvkeeper.installIntoEnv"
 CMD_UNINSTALL_USER_SITE = "venvkeeper.uninstallUserSite"
+CMD_ADD_PIP = "venvkeeper.addPip"
 
 DIAGNOSTIC_SOURCE = "venvkeeper"
 
