@@ -15,6 +15,18 @@ from support.wheelhouse import Dist, build_wheelhouse
 pytestmark = pytest.mark.asyncio
 
 
+async def quick_fixes(client, path: Path, diag: types.Diagnostic) -> list:
+    """The code actions the server offers for one diagnostic, as an editor would ask for them."""
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+            range=diag.range,
+            context=types.CodeActionContext(diagnostics=[diag]),
+        )
+    )
+    return list(actions or [])
+
+
 def action_command(action: types.CodeAction | types.Command) -> tuple[str, list]:
     """The command a quick fix runs.
 
@@ -76,14 +88,8 @@ async def test_requirements_diagnostics_follow_disk_changes(tmp_path, start_serv
 
     # The quick fixes are attached to the diagnostic.
     diag = c.diagnostics[reqs.as_uri()][0]
-    actions = await c.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=reqs.as_uri()),
-            range=diag.range,
-            context=types.CodeActionContext(diagnostics=[diag]),
-        )
-    )
-    titles = [a.title for a in actions or []]
+    actions = await quick_fixes(c, reqs, diag)
+    titles = [a.title for a in actions]
     assert "Install gamma>=1.0 into .venv" in titles
     assert "Install missing into .venv" in titles
     assert "Sync .venv with requirements.txt" in titles
@@ -129,14 +135,8 @@ async def test_add_pip_quick_fix_clears_env_no_pip(tmp_path, start_server):
     c = s.client
     await s.wait_for(lambda: [d.code for d in c.diagnostics.get(reqs.as_uri(), [])] == ["env-no-pip"])
     diag = c.diagnostics[reqs.as_uri()][0]
-    actions = await c.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=reqs.as_uri()),
-            range=diag.range,
-            context=types.CodeActionContext(diagnostics=[diag]),
-        )
-    )
-    add = next(a for a in actions or [] if a.title == "Add pip to .venv")
+    actions = await quick_fixes(c, reqs, diag)
+    add = next(a for a in actions if a.title == "Add pip to .venv")
     command, arguments = action_command(add)
     assert command == "venvkeeper.addPip"
     result = await c.workspace_execute_command_async(

@@ -36,6 +36,7 @@ from venvkeeper.creation.create import (
 from venvkeeper.creation.interpreters import NoSuitablePython
 from venvkeeper.creation.plan import InstallPlan, default_plan, pyproject_requirements, read_pyproject
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
+from venvkeeper.discovery.model import Environment
 from venvkeeper.lsp import protocol
 
 if TYPE_CHECKING:
@@ -179,11 +180,15 @@ def _project(server: VenvkeeperServer, arg: dict[str, Any]) -> Path:
     return project
 
 
-def _env(server: VenvkeeperServer, project: Path) -> Path:
+def _chosen_env(server: VenvkeeperServer, project: Path) -> Environment:
     chosen = server.app.discovery(project).chosen
     if chosen is None:
         raise CommandRefused(f"venvkeeper: {project} has no environment; create one first")
-    return chosen.env.path
+    return chosen.env
+
+
+def _env(server: VenvkeeperServer, project: Path) -> Path:
+    return _chosen_env(server, project).path
 
 
 def _resolve(project: Path, name: str) -> Path:
@@ -391,10 +396,7 @@ def register(server: VenvkeeperServer) -> None:
     async def add_pip_command(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
         project = _project(server, arg)
-        chosen = server.app.discovery(project).chosen
-        if chosen is None:
-            raise CommandRefused(f"venvkeeper: {project} has no environment; create one first")
-        env = chosen.env
+        env = _chosen_env(server, project)
         dist_info = await operations(server).run(
             project, f"Adding pip to {env.name}", lambda progress, cancel: add_pip(env, server.host)
         )
