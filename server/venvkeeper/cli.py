@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Optional
 
-from venvkeeper import __version__
+from venvkeeper import __version__, codes
 from venvkeeper.app import App, env_dir_of, normalize
 from venvkeeper.creation.cli import add_create_command
 from venvkeeper.discovery.locators import LOCATORS, LocateContext, Locator
@@ -32,11 +32,10 @@ from venvkeeper.report import (
     OutputFormat,
     ProjectResult,
     Report,
-    Rule,
     exit_code,
     render,
 )
-from venvkeeper.settings import DEFAULT_SEVERITIES, parse_settings
+from venvkeeper.settings import parse_settings
 from venvkeeper.views import candidates_view
 
 #: Filesystem root: the CLI's "workspace" when asked about a single path, so the nearest project
@@ -223,14 +222,8 @@ def _diagnostics(app: App, project: Path, keep: Callable[[str], bool]) -> list[D
     return out
 
 
-def known_rules() -> list[Rule]:
-    """Every diagnostic code with its default severity and meaning (SARIF's rules)."""
-    return [Rule(code, severity, code) for code, severity in DEFAULT_SEVERITIES.items()]
-
-
 def cmd_check(args: argparse.Namespace, host: Host) -> int:
-    rules = known_rules()
-    known = {r.code for r in rules}
+    known = set(codes.BY_NAME)
     select = parse_codes(args.select, "--select", known)
     ignore = parse_codes(args.ignore, "--ignore", known)
     paths = [normalize(Path(p)) for p in (args.paths or ["."])]
@@ -282,7 +275,7 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
     # Text reads best relative to the folder asked about; CI formats name files as the CI sees them,
     # relative to the working directory (the checkout's root in a CI job).
     base = paths[0] if fmt == "text" and len(paths) == 1 and paths[0].is_dir() else cwd
-    report = Report(results, args.severity_threshold, rules, base, cwd)
+    report = Report(results, args.severity_threshold, codes.CODES, base, cwd)
     write_stdout(render(report, fmt))
     return exit_code(report)
 

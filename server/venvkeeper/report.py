@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any, Literal, Optional
 from urllib.parse import quote
 
 from venvkeeper import __version__
+from venvkeeper.codes import Code
 
 OutputFormat = Literal["text", "json", "github", "sarif", "junit"]
 FORMATS: tuple[OutputFormat, ...] = ("text", "json", "github", "sarif", "junit")
@@ -67,20 +67,11 @@ class ProjectResult:
 
 
 @dataclass(frozen=True)
-class Rule:
-    """A diagnostic code as a SARIF rule: its id, default severity and one-line meaning."""
-
-    code: str
-    severity: str
-    summary: str
-
-
-@dataclass(frozen=True)
 class Report:
     projects: Sequence[ProjectResult]
     threshold: Threshold
-    #: Every known code (SARIF lists them all, so a code-scanning setup sees a stable rule set).
-    rules: Sequence[Rule]
+    #: Every known code, from codes.CODES (SARIF lists them all: code scanning sees a stable rule set).
+    rules: Sequence[Code]
     #: Paths are shown relative to this directory (the path checked in text, the cwd elsewhere).
     base: Path
     #: The user's working directory, for commands suggested in text ("venvkeeper create …").
@@ -250,12 +241,12 @@ def _uri(path: Path, base: Path) -> tuple[str, Optional[str]]:
 
 def render_sarif(report: Report) -> str:
     rules = list(report.rules)
-    index = {r.code: i for i, r in enumerate(rules)}
-    for p in report.projects:  # a code missing from the table still gets a rule (and a bug report)
-        for d in p.diagnostics:
+    index = {r.name: i for i, r in enumerate(rules)}
+    for p in report.projects:  # a code missing from the table still gets a rule (the contract test
+        for d in p.diagnostics:  # keeps that from happening)
             if d.code not in index:
                 index[d.code] = len(rules)
-                rules.append(Rule(d.code, d.severity, d.code))
+                rules.append(Code(d.code, d.severity, "none", (), d.code))
     results = []
     for p in report.projects:
         for d in p.diagnostics:
@@ -288,18 +279,7 @@ def render_sarif(report: Report) -> str:
         "name": "venvkeeper",
         "version": __version__,
         "semanticVersion": __version__,
-        "rules": [
-            {
-                "id": r.code,
-                "name": _rule_name(r.code),
-                "shortDescription": {"text": r.summary},
-                "fullDescription": {"text": r.summary},
-                # The project has no public home page yet: the help text names the document instead.
-                "help": {"text": f"{r.summary}. Code '{r.code}' in docs/PROTOCOL.md (Diagnostic codes)."},
-                "defaultConfiguration": {"level": _SARIF_LEVEL.get(r.severity, "none")},
-            }
-            for r in rules
-        ],
+        "rules": [_sarif_rule(r) for r in rules],
     }
     run: dict[str, Any] = {
         "tool": {"driver": driver},
@@ -308,6 +288,33 @@ def render_sarif(report: Report) -> str:
         "results": results,
     }
     return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
+
+
+def rule_help(code: Code) -> str:
+    """The help text of a code, in Markdown (the summary's `code` spans), from its row in codes.py."""
+    parts = [f"{code.summary[:1].upper()}{code.summary[1:]}."]
+    if code.status != "none":
+        parts.append(f"The env counts as {code.status} while this is reported.")
+    if code.fixes:
+        parts.append(f"Quick fixes in the editor: {', '.join(code.fixes)}.")
+    parts.append(
+        f"Default severity {code.severity}; change it with the setting venvkeeper.severities, or leave "
+        f"the code out with `venvkeeper check --ignore {code.name}`. See docs/PROTOCOL.md, Diagnostic codes."
+    )
+    return " ".join(parts)
+
+
+def _sarif_rule(code: Code) -> dict[str, Any]:
+    help_md = rule_help(code)
+    return {
+        "id": code.name,
+        "name": _rule_name(code.name),
+        "shortDescription": {"text": code.summary.replace("`", "")},
+        # The project has no public home page yet, so no helpUri: the help text names the document.
+        "help": {"text": help_md.replace("`", ""), "markdown": help_md},
+        "defaultConfiguration": {"level": _SARIF_LEVEL.get(code.severity, "none")},
+        "properties": {"statusEffect": code.status, "fixes": list(code.fixes)},
+    }
 
 
 def _rule_name(code: str) -> str:
@@ -330,6 +337,8 @@ def render_junit(report: Report) -> str:
     The failing findings form the <failure> (one per test case, as JUnit readers expect); the others
     go to <system-out>, so nothing is hidden.
     """
+    import xml.etree.ElementTree as ET  # here, not at the top: only this format needs it (start-up time)
+
     suites = ET.Element("testsuites", name="venvkeeper")
     suite = ET.SubElement(suites, "testsuite", name="venvkeeper check")
     failures = 0

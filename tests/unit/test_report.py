@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from venvkeeper import codes
 from venvkeeper.report import (
     Diagnostic,
     ProjectResult,
     Report,
-    Rule,
     Threshold,
     exit_code,
     gates,
@@ -26,12 +26,7 @@ from venvkeeper.report import (
 )
 
 BASE = Path("/repo")
-RULES = [
-    Rule("not-installed", "warning", "a requirement is not installed in the env"),
-    Rule("invalid-requirement", "error", "the line is not a valid requirement"),
-    Rule("installed-elsewhere", "information", "installed in another interpreter"),
-    Rule("env-broken", "error", "the env is unusable"),
-]
+RULES = codes.CODES
 
 
 def diag(
@@ -175,9 +170,17 @@ def test_sarif_is_valid_and_has_one_rule_per_code(sarif_validator: object) -> No
     assert data["version"] == "2.1.0"
     (run,) = data["runs"]  # type: ignore[misc]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == [r.code for r in RULES]
+    # One rule per code of the table, with the table's meaning, severity, status effect and fixes.
+    assert [r["id"] for r in rules] == [c.name for c in codes.CODES]
     by_id = {r["id"]: r for r in rules}
-    assert by_id["not-installed"]["help"]["text"].startswith("a requirement is not installed in the env")
+    assert by_id["not-installed"]["shortDescription"]["text"] == codes.BY_NAME["not-installed"].summary
+    assert by_id["not-installed"]["help"]["text"].startswith(
+        "A requirement is not installed in the env. The env counts as stale while this is reported. "
+        "Quick fixes in the editor: install, sync."
+    )
+    assert "`requires-python`" in by_id["requires-python"]["help"]["markdown"]
+    assert "`" not in by_id["requires-python"]["help"]["text"]
+    assert by_id["env-moved"]["properties"] == {"statusEffect": "broken", "fixes": ["recreate"]}
     assert by_id["not-installed"]["defaultConfiguration"]["level"] == "warning"
     assert by_id["installed-elsewhere"]["defaultConfiguration"]["level"] == "note"
     results = run["results"]
