@@ -265,3 +265,18 @@ def test_internal_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["check", str(tmp_path)], broken) == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("venvkeeper check: internal error: AttributeError: ")
+
+
+def test_check_does_not_load_the_language_server(tree: Path) -> None:
+    # `venvkeeper check` is a short-lived process (CI, pre-commit): pygls/lsprotocol cost ~0.3 s to import.
+    script = (
+        "import sys\n"
+        "from venvkeeper.cli import main\n"
+        "for fmt in ('text', 'json', 'github', 'sarif', 'junit'):\n"
+        "    main(['check', sys.argv[1], '--output-format', fmt])\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pygls', 'lsprotocol', 'cattrs'}), file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(tree / "repo")], capture_output=True, text=True, timeout=120
+    )
+    assert proc.stderr.strip() == "[]"
