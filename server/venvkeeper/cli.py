@@ -131,13 +131,14 @@ class OutputError(Exception):
 
 @dataclass  # not frozen: the Locator protocol declares ``origin`` as a plain attribute
 class GivenEnvLocator:
-    """The env the command line names, consulted before every locator of discovery/locators.py.
+    """The env the command line names.
 
-    ``--env PATH`` (origin "selected"): the user's explicit choice for every project checked, used even
-    when broken, so its problem is reported rather than silently checking another env. ``VIRTUAL_ENV``
-    (origin "activated", ``only_inside``): in a shell or a CI job the activated env is the one that runs
-    the code, so it beats ``.venv`` — but only for the project it lies in, and only when it is an env
-    (else the ordinary activated locator lists it, broken, with its reason).
+    ``--env PATH`` (origin "selected"): the only locator — the env is checked *instead of* discovering
+    one, for every project, even when it is broken (its problem is the report). ``VIRTUAL_ENV`` (origin
+    "activated", ``only_inside``): consulted before the locators of discovery/locators.py, since in a
+    shell or a CI job the activated env is the one that runs the code — but only for the project it
+    lies in, and only when it is an env (else the ordinary activated locator lists it, broken, with its
+    reason).
     """
 
     env_dir: Path
@@ -173,7 +174,7 @@ def user_virtual_env(environ: Mapping[str, str], own_prefix: Path) -> Optional[s
 
 def parse_codes(values: Optional[Sequence[str]], option: str, known: Collection[str]) -> frozenset[str]:
     """``--select a,b --select c`` → {a, b, c}; an unknown code is a usage error naming the nearest one."""
-    codes: set[str] = set()
+    chosen: set[str] = set()
     for value in values or ():
         for code in (c.strip() for c in value.split(",")):
             if not code:
@@ -184,8 +185,8 @@ def parse_codes(values: Optional[Sequence[str]], option: str, known: Collection[
                     f"; did you mean '{near[0]}'?" if near else f"; known codes: {', '.join(sorted(known))}"
                 )
                 raise UsageError(f"unknown diagnostic code '{code}' in {option}{hint}")
-            codes.add(code)
-    return frozenset(codes)
+            chosen.add(code)
+    return frozenset(chosen)
 
 
 def _projects_at(path: Path) -> list[Path]:
@@ -234,7 +235,7 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
     settings, problems = parse_settings({"virtualEnv": user_virtual_env(host.environ, Path(sys.prefix))})
     for problem in problems:
         print(f"venvkeeper: {problem}", file=sys.stderr)
-    given: list[Locator] = []
+    locators: tuple[Locator, ...] = LOCATORS
     if args.env:
         env_dir = env_dir_of(normalize(Path(args.env)))
         if env_dir is None:
@@ -242,15 +243,16 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
                 f"--env {args.env} is not a virtual environment (no pyvenv.cfg in it, "
                 "nor above it when it names an interpreter)"
             )
-        given.append(GivenEnvLocator(env_dir, "selected", f"given on the command line (--env {env_dir})"))
+        locators = (GivenEnvLocator(env_dir, "selected", f"given on the command line (--env {env_dir})"),)
     elif settings.virtual_env:
         active = Path(os.path.normpath(settings.virtual_env))
-        given.append(GivenEnvLocator(active, "activated", f"activated (VIRTUAL_ENV={active})", True))
+        activated = GivenEnvLocator(active, "activated", f"activated (VIRTUAL_ENV={active})", True)
+        locators = (activated, *LOCATORS)
     app = App(
         host=host,
         settings=settings,
         log=lambda m: logging.getLogger("venvkeeper").info(m),
-        locators=(*given, *LOCATORS),
+        locators=locators,
     )
 
     projects: list[Path] = []

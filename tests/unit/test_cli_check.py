@@ -18,6 +18,7 @@ import pytest
 
 from support.envs import make_venv, pip_install
 from support.wheelhouse import Dist, build_wheelhouse
+from venvkeeper import codes
 from venvkeeper.cli import main, user_virtual_env
 from venvkeeper.host import Host
 from venvkeeper.report import FORMATS
@@ -125,6 +126,21 @@ def test_env_option_checks_the_given_env(
     assert proj["interpreter"]["envPath"] == str(other)
     assert proj["interpreter"]["source"] == f"given on the command line (--env {other})"
     assert proj["diagnostics"] == [] and code == 0
+
+
+def test_env_option_replaces_discovery_even_when_broken(
+    tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The CI env is what must be checked: a broken one is the finding, never swapped for app/.venv.
+    broken = tmp_path / "ci-env"
+    broken.mkdir()
+    (broken / "pyvenv.cfg").write_text("home = /nonexistent/bin\nversion = 3.11.0\n")
+    code, out, _ = run(tree, tmp_path, capsys, str(tree / "repo" / "app"), "--env", str(broken), "--json")
+    (proj,) = json.loads(out)["projects"]
+    assert proj["interpreter"]["envPath"] == str(broken)
+    assert [e["envPath"] for e in proj["environments"]] == [str(broken)]
+    assert {d["code"] for d in proj["diagnostics"]} & codes.BROKEN
+    assert code == 1
 
 
 def test_virtual_env_is_used_for_the_project_it_belongs_to(
