@@ -380,7 +380,8 @@ class Leftover:
     resolved: bool
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+        """The one line logged or printed for it."""
+        return f"{'recovered' if self.resolved else 'could not recover'} {self.path}: {self.message}"
 
 
 ProcRoot = Path("/proc")
