@@ -160,11 +160,18 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _lock_nonblocking(fd: int) -> bool:
-    """Take an exclusive flock on ``fd`` without waiting; True when taken (no fcntl: assume taken)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no flock; legacy age rules apply instead (see _builder_alive)
+    """Take an exclusive lock on ``fd`` without waiting; True when taken. The OS drops it when the
+    holder dies, however it dies."""
+    if sys.platform == "win32":  # untested here: msvcrt's byte-range lock plays flock's part
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
         return True
+    import fcntl
+
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:

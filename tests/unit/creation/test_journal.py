@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from venvkeeper.cli import main
 from venvkeeper.creation.journal import (
     BUILD_ENV_VAR,
     JOURNAL,
@@ -21,6 +22,7 @@ from venvkeeper.creation.journal import (
     Transaction,
     recover_leftovers,
 )
+from venvkeeper.host import Host
 
 
 class Killed(BaseException):
@@ -255,3 +257,42 @@ def test_recovery_kills_a_dead_creates_tools_but_never_a_recycled_group(tmp_path
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def test_check_says_what_it_recovered_and_what_it_could_not_remove(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "requirements.txt").write_text("beta\n")
+    dead = Transaction.begin(project, ".venv")
+    fake_env(dead.build_dir, "new")
+    dead.release()
+    live = Transaction.begin(project, ".venv")  # held by this process: a create still running
+    try:
+        host = Host(environ={}, state_dir=tmp_path / "state", cache_dir=tmp_path / "cache", home=tmp_path)
+        main(["check", str(project)], host)
+        lines = [
+            line.strip()
+            for line in capsys.readouterr().out.splitlines()
+            if line.strip().startswith(("leftover", "recovered"))
+        ]
+        assert sorted(lines) == sorted(
+            [
+                f"recovered: {dead.work.name} — removed the unfinished build of .venv left by a killed create "
+                f"(pid {os.getpid()})",
+                f"leftover not removed: {live.work.name} — left alone: a create (pid {os.getpid()}) is still using it",
+            ]
+        )
+        main(["check", "--json", str(project)], host)
+        (entry,) = json.loads(capsys.readouterr().out)["projects"]
+        assert entry["leftovers"] == [
+            {
+                "path": str(live.work),
+                "message": f"left alone: a create (pid {os.getpid()}) is still using it",
+                "removed": False,
+            }
+        ]
+    finally:
+        live.close()
+    assert leftovers_in(project) == []
