@@ -343,15 +343,22 @@ class Transaction:
                 self._ops.rename(aside / self.name, target)  # never leave the project without its env
                 raise
         self._data["phase"] = "swapped"
-        self._write()
+        with contextlib.suppress(OSError):  # best effort: recovery decides by the identity at the target
+            self._write()
         return old_id is not None
 
     def close(self) -> None:
         """Remove the work dir (the failed build, or the old env after a swap) and release the lock.
 
         The envs go first and the lock file last, so a kill half-way leaves a dir recovery can still
-        read (journal) or tell dead (unheld lock).
+        read (journal) or tell dead (unheld lock). A swap that failed half-way, and failed to put the old
+        env back, is settled as recovery would settle it, or left for the next start: never deleted.
         """
+        if self._data["phase"] == "swapping":
+            with contextlib.suppress(OSError, _KeepIt):
+                _recover_journaled(self.work, self._data)
+            self.release()
+            return
         for entry in (self.work / self.name, self.work / ASIDE):
             remove_tree(entry)
         for leaf in (JOURNAL, JOURNAL + ".new", ".gitignore"):

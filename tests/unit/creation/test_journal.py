@@ -296,3 +296,36 @@ def test_check_says_what_it_recovered_and_what_it_could_not_remove(
     finally:
         live.close()
     assert leftovers_in(project) == []
+
+
+class FailingRenames:
+    """A file system whose renames start failing after the old env was moved aside (EIO)."""
+
+    def __init__(self) -> None:
+        self.real = OsSwapOps()
+        self.ok = 0
+
+    def rename(self, src: Path, dst: Path) -> None:
+        if self.ok == 0:
+            raise OSError(5, "Input/output error")
+        self.ok -= 1
+        self.real.rename(src, dst)
+
+    def exchange(self, a: Path, b: Path) -> bool:
+        return False
+
+
+def test_a_failed_swap_whose_undo_fails_too_never_deletes_the_old_env(tmp_path: Path) -> None:
+    target = tmp_path / ".venv"
+    fake_env(target, "old")
+    ops = FailingRenames()
+    ops.ok = 1  # the journal
+    txn = Transaction.begin(tmp_path, ".venv", ops=ops)
+    fake_env(txn.build_dir, "new")
+    ops.ok = 2  # the journal, the old env aside; then the new env's rename and the undo fail
+    with pytest.raises(OSError, match="Input/output error"):
+        txn.swap(target)
+    assert not target.exists()
+    txn.close()  # what create_env does on any failure
+    assert env_label(target) == "old"
+    assert leftovers_in(tmp_path) == []
