@@ -103,6 +103,8 @@ _UNSUPPORTED = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, err
 
 def _libc_exchange() -> Callable[[bytes, bytes], int] | None:
     """The platform's exchange call via ctypes (no stdlib binding exists), or None."""
+    if not (sys.platform.startswith("linux") or sys.platform == "darwin"):
+        return None
     try:
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError:
@@ -121,13 +123,13 @@ def _libc_exchange() -> Callable[[bytes, bytes], int] | None:
 
 
 class OsSwapOps:
-    """The real primitives: ``os.rename`` and the OS's atomic exchange where it has one."""
+    """The real primitives: ``os.replace`` and the OS's atomic exchange where it has one."""
 
     def __init__(self) -> None:
         self._exchange = _libc_exchange()
 
     def rename(self, src: Path, dst: Path) -> None:
-        os.rename(src, dst)
+        os.replace(src, dst)  # = rename on POSIX; on Windows it also replaces the journal file
 
     def exchange(self, a: Path, b: Path) -> bool:
         if self._exchange is None:
