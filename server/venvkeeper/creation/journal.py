@@ -59,6 +59,8 @@ BUILD_ENV_VAR = "VENVKEEPER_BUILD"
 LEGACY_GRACE_S = 3600.0
 #: Journals are a few hundred bytes; anything bigger is not ours.
 _JOURNAL_MAX_BYTES = 64 * 1024
+#: How long recovery waits for a dead create's killed tools to be gone.
+_KILL_WAIT_S = 2.0
 #: At most this many leftovers are handled per dir and start (a hostile repo could hold thousands).
 _MAX_PER_DIR = 64
 _GITIGNORE = "# venvkeeper's temporary build dir\n*\n"
@@ -71,6 +73,8 @@ class JournalData(TypedDict):
     phase: str
     #: The env's file name (``.venv``); the target is ``<work dir's parent>/<name>``.
     name: str
+    #: The target's absolute path, for people reading the file; recovery never uses it (see above).
+    target: str
     pid: int
     #: Process group of the tool running now (the tools lead their own groups), if any.
     pgid: int | None
@@ -230,6 +234,7 @@ def read_journal(work: Path) -> JournalData | None:
         version=int(data.get("version", 1)) if isinstance(data.get("version", 1), int) else 1,
         phase=phase,
         name=name,
+        target=str(work.parent / name),
         pid=pid,
         pgid=pgid if isinstance(pgid, int) and pgid > 1 else None,
         started=float(data["started"]) if isinstance(data.get("started"), (int, float)) else 0.0,
@@ -263,6 +268,7 @@ class Transaction:
             version=1,
             phase="building",
             name=name,
+            target=str(work.parent / name),
             pid=os.getpid(),
             pgid=None,
             started=clock(),
@@ -444,6 +450,10 @@ def kill_dead_builders_tools(work: Path, pgid: int, proc: Path = ProcRoot) -> bo
         return False
     with contextlib.suppress(OSError):
         os.killpg(pgid, signal.SIGKILL)
+    # Let them go before their work dir is deleted under them (bounded: a kill takes milliseconds).
+    deadline = time.monotonic() + _KILL_WAIT_S
+    while _group_members(pgid, proc) and time.monotonic() < deadline:
+        time.sleep(0.01)
     return True
 
 
