@@ -92,19 +92,19 @@ def test_order_conventional_then_children_and_reasons(tmp_path):
     assert d.candidates[3].source == "zzz-env/ in the project holds a pyvenv.cfg"
 
 
-def test_pep832_file_points_elsewhere(tmp_path):
+def test_legacy_venv_file_points_elsewhere(tmp_path):
     p = project(tmp_path)
     target = fake_env(tmp_path / "envs" / "proj-311")
     (p / ".venv").write_text("../envs/proj-311\n")
     fake_env(p / "venv")
     d = discover(p, ctx(tmp_path))
     assert d.chosen is not None
-    assert d.chosen.origin == "pep832"
+    assert d.chosen.origin == "venv-file"
     assert d.chosen.env.path == target
     assert d.chosen.source == f".venv file points to {target}"
 
 
-def test_pep832_file_pointing_nowhere_loses_to_a_working_env(tmp_path):
+def test_legacy_venv_file_pointing_nowhere_loses_to_a_working_env(tmp_path):
     p = project(tmp_path)
     (p / ".venv").write_text("/does/not/exist\n")
     fake_env(p / "venv")
@@ -112,7 +112,9 @@ def test_pep832_file_pointing_nowhere_loses_to_a_working_env(tmp_path):
     assert d.chosen is not None and d.chosen.env.name == "venv"
     rejected = d.candidates[1]
     assert (
-        rejected.origin == "pep832" and rejected.rejected and "not a virtual environment" in rejected.rejected
+        rejected.origin == "venv-file"
+        and rejected.rejected
+        and "not a virtual environment" in rejected.rejected
     )
 
 
