@@ -438,3 +438,150 @@ def test_python_envs_of_1_mb_is_skipped_with_a_reason_and_others_answer(tmp_path
     d = discover(p, make_ctx(tmp_path, log=log))
     assert chosen(d) == ("conventional", "venv")
     assert any(".python-envs is larger than" in m for m in log)
+
+
+# -- zero processes, unreadable dirs ---------------------------------------------------------------
+
+TOOLS = (
+    "poetry",
+    "pipenv",
+    "pdm",
+    "hatch",
+    "conda",
+    "mamba",
+    "micromamba",
+    "pixi",
+    "pyenv",
+    "uv",
+    "python",
+    "python3",
+)
+
+
+def booby_trap(path: Path, marker: Path) -> None:
+    """An executable that records that it ran."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    path.write_text(f'#!/bin/sh\necho "$0" >> "{marker}"\n')
+    path.chmod(0o755)
+
+
+def test_discovery_of_every_kind_spawns_no_process(tmp_path):
+    marker = tmp_path / "ran"
+    bin_dir = tmp_path / "trap-bin"
+    for tool in TOOLS:
+        booby_trap(bin_dir / tool, marker)
+    root = tmp_path / "home" / ".pyenv"
+    for tool in ("python", "python3", "pyenv"):
+        booby_trap(root / "shims" / tool, marker)
+    ctx = make_ctx(tmp_path, {"PATH": f"{root / 'shims'}{os.pathsep}{bin_dir}", "PYENV_ROOT": str(root)})
+    home = tmp_path / "home"
+    envs: list[Path] = []
+    poetry = make_project(tmp_path, "poetry", {"pyproject.toml": POETRY_PYPROJECT})
+    envs.append(fake_env(home / ".cache/pypoetry/virtualenvs" / f"{poetry_dir(ctx, poetry)}-py3.11"))
+    pipenv = make_project(tmp_path, "pipenv", {"Pipfile": ""})
+    envs.append(
+        fake_env(home / ".local/share/virtualenvs" / pipenv_env_name("pipenv", str(pipenv / "Pipfile")))
+    )
+    pdm = make_project(tmp_path, "pdm", {"pyproject.toml": '[project]\nname = "pdm"\n', "pdm.lock": ""})
+    envs.append(fake_env(home / ".local/share/pdm/venvs" / f"{pdm_venv_prefix('pdm', str(pdm))}3.11"))
+    hatch = make_project(
+        tmp_path, "hatch", {"pyproject.toml": '[project]\nname = "hatch"\n[tool.hatch.envs]\n'}
+    )
+    envs.append(
+        fake_env(home / ".local/share/hatch/env/virtual/hatch" / hatch_project_id(str(hatch)) / "hatch")
+    )
+    conda = make_project(tmp_path, "conda", {"environment.yml": "name: c\n"})
+    fake_conda_env(home / "miniconda3" / "envs" / "c")
+    booby_trap(home / "miniconda3" / "envs" / "c" / "bin" / "python", marker)
+    pixi = make_project(tmp_path, "pixi", {"pixi.toml": ""})
+    fake_conda_env(pixi / ".pixi" / "envs" / "default")
+    booby_trap(pixi / ".pixi" / "envs" / "default" / "bin" / "python", marker)
+    pyenv = make_project(tmp_path, "pyenv", {"requirements.txt": "", ".python-version": "v\n"})
+    envs.append(fake_env(root / "versions" / "v"))
+    wrapper = make_project(tmp_path, "wrapper", {"requirements.txt": ""})
+    envs.append(fake_env(home / ".virtualenvs" / "w"))
+    (home / ".virtualenvs" / "w" / ".project").write_text(str(wrapper))
+    pep = make_project(tmp_path, "pep", {"requirements.txt": "", ".python-envs": "e\n"})
+    envs.append(fake_env(pep / "e"))
+    for env in envs:
+        booby_trap(env / "bin" / "python", marker)
+    projects = [poetry, pipenv, pdm, hatch, conda, pixi, pyenv, wrapper, pep]
+    origins = [chosen(discover(p, ctx))[0] for p in projects]
+    assert origins == [
+        "poetry",
+        "pipenv",
+        "pdm",
+        "hatch",
+        "conda",
+        "pixi",
+        "pyenv",
+        "virtualenvwrapper",
+        "pep832",
+    ]
+    assert not marker.exists(), marker.read_text()
+
+
+UNREADABLE_SCRIPT = """
+import json, sys
+from pathlib import Path
+from venvkeeper.discovery.discover import discover
+from venvkeeper.discovery.locators import LocateContext
+from venvkeeper.state import StateStore
+base = Path(sys.argv[1])
+log = []
+ctx = LocateContext(state=StateStore(base / "state"), virtual_env=None, home=base / "home", log=log.append)
+d = discover(base / "ws" / "p", ctx)
+print(json.dumps({"chosen": d.chosen and d.chosen.origin, "log": log}))
+"""
+
+
+def test_unreadable_tool_dirs_are_skipped_with_a_reason(tmp_path):
+    """Root ignores file modes, so the discovery runs as nobody (uid 65534) on a tree nobody can reach."""
+    if os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists():
+        pytest.skip("needs root and setpriv to run the check as another user")
+    import json
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="vk-unreadable-"))
+    try:
+        base.chmod(0o755)
+        p = make_project(base, "p", {"pyproject.toml": POETRY_PYPROJECT, "Pipfile": ""})
+        fake_env(p / "venv")
+        venvs = base / "home" / ".cache" / "pypoetry" / "virtualenvs"
+        fake_env(venvs / f"{poetry_dir(make_ctx(base), p)}-py3.11")
+        (base / "home" / ".local" / "share" / "virtualenvs").mkdir(parents=True)
+        for d in [base, *(x for x in base.rglob("*") if x.is_dir())]:
+            d.chmod(0o755)
+        venvs.chmod(0)
+        (base / "home" / ".local" / "share" / "virtualenvs").chmod(0)
+        (base / "state").mkdir(mode=0o777)
+        done = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                sys.executable,
+                "-c",
+                UNREADABLE_SCRIPT,
+                str(base),
+            ],
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": os.pathsep.join(sys.path), "PATH": "/usr/bin:/bin"},
+        )
+        if done.returncode != 0 and "ModuleNotFoundError" in done.stderr:
+            pytest.skip(f"the test interpreter is not usable by uid 65534: {done.stderr[-200:]}")
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout)
+        assert result["chosen"] == "conventional"  # the other locators still answer
+        assert any("virtualenvs cannot be listed: Permission denied" in m for m in result["log"])
+    finally:
+        for d in [base, *(x for x in base.rglob("*") if x.is_dir() and not x.is_symlink())]:
+            d.chmod(0o755)
+        shutil.rmtree(base)
