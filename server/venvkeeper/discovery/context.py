@@ -122,16 +122,20 @@ class LocateContext:
     def user_dir(
         self, kind: Kind, app: str, *, roaming: bool = False, author_dir: bool = False
     ) -> Optional[Path]:
-        if self.home is None:
+        home = self.home
+        if home is None:
             return None
-        return user_dir(
-            kind,
-            app,
-            home=self.home,
-            environ=self.environ,
-            sys_platform=self.sys_platform,
-            roaming=roaming,
-            author_dir=author_dir,
+        return self.cached(
+            ("user_dir", kind, app, roaming, author_dir),
+            lambda: user_dir(
+                kind,
+                app,
+                home=home,
+                environ=self.environ,
+                sys_platform=self.sys_platform,
+                roaming=roaming,
+                author_dir=author_dir,
+            ),
         )
 
     def env_path(self, name: str) -> Optional[Path]:

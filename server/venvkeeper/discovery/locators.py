@@ -131,7 +131,7 @@ class PythonEnvsLocator:
         listed = read_python_envs(project / ".python-envs", ctx)
         if listed is None:
             return
-        if is_env_dir(project / ".venv"):
+        if ctx.project(project).has(".venv") and is_env_dir(project / ".venv"):
             listed.append(project / ".venv")
         seen: set[Path] = set()
         for index, path in enumerate(reversed(listed)):
@@ -188,6 +188,8 @@ class VenvFileLocator:
 
     def locate(self, project: Path, ctx: LocateContext) -> Iterable[Candidate]:
         pointer = project / ".venv"
+        if not ctx.project(project).has(".venv"):
+            return
         try:
             if not pointer.is_file():
                 return
@@ -225,7 +227,10 @@ class ConventionalLocator:
         self.names = names
 
     def locate(self, project: Path, ctx: LocateContext) -> Iterable[Candidate]:
+        info = ctx.project(project)
         for name in self.names:
+            if not info.has(name):
+                continue
             env = ctx.identify(project / name)
             if env is not None:
                 yield Candidate(env=env, origin=self.origin, source=f"{name} in the project")
@@ -235,15 +240,11 @@ class ChildDirLocator:
     origin: Origin = "child"
 
     def locate(self, project: Path, ctx: LocateContext) -> Iterable[Candidate]:
-        try:
-            with os.scandir(project) as it:
-                names = sorted(
-                    e.name
-                    for e in it
-                    if e.name not in CONVENTIONAL_NAMES and not should_skip(e.name) and _is_real_dir(e)
-                )
-        except OSError:
-            return
+        names = [
+            e.name
+            for e in ctx.listing(project)
+            if e.name not in CONVENTIONAL_NAMES and not should_skip(e.name) and _is_real_dir(e)
+        ]
         for name in names:
             if not is_env_dir(project / name):
                 continue

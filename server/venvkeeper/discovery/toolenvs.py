@@ -58,13 +58,16 @@ def _sorted_by_version_desc(paths: Iterable[Path], suffix_re: re.Pattern[str]) -
 # -- Poetry ----------------------------------------------------------------------------------------
 
 
+def poetry_sanitized_name(name: str) -> str:
+    return re.sub(r'[ $`!*@"\\\r\n\t]', "_", name.lower())[:42]
+
+
 def poetry_env_base(name: str, project_dir: str, *, windows: bool = False) -> str:
     """``<sanitised name[:42]>-<urlsafe-b64(sha256(normcase(realpath(project dir))))[:8]>``, the prefix
     of every env Poetry (2.x ``EnvManager.generate_env_name``) makes for a project; ``-pyX.Y`` follows.
     ``name`` is the canonicalised project name; ``project_dir`` is already the real path."""
-    sanitized = re.sub(r'[ $`!*@"\\\r\n\t]', "_", name.lower())[:42]
     normalized = ntpath.normcase(project_dir) if windows else project_dir
-    return f"{sanitized}-{_b64(hashlib.sha256(normalized.encode('utf-8')).digest())}"
+    return f"{poetry_sanitized_name(name)}-{_b64(hashlib.sha256(normalized.encode('utf-8')).digest())}"
 
 
 class PoetryLocator:
@@ -80,13 +83,17 @@ class PoetryLocator:
     def declared(self, info: ProjectFiles) -> bool:
         return bool(info.tool("poetry")) or info.has("poetry.lock") or info.has("poetry.toml")
 
-    def _setting(self, ctx: LocateContext, project: Path, section: Optional[str], key: str) -> Optional[str]:
+    def _setting(
+        self, ctx: LocateContext, info: ProjectFiles, section: Optional[str], key: str
+    ) -> Optional[str]:
+        """A setting from the environment, the project's poetry.toml, then the user's config.toml."""
         env_name = "POETRY_" + "_".join(k.upper().replace("-", "_") for k in filter(None, (section, key)))
         value = ctx.environ.get(env_name, "").strip()
         if value:
             return value
         config_dir = ctx.env_path("POETRY_CONFIG_DIR") or ctx.user_dir("config", "pypoetry", roaming=True)
-        sources = [project / "poetry.toml"] + ([config_dir / "config.toml"] if config_dir else [])
+        sources = [info.root / "poetry.toml"] if info.has("poetry.toml") else []
+        sources += [config_dir / "config.toml"] if config_dir else []
         for source in sources:
             data = ctx.read_toml(source)
             found = (files.table(data, section) if section else data).get(key)
@@ -94,10 +101,10 @@ class PoetryLocator:
                 return found.strip()
         return None
 
-    def virtualenvs_path(self, project: Path, ctx: LocateContext) -> Optional[Path]:
-        cache_dir = self._setting(ctx, project, None, "cache-dir")
+    def virtualenvs_path(self, info: ProjectFiles, ctx: LocateContext) -> Optional[Path]:
+        cache_dir = self._setting(ctx, info, None, "cache-dir")
         cache = ctx.expand(cache_dir) if cache_dir else ctx.user_dir("cache", "pypoetry")
-        path = self._setting(ctx, project, "virtualenvs", "path")
+        path = self._setting(ctx, info, "virtualenvs", "path")
         if path is None:
             return cache / "virtualenvs" if cache else None
         if "{cache-dir}" in path:
@@ -112,14 +119,26 @@ class PoetryLocator:
             return
         name = info.project_name
         if name is None:
-            ctx.note(f"discovery cannot name Poetry envs for {project}: pyproject.toml has no project name")
+            if self.declared(info):
+                ctx.note(
+                    f"discovery cannot name Poetry envs for {project}: pyproject.toml has no project name"
+                )
             return
-        parent = self.virtualenvs_path(project, ctx)
+        parent = ctx.cached(
+            ("poetry-venvs", str(project) if info.has("poetry.toml") else None),
+            lambda: self.virtualenvs_path(info, ctx),
+        )
         if parent is None:
             return
-        base = poetry_env_base(str(canonicalize_name(name)), _realpath(project), windows=ctx.windows)
+        entries = ctx.listing(parent)
+        canonical = str(canonicalize_name(name))
+        # Cheap filter first: hashing needs the project's real path (a syscall per path component).
+        name_prefix = poetry_sanitized_name(canonical) + "-"
+        if not any(e.name.startswith(name_prefix) for e in entries):
+            return
+        base = poetry_env_base(canonical, _realpath(project), windows=ctx.windows)
         prefix = f"{base}-py"
-        matches = [Path(e.path) for e in ctx.listing(parent) if e.name.startswith(prefix)]
+        matches = [Path(e.path) for e in entries if e.name.startswith(prefix)]
         ordered = _sorted_by_version_desc(matches, re.compile(r"-py(\d+(?:\.\d+)*)$"))
         recorded = files.string(files.table(ctx.read_toml(parent / "envs.toml"), base), "minor")
         if recorded:
@@ -141,6 +160,10 @@ def workon_homes(ctx: LocateContext) -> list[Path]:
     """Where Pipenv and virtualenvwrapper keep envs: ``WORKON_HOME``, else Pipenv's default
     (``$XDG_DATA_HOME/virtualenvs`` or ``~/.local/share/virtualenvs``; ``~/.virtualenvs`` on Windows)
     and virtualenvwrapper's (``~/.virtualenvs``)."""
+    return ctx.cached("workon-homes", lambda: _workon_homes(ctx))
+
+
+def _workon_homes(ctx: LocateContext) -> list[Path]:
     explicit = ctx.env_path("WORKON_HOME")
     if explicit is not None:
         return [explicit]
@@ -219,9 +242,13 @@ class VirtualenvwrapperLocator:
         return True  # the env's .project names the project: the tie is explicit
 
     def locate(self, project: Path, ctx: LocateContext) -> Iterable[Candidate]:
-        key = _realpath(project)
+        key: Optional[str] = None
         for home in workon_homes(ctx):
-            envs = project_index(ctx, home).get(key, [])
+            index = project_index(ctx, home)
+            if not index:
+                continue
+            key = key or _realpath(project)
+            envs = index.get(key, [])
             yield from env_candidates(
                 ctx, envs, self.origin, lambda p: f"{p.name}/.project in {p.parent} names this project"
             )
@@ -268,12 +295,15 @@ class PdmLocator:
         info = ctx.project(project)
         if info.has(".pdm-python"):
             yield from self._pinned(project, ctx)
-        parent = self.venv_location(ctx)
+        parent = ctx.cached("pdm-venvs", lambda: self.venv_location(ctx))
         if parent is None:
+            return
+        entries = ctx.listing(parent)
+        if not any(e.name.startswith(f"{project.name}-") for e in entries):
             return
         posix = PureWindowsPath(project).as_posix() if ctx.windows else str(project)
         prefix = pdm_venv_prefix(project.name, posix)
-        paths = [Path(e.path) for e in ctx.listing(parent) if e.name.startswith(prefix)]
+        paths = [Path(e.path) for e in entries if e.name.startswith(prefix)]
         ordered = _sorted_by_version_desc(paths, re.compile(r"-(\d+(?:\.\d+)*)$"))
         yield from env_candidates(ctx, ordered, self.origin, lambda p: f"PDM env {p.name} in {parent}")
 
@@ -328,6 +358,13 @@ class HatchLocator:
         return envs
 
     def _virtual_dir(self, project: Path, ctx: LocateContext) -> Optional[Path]:
+        configured, default = ctx.cached("hatch-virtual", lambda: self._user_config(ctx))
+        if configured is None:
+            return default
+        return configured if configured.is_absolute() else project / configured
+
+    def _user_config(self, ctx: LocateContext) -> tuple[Optional[Path], Optional[Path]]:
+        """(``[dirs.env] virtual`` as written, the default ``<data dir>/env/virtual``)."""
         config = ctx.env_path("HATCH_CONFIG")
         if config is None:
             config_dir = ctx.user_dir("config", "hatch")
@@ -335,13 +372,12 @@ class HatchLocator:
         data = ctx.read_toml(config) if config is not None else {}
         virtual = files.string(files.table(data, "dirs", "env"), "virtual")
         if virtual:
-            path = ctx.expand(virtual)
-            return path if path.is_absolute() else project / path
+            return ctx.expand(virtual), None
         data_dir = ctx.env_path("HATCH_DATA_DIR")
         if data_dir is None:
             configured = files.string(files.table(data, "dirs"), "data")
             data_dir = ctx.expand(configured) if configured else ctx.user_dir("data", "hatch")
-        return data_dir / "env" / "virtual" if data_dir else None
+        return None, (data_dir / "env" / "virtual" if data_dir else None)
 
     def locate(self, project: Path, ctx: LocateContext) -> Iterable[Candidate]:
         info = ctx.project(project)
@@ -367,6 +403,8 @@ class HatchLocator:
         if flat:
             names = [project_name] + [n for n in envs if n != "default"]
             paths = [base / n for n in names]
+        elif not any(e.name == project_name for e in ctx.listing(base)):
+            return
         else:
             storage = base / project_name / pid
             paths = sorted((Path(e.path) for e in ctx.listing(storage)), key=lambda p: p.name != project_name)
