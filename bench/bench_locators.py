@@ -3,7 +3,7 @@ them pyenv-virtualenv envs), 20 conda envs, 20 Pipenv envs — and a 200-project
 
 ``full_refresh``: a fresh LocateContext (nothing cached) and discovery of all 200 projects, as the
 daemon does after an invalidation — target median <= 150 ms. ``app_refresh`` adds finding the projects
-(the workspace walk) through App. Reference: PET's own refresh took 264–515 ms in users' logs
+(the workspace walk) through App. Reference: PET's own refresh took 264-515 ms in users' logs
 (vscode-python-environments #1546/#1554). Envs are hand-made trees (pyvenv.cfg, bin/python, lib/),
 which is what discovery reads; no tool runs.
 
