@@ -28,7 +28,13 @@ from venvkeeper.creation.backends import (
     env_python,
     select_backend,
 )
-from venvkeeper.creation.interpreters import BasePython, Choice, choose_base, find_interpreters
+from venvkeeper.creation.interpreters import (
+    BasePython,
+    Choice,
+    choose_base,
+    default_interpreter,
+    find_interpreters,
+)
 from venvkeeper.creation.plan import InstallPlan, default_plan, python_version_file, requires_python
 from venvkeeper.creation.relocate import retarget_env
 from venvkeeper.creation.runner import CancelToken, Runner, run_subprocess
@@ -202,7 +208,13 @@ def create_env(
 
     report("choosing Python", 0)
     found = list(interpreters) if interpreters is not None else find_interpreters(host, root=request.root)
-    choice = choose_base(found, requires_python(project), python_version_file(project), request.python)
+    choice = choose_base(
+        found,
+        requires_python(project),
+        python_version_file(project),
+        request.python,
+        default=default_interpreter(host, found),
+    )
     report(choice.reason, 5)
 
     target = request.env_path or default_env_path(project)
