@@ -585,3 +585,15 @@ def test_unreadable_tool_dirs_are_skipped_with_a_reason(tmp_path):
         for d in [base, *(x for x in base.rglob("*") if x.is_dir() and not x.is_symlink())]:
             d.chmod(0o755)
         shutil.rmtree(base)
+
+
+def test_fifos_in_place_of_tool_files_are_logged_never_read(tmp_path):
+    log: list[str] = []
+    p = make_project(tmp_path, "fifo", {"pyproject.toml": POETRY_PYPROJECT})
+    for name in ("poetry.toml", ".python-envs", ".pdm-python", ".python-version", "environment.yml"):
+        os.mkfifo(p / name)
+    fake_env(p / "venv")
+    d = discover(p, make_ctx(tmp_path, log=log))  # would block forever if any FIFO were opened for reading
+    assert chosen(d) == ("conventional", "venv")
+    assert any("poetry.toml is not a regular file" in m for m in log)
+    assert any(".python-envs is not a regular file" in m for m in log)
