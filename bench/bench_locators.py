@@ -26,13 +26,27 @@ sys.path[:0] = [str(ROOT / "server"), str(ROOT / "tests")]
 from support.envs import fake_env  # noqa: E402
 from venvkeeper.app import App  # noqa: E402
 from venvkeeper.discovery.discover import discover  # noqa: E402
-from venvkeeper.discovery.locators import LocateContext  # noqa: E402
+from venvkeeper.discovery.locators import (  # noqa: E402
+    ActivatedLocator,
+    ChildDirLocator,
+    ConventionalLocator,
+    LocateContext,
+    Locator,
+    SelectedLocator,
+)
 from venvkeeper.discovery.projects import find_projects  # noqa: E402
 from venvkeeper.discovery.toolenvs import pipenv_env_name, poetry_env_base  # noqa: E402
 from venvkeeper.host import Host  # noqa: E402
 from venvkeeper.state import StateStore  # noqa: E402
 
 TARGET_MS = 150.0
+#: Baseline in the same run: the in-project locators only (what discovery did before issue 13).
+IN_PROJECT_ONLY: tuple[Locator, ...] = (
+    SelectedLocator(),
+    ConventionalLocator((".venv", "venv", "env")),
+    ChildDirLocator(),
+    ActivatedLocator(),
+)
 RUNS = 30
 
 
@@ -97,6 +111,15 @@ def main() -> int:
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
             found = sum(1 for d in results if d.chosen is not None)
+        baseline: list[float] = []
+        baseline_cpu: list[float] = []
+        for _ in range(RUNS):
+            t0, c0 = time.perf_counter(), time.process_time()
+            ctx = LocateContext(state=state, virtual_env=None, home=home, environ={}, sys_platform="linux")
+            for p in projects:
+                discover(p, ctx, IN_PROJECT_ONLY)
+            baseline.append(time.perf_counter() - t0)
+            baseline_cpu.append(time.process_time() - c0)
         host = Host(
             environ={}, state_dir=base / "state", cache_dir=base / "cache", home=home, sys_platform="linux"
         )
@@ -120,6 +143,10 @@ def main() -> int:
                 "load_average_1min": round(os.getloadavg()[0], 1),
                 "app_refresh_with_walk_median_ms": round(statistics.median(app_times) * 1000, 1),
                 "target_ms": TARGET_MS,
+                "baseline_in_project_locators_only_median_ms": round(statistics.median(baseline) * 1000, 1),
+                "baseline_in_project_locators_only_cpu_median_ms": round(
+                    statistics.median(baseline_cpu) * 1000, 1
+                ),
                 "baseline_pet_refresh_ms_from_user_logs": "264-515",
             },
             indent=2,
