@@ -387,33 +387,30 @@ class HatchLocator:
         pid = hatch_project_id(str(project), casefold=ctx.sys_platform in ("win32", "darwin"))
         name = files.string(files.table(info.pyproject, "project"), "name")
         project_name = str(canonicalize_name(name)) if name else f"{pid}-unmanaged"
-        explicit: list[Path] = []
-        for config in envs.values():
+        # (env name, path, why), the default env first: that is the one `hatch shell`/`hatch run` use.
+        found: list[tuple[str, Path, str]] = []
+        for env_name, config in envs.items():
             path = files.string(config, "path") if isinstance(config, dict) else None
             if path:
                 target = Path(path)
-                explicit.append(Path(os.path.normpath(target if target.is_absolute() else project / target)))
-        yield from env_candidates(
-            ctx, explicit, self.origin, lambda p: f"Hatch env at {p} (path in the project's config)"
-        )
+                target = Path(os.path.normpath(target if target.is_absolute() else project / target))
+                found.append((env_name, target, f"Hatch env {env_name} at {target} (its path option)"))
         base = self._virtual_dir(project, ctx)
-        if base is None:
-            return
-        flat = (ctx.home is not None and base == ctx.home / ".virtualenvs") or project in base.parents
-        if flat:
-            names = [project_name] + [n for n in envs if n != "default"]
-            paths = [base / n for n in names]
-        elif not any(e.name == project_name for e in ctx.listing(base)):
-            return
-        else:
-            storage = base / project_name / pid
-            paths = sorted((Path(e.path) for e in ctx.listing(storage)), key=lambda p: p.name != project_name)
-        yield from env_candidates(
-            ctx,
-            paths,
-            self.origin,
-            lambda p: f"Hatch env {'default' if p.name == project_name else p.name} in {p.parent}",
-        )
+        if base is not None:
+            flat = (ctx.home is not None and base == ctx.home / ".virtualenvs") or project in base.parents
+            storage = base if flat else base / project_name / pid
+            if flat or any(e.name == project_name for e in ctx.listing(base)):
+                names = (
+                    [e.name for e in ctx.listing(storage)]
+                    if not flat
+                    else [project_name, *(n for n in envs if n != "default")]
+                )
+                for dir_name in names:
+                    env_name = "default" if dir_name == project_name else dir_name
+                    found.append((env_name, storage / dir_name, f"Hatch env {env_name} in {storage}"))
+        found.sort(key=lambda item: item[0] != "default")
+        why = {path: text for _, path, text in reversed(found)}
+        yield from env_candidates(ctx, [path for _, path, _ in found], self.origin, lambda p: why[p])
 
 
 # -- pyenv-virtualenv ------------------------------------------------------------------------------

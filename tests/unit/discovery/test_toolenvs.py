@@ -309,14 +309,28 @@ def test_hatch_default_storage_ties_envs_to_their_project(tmp_path):
     assert d.chosen is not None and d.chosen.source.startswith("Hatch env default in")
 
 
-def test_hatch_explicit_env_path(tmp_path):
+def test_hatch_path_option_and_in_project_env_dir(tmp_path):
+    # Hatch 1.18.2 with HATCH_CONFIG holding [dirs.env] virtual = ".hatch": `hatch env create` made
+    # <project>/.hatch/hatch2 (flat: the dir is inside the project) and `hatch env create docs` made
+    # build/docs-env from [tool.hatch.envs.docs] path; the default env comes first.
     p = make_project(
         tmp_path,
-        "h",
-        {"pyproject.toml": '[project]\nname = "h"\n[tool.hatch.envs.default]\npath = ".hatch/dev"\n'},
+        "hatch2",
+        {
+            "pyproject.toml": '[project]\nname = "hatch2"\n[tool.hatch.envs.default]\n'
+            '[tool.hatch.envs.docs]\npath = "build/docs-env"\n'
+        },
     )
-    fake_env(p / ".hatch" / "dev")
-    assert chosen(discover(p, make_ctx(tmp_path))) == ("hatch", "dev")
+    config = tmp_path / "hatchcfg.toml"
+    config.write_text('[dirs.env]\nvirtual = ".hatch"\n')
+    fake_env(p / "build" / "docs-env")
+    fake_env(p / ".hatch" / "hatch2")
+    d = discover(p, make_ctx(tmp_path, {"HATCH_CONFIG": str(config)}))
+    assert [(c.origin, c.env.path) for c in d.candidates] == [
+        ("hatch", p / ".hatch" / "hatch2"),
+        ("hatch", p / "build" / "docs-env"),
+    ]
+    assert d.candidates[1].source == f"Hatch env docs at {p / 'build' / 'docs-env'} (its path option)"
 
 
 def fake_conda_env(prefix: Path, version: str = "3.11.7", windows: bool = False) -> Path:
