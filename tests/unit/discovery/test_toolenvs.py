@@ -11,13 +11,17 @@ The vectors below are what the real tools produced or computed, run in a scratch
   ``/tmp/h7lab/pcache/elsewhere/local-cfg-Oehk6ykE-py3.11``; ``POETRY_VIRTUALENVS_IN_PROJECT=true`` gave
   ``.venv``. Two more names come from Poetry's own ``EnvManager.generate_env_name``.
 - Pipenv 2026.10.3: ``pipenv --python /usr/bin/python3.11`` in "/tmp/h7lab/proj/Pip (Env)" created
-  ``~/.local/share/virtualenvs/Pip__Env_-WnFZ7mug`` holding ``.project`` = the project dir.
+  ``~/.local/share/virtualenvs/Pip__Env_-WnFZ7mug`` holding ``.project`` = the project dir; with a
+  ``.venv`` *file* holding ``named-env`` it created ``~/.local/share/virtualenvs/named-env``.
+- virtualenvwrapper 6.1.1: ``mkvirtualenv -a /tmp/h7lab/proj/vwproj vwenv`` created
+  ``$WORKON_HOME/vwenv`` with ``.project`` = ``/tmp/h7lab/proj/vwproj\n``.
 - PDM 2.29.4: ``pdm venv create`` (``venv.in_project = false``) in "/tmp/h7lab/proj/pdmproj" created
   ``~/.local/share/pdm/venvs/pdmproj-d2UHyYsu-3.11`` (``--name foo``: ``…-foo``); ``pdm use`` wrote
   ``.pdm-python`` = ``<that env>/bin/python`` (and ``.python-version`` = ``3.11``).
 - Hatch 1.18.2: ``hatch env create`` / ``hatch env create lint`` in "/tmp/h7lab/proj/hatchproj"
   (``[project] name = "Hatch_Proj"``) created ``~/.local/share/hatch/env/virtual/hatch-proj/wPAyOapu/
-  {hatch-proj,lint}``.
+  {hatch-proj,lint}``; with ``[dirs.env] virtual = ".hatch"`` (user config) and an env ``path``, see
+  test_hatch_path_option_and_in_project_env_dir.
 - pyenv 2.6.30 + pyenv-virtualenv: ``pyenv virtualenv 3.11.7 myvenv`` made ``versions/3.11.7/envs/myvenv``
   and the link ``versions/myvenv`` to it; ``pyenv local myvenv`` wrote ``.python-version`` = ``myvenv``.
 
@@ -245,7 +249,12 @@ def test_pipenv_env_by_name_hash_by_custom_name_and_by_dot_venv_file(tmp_path):
     assert chosen(d) == ("pipenv", name)
     assert d.chosen is not None and d.chosen.source == f"Pipenv env {name} in {venvs}"
 
-    # WORKON_HOME moves it; a .venv *file* naming an env resolves under WORKON_HOME (Pipenv's rule)
+    # a .venv *file* naming an env: Pipenv's env dir / that name (as pipenv did with "named-env")
+    fake_env(venvs / "named-env")
+    (p / ".venv").write_text("named-env\n")
+    d = discover(p, make_ctx(tmp_path))
+    assert chosen(d) == ("venv-file", "named-env")
+    # WORKON_HOME moves it
     workon = tmp_path / "workon"
     fake_env(workon / "by-name")
     (p / ".venv").write_text("by-name\n")
