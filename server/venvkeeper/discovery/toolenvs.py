@@ -119,11 +119,9 @@ class PoetryLocator:
             return
         name = info.project_name
         if name is None:
-            if self.declared(info):
-                ctx.note(
-                    f"discovery cannot name Poetry envs for {project}: pyproject.toml has no project name"
-                )
-            return
+            if not self.declared(info):
+                return
+            name = "non-package-mode"  # what Poetry 2 calls a nameless package-mode = false project
         parent = ctx.cached(
             ("poetry-venvs", str(project) if info.has("poetry.toml") else None),
             lambda: self.virtualenvs_path(info, ctx),

@@ -9,7 +9,9 @@ The vectors below are what the real tools produced or computed, run in a scratch
   ".../pep621" gave ``my-cool-pkg-LAJudJ-V-py3.11``; ``poetry.toml`` ``[virtualenvs] path =
   "{cache-dir}/elsewhere"`` with ``POETRY_CACHE_DIR=/tmp/h7lab/pcache`` gave
   ``/tmp/h7lab/pcache/elsewhere/local-cfg-Oehk6ykE-py3.11``; ``POETRY_VIRTUALENVS_IN_PROJECT=true`` gave
-  ``.venv``. Two more names come from Poetry's own ``EnvManager.generate_env_name``.
+  ``.venv``; ``[tool.poetry] package-mode = false`` without a name gave
+  ``non-package-mode-64D6lr1o-py3.11`` in ".../noname". Two more names come from Poetry's own
+  ``EnvManager.generate_env_name``.
 - Pipenv 2026.10.3: ``pipenv --python /usr/bin/python3.11`` in "/tmp/h7lab/proj/Pip (Env)" created
   ``~/.local/share/virtualenvs/Pip__Env_-WnFZ7mug`` holding ``.project`` = the project dir; with a
   ``.venv`` *file* holding ``named-env`` it created ``~/.local/share/virtualenvs/named-env``.
@@ -56,6 +58,7 @@ from venvkeeper.state import StateStore
         ("demo app", "/tmp/h7lab/proj/Demo App", "demo_app-BhPwyk5t"),  # poetry env use
         ("my-cool-pkg", "/tmp/h7lab/proj/pep621", "my-cool-pkg-LAJudJ-V"),  # poetry env use
         ("local-cfg", "/tmp/h7lab/proj/localcfg", "local-cfg-Oehk6ykE"),  # poetry env use
+        ("non-package-mode", "/tmp/h7lab/proj/noname", "non-package-mode-64D6lr1o"),  # no name at all
         # EnvManager.generate_env_name: cut to 42 chars after sanitising; non-ASCII kept.
         ("a" * 50 + ' $weird`!*@"name', "/srv/x/y", "a" * 42 + "-2M1IRIuL"),
         ("über-pkg-name", "/home/u/Code/über", "über-pkg-name-RpCxBFn1"),
@@ -181,6 +184,13 @@ def test_poetry_virtualenvs_path_precedence(tmp_path):
     fake_env(tmp_path / "fromconf" / f"{base}-py3.11")
     d = discover(p, make_ctx(tmp_path, {"POETRY_CONFIG_DIR": str(conf)}))
     assert d.chosen is not None and d.chosen.env.path == tmp_path / "fromconf" / f"{base}-py3.11"
+
+
+def test_poetry_project_without_a_name(tmp_path):
+    p = make_project(tmp_path, "noname", {"pyproject.toml": "[tool.poetry]\npackage-mode = false\n"})
+    base = poetry_dir(make_ctx(tmp_path), p, "non-package-mode")
+    fake_env(tmp_path / "home/.cache/pypoetry/virtualenvs" / f"{base}-py3.11")
+    assert chosen(discover(p, make_ctx(tmp_path))) == ("poetry", f"{base}-py3.11")
 
 
 def test_poetry_config_that_is_not_toml_is_logged_and_the_default_dir_still_answers(tmp_path):
