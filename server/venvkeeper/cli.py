@@ -258,6 +258,8 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
     projects: list[Path] = []
     for path in paths:
         projects.extend(p for p in _projects_at(path) if p not in projects)
+    # Before anything looks at the envs: a killed create's half-done swap is finished or rolled back.
+    leftovers = app.recover_leftovers(projects)
 
     def keep(code: str) -> bool:
         return (not select or code in select) and code not in ignore
@@ -269,6 +271,7 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
             environments=candidates_view(app.discovery(project)),
             diagnostics=_diagnostics(app, project, keep),
             main_source=main_source(project),
+            leftovers=[n for n in leftovers if n.path.parent == project],
         )
         for project in projects
     ]

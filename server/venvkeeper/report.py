@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from venvkeeper import __version__
 from venvkeeper.codes import Code
+from venvkeeper.creation.journal import Leftover
 
 OutputFormat = Literal["text", "json", "github", "sarif", "junit"]
 FORMATS: tuple[OutputFormat, ...] = ("text", "json", "github", "sarif", "junit")
@@ -64,6 +65,8 @@ class ProjectResult:
     diagnostics: Sequence[Diagnostic]
     #: The requirement source a new env would install (shown when there is no env).
     main_source: Path
+    #: What a killed create left in the project and what recovery did with it (creation/journal.py).
+    leftovers: Sequence[Leftover] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,9 @@ def render_text(report: Report) -> str:
         for env in p.environments:
             if env["rejected"]:
                 out.append(f"  not chosen: {rel(Path(env['envPath']), p.root)} — {env['rejected']}")
+        for left in p.leftovers:
+            verb = "recovered" if left.resolved else "leftover not removed"
+            out.append(f"  {verb}: {rel(left.path, p.root)} — {left.message}")
         for d in p.diagnostics:
             out.append(f"  {rel(d.file, base)}:{d.line}:{d.column}: {d.severity} [{d.code}] {d.message}")
     c = counts(report)
@@ -178,6 +184,9 @@ def render_json(report: Report) -> str:
                 "interpreter": p.interpreter,
                 "environments": list(p.environments),
                 "diagnostics": [_diagnostic_json(d) for d in p.diagnostics],
+                "leftovers": [
+                    {"path": str(n.path), "message": n.message, "removed": n.resolved} for n in p.leftovers
+                ],
             }
             for p in report.projects
         ],

@@ -83,8 +83,15 @@ def cmd_create(args: argparse.Namespace, host: Host) -> int:
     # Imported here, not at the top: every `venvkeeper` command builds this subcommand's parser, and
     # the creation machinery is ~40% of the CLI's import time (`venvkeeper check` in a pre-commit hook).
     from venvkeeper.creation.backends import BackendUnavailable
-    from venvkeeper.creation.create import CreateError, CreateRequest, create_env, recreate_env
+    from venvkeeper.creation.create import (
+        CreateError,
+        CreateRequest,
+        create_env,
+        default_env_path,
+        recreate_env,
+    )
     from venvkeeper.creation.interpreters import NoSuitablePython
+    from venvkeeper.creation.journal import recover_leftovers
     from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
 
     path = Path(os.path.abspath(args.path))
@@ -108,6 +115,10 @@ def cmd_create(args: argparse.Namespace, host: Host) -> int:
         groups=settings.dependency_groups,
         index_options=_index_options(args),
     )
+    # What killed creates left next to the env is finished or rolled back first, and said once each.
+    env_parent = (request.env_path or default_env_path(project)).parent
+    for note in recover_leftovers([env_parent], now=host.wall_clock):
+        print(f"venvkeeper: {note}", file=sys.stderr)
     bar = ProgressBar(sys.stderr)
     cancel = CancelToken()
     outcome: dict[str, Any] = {}
