@@ -29,3 +29,18 @@ def committed_venv_repo(repo: Path, marker: Path) -> Path:
     ls.write_text(marker_script(marker, "hostile-ls"))
     ls.chmod(0o755)
     return repo
+
+
+#: Modules a project can hold that would shadow the tools venvkeeper runs, if the tools imported from it.
+SHADOWING_MODULES = ("venv", "pip", "ensurepip", "compileall", "sitecustomize", "usercustomize")
+
+
+def tool_shadowing_project(project: Path, marker: Path) -> Path:
+    """A project whose ``venv.py``, ``pip.py``, … record that they were imported (and then do nothing,
+    as the issue saw: "installed requirements.txt" with nothing installed)."""
+    project.mkdir(parents=True, exist_ok=True)
+    for name in SHADOWING_MODULES:
+        (project / f"{name}.py").write_text(
+            f"with open({str(marker)!r}, 'a') as f:\n    f.write('{name}\\n')\n"
+        )
+    return project
