@@ -122,7 +122,7 @@ def parse_settings(
     if not result.trusted:
         defaults = Settings()
         reset = {name: getattr(defaults, name) for name in EXECUTION_SETTINGS}
-        for key, name in _JSON_NAMES.items():
+        for key, name in JSON_NAMES.items():
             if name in reset and key in given and given[key] != reset[name] and notes is not None:
                 notes.append(f"venvkeeper.{key} = {given[key]!r} is ignored while the workspace is untrusted")
         result = replace(result, **reset)
