@@ -6,6 +6,7 @@ evaluated for the env's Python from pyvenv.cfg.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,13 +21,15 @@ from venvkeeper.requirements.check import (
     problem_finding,
     system_site_dirs,
 )
-from venvkeeper.requirements.installed import InstalledDist, read_installed
-from venvkeeper.requirements.markers import marker_environment
+from venvkeeper.requirements.conflicts import Consistency, check_consistency
+from venvkeeper.requirements.installed import InstalledDist, duplicate_dist_infos, read_installed
+from venvkeeper.requirements.markers import env_python_version, marker_environment
 from venvkeeper.requirements.records import ParsedSources
 from venvkeeper.requirements.sources import parse_sources, project_sources
 from venvkeeper.settings import Settings
 
 __all__ = [
+    "env_consistency",
     "env_site_dirs",
     "missing_requirements",
     "project_sources",
@@ -39,6 +42,20 @@ __all__ = [
 def env_site_dirs(env: Environment) -> list[Path]:
     """Where pip would look for installed dists: the env's site-packages, then the base's if inherited."""
     return [*env.site_packages(), *system_site_dirs(env)]
+
+
+def env_consistency(
+    env: Environment, host: Host, requested: Mapping[str, Iterable[str]] | None = None
+) -> Consistency:
+    """Whether the env's installed dists satisfy each other (pip check's question), for its own Python."""
+    sites = env_site_dirs(env)
+    return check_consistency(
+        read_installed(sites),
+        marker_environment(env, host),
+        env_python_version(env),
+        requested,
+        duplicate_dist_infos(sites),
+    )
 
 
 def _parse(project: Path, settings: Settings, host: Host) -> ParsedSources:
