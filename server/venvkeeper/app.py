@@ -31,7 +31,18 @@ STALE_CODES = frozenset(
     {"not-installed", "version-mismatch", "extra-missing", "requires-python", "changed-since-sync"}
 )
 #: Finding codes that make an env unusable even though discovery found it.
-BROKEN_CODES = frozenset({"env-broken", "base-interpreter-missing", "base-version-changed", "env-moved"})
+BROKEN_CODES = frozenset(
+    {
+        "env-broken",
+        "base-interpreter-missing",
+        "base-version-changed",
+        "env-moved",
+        # The env is inconsistent with itself (what pip check reports): imports may fail at run time.
+        "dependency-conflict",
+        "dependency-missing",
+        "python-incompatible",
+    }
+)
 
 
 class SelectionError(ValueError):

@@ -31,6 +31,8 @@ class CheckContext:
     #: Scratch space for one :func:`run_checks` pass, so providers share work (the requirements are
     #: parsed and checked once although two providers need them). None outside such a pass.
     memo: Optional[dict[str, Any]] = field(default=None, compare=False)
+    #: Where a provider says why it skipped something (the daemon's log; stderr for the CLI).
+    log: Callable[[str], None] = field(default=lambda _m: None, compare=False)
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         if self.memo is None:
@@ -71,16 +73,21 @@ def _providers() -> list[Provider]:
     Imported here, not at module top, so a bug while importing one provider's module is contained.
     """
     from venvkeeper.guards.provider import guard_findings
-    from venvkeeper.requirements.provider import requirement_findings
+    from venvkeeper.requirements.provider import consistency_findings, requirement_findings
 
-    providers: list[Provider] = [env_broken_findings, requirement_findings, guard_findings]
+    providers: list[Provider] = [
+        env_broken_findings,
+        requirement_findings,
+        consistency_findings,
+        guard_findings,
+    ]
     return providers
 
 
 def run_checks(ctx: CheckContext, log: Callable[[str], None] = lambda _m: None) -> list[Finding]:
     """Run every provider; one that raises is logged and skipped, never fatal."""
     findings: list[Finding] = []
-    ctx = replace(ctx, memo={})
+    ctx = replace(ctx, memo={}, log=log)
     for provider in _providers():
         try:
             findings.extend(provider(ctx))

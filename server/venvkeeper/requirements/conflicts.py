@@ -82,7 +82,7 @@ class Conflict:
     @property
     def message(self) -> str:
         """The conflict in pip check's words (no positions: placement adds where and why)."""
-        who = f"{self.dist.name} {self.dist.version}"
+        who = f"{shown_name(self.dist)} {self.dist.version}"
         if self.code == "python-incompatible":
             return f"{who} requires Python {self.requires_python}, but the env runs Python {self.python}"
         assert self.edge is not None
@@ -90,7 +90,7 @@ class Conflict:
         if self.code == "dependency-missing":
             return f"{who} requires {self.edge.text}{via}, which is not installed"
         assert self.installed is not None
-        have = f"{self.installed.name} {self.installed.version}"
+        have = f"{shown_name(self.installed)} {self.installed.version}"
         return f"{who} requires {self.edge.text}{via}, but {have} is installed"
 
 
@@ -107,6 +107,13 @@ class Consistency:
     @property
     def ok(self) -> bool:
         return not self.conflicts
+
+
+def shown_name(dist: InstalledDist) -> str:
+    """The name as the project spells it (METADATA ``Name``, read anyway for ``Requires-Dist``): the
+    dist-info directory has "-" escaped, "scikit_learn" for scikit-learn."""
+    names = dist.headers().get("name")
+    return names[0] if names and names[0] else dist.name
 
 
 def requirement_text(req: Requirement) -> str:
@@ -145,8 +152,9 @@ def _parsed(dist: InstalledDist) -> tuple[list[tuple[str, Requirement]], list[st
     raw = dist.requires
     if len(raw) > MAX_REQUIRES:
         reasons.append(
-            f"{dist.name} {dist.version} declares {len(raw)} requirements (more than {MAX_REQUIRES} is not "
-            f"real metadata): its dependencies were not checked ({dist.path})"
+            f"{shown_name(dist)} {dist.version} declares {len(raw)} requirements "
+            f"(more than {MAX_REQUIRES} is not real metadata): its dependencies were not checked "
+            f"({dist.path})"
         )
         raw = []
     for text in raw:
@@ -155,7 +163,7 @@ def _parsed(dist: InstalledDist) -> tuple[list[tuple[str, Requirement]], list[st
             reqs.append((text, parse_requirement(text)))
         except InvalidRequirement as exc:
             reasons.append(
-                f"{dist.name} {dist.version}: Requires-Dist {text!r} is not a valid requirement, "
+                f"{shown_name(dist)} {dist.version}: Requires-Dist {text!r} is not a valid requirement, "
                 f"skipped ({str(exc).splitlines()[0]})"
             )
     _bounded(_PARSED)  # type: ignore[arg-type]
@@ -224,7 +232,7 @@ def check_consistency(
     markers = _Markers(environment)
     for name, dirs in sorted((duplicates or {}).items()):
         chosen = installed.get(name)
-        using = f"; checking {chosen.name} {chosen.version}" if chosen is not None else ""
+        using = f"; checking {shown_name(chosen)} {chosen.version}" if chosen is not None else ""
         report.skipped.append(
             f"{name} is installed twice ({', '.join(dirs)}): a half-finished upgrade or uninstall{using}"
         )
@@ -275,8 +283,8 @@ def _check_python(dist: InstalledDist, python: str, report: Consistency) -> None
     verdict = _python_ok(requires_python, python)
     if verdict is None:
         report.skipped.append(
-            f"{dist.name} {dist.version}: Requires-Python {requires_python!r} is not a valid specifier, "
-            "skipped"
+            f"{shown_name(dist)} {dist.version}: Requires-Python {requires_python!r} "
+            "is not a valid specifier, skipped"
         )
     elif not verdict:
         report.conflicts.append(
@@ -284,4 +292,12 @@ def _check_python(dist: InstalledDist, python: str, report: Consistency) -> None
         )
 
 
-__all__ = ["Conflict", "ConflictCode", "Consistency", "Edge", "check_consistency", "requirement_text"]
+__all__ = [
+    "Conflict",
+    "ConflictCode",
+    "Consistency",
+    "Edge",
+    "check_consistency",
+    "requirement_text",
+    "shown_name",
+]

@@ -13,13 +13,20 @@ from pathlib import Path
 from venvkeeper.checks import CheckContext
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
+from venvkeeper.guards.anchor import main_source
 from venvkeeper.host import Host
 from venvkeeper.requirements.check import (
     Checker,
     Problem,
     changed_since_sync,
+    env_label,
     problem_finding,
     system_site_dirs,
+)
+from venvkeeper.requirements.conflict_findings import (
+    conflict_findings,
+    declared_requirements,
+    requested_extras,
 )
 from venvkeeper.requirements.conflicts import Consistency, check_consistency
 from venvkeeper.requirements.installed import InstalledDist, duplicate_dist_infos, read_installed
@@ -29,6 +36,7 @@ from venvkeeper.requirements.sources import parse_sources, project_sources
 from venvkeeper.settings import Settings
 
 __all__ = [
+    "consistency_findings",
     "env_consistency",
     "env_site_dirs",
     "missing_requirements",
@@ -95,6 +103,29 @@ def requirement_findings(ctx: CheckContext) -> list[Finding]:
     found += _checker(ctx, parsed, env).requires_python()
     found += changed_since_sync(parsed.files, ctx.state.sync_record(ctx.project), env, ctx.project)
     return findings + [replace(f, data={**base, **f.data}) for f in found]
+
+
+#: Reasons already logged ("say it once"): a daemon re-checks on every change.
+_LOGGED: set[str] = set()
+
+
+def consistency_findings(ctx: CheckContext) -> list[Finding]:
+    """The env against itself: every installed dist's requirements, placed on the project's lines."""
+    env = ctx.env
+    if env is None or env.state != "ok":
+        return []
+    environment = marker_environment(env, ctx.host)
+    declared = declared_requirements(_parsed(ctx).requirements, environment)
+    report = env_consistency(env, ctx.host, requested_extras(declared))
+    for reason in report.skipped:
+        if reason not in _LOGGED:
+            if len(_LOGGED) > 10_000:
+                _LOGGED.clear()
+            _LOGGED.add(reason)
+            ctx.log(f"consistency check of {env.path}: {reason}")
+    found = conflict_findings(report, declared, main_source(ctx.project), env_label(env, ctx.project))
+    base = {"project": str(ctx.project), "env": str(env.path)}
+    return [replace(f, data={**base, **f.data}) for f in found]
 
 
 def missing_requirements(ctx: CheckContext) -> list[str]:
