@@ -175,9 +175,16 @@ class App:
     def interpreter(self, project: Path) -> Optional[dict[str, Any]]:
         disc = self.discovery(project)
         status = self.status(project)
-        return interpreter_view(
+        view = interpreter_view(
             disc, status if status != "none" else "ok", self.problem_counts(project), self.activation
         )
+        if view is not None and status == "broken" and not view.get("problem"):
+            # Broken by a finding (a dependency conflict, a base interpreter gone): the status bar's
+            # tooltip names the first one.
+            first = next((f for f in self.findings(project) if f.code in BROKEN_CODES), None)
+            if first is not None:
+                view["problem"] = first.message
+        return view
 
     def interpreter_for(self, path: Path) -> Optional[dict[str, Any]]:
         project = self.project_for(path)

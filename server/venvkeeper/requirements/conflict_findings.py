@@ -181,6 +181,7 @@ def conflict_findings(
                 placed = True
         if not placed:
             orphans.setdefault(conflict.code, []).append(conflict)
+    out.sort(key=lambda f: (str(f.file), f.span.line))  # the first one is the one a reader meets first
     for code, group in orphans.items():
         listed = "; ".join(c.message for c in group)
         message = f"{label} is inconsistent where this project declares nothing: {listed}"
@@ -205,7 +206,7 @@ def _data(conflict: Conflict, chain: Sequence[str]) -> dict[str, Any]:
     if edge is not None:
         data["dependency"] = edge.requirement.name
         data["install"] = edge.text  # what the dependent accepts: "Install compatible <dependency>"
-    if chain:
+    if len(chain) > 1:  # declared -> … -> the dependent: only worth saying when transitive
         data["chain"] = list(chain)
     return data
 

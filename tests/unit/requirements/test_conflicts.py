@@ -6,14 +6,20 @@ verdicts is test_conflicts_oracle.py's job.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
+import pytest
+
+from support.envs import make_venv
 from venvkeeper.checks import run_checks
+from venvkeeper.cli import main
 from venvkeeper.findings import Finding
+from venvkeeper.host import Host
 from venvkeeper.requirements.provider import env_consistency
 
-from .conftest import MakeCtx, add_dist_info, fake_env
+from .conftest import MakeCtx, add_dist_info, environment, fake_env
 
 
 def _project(tmp_path: Path, requirements: str, version: str = "3.8.10") -> tuple[Path, Path]:
@@ -25,8 +31,6 @@ def _project(tmp_path: Path, requirements: str, version: str = "3.8.10") -> tupl
 
 
 def _conflicts(make_ctx: MakeCtx, project: Path, logs: list[str] | None = None) -> list[Finding]:
-    from .conftest import environment
-
     ctx = make_ctx(project, environment(project / ".venv"))
     found = run_checks(ctx, (logs if logs is not None else []).append)
     return [f for f in found if f.code.startswith(("dependency-", "python-"))]
@@ -135,3 +139,26 @@ def test_consistent_env_has_no_findings(tmp_path: Path, make_ctx: MakeCtx) -> No
     add_dist_info(site, "beta.lib", "2.1rc1")
     assert _conflicts(make_ctx, project) == []
     assert env_consistency(fake_env(tmp_path / "other"), make_ctx(project, None).host).ok
+
+
+def test_cli_check_exits_nonzero_and_prints_the_chain(
+    tmp_path: Path, host: Host, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.txt").write_text("numpy==1.24.3\nscikit-learn==0.24.1\napp\n")
+    site = environment(make_venv(project / ".venv")).site_packages()[0]  # a real one: the CLI checks health
+    add_dist_info(site, "numpy", "1.24.3")
+    add_dist_info(site, "scikit-learn", "0.24.1", requires=["numpy<1.24"])
+    add_dist_info(site, "app", "1.0", requires=["requests"])
+    add_dist_info(site, "requests", "2.0", requires=["urllib3<3"])
+    add_dist_info(site, "urllib3", "3.0.1")
+    assert main(["check", str(project)], host) == 1
+    out = capsys.readouterr().out
+    assert "broken: numpy 1.24.3 breaks scikit-learn 0.24.1, which requires numpy<1.24" in out
+    assert "requirements.txt:3:1: error [dependency-conflict] app → requests → urllib3<3 ← installed" in out
+    assert main(["check", "--json", str(project)], host) == 1
+    report = json.loads(capsys.readouterr().out)
+    rows = [r for r in report["projects"][0]["diagnostics"] if r["code"] == "dependency-conflict"]
+    assert [(r["line"], r.get("chain")) for r in rows] == [(1, None), (2, None), (3, ["app", "requests"])]
+    assert report["projects"][0]["interpreter"]["status"] == "broken"
