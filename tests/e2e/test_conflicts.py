@@ -1,0 +1,62 @@
+"""Dependency conflicts over LSP: a pip install in a terminal that breaks a dependent is published on
+both requirement lines, the env turns broken (didChangeEnvironment), and fixing it clears both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from support.envs import make_venv, pip_install
+from support.wheelhouse import Dist, build_wheelhouse
+
+from .test_diagnostics import codes
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def wheelhouse(tmp_path: Path) -> Path:
+    return build_wheelhouse(
+        tmp_path / "wh",
+        [
+            Dist("numpy", "1.23.5"),
+            Dist("numpy", "1.24.3"),
+            Dist("scikit-learn", "0.24.1", requires=["numpy<1.24"]),
+        ],
+    )
+
+
+def _status(change: dict) -> str | None:
+    return (change.get("interpreter") or {}).get("status")
+
+
+async def test_terminal_install_that_breaks_a_dependent(tmp_path, start_server, wheelhouse):
+    proj = tmp_path / "ws" / "app"
+    proj.mkdir(parents=True)
+    reqs = proj / "requirements.txt"
+    reqs.write_text("numpy\nscikit-learn==0.24.1\n")
+    env = make_venv(proj / ".venv")
+    pip_install(env, wheelhouse, ["numpy==1.23.5", "scikit-learn==0.24.1"])
+    s = await start_server([tmp_path / "ws"])
+    c = s.client
+    await s.wait_env_change(lambda ch: _status(ch) == "ok")
+    assert codes(c, reqs) == {}
+
+    # In a terminal: pip installs it (and only warns that scikit-learn is now broken).
+    pip_install(env, wheelhouse, ["numpy==1.24.3"])
+    both = {"numpy": "dependency-conflict", "scikit-learn==0.24.1": "dependency-conflict"}
+    await s.wait_for(lambda: codes(c, reqs) == both)
+    messages = sorted(d.message for d in c.diagnostics[reqs.as_uri()] if d.code == "dependency-conflict")
+    assert messages == [
+        "numpy 1.24.3 breaks scikit-learn 0.24.1, which requires numpy<1.24",
+        "scikit-learn 0.24.1 needs numpy<1.24, but numpy 1.24.3 is installed (required by line 1)",
+    ]
+    change = await s.wait_env_change(lambda ch: _status(ch) == "broken")
+    assert change["interpreter"]["problem"] == messages[0]
+
+    # Installing a compatible version clears it just as the watcher saw it come.
+    s.env_changes.clear()  # wait for a new "ok", not the first one
+    pip_install(env, wheelhouse, ["numpy==1.23.5"])
+    await s.wait_for(lambda: codes(c, reqs) == {})
+    await s.wait_env_change(lambda ch: _status(ch) == "ok")
