@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from venvkeeper import codes as code_table
 from venvkeeper.checks import CheckContext, run_checks
 from venvkeeper.discovery.discover import discover
 from venvkeeper.discovery.identify import identify_env
@@ -25,24 +26,6 @@ from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
 from venvkeeper.views import ActivationBuilder, candidates_view, interpreter_view
-
-#: Finding codes that make an env "stale": it exists but does not satisfy the project.
-STALE_CODES = frozenset(
-    {"not-installed", "version-mismatch", "extra-missing", "requires-python", "changed-since-sync"}
-)
-#: Finding codes that make an env unusable even though discovery found it.
-BROKEN_CODES = frozenset(
-    {
-        "env-broken",
-        "base-interpreter-missing",
-        "base-version-changed",
-        "env-moved",
-        # The env is inconsistent with itself (what pip check reports): imports may fail at run time.
-        "dependency-conflict",
-        "dependency-missing",
-        "python-incompatible",
-    }
-)
 
 
 class SelectionError(ValueError):
@@ -158,9 +141,9 @@ class App:
         if disc.chosen is None:
             return "none"
         codes = {f.code for f in self.findings(project)}
-        if disc.chosen.env.state != "ok" or codes & BROKEN_CODES:
+        if disc.chosen.env.state != "ok" or codes & code_table.BROKEN:
             return "broken"
-        if codes & STALE_CODES:
+        if codes & code_table.STALE:
             return "stale"
         return "ok"
 
@@ -181,7 +164,7 @@ class App:
         if view is not None and status == "broken" and not view.get("problem"):
             # Broken by a finding (a dependency conflict, a base interpreter gone): the status bar's
             # tooltip names the first one.
-            first = next((f for f in self.findings(project) if f.code in BROKEN_CODES), None)
+            first = next((f for f in self.findings(project) if f.code in code_table.BROKEN), None)
             if first is not None:
                 view["problem"] = first.message
         return view
