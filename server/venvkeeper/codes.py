@@ -90,6 +90,13 @@ CODES: tuple[Code, ...] = (
         (),
         "an installed dist's `Requires-Python` excludes the env's Python",
     ),
+    Code(
+        "would-conflict",
+        "warning",
+        "none",
+        (),
+        "installing the version a line pins (saved or not) would break an installed dependent",
+    ),
     # -- the requirement sources themselves
     Code("invalid-requirement", "error", "none", (), "the line is not a valid requirement"),
     Code("toml-syntax", "error", "none", (), "`pyproject.toml` is not valid TOML"),

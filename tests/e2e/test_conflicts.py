@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lsprotocol import types
 
 from support.envs import make_venv, pip_install
 from support.wheelhouse import Dist, build_wheelhouse
@@ -60,3 +61,50 @@ async def test_terminal_install_that_breaks_a_dependent(tmp_path, start_server, 
     pip_install(env, wheelhouse, ["numpy==1.23.5"])
     await s.wait_for(lambda: codes(c, reqs) == {})
     await s.wait_env_change(lambda ch: _status(ch) == "ok")
+
+
+async def test_what_if_on_an_unsaved_edit(tmp_path, start_server, wheelhouse):
+    proj = tmp_path / "ws" / "app"
+    proj.mkdir(parents=True)
+    reqs = proj / "requirements.txt"
+    reqs.write_text("numpy\nscikit-learn==0.24.1\n")
+    env = make_venv(proj / ".venv")
+    pip_install(env, wheelhouse, ["numpy==1.23.5", "scikit-learn==0.24.1"])
+    s = await start_server([tmp_path / "ws"])
+    c = s.client
+    await s.wait_env_change(lambda ch: _status(ch) == "ok")
+    uri = reqs.as_uri()
+    c.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="pip-requirements", version=1, text=reqs.read_text()
+            )
+        )
+    )
+    # The user types "==1.24.3" after numpy, and does not save.
+    c.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(types.Position(0, 5), types.Position(0, 5)), text="==1.24.3"
+                )
+            ],
+        )
+    )
+    await s.wait_for(lambda: codes(c, reqs) == {"numpy": "would-conflict"})  # line text on disk is unchanged
+    [diag] = [d for d in c.diagnostics[uri] if d.code == "would-conflict"]
+    assert diag.message == "installing numpy 1.24.3 would break scikit-learn 0.24.1 (requires numpy<1.24)"
+    assert (diag.range.start.character, diag.range.end.character) == (0, 13)
+    assert reqs.read_text() == "numpy\nscikit-learn==0.24.1\n"  # nothing was saved or installed
+
+    # Undo: the warning goes.
+    c.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=3),
+            content_changes=[
+                types.TextDocumentContentChangeWholeDocument(text="numpy\nscikit-learn==0.24.1\n")
+            ],
+        )
+    )
+    await s.wait_for(lambda: codes(c, reqs) == {})

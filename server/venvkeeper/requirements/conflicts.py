@@ -104,9 +104,22 @@ class Consistency:
     #: Why something was not checked (malformed metadata, duplicates), one sentence each, for the log.
     skipped: list[str] = field(default_factory=list)
 
+    #: target -> the edges that require it (built on first use by :meth:`dependents`).
+    _by_target: Optional[dict[str, list[Edge]]] = field(default=None, repr=False, compare=False)
+
     @property
     def ok(self) -> bool:
         return not self.conflicts
+
+    def dependents(self, target: str) -> list[Edge]:
+        """Every applicable requirement on ``target`` (canonical name), extras followed."""
+        if self._by_target is None:
+            index: dict[str, list[Edge]] = {}
+            for edges in self.edges.values():
+                for edge in edges:
+                    index.setdefault(edge.target, []).append(edge)
+            self._by_target = index
+        return self._by_target.get(target, [])
 
 
 def shown_name(dist: InstalledDist) -> str:

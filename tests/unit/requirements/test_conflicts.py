@@ -17,7 +17,9 @@ from venvkeeper.checks import run_checks
 from venvkeeper.cli import main
 from venvkeeper.findings import Finding
 from venvkeeper.host import Host
+from venvkeeper.requirements.markers import marker_environment
 from venvkeeper.requirements.provider import env_consistency
+from venvkeeper.requirements.whatif import what_if_findings
 
 from .conftest import MakeCtx, add_dist_info, environment, fake_env
 
@@ -162,3 +164,33 @@ def test_cli_check_exits_nonzero_and_prints_the_chain(
     rows = [r for r in report["projects"][0]["diagnostics"] if r["code"] == "dependency-conflict"]
     assert [(r["line"], r.get("chain")) for r in rows] == [(1, None), (2, None), (3, ["app", "requests"])]
     assert report["projects"][0]["interpreter"]["status"] == "broken"
+
+
+def test_what_if_on_an_edited_line(tmp_path: Path, host: Host) -> None:
+    env = fake_env(tmp_path / ".venv")
+    site = env.site_packages()[0]
+    add_dist_info(site, "numpy", "1.23.5")
+    add_dist_info(site, "scikit-learn", "0.24.1", requires=["numpy<1.24"])
+    add_dist_info(site, "pandas", "2.0.0", requires=["numpy>=1.20.3", 'numpy<1.24 ; python_version < "3"'])
+    add_dist_info(site, "scipy", "1.10", requires=["numpy<1.27,>=1.19.5"])
+    report = env_consistency(env, host)
+    environment = marker_environment(env, host)
+    buffer = (
+        "numpy==1.24.3  # typed, not saved\n"
+        "numpy==1.23.5\n"  # what is installed: nothing would change
+        "numpy>=1.24\n"  # a range: the version pip picks depends on the index, so nothing is said
+        "numpy==1.28 ; sys_platform == 'nonexistent'\n"
+        "NumPy===1.28\n"
+    )
+    found = what_if_findings(tmp_path / "requirements.txt", buffer, report, environment)
+    assert [(f.span.line, f.span.start, f.span.end, f.message) for f in found] == [
+        (0, 0, 13, "installing numpy 1.24.3 would break scikit-learn 0.24.1 (requires numpy<1.24)"),
+        (
+            4,
+            0,
+            12,
+            "installing NumPy 1.28 would break scikit-learn 0.24.1 (requires numpy<1.24); "
+            "scipy 1.10 (requires numpy<1.27,>=1.19.5)",
+        ),
+    ]
+    assert all(f.code == "would-conflict" for f in found)
