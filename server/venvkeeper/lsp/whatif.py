@@ -10,6 +10,7 @@ comes from the memoised metadata.
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,8 @@ from venvkeeper.lsp.workspace import uri_to_path
 from venvkeeper.requirements.markers import marker_environment
 from venvkeeper.requirements.provider import env_consistency
 from venvkeeper.requirements.whatif import what_if_findings
+
+log = logging.getLogger("venvkeeper")
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -39,6 +42,13 @@ class WhatIf:
         self._pending: dict[Path, asyncio.TimerHandle] = {}
 
     def findings(self, project: Path) -> list[Finding]:
+        try:
+            return self._findings(project)
+        except Exception:  # a bug here must not stop the project's own diagnostics from publishing
+            log.exception("what-if check failed")
+            return []
+
+    def _findings(self, project: Path) -> list[Finding]:
         app = self.server.app
         mine = [p for p in self.buffers if app.project_for(p) == project]
         if not mine:
