@@ -139,8 +139,8 @@ def requirement_text(req: Requirement) -> str:
 
 # -- memos ----------------------------------------------------------------------------------------
 _MEMO_MAX = 100_000
-#: str(dist.path) -> (the dist object parsed, its parsed requirements, its skip reasons).
-_PARSED: dict[str, tuple[InstalledDist, list[tuple[str, Requirement]], list[str]]] = {}
+#: str(dist.path) -> (the dist object parsed, its parsed requirements, its skip reasons, Requires-Python).
+_PARSED: dict[str, tuple[InstalledDist, list[tuple[str, Requirement]], list[str], Optional[str]]] = {}
 #: (Requires-Dist text, installed version) -> satisfied.
 _CONTAINS: dict[tuple[str, str], bool] = {}
 #: (environment key, Requires-Dist text, extra) -> the marker holds.
@@ -154,12 +154,13 @@ def _bounded(memo: dict[object, object]) -> None:
         memo.clear()
 
 
-def _parsed(dist: InstalledDist) -> tuple[list[tuple[str, Requirement]], list[str]]:
-    """The dist's requirements, parsed once per dist object; malformed lines skipped with a reason."""
+def _parsed(dist: InstalledDist) -> tuple[list[tuple[str, Requirement]], list[str], Optional[str]]:
+    """The dist's requirements (malformed lines skipped with a reason) and its Requires-Python,
+    parsed once per dist object."""
     key = str(dist.path)
     hit = _PARSED.get(key)
     if hit is not None and hit[0] is dist:
-        return hit[1], hit[2]
+        return hit[1], hit[2], hit[3]
     reqs: list[tuple[str, Requirement]] = []
     reasons: list[str] = []
     raw = dist.requires
@@ -179,9 +180,10 @@ def _parsed(dist: InstalledDist) -> tuple[list[tuple[str, Requirement]], list[st
                 f"{shown_name(dist)} {dist.version}: Requires-Dist {text!r} is not a valid requirement, "
                 f"skipped ({str(exc).splitlines()[0]})"
             )
+    requires_python = dist.requires_python
     _bounded(_PARSED)  # type: ignore[arg-type]
-    _PARSED[key] = (dist, reqs, reasons)
-    return reqs, reasons
+    _PARSED[key] = (dist, reqs, reasons, requires_python)
+    return reqs, reasons, requires_python
 
 
 def _contains(text: str, spec: SpecifierSet, version: str) -> bool:
@@ -226,6 +228,40 @@ class _Markers:
         return hit
 
 
+_DistEdge = tuple[str, Edge, tuple[str, ...]]
+#: (str(dist.path), extra, environment key) -> (the dist object, its applicable edges as (the
+#: Requires-Dist text, the edge, the extras it asks of its target), and the bare edges).
+_EDGES: dict[tuple[str, str, str], tuple[InstalledDist, list[_DistEdge], list[Edge]]] = {}
+
+
+def _edges_of(
+    name: str, dist: InstalledDist, extra: str, markers: _Markers
+) -> tuple[list[_DistEdge], list[Edge]]:
+    """The requirements of ``dist`` (its base ones, or those its ``extra`` adds) whose marker holds.
+
+    Memoised per dist object and environment: the lists are shared, callers must not change them.
+    """
+    key = (str(dist.path), extra, markers.key)
+    hit = _EDGES.get(key)
+    if hit is not None and hit[0] is dist:
+        return hit[1], hit[2]
+    out: list[_DistEdge] = []
+    for text, req in _parsed(dist)[0]:
+        if req.marker is not None:
+            if not markers.holds(text, req.marker, extra):
+                continue
+            if extra and markers.holds(text, req.marker, ""):
+                continue  # a base requirement, judged with the base
+        elif extra:
+            continue
+        edge = Edge(name, canonicalize_name(req.name), req, requirement_text(req), extra)
+        out.append((text, edge, tuple(canonicalize_name(e) for e in sorted(req.extras))))
+    bare = [edge for _, edge, _ in out]
+    _bounded(_EDGES)  # type: ignore[arg-type]
+    _EDGES[key] = (dist, out, bare)
+    return out, bare
+
+
 # -- the check ------------------------------------------------------------------------------------
 def check_consistency(
     installed: Mapping[str, InstalledDist],
@@ -249,48 +285,54 @@ def check_consistency(
         report.skipped.append(
             f"{name} is installed twice ({', '.join(dirs)}): a half-finished upgrade or uninstall{using}"
         )
-    # (dist, extra) pairs still to expand; "" = the base requirements, expanded for every dist.
-    todo: list[tuple[str, str]] = [(n, "") for n in installed]
-    for name, extras in (requested or {}).items():
-        if name in installed:
-            todo.extend((name, canonicalize_name(e)) for e in extras)
+    conflicts = report.conflicts
+    skipped = report.skipped
+    get = installed.get
+    # The extras asked for: by the project, then by the requirements judged below (transitively).
+    todo: list[tuple[str, str]] = [
+        (name, canonicalize_name(e)) for name, extras in (requested or {}).items() for e in extras
+    ]
+    for name, dist in installed.items():
+        reasons = _parsed(dist)[1]
+        if reasons:
+            skipped.extend(reasons)
+        _check_python(dist, python, report)
+        judged, report.edges[name] = _edges_of(name, dist, "", markers)
+        for text, edge, wanted in judged:
+            have = get(edge.target)
+            if have is None:
+                conflicts.append(Conflict("dependency-missing", dist, edge, python=python))
+                continue
+            if not _contains(text, edge.requirement.specifier, have.version):
+                conflicts.append(Conflict("dependency-conflict", dist, edge, have, python=python))
+            if wanted:
+                todo.extend((edge.target, w) for w in wanted)
     done: set[tuple[str, str]] = set()
     while todo:
         name, extra = todo.pop()
-        if (name, extra) in done:
+        extra_dist = get(name)
+        if extra_dist is None or (name, extra) in done:
             continue
+        dist = extra_dist
         done.add((name, extra))
-        dist = installed[name]
-        reqs, reasons = _parsed(dist)
-        if not extra:
-            report.skipped.extend(reasons)
-            _check_python(dist, python, report)
-        edges = report.edges.setdefault(name, [])
-        for text, req in reqs:
-            if req.marker is not None:
-                if not markers.holds(text, req.marker, extra):
-                    continue
-                if extra and markers.holds(text, req.marker, ""):
-                    continue  # a base requirement, judged with the base
-            elif extra:
-                continue
-            target = canonicalize_name(req.name)
-            edge = Edge(name, target, req, requirement_text(req), extra)
-            edges.append(edge)
-            have = installed.get(target)
+        judged, bare = _edges_of(name, dist, extra, markers)
+        if not judged:
+            continue
+        report.edges[name] = [*report.edges[name], *bare]
+        for text, edge, wanted in judged:
+            have = get(edge.target)
             if have is None:
-                report.conflicts.append(Conflict("dependency-missing", dist, edge, python=python))
+                conflicts.append(Conflict("dependency-missing", dist, edge, python=python))
                 continue
-            if not _contains(text, req.specifier, have.version):
-                report.conflicts.append(Conflict("dependency-conflict", dist, edge, have, python=python))
-            for wanted in req.extras:
-                todo.append((target, canonicalize_name(wanted)))
+            if not _contains(text, edge.requirement.specifier, have.version):
+                conflicts.append(Conflict("dependency-conflict", dist, edge, have, python=python))
+            todo.extend((edge.target, w) for w in wanted)
     report.conflicts.sort(key=lambda c: (c.dist.canonical_name, c.code, c.edge.text if c.edge else ""))
     return report
 
 
 def _check_python(dist: InstalledDist, python: str, report: Consistency) -> None:
-    requires_python = dist.requires_python
+    requires_python = _parsed(dist)[2]
     if not requires_python:
         return
     verdict = _python_ok(requires_python, python)
