@@ -6,7 +6,8 @@ Measured in the same run, on the same env:
 
 * ``in_process``: :func:`env_consistency` as the daemon runs it on every change (list site-packages,
   judge every edge for the env's Python) — target median <= 10 ms; ``cold`` clears the site-dir cache
-  and every memo first (a fresh daemon: every METADATA opened and parsed);
+  and every memo first (a fresh daemon: every METADATA opened and parsed); ``after_install`` clears
+  only the site-dir cache (what an install does: new dist objects, mostly unchanged dist-infos);
 * ``provider``: the same plus placing the findings on a 60-line requirements file (what a publish costs);
 * ``spawn``: ``pip check`` run on the same env — venvkeeper should be >= 20x faster; both must report
   the same conflicts;
@@ -179,6 +180,14 @@ def main() -> None:
         }
         in_process = timed(lambda: env_consistency(env, host), IN_PROCESS_RUNS, label="in_process")
         provider = timed(lambda: consistency_findings(ctx), IN_PROCESS_RUNS)
+        # Right after an install: site-packages changed, so every dist object is new; unchanged
+        # dist-infos are recognised by one stat of their METADATA.
+        after_install = timed(
+            lambda: env_consistency(env, host),
+            20,
+            before=installed_mod._SITE_CACHE.clear,
+            label="after_install",
+        )
         cold = timed(lambda: env_consistency(env, host), 20, before=clear_caches, label="cold")
         env_consistency(env, host)
         whatif_found = what_if_findings(project / "requirements.txt", buffer, report, environment)
@@ -213,6 +222,8 @@ def main() -> None:
             "in_process_cpu_median_ms": median_ms(CPU["in_process"]),
             "in_process_p90_ms": round(sorted(in_process)[int(len(in_process) * 0.9)] * 1000, 3),
             "provider_median_ms": median_ms(provider),
+            "after_install_median_ms": median_ms(after_install),
+            "after_install_cpu_median_ms": median_ms(CPU["after_install"]),
             "cold_median_ms": median_ms(cold),
             "cold_cpu_median_ms": median_ms(CPU["cold"]),
             "cold_speedup": round(spawn_ms / median_ms(cold), 1),

@@ -30,6 +30,7 @@ change costs dictionary lookups.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Optional
@@ -139,8 +140,8 @@ def requirement_text(req: Requirement) -> str:
 
 # -- memos ----------------------------------------------------------------------------------------
 _MEMO_MAX = 100_000
-#: str(dist.path) -> (the dist object parsed, its parsed requirements, its skip reasons, Requires-Python).
-_PARSED: dict[str, tuple[InstalledDist, list[tuple[str, Requirement]], list[str], Optional[str]]] = {}
+#: str(dist.path) -> what was read from that dist-info (see :func:`_meta`).
+_PARSED: dict[str, _Meta] = {}
 #: (Requires-Dist text, installed version) -> satisfied.
 _CONTAINS: dict[tuple[str, str], bool] = {}
 #: (environment key, Requires-Dist text, extra) -> the marker holds.
@@ -154,13 +155,57 @@ def _bounded(memo: dict[object, object]) -> None:
         memo.clear()
 
 
-def _parsed(dist: InstalledDist) -> tuple[list[tuple[str, Requirement]], list[str], Optional[str]]:
-    """The dist's requirements (malformed lines skipped with a reason) and its Requires-Python,
-    parsed once per dist object."""
+class _Meta:
+    """What the check needs from one dist-info: parsed requirements, skip reasons, Requires-Python."""
+
+    __slots__ = ("dist", "reasons", "reqs", "requires_python", "stamp")
+
+    def __init__(
+        self,
+        dist: InstalledDist,
+        stamp: Optional[tuple[int, ...]],
+        reqs: list[tuple[str, Requirement]],
+        reasons: list[str],
+        requires_python: Optional[str],
+    ) -> None:
+        self.dist = dist
+        self.stamp = stamp
+        self.reqs = reqs
+        self.reasons = reasons
+        self.requires_python = requires_python
+
+
+def _stamp(dist: InstalledDist) -> Optional[tuple[int, ...]]:
+    """Inode, size and mtime of the metadata file(s): an installer replaces, never edits, them."""
+    files = [dist.metadata_file]
+    if dist.path.suffix == ".egg-info" and files[0] != dist.path:
+        files.append(dist.path / "requires.txt")
+    out: list[int] = []
+    for path in files:
+        try:
+            st = os.stat(path)
+        except OSError:
+            out += [0, 0, 0]
+            continue
+        out += [st.st_ino, st.st_size, st.st_mtime_ns]
+    return tuple(out)
+
+
+def _meta(dist: InstalledDist) -> _Meta:
+    """The dist's requirements, parsed once per dist-info.
+
+    The same dist object (site-packages unchanged) is a dictionary hit. After an install the installed-
+    dist cache hands out new objects for every dist; a dist-info whose metadata file has the same
+    inode, size and mtime is the same dist-info, so one ``stat`` spares re-reading and re-parsing it.
+    """
     key = str(dist.path)
     hit = _PARSED.get(key)
-    if hit is not None and hit[0] is dist:
-        return hit[1], hit[2], hit[3]
+    if hit is not None and hit.dist is dist:
+        return hit
+    stamp = _stamp(dist)
+    if hit is not None and hit.stamp == stamp:
+        hit.dist = dist
+        return hit
     reqs: list[tuple[str, Requirement]] = []
     reasons: list[str] = []
     raw = dist.requires
@@ -180,10 +225,10 @@ def _parsed(dist: InstalledDist) -> tuple[list[tuple[str, Requirement]], list[st
                 f"{shown_name(dist)} {dist.version}: Requires-Dist {text!r} is not a valid requirement, "
                 f"skipped ({str(exc).splitlines()[0]})"
             )
-    requires_python = dist.requires_python
+    meta = _Meta(dist, stamp, reqs, reasons, dist.requires_python)
     _bounded(_PARSED)  # type: ignore[arg-type]
-    _PARSED[key] = (dist, reqs, reasons, requires_python)
-    return reqs, reasons, requires_python
+    _PARSED[key] = meta
+    return meta
 
 
 def _contains(text: str, spec: SpecifierSet, version: str) -> bool:
@@ -229,9 +274,9 @@ class _Markers:
 
 
 _DistEdge = tuple[str, Edge, tuple[str, ...]]
-#: (str(dist.path), extra, environment key) -> (the dist object, its applicable edges as (the
+#: (str(dist.path), extra, environment key) -> (the dist-info's _Meta, its applicable edges as (the
 #: Requires-Dist text, the edge, the extras it asks of its target), and the bare edges).
-_EDGES: dict[tuple[str, str, str], tuple[InstalledDist, list[_DistEdge], list[Edge]]] = {}
+_EDGES: dict[tuple[str, str, str], tuple[_Meta, list[_DistEdge], list[Edge]]] = {}
 
 
 def _edges_of(
@@ -241,12 +286,13 @@ def _edges_of(
 
     Memoised per dist object and environment: the lists are shared, callers must not change them.
     """
+    meta = _meta(dist)
     key = (str(dist.path), extra, markers.key)
     hit = _EDGES.get(key)
-    if hit is not None and hit[0] is dist:
+    if hit is not None and hit[0] is meta:
         return hit[1], hit[2]
     out: list[_DistEdge] = []
-    for text, req in _parsed(dist)[0]:
+    for text, req in meta.reqs:
         if req.marker is not None:
             if not markers.holds(text, req.marker, extra):
                 continue
@@ -258,7 +304,7 @@ def _edges_of(
         out.append((text, edge, tuple(canonicalize_name(e) for e in sorted(req.extras))))
     bare = [edge for _, edge, _ in out]
     _bounded(_EDGES)  # type: ignore[arg-type]
-    _EDGES[key] = (dist, out, bare)
+    _EDGES[key] = (meta, out, bare)
     return out, bare
 
 
@@ -293,7 +339,7 @@ def check_consistency(
         (name, canonicalize_name(e)) for name, extras in (requested or {}).items() for e in extras
     ]
     for name, dist in installed.items():
-        reasons = _parsed(dist)[1]
+        reasons = _meta(dist).reasons
         if reasons:
             skipped.extend(reasons)
         _check_python(dist, python, report)
@@ -332,7 +378,7 @@ def check_consistency(
 
 
 def _check_python(dist: InstalledDist, python: str, report: Consistency) -> None:
-    requires_python = _parsed(dist)[2]
+    requires_python = _meta(dist).requires_python
     if not requires_python:
         return
     verdict = _python_ok(requires_python, python)

@@ -194,3 +194,23 @@ def test_what_if_on_an_edited_line(tmp_path: Path, host: Host) -> None:
         ),
     ]
     assert all(f.code == "would-conflict" for f in found)
+
+
+def test_an_install_rereads_only_the_dist_infos_it_changed(tmp_path: Path, host: Host) -> None:
+    env = fake_env(tmp_path / ".venv")
+    site = env.site_packages()[0]
+    add_dist_info(site, "numpy", "1.23.5")
+    sk = add_dist_info(site, "scikit-learn", "0.24.1", requires=["numpy<1.24"])
+    assert env_consistency(env, host).ok
+    # An install: numpy replaced (new dist-info), scikit-learn's untouched.
+    (site / "numpy-1.23.5.dist-info" / "METADATA").unlink()
+    (site / "numpy-1.23.5.dist-info").rmdir()
+    add_dist_info(site, "numpy", "1.24.3")
+    [conflict] = env_consistency(env, host).conflicts
+    assert conflict.message == "scikit-learn 0.24.1 requires numpy<1.24, but numpy 1.24.3 is installed"
+    # A reinstall of the same version with other metadata is a new file: it is read again.
+    (sk / "METADATA").unlink()
+    (sk / "METADATA").write_text("Name: scikit-learn\nVersion: 0.24.1\nRequires-Dist: numpy<2\n")
+    (site / "extra-1.0.dist-info").mkdir()  # changes the listing, so dist objects are renewed
+    (site / "extra-1.0.dist-info" / "METADATA").write_text("Name: extra\nVersion: 1.0\n")
+    assert env_consistency(env, host).ok
