@@ -3,8 +3,8 @@ pin would break an installed dependent, within one debounce of the keystroke.
 
 Translation only: the verdict is :func:`venvkeeper.requirements.whatif.what_if_findings`; the buffers'
 findings are published with the project's own through ``server.extra_findings``, so one publish never
-drops the other's. Nothing is recomputed from disk for a keystroke: the env's consistency report
-comes from the memoised metadata.
+drops the other's. Nothing is read from disk for a keystroke: the env's consistency report is the one
+the last check pass made (every change under site-packages re-runs it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from venvkeeper.findings import Finding
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.workspace import uri_to_path
 from venvkeeper.requirements.markers import marker_environment
-from venvkeeper.requirements.provider import env_consistency
+from venvkeeper.requirements.provider import last_consistency
 from venvkeeper.requirements.whatif import what_if_findings
 
 log = logging.getLogger("venvkeeper")
@@ -57,7 +57,7 @@ class WhatIf:
         if chosen is None or chosen.env.state != "ok":
             return []
         env = chosen.env
-        report = env_consistency(env, self.server.host)
+        report = last_consistency(env, self.server.host)
         environment = marker_environment(env, self.server.host)
         base = {"project": str(project), "env": str(env.path)}
         out: list[Finding] = []

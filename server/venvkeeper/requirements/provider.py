@@ -38,6 +38,7 @@ from venvkeeper.settings import Settings
 __all__ = [
     "consistency_findings",
     "env_consistency",
+    "last_consistency",
     "env_site_dirs",
     "missing_requirements",
     "project_sources",
@@ -107,6 +108,15 @@ def requirement_findings(ctx: CheckContext) -> list[Finding]:
 
 #: Reasons already logged ("say it once"): a daemon re-checks on every change.
 _LOGGED: set[str] = set()
+#: The last consistency report per env dir. Every change under the env's site-packages re-runs the
+#: checks (the watcher), so between two runs it is current: the what-if on a keystroke reuses it.
+_LAST: dict[str, Consistency] = {}
+
+
+def last_consistency(env: Environment, host: Host) -> Consistency:
+    """The env's consistency report from the last check pass, or a fresh one when there was none."""
+    report = _LAST.get(str(env.path))
+    return report if report is not None else env_consistency(env, host)
 
 
 def consistency_findings(ctx: CheckContext) -> list[Finding]:
@@ -117,6 +127,9 @@ def consistency_findings(ctx: CheckContext) -> list[Finding]:
     environment = marker_environment(env, ctx.host)
     declared = declared_requirements(_parsed(ctx).requirements, environment)
     report = env_consistency(env, ctx.host, requested_extras(declared))
+    if len(_LAST) > 256:
+        _LAST.clear()
+    _LAST[str(env.path)] = report
     for reason in report.skipped:
         if reason not in _LOGGED:
             if len(_LOGGED) > 10_000:
