@@ -38,8 +38,8 @@ from venvkeeper.settings import Settings
 __all__ = [
     "consistency_findings",
     "env_consistency",
-    "last_consistency",
     "env_site_dirs",
+    "last_consistency",
     "missing_requirements",
     "project_sources",
     "requirement_files",
