@@ -3,6 +3,7 @@ both requirement lines, the env turns broken (didChangeEnvironment), and fixing 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from lsprotocol import types
 from support.envs import make_venv, pip_install
 from support.wheelhouse import Dist, build_wheelhouse
 
-from .test_diagnostics import codes
+from .test_diagnostics import action_command, codes, quick_fixes
 
 pytestmark = pytest.mark.asyncio
 
@@ -108,3 +109,24 @@ async def test_what_if_on_an_unsaved_edit(tmp_path, start_server, wheelhouse):
         )
     )
     await s.wait_for(lambda: codes(c, reqs) == {})
+
+
+async def test_install_compatible_quick_fix(tmp_path, start_server, wheelhouse):
+    proj = tmp_path / "ws" / "app"
+    proj.mkdir(parents=True)
+    reqs = proj / "requirements.txt"
+    reqs.write_text("numpy\nscikit-learn==0.24.1\n")
+    env = make_venv(proj / ".venv", with_pip=True)  # the install runs the env's own pip
+    pip_install(env, wheelhouse, ["numpy==1.24.3", "scikit-learn==0.24.1"], "--no-deps")
+    offline = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse), "PIP_CONFIG_FILE": os.devnull}
+    s = await start_server([tmp_path / "ws"], {"backend": "venv"}, offline)
+    c = s.client
+    await s.wait_for(lambda: codes(c, reqs).get("scikit-learn==0.24.1") == "dependency-conflict")
+    diag = next(d for d in c.diagnostics[reqs.as_uri()] if d.range.start.line == 1)
+    actions = await quick_fixes(c, reqs, diag)
+    fix = next(a for a in actions if a.title == "Install numpy<1.24 into .venv")
+    command, arguments = action_command(fix)
+    assert command == "venvkeeper.installIntoEnv" and arguments[0]["requirements"] == ["numpy<1.24"]
+    await c.workspace_execute_command_async(types.ExecuteCommandParams(command=command, arguments=arguments))
+    await s.wait_for(lambda: codes(c, reqs) == {}, timeout=60)
+    assert list(env.glob("lib/*/site-packages/numpy-1.23.5.dist-info"))
