@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from venvkeeper.checks import CheckContext
+from venvkeeper.context import CheckContext
 from venvkeeper.discovery.model import Candidate, Discovery, Environment
 from venvkeeper.discovery.pyvenv import read_pyvenv_cfg
 from venvkeeper.host import Host

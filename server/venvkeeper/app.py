@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from venvkeeper import codes as code_table
-from venvkeeper.checks import CheckContext, run_checks
+from venvkeeper.checks import run_checks
+from venvkeeper.context import CheckContext
 from venvkeeper.discovery.discover import discover
 from venvkeeper.discovery.identify import identify_env
 from venvkeeper.discovery.locators import LocateContext

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from venvkeeper.checks import CheckContext
+from venvkeeper.context import CheckContext
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
 from venvkeeper.guards.anchor import main_source
