@@ -31,9 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_check import make_env
 from venvkeeper.context import CheckContext
 from venvkeeper.discovery.model import Candidate, Discovery, Environment
-from venvkeeper.discovery.pyvenv import read_pyvenv_cfg
 from venvkeeper.host import Host
 from venvkeeper.requirements import conflicts as conflicts_mod
 from venvkeeper.requirements import installed as installed_mod
@@ -48,16 +48,6 @@ DISTS = 300
 EDGES_PER_DIST = 5
 IN_PROCESS_RUNS = 100
 SPAWN_RUNS = 7
-
-
-def make_env(path: Path) -> Environment:
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, capture_output=True
-    )
-    cfg = read_pyvenv_cfg(path / "pyvenv.cfg")
-    layout = "windows" if os.name == "nt" else "posix"
-    python = path / ("Scripts/python.exe" if layout == "windows" else "bin/python")
-    return Environment(path=path, python=python, layout=layout, state="ok", cfg=cfg)
 
 
 def version_of(index: int) -> str:

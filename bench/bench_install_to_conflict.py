@@ -108,20 +108,22 @@ def main() -> int:
         uri = reqs.as_uri()
         stamped = Stamped(client)
         stamped.wait_until(uri, False)  # the first publish: consistent
-        published, cleared, pip_s = [], [], []
+        published: list[tuple[float, float]] = []
+        cleared: list[tuple[float, float]] = []
+        pip_s: list[float] = []
+
+        def round_trip(req: str, conflict: bool, into: list[tuple[float, float]]) -> None:
+            """Install ``req``; record (ms after pip's exit, ms after its start) of the publish."""
+            stamped.drain()
+            started = time.perf_counter()
+            took, done = pip(env_dir, wheelhouse, req)
+            at = stamped.wait_until(uri, conflict)
+            into.append(((at - done) * 1000, (at - started) * 1000))
+            pip_s.append(took)
+
         for _ in range(ROUNDS):
-            stamped.drain()
-            started = time.perf_counter()
-            took, done = pip(env_dir, wheelhouse, "numpy==1.24.3")
-            at = stamped.wait_until(uri, True)
-            published.append(((at - done) * 1000, (at - started) * 1000))
-            pip_s.append(took)
-            stamped.drain()
-            started = time.perf_counter()
-            took, done = pip(env_dir, wheelhouse, "numpy==1.23.5")
-            at = stamped.wait_until(uri, False)
-            cleared.append(((at - done) * 1000, (at - started) * 1000))
-            pip_s.append(took)
+            round_trip("numpy==1.24.3", True, published)
+            round_trip("numpy==1.23.5", False, cleared)
         client.close()
     out = {
         "installed_dists": 302,

@@ -29,17 +29,25 @@ def wheelhouse(tmp_path: Path) -> Path:
     )
 
 
+def _project(
+    tmp_path: Path, wheelhouse: Path, installs: list[str], with_pip: bool = False
+) -> tuple[Path, Path]:
+    """ws/app with "numpy" and "scikit-learn==0.24.1" declared and ``installs`` installed --no-deps."""
+    proj = tmp_path / "ws" / "app"
+    proj.mkdir(parents=True)
+    reqs = proj / "requirements.txt"
+    reqs.write_text("numpy\nscikit-learn==0.24.1\n")
+    env = make_venv(proj / ".venv", with_pip=with_pip)
+    pip_install(env, wheelhouse, installs, "--no-deps")
+    return reqs, env
+
+
 def _status(change: dict) -> str | None:
     return (change.get("interpreter") or {}).get("status")
 
 
 async def test_terminal_install_that_breaks_a_dependent(tmp_path, start_server, wheelhouse):
-    proj = tmp_path / "ws" / "app"
-    proj.mkdir(parents=True)
-    reqs = proj / "requirements.txt"
-    reqs.write_text("numpy\nscikit-learn==0.24.1\n")
-    env = make_venv(proj / ".venv")
-    pip_install(env, wheelhouse, ["numpy==1.23.5", "scikit-learn==0.24.1"])
+    reqs, env = _project(tmp_path, wheelhouse, ["numpy==1.23.5", "scikit-learn==0.24.1"])
     s = await start_server([tmp_path / "ws"])
     c = s.client
     await s.wait_env_change(lambda ch: _status(ch) == "ok")
@@ -65,12 +73,7 @@ async def test_terminal_install_that_breaks_a_dependent(tmp_path, start_server, 
 
 
 async def test_what_if_on_an_unsaved_edit(tmp_path, start_server, wheelhouse):
-    proj = tmp_path / "ws" / "app"
-    proj.mkdir(parents=True)
-    reqs = proj / "requirements.txt"
-    reqs.write_text("numpy\nscikit-learn==0.24.1\n")
-    env = make_venv(proj / ".venv")
-    pip_install(env, wheelhouse, ["numpy==1.23.5", "scikit-learn==0.24.1"])
+    reqs, _env = _project(tmp_path, wheelhouse, ["numpy==1.23.5", "scikit-learn==0.24.1"])
     s = await start_server([tmp_path / "ws"])
     c = s.client
     await s.wait_env_change(lambda ch: _status(ch) == "ok")
@@ -112,12 +115,8 @@ async def test_what_if_on_an_unsaved_edit(tmp_path, start_server, wheelhouse):
 
 
 async def test_install_compatible_quick_fix(tmp_path, start_server, wheelhouse):
-    proj = tmp_path / "ws" / "app"
-    proj.mkdir(parents=True)
-    reqs = proj / "requirements.txt"
-    reqs.write_text("numpy\nscikit-learn==0.24.1\n")
-    env = make_venv(proj / ".venv", with_pip=True)  # the install runs the env's own pip
-    pip_install(env, wheelhouse, ["numpy==1.24.3", "scikit-learn==0.24.1"], "--no-deps")
+    # with_pip: the install runs the env's own pip.
+    reqs, env = _project(tmp_path, wheelhouse, ["numpy==1.24.3", "scikit-learn==0.24.1"], with_pip=True)
     offline = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse), "PIP_CONFIG_FILE": os.devnull}
     s = await start_server([tmp_path / "ws"], {"backend": "venv"}, offline)
     c = s.client

@@ -331,50 +331,48 @@ def check_consistency(
         report.skipped.append(
             f"{name} is installed twice ({', '.join(dirs)}): a half-finished upgrade or uninstall{using}"
         )
-    conflicts = report.conflicts
-    skipped = report.skipped
-    get = installed.get
     # The extras asked for: by the project, then by the requirements judged below (transitively).
     todo: list[tuple[str, str]] = [
         (name, canonicalize_name(e)) for name, extras in (requested or {}).items() for e in extras
     ]
     for name, dist in installed.items():
-        reasons = _meta(dist).reasons
-        if reasons:
-            skipped.extend(reasons)
+        report.skipped.extend(_meta(dist).reasons)
         _check_python(dist, python, report)
         judged, report.edges[name] = _edges_of(name, dist, "", markers)
-        for text, edge, wanted in judged:
-            have = get(edge.target)
-            if have is None:
-                conflicts.append(Conflict("dependency-missing", dist, edge, python=python))
-                continue
-            if not _contains(text, edge.requirement.specifier, have.version):
-                conflicts.append(Conflict("dependency-conflict", dist, edge, have, python=python))
-            if wanted:
-                todo.extend((edge.target, w) for w in wanted)
+        _judge(dist, judged, installed, python, report, todo)
     done: set[tuple[str, str]] = set()
     while todo:
         name, extra = todo.pop()
-        extra_dist = get(name)
+        extra_dist = installed.get(name)
         if extra_dist is None or (name, extra) in done:
             continue
-        dist = extra_dist
         done.add((name, extra))
-        judged, bare = _edges_of(name, dist, extra, markers)
-        if not judged:
-            continue
-        report.edges[name] = [*report.edges[name], *bare]
-        for text, edge, wanted in judged:
-            have = get(edge.target)
-            if have is None:
-                conflicts.append(Conflict("dependency-missing", dist, edge, python=python))
-                continue
-            if not _contains(text, edge.requirement.specifier, have.version):
-                conflicts.append(Conflict("dependency-conflict", dist, edge, have, python=python))
-            todo.extend((edge.target, w) for w in wanted)
+        judged, bare = _edges_of(name, extra_dist, extra, markers)
+        if judged:
+            report.edges[name] = [*report.edges[name], *bare]
+            _judge(extra_dist, judged, installed, python, report, todo)
     report.conflicts.sort(key=lambda c: (c.dist.canonical_name, c.code, c.edge.text if c.edge else ""))
     return report
+
+
+def _judge(
+    dist: InstalledDist,
+    judged: list[_DistEdge],
+    installed: Mapping[str, InstalledDist],
+    python: str,
+    report: Consistency,
+    todo: list[tuple[str, str]],
+) -> None:
+    """Judge ``dist``'s applicable requirements; queue the extras they ask of their targets."""
+    for text, edge, wanted in judged:
+        have = installed.get(edge.target)
+        if have is None:
+            report.conflicts.append(Conflict("dependency-missing", dist, edge, python=python))
+            continue
+        if not _contains(text, edge.requirement.specifier, have.version):
+            report.conflicts.append(Conflict("dependency-conflict", dist, edge, have, python=python))
+        if wanted:
+            todo.extend((edge.target, w) for w in wanted)
 
 
 def _check_python(dist: InstalledDist, python: str, report: Consistency) -> None:
