@@ -30,8 +30,14 @@ if TYPE_CHECKING:
 
 
 def _is_requirements_buffer(path: Path) -> bool:
-    """requirements*.txt, requirements/*.txt and pip-tools ``*.in``: the line-per-requirement formats."""
-    return path.suffix in (".txt", ".in")
+    """requirements*.txt / constraints*.txt, requirements/*.txt and pip-tools ``*.in`` (not any .txt:
+    a README.txt mentioning "foo==1.0" is not a requirement)."""
+    name = path.name.lower()
+    if path.suffix == ".in":
+        return True
+    return path.suffix == ".txt" and (
+        name.startswith(("requirements", "constraints")) or path.parent.name == "requirements"
+    )
 
 
 class WhatIf:
