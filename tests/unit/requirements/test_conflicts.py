@@ -214,3 +214,25 @@ def test_an_install_rereads_only_the_dist_infos_it_changed(tmp_path: Path, host:
     (site / "extra-1.0.dist-info").mkdir()  # changes the listing, so dist objects are renewed
     (site / "extra-1.0.dist-info" / "METADATA").write_text("Name: extra\nVersion: 1.0\n")
     assert env_consistency(env, host).ok
+
+
+def test_pyproject_strings_and_included_files_carry_their_conflicts(
+    tmp_path: Path, make_ctx: MakeCtx
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "0"\ndependencies = [\n  "numpy==1.24.3",\n]\n'
+    )
+    (project / "requirements.txt").write_text("-r requirements/ml.txt\n")
+    (project / "requirements").mkdir()
+    (project / "requirements" / "ml.txt").write_text("# models\nscikit-learn==0.24.1\n")
+    site = fake_env(project / ".venv").site_packages()[0]
+    add_dist_info(site, "numpy", "1.24.3")
+    add_dist_info(site, "scikit-learn", "0.24.1", requires=["numpy<1.24"])
+    found = _conflicts(make_ctx, project)
+    assert [(f.file.name, f.span.line, f.span.start, f.span.end, f.message) for f in found] == [
+        ("pyproject.toml", 4, 3, 16, "numpy 1.24.3 breaks scikit-learn 0.24.1, which requires numpy<1.24"),
+        ("ml.txt", 1, 0, 20, "scikit-learn 0.24.1 needs numpy<1.24, but numpy 1.24.3 is installed "
+         "(required by pyproject.toml line 5)"),
+    ]  # fmt: skip
