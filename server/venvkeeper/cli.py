@@ -218,6 +218,8 @@ def _diagnostics(app: App, project: Path, keep: Callable[[str], bool]) -> list[D
                 severity=severity,
                 code=f.code,
                 message=f.message,
+                # a dependency conflict between transitive dists: who pulled it in
+                chain=tuple(str(c) for c in f.data.get("chain", ())),
             )
         )
     return out

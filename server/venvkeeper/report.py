@@ -53,6 +53,8 @@ class Diagnostic:
     severity: Level
     code: str
     message: str
+    #: For a dependency conflict between transitive dists: the chain of dists that pulled it in.
+    chain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,9 @@ def render_text(report: Report) -> str:
             )
             out.append(f"  requirements: {rel(p.main_source, p.root)}")
         else:
-            state = interp["status"] if interp["state"] == "ok" else f"broken: {interp['problem']}"
+            state = interp["status"] if interp["state"] == "ok" else "broken"
+            if state == "broken" and interp.get("problem"):
+                state = f"broken: {interp['problem']}"
             out.append(
                 f"  environment: {rel(Path(interp['envPath']), p.root)}  Python {interp['version'] or '?'} "
                 f"({interp['kind']}, {state})"
@@ -163,7 +167,7 @@ def render_text(report: Report) -> str:
 
 # -- json ----------------------------------------------------------------------------------------
 def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
-    return {
+    row: dict[str, Any] = {
         "file": str(d.file),
         "line": d.line,
         "column": d.column,
@@ -173,6 +177,9 @@ def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
         "code": d.code,
         "message": d.message,
     }
+    if d.chain:
+        row["chain"] = list(d.chain)
+    return row
 
 
 def render_json(report: Report) -> str:
