@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from venvkeeper import fsread
 from venvkeeper.checks import CheckContext, run_checks
 from venvkeeper.discovery.discover import discover
 from venvkeeper.discovery.identify import identify_env
@@ -104,7 +105,7 @@ class App:
         directory = normalize(directory)
         if not self._inside_roots(directory):
             return [], []
-        found = set(find_projects(directory)) if directory.is_dir() else set()
+        found = set(find_projects(directory)) if fsread.is_dir(directory) else set()
         known = {p for p in self._projects if p == directory or directory in p.parents}
         added = sorted(found - known)
         removed = sorted(known - found)

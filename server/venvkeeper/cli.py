@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from venvkeeper import __version__
+from venvkeeper import __version__, fsread
 from venvkeeper.app import App, normalize
 from venvkeeper.creation.cli import add_create_command
 from venvkeeper.guards.anchor import main_source
@@ -32,7 +32,7 @@ def _app_for(path: Path, host: Host) -> tuple[App, list[Path]]:
     for problem in problems:
         print(f"venvkeeper: {problem}", file=sys.stderr)
     app = App(host=host, settings=settings, log=lambda m: logging.getLogger("venvkeeper").info(m))
-    if path.is_dir():
+    if fsread.is_dir(path):
         app.set_roots([path])
         projects = app.projects()
         if projects:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Optional
 
+from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment, Layout
 from venvkeeper.discovery.pyvenv import PyvenvCfg, PyvenvError, read_pyvenv_cfg
 
@@ -16,7 +17,7 @@ _LIB_PY_RE = re.compile(r"^python(\d+\.\d+)t?$")
 def is_env_dir(path: Path) -> bool:
     """A directory is a virtual environment when it holds ``pyvenv.cfg`` (PEP 405)."""
     try:
-        return (path / "pyvenv.cfg").is_file()
+        return fsread.is_file(path / "pyvenv.cfg")
     except OSError:
         return False
 
@@ -25,8 +26,8 @@ def _layout(path: Path, prefer: str) -> Layout:
     posix = path / "bin"
     windows = path / "Scripts"
     try:
-        has_posix = posix.is_dir()
-        has_windows = windows.is_dir()
+        has_posix = fsread.is_dir(posix)
+        has_windows = fsread.is_dir(windows)
     except OSError:
         has_posix = has_windows = False
     if has_windows and not has_posix:
@@ -56,7 +57,7 @@ def _version_from_lib(path: Path, layout: Layout) -> Optional[str]:
 def _interpreter_problem(python: Path) -> Optional[str]:
     """Why the interpreter cannot run, judged from the file system, or None."""
     try:
-        if python.exists():
+        if fsread.exists(python):
             return None
     except OSError as exc:  # ELOOP and friends
         return f"{python.name} cannot be resolved ({exc.strerror or exc})"
@@ -111,6 +112,6 @@ def identify_env(path: Path, prefer_layout: str = "posix") -> Optional[Environme
 
 def _is_dir(path: Path) -> bool:
     try:
-        return path.is_dir()
+        return fsread.is_dir(path)
     except OSError:
         return False

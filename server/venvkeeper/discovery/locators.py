@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Protocol
 
+from venvkeeper import fsread
 from venvkeeper.discovery.identify import identify_env, is_env_dir
 from venvkeeper.discovery.model import Candidate, Environment, Origin
 from venvkeeper.discovery.projects import should_skip
@@ -28,7 +29,7 @@ from venvkeeper.state import StateStore
 
 CONVENTIONAL_NAMES = (".venv", "venv", "env")
 #: A PEP 832 .venv file holds one path; anything longer is not such a file.
-MAX_POINTER_BYTES = 4096
+MAX_POINTER_BYTES = fsread.POINTER.max_bytes
 
 
 @dataclass(frozen=True)
@@ -70,13 +71,11 @@ class SelectedLocator:
 
 def read_pointer_file(path: Path, project: Path) -> tuple[Optional[Path], Optional[str]]:
     """Read a PEP 832 ``.venv`` file: (env path, None) or (None, why it is unusable)."""
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_POINTER_BYTES + 1)
-    except OSError as exc:
-        return None, f".venv file cannot be read: {exc.strerror or exc}"
-    if len(data) > MAX_POINTER_BYTES or b"\0" in data:
-        return None, ".venv file does not hold a path (binary or too large)"
+    data = fsread.read_bytes(path, fsread.POINTER)
+    if isinstance(data, fsread.Unreadable):
+        return None, f".venv file {data.reason}"
+    if b"\0" in data:
+        return None, ".venv file does not hold a path (binary)"
     try:
         text = data.decode("utf-8").strip()
     except UnicodeDecodeError:
@@ -96,7 +95,7 @@ class Pep832FileLocator:
     def locate(self, project: Path, ctx: LocateContext) -> Iterable[Candidate]:
         pointer = project / ".venv"
         try:
-            if not pointer.is_file():
+            if not fsread.is_file(pointer):
                 return
         except OSError:
             return

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Optional
 
+from venvkeeper import fsread
 from venvkeeper.discovery.pyvenv import PyvenvCfg
 
 EnvState = Literal["ok", "broken"]
@@ -58,7 +59,7 @@ class Environment:
         seen: list[Path] = []
         for c in candidates:
             try:
-                if c.is_dir() and not any(_same(c, s) for s in seen):
+                if fsread.is_dir(c) and not any(_same(c, s) for s in seen):
                     seen.append(c)
             except OSError:
                 continue

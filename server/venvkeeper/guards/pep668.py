@@ -11,6 +11,7 @@ import configparser
 from dataclasses import dataclass
 from pathlib import Path
 
+from venvkeeper import fsread
 from venvkeeper.guards.base import BaseInterpreter
 
 MARKER = "EXTERNALLY-MANAGED"
@@ -28,12 +29,15 @@ class ExternallyManaged:
 def read_marker(stdlib: Path) -> ExternallyManaged | None:
     """The PEP 668 marker in ``stdlib``, or None when the interpreter is not externally managed."""
     marker = stdlib / MARKER
-    try:
-        with marker.open("rb") as fh:
-            data = fh.read(_MAX_BYTES)
-    except OSError:
+    if not fsread.lexists(marker):
         return None
-    # PEP 668: the file's presence is what counts; its content only supplies the message.
+    # PEP 668: the file's presence is what counts; its content only supplies the message (a FIFO or
+    # device named EXTERNALLY-MANAGED still marks the interpreter, but is never opened for reading).
+    head = fsread.read_head(marker, _MAX_BYTES, fsread.EXTERNALLY_MANAGED)
+    if isinstance(head, fsread.Unreadable):
+        fsread.note(head)
+        return None if head.missing else ExternallyManaged(marker, None)
+    data = head
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(data.decode("utf-8", errors="replace"))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Optional
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from venvkeeper import fsread
 from venvkeeper.findings import Finding
 from venvkeeper.lsp.protocol import DIAGNOSTIC_SOURCE
 
@@ -24,7 +25,7 @@ SEVERITY = {
 
 
 #: Files larger than this keep code-point columns (reading them to convert is not worth it).
-_MAX_CONVERT_BYTES = 5 * 1024 * 1024
+_CONVERT = fsread.Kind("file with findings", 5 * 1024 * 1024)
 
 
 class ColumnEncoder:
@@ -41,10 +42,9 @@ class ColumnEncoder:
 
     def _line(self, path: Path, line: int) -> str:
         if path not in self._lines:
-            try:
-                too_big = path.stat().st_size > _MAX_CONVERT_BYTES
-                text = "" if too_big else path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+            # Too big, unreadable or not a regular file: keep code-point columns.
+            text = fsread.read_text(path, _CONVERT)
+            if isinstance(text, fsread.Unreadable):
                 text = ""
             self._lines[path] = text.splitlines()
         lines = self._lines[path]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from venvkeeper import fsread
 from venvkeeper.app import normalize
 from venvkeeper.discovery.identify import is_env_dir
 from venvkeeper.discovery.projects import PROJECT_FILES
@@ -156,7 +157,7 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
         if root is None or _inside_env(path, root):
             continue
         if _changes_project_set(path, projects):
-            rescan_dirs.add(path if path.is_dir() and path not in projects else path.parent)
+            rescan_dirs.add(path if fsread.is_dir(path) and path not in projects else path.parent)
     removed_all: list[Path] = []
     for d in _outermost(rescan_dirs):
         added, removed = app.rescan(d)
@@ -171,9 +172,9 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
 
 def _changes_project_set(path: Path, projects: list[Path]) -> bool:
     try:
-        if path.is_dir():
+        if fsread.is_dir(path):
             return path not in projects
-        exists = path.exists()
+        exists = fsread.exists(path)
     except OSError:
         return True
     name = path.name

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlparse
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from venvkeeper import fsread
 from venvkeeper.findings import FILE_START, Finding, Span
 from venvkeeper.requirements.localproject import local_project_name
 from venvkeeper.requirements.records import (
@@ -163,7 +164,7 @@ def _name_from_filename(filename: str) -> str | None:
 
 
 def _name_from_path(path: Path) -> str | None:
-    if path.is_dir():
+    if fsread.is_dir(path):
         name = local_project_name(path)
         return canonicalize_name(name) if name else None
     return _name_from_filename(path.name)
@@ -302,7 +303,7 @@ class RequirementsFileParser:
                 path, span, "include-cycle", f"{target} includes itself ({chain}); the cycle was not followed"
             )
             return
-        if not included.is_file():
+        if not fsread.is_file(included):
             self._finding(path, span, "include-missing", f"{what} {target} does not exist ({included})")
             return
         self._parse(included, constraint, stack)

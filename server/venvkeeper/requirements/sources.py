@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from venvkeeper import fsread
 from venvkeeper.host import Host
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.pyproject import declares_dependencies, parse_pyproject
@@ -44,11 +45,11 @@ def _is_requirements_input(path: Path) -> bool:
 
 
 def _is_env_dir(path: Path) -> bool:
-    return (path / "pyvenv.cfg").exists()
+    return fsread.exists(path / "pyvenv.cfg")
 
 
 def _pyproject_counts(path: Path) -> bool:
-    text, problem = read_source_text(path)
+    text, problem = read_source_text(path, fsread.PYPROJECT)
     if text is None:
         return problem is not None  # binary / huge / unreadable: say so on the file
     try:
@@ -63,7 +64,7 @@ def project_sources(project: Path, settings: Settings | None = None, host: Host 
     del settings, host  # part of the signature so a future setting (extra file globs) needs no API change
     sources: list[Path] = []
     pyproject = project / "pyproject.toml"
-    if pyproject.is_file() and _pyproject_counts(pyproject):
+    if fsread.is_file(pyproject) and _pyproject_counts(pyproject):
         sources.append(pyproject)
     try:
         # Filter by name first: a project root may hold thousands of files, only a few can match.
@@ -75,9 +76,9 @@ def project_sources(project: Path, settings: Settings | None = None, host: Host 
     sources.extend(p for p in root if p.name.startswith("requirements") and p.suffix == ".txt")
     sources.extend(p for p in root if _is_requirements_input(p))
     subdir = project / "requirements"
-    if subdir.is_dir() and not _is_env_dir(subdir):
+    if fsread.is_dir(subdir) and not _is_env_dir(subdir):
         with contextlib.suppress(OSError):
-            sources.extend(sorted(p for p in subdir.glob("*.txt") if p.is_file()))
+            sources.extend(sorted(p for p in subdir.glob("*.txt") if fsread.is_file(p)))
     return sources
 
 

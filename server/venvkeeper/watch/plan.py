@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from venvkeeper import fsread
 from venvkeeper.discovery.identify import identify_env
 from venvkeeper.discovery.projects import walk_dirs
 
@@ -61,6 +62,6 @@ def is_structural(path: Path) -> bool:
     if name in PROJECT_MARKER_NAMES or (name.startswith("requirements") and name.endswith(".txt")):
         return True
     try:
-        return path.is_dir() or not path.exists()
+        return fsread.is_dir(path) or not fsread.exists(path)
     except OSError:
         return True
