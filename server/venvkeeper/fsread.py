@@ -100,12 +100,12 @@ def _os_reason(exc: OSError) -> str:
 
 def _size(n: int) -> str:
     if n >= _MIB:
-        return f"{n / _MIB:.1f} MB"
+        return f"{n // _MIB} MB" if n % _MIB == 0 else f"{n / _MIB:.1f} MB"
     return f"{n / _KIB:.0f} KiB" if n >= _KIB else f"{n} bytes"
 
 
 def _too_big(path: Path, kind: Kind, size: int | None) -> Unreadable:
-    what = f"is {_size(size)}" if size is not None else "is larger than that"
+    what = f"is {size / _MIB:.1f} MB" if size is not None else "grew while it was read"
     return Unreadable(
         path, f"{what}; venvkeeper reads a {kind.label} up to {_size(kind.max_bytes)}, so it was not read"
     )

@@ -280,15 +280,17 @@ class RequirementsFileParser:
                 )
                 return
             if kind in ("requirement", "constraint"):
-                self._include(path, whole, expand_vars(value, self.environ), kind == "constraint", stack)
+                self._include(path, whole, value, kind == "constraint", stack)
             elif kind == "editable":
                 offset = logical.text.find(value, start)
                 vstart = offset if offset >= 0 else start
                 self._requirement(path, logical, vstart, value, constraint, editable=True)
 
-    def _include(self, path: Path, span: Span, target: str, constraint: bool, stack: list[Path]) -> None:
+    def _include(self, path: Path, span: Span, written: str, constraint: bool, stack: list[Path]) -> None:
+        # Messages name the include as written: an expanded ${VAR} may be a secret.
+        target = expand_vars(written, self.environ)
         if _URL_RE.match(target) and not target.startswith("file:"):
-            self._finding(path, span, "unknown-syntax", f"remote include {target} is not checked")
+            self._finding(path, span, "unknown-syntax", f"remote include {written} is not checked")
             return
         if target.startswith("file:"):
             target = unquote(urlparse(target).path)
@@ -300,11 +302,13 @@ class RequirementsFileParser:
         if key in stack:
             chain = " → ".join(p.name for p in [*stack[stack.index(key) :], key])
             self._finding(
-                path, span, "include-cycle", f"{target} includes itself ({chain}); the cycle was not followed"
+                path, span, "include-cycle", f"{written} includes itself ({chain}); the cycle was not followed"
             )
             return
-        if not fsread.is_file(included):
-            self._finding(path, span, "include-missing", f"{what} {target} does not exist ({included})")
+        if not fsread.lexists(included):
+            where = f" ({included})" if written == target else ""
+            why = fsread.access_problem(included) or "does not exist"  # EACCES, ENAMETOOLONG, ELOOP
+            self._finding(path, span, "include-missing", f"{what} {written} {why}{where}")
             return
         self._parse(included, constraint, stack)
 
@@ -340,7 +344,7 @@ class RequirementsFileParser:
             req = parse_requirement(text)
         except InvalidRequirement as exc:
             self._finding(
-                path, span, "invalid-requirement", f"'{text}' is not a valid requirement: {_first_line(exc)}"
+                path, span, "invalid-requirement", f"'{raw}' is not a valid requirement: {_first_line(exc)}"
             )
             return
         self._add(
@@ -362,6 +366,13 @@ class RequirementsFileParser:
         (self.result.constraints if record.constraint else self.result.requirements).append(record)
 
     def _finding(self, path: Path, span: Span, code: str, message: str) -> None:
+        if self.project is not None and not _within(path, self.project):
+            # A file outside the project (-r ~/.aws/credentials) may hold secrets: name the file and
+            # line, never quote its text.
+            message = (
+                f"line {span.line + 1} of {path} is not a requirement venvkeeper can use; its text is not "
+                "shown because the file is outside the project"
+            )
         self.result.findings.append(Finding(path, span, code, message))
 
 
@@ -375,6 +386,10 @@ def _split_url_marker(text: str) -> tuple[str, str, str]:
 
 def _as_url(url: str) -> str:
     return url if _URL_RE.match(url) else Path(url).absolute().as_uri()
+
+
+def _within(path: Path, directory: Path) -> bool:
+    return _key(path) == _key(directory) or _key(directory) in _key(path).parents
 
 
 def _key(path: Path) -> Path:
