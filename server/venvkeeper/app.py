@@ -221,7 +221,11 @@ class App:
             st = self._projects.get(p)
             if st is None:
                 continue
-            view = self.interpreter(p)
+            try:
+                view = self.interpreter(p)
+            except Exception as exc:  # one project's failure never stops another's answer
+                self.log(f"cannot answer for {p}: {exc!r}")
+                continue
             if view != st.last_view or (not st.announced and view is not None):
                 changed.append((p, view))
             st.last_view = view

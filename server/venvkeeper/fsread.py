@@ -259,6 +259,14 @@ def is_symlink(path: Path | str) -> bool:
     return st is not None and stat.S_ISLNK(st.st_mode)
 
 
+def not_regular(path: Path | str) -> str | None:
+    """What ``path`` is when it exists but is not a regular file ("a named pipe (FIFO)"), else None."""
+    st = _stat(path)
+    if st is None or stat.S_ISREG(st.st_mode):
+        return None
+    return _kind_of_mode(st.st_mode)
+
+
 def access_problem(path: Path | str) -> str | None:
     """Why ``path`` cannot be looked at (permissions, ELOOP, name too long); None if it can or is absent."""
     try:

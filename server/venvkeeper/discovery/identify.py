@@ -15,11 +15,13 @@ _LIB_PY_RE = re.compile(r"^python(\d+\.\d+)t?$")
 
 
 def is_env_dir(path: Path) -> bool:
-    """A directory is a virtual environment when it holds ``pyvenv.cfg`` (PEP 405)."""
-    try:
-        return fsread.is_file(path / "pyvenv.cfg")
-    except OSError:
-        return False
+    """A directory is a virtual environment when it holds ``pyvenv.cfg`` (PEP 405).
+
+    Any non-directory named pyvenv.cfg counts: a FIFO or a link to /dev/zero makes the env broken
+    with that reason (the reader refuses it) instead of silently not an env.
+    """
+    cfg = path / "pyvenv.cfg"
+    return fsread.lexists(cfg) and not fsread.is_dir(cfg)
 
 
 def _layout(path: Path, prefer: str) -> Layout:
@@ -56,11 +58,14 @@ def _version_from_lib(path: Path, layout: Layout) -> Optional[str]:
 
 def _interpreter_problem(python: Path) -> Optional[str]:
     """Why the interpreter cannot run, judged from the file system, or None."""
-    try:
-        if fsread.exists(python):
-            return None
-    except OSError as exc:  # ELOOP and friends
-        return f"{python.name} cannot be resolved ({exc.strerror or exc})"
+    label = python.relative_to(python.parent.parent)
+    if fsread.exists(python):
+        kind = fsread.not_regular(python)
+        # A FIFO or /dev/zero at bin/python is not an interpreter (and reading it would hang or never end).
+        return f"{label} is {kind}, not an interpreter" if kind else None
+    unreachable = fsread.access_problem(python) or fsread.access_problem(python.parent)
+    if unreachable:
+        return f"{label} {unreachable}"  # EACCES on bin/, ELOOP, a name too long
     if os.path.islink(python):
         try:
             target = os.readlink(python)
@@ -74,7 +79,7 @@ def _interpreter_problem(python: Path) -> Optional[str]:
         except OSError:
             pass
         return f"{python.name} is a broken symlink to {target} (the base interpreter was removed or moved)"
-    return f"{python.relative_to(python.parent.parent)} is missing"
+    return f"{label} is missing"
 
 
 def identify_env(path: Path, prefer_layout: str = "posix") -> Optional[Environment]:

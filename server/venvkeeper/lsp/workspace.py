@@ -275,7 +275,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
     # Watches first (they need each project's env dirs, hence discovery), so that nothing written
     # after a result is published can go unnoticed; then check and publish project by project.
     for project in server.app.projects():
-        server.app.discovery(project)
+        try:
+            server.app.discovery(project)
+        except Exception:  # one project's failure never stops the sweep (nor the hooks after it)
+            log.exception("discovery for %s failed", project)
         await asyncio.sleep(0)
     sync_watches(server)
     # Anything created between `initialize` and the watches being in place (a project file, an env)
@@ -284,7 +287,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
         server.app.rescan(root)
     server.app.invalidate()
     for project in server.app.projects():
-        refresh(server, [project], watches=False)
+        try:
+            refresh(server, [project], watches=False)
+        except Exception:
+            log.exception("refreshing %s failed", project)
         await asyncio.sleep(0)
     sync_watches(server)
     for hook in server.after_initial_sweep:

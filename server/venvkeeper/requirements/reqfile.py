@@ -301,9 +301,8 @@ class RequirementsFileParser:
         what = "constraints file" if constraint else "included file"
         if key in stack:
             chain = " → ".join(p.name for p in [*stack[stack.index(key) :], key])
-            self._finding(
-                path, span, "include-cycle", f"{written} includes itself ({chain}); the cycle was not followed"
-            )
+            message = f"{written} includes itself ({chain}); the cycle was not followed"
+            self._finding(path, span, "include-cycle", message)
             return
         if not fsread.lexists(included):
             where = f" ({included})" if written == target else ""
