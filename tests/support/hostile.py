@@ -79,14 +79,21 @@ def project_with_env(root: Path, name: str, requirements: str = "requests\n") ->
 Builder = Callable[[Path], Path]
 
 
+def _marker(p: Path) -> None:
+    """A pyproject.toml without dependencies: makes ``p`` a project without being a source itself."""
+    (p / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n')
+
+
 def requirements_fifo(root: Path) -> Path:
     p = project(root, "req-fifo")
+    _marker(p)
     fifo(p / "requirements.txt")
     return p
 
 
 def requirements_zero(root: Path) -> Path:
     p = project(root, "req-zero")
+    _marker(p)
     zero(p / "requirements.txt")
     return p
 
@@ -98,7 +105,7 @@ def requirements_sparse(root: Path) -> Path:
 
 
 def pyproject_fifo(root: Path) -> Path:
-    p = root / "pyproject-fifo"
+    p = project(root, "pyproject-fifo")
     fifo(p / "pyproject.toml")
     return p
 
@@ -199,7 +206,9 @@ def externally_managed_fifo(root: Path) -> Path:
     fifo(stdlib / "EXTERNALLY-MANAGED")
     p, env = project_with_env(root, "pep668-fifo")
     cfg = env / "pyvenv.cfg"
-    lines = [ln for ln in cfg.read_text().splitlines() if not ln.startswith(("home", "executable", "command"))]
+    lines = [
+        ln for ln in cfg.read_text().splitlines() if not ln.startswith(("home", "executable", "command"))
+    ]
     cfg.write_text("\n".join([f"home = {base / 'bin'}", *lines]) + "\n")
     return p
 
@@ -219,7 +228,7 @@ def outside_credentials(root: Path, outside: Path) -> Path:
 
 def non_utf8_name(root: Path) -> Path:
     """A requirements file whose name is not UTF-8, holding a line that gets a finding."""
-    p = project(root, "non-utf8")
+    p, _env = project_with_env(root, "non-utf8")
     name = os.fsdecode(b"requirements-\xff.txt")
     (p / name).write_text("surely-not-installed-xyz\n")
     return p
@@ -233,6 +242,7 @@ def long_name(root: Path) -> Path:
 def unreadable_requirements_dir(root: Path) -> Path:
     p = root / "req-dir-000"
     (p / "requirements").mkdir(parents=True)
+    _marker(p)
     (p / "requirements" / "base.txt").write_text("surely-not-installed-xyz\n")
     (p / "requirements").chmod(0)
     return p

@@ -85,7 +85,7 @@ def _interpreter_problem(python: Path) -> Optional[str]:
 def identify_env(path: Path, prefer_layout: str = "posix") -> Optional[Environment]:
     """Return the env at ``path`` (ok or broken with a reason), or None when it is not an env."""
     if not is_env_dir(path):
-        return None
+        return _unreadable_env(path, prefer_layout)
     layout = _layout(path, prefer_layout)
     python = interpreter_path(path, layout)
     cfg: Optional[PyvenvCfg] = None
@@ -112,6 +112,27 @@ def identify_env(path: Path, prefer_layout: str = "posix") -> Optional[Environme
         state="broken" if problem else "ok",
         problem=problem,
         cfg=cfg,
+    )
+
+
+#: Names that mean "an env" even when the directory cannot be looked into (see :func:`_unreadable_env`).
+_ENV_NAMES = (".venv", "venv", "env")
+
+
+def _unreadable_env(path: Path, prefer_layout: str) -> Optional[Environment]:
+    """A conventionally named env dir we may not look into (chmod 000): broken, saying why, not absent."""
+    if path.name not in _ENV_NAMES or not fsread.is_dir(path):
+        return None
+    problem = fsread.access_problem(path / "pyvenv.cfg")
+    if problem is None:
+        return None
+    layout = _layout(path, prefer_layout)
+    return Environment(
+        path=path,
+        python=interpreter_path(path, layout),
+        layout=layout,
+        state="broken",
+        problem=f"{path.name}/pyvenv.cfg {problem}",
     )
 
 

@@ -197,7 +197,9 @@ class RequirementsFileParser:
         if path not in self.result.files:
             self.result.files.append(path)
         if text is None:
-            self._finding(path, FILE_START, "invalid-requirement", problem or f"{path.name} cannot be read")
+            # Says why the file was not read (never its content), so it may name a file outside the project.
+            message = problem or f"{path.name} cannot be read"
+            self.result.findings.append(Finding(path, FILE_START, "invalid-requirement", message))
             return
         stack = [*stack, key]
         for logical in _logical_lines(text):
