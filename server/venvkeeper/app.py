@@ -66,19 +66,20 @@ class App:
         self._projects: dict[Path, ProjectState] = {}
 
     # -- roots and projects ----------------------------------------------------------------------
-    def set_roots(self, roots: Iterable[Path]) -> None:
+    def set_roots(self, roots: Iterable[Path], *, scan: bool = True) -> None:
         self.roots = []
         self._projects.clear()
         for root in roots:
-            self.add_root(root)
+            self.add_root(root, scan=scan)
 
-    def add_root(self, root: Path) -> list[Path]:
+    def add_root(self, root: Path, *, scan: bool = True) -> list[Path]:
+        """Add a root; ``scan=False`` finds its projects only when asked about a path (the CLI's "/")."""
         root = normalize(root)
         if root in self.roots:
             return []
         self.roots.append(root)
         added = []
-        for project in find_projects(root):
+        for project in find_projects(root) if scan else []:
             if project not in self._projects:
                 self._projects[project] = ProjectState()
                 added.append(project)

@@ -37,7 +37,7 @@ def _app_for(path: Path, host: Host) -> tuple[App, list[Path]]:
         projects = app.projects()
         if projects:
             return app, projects
-    app.set_roots([_FS_ROOT])
+    app.set_roots([_FS_ROOT], scan=False)  # never walk the whole file system
     project = app.project_for(path)
     return app, [project] if project is not None else []
 
@@ -53,7 +53,7 @@ def _rel(path: Path, base: Path) -> str:
 def cmd_which(args: argparse.Namespace, host: Host) -> int:
     path = normalize(Path(args.path))
     app = App(host=host, settings=parse_settings({"virtualEnv": host.environ.get("VIRTUAL_ENV")})[0])
-    app.set_roots([_FS_ROOT])
+    app.set_roots([_FS_ROOT], scan=False)  # never walk the whole file system
     project = app.project_for(path)
     if project is None:
         print(

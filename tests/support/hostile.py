@@ -8,10 +8,41 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
 
 from support.envs import make_venv
+
+T = TypeVar("T")
+
+#: A hang must fail the test, not stall CI. Never used to wait for something that should happen.
+SAFETY_NET_S = 30.0
+
+
+def within_safety_net(fn: Callable[[], T], seconds: float = SAFETY_NET_S) -> T:
+    """Run ``fn`` in a thread; fail (rather than hang) when it has not returned after ``seconds``."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # re-raised in the test's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        pytest.fail(f"still running after {seconds:.0f} s: venvkeeper hangs on this input")
+    if "error" in box:
+        raise box["error"]
+    value: T = box["value"]
+    return value
+
 
 XY = f"{sys.version_info[0]}.{sys.version_info[1]}"
 TWO_GB = 2 * 1024 * 1024 * 1024
@@ -67,8 +98,12 @@ def project(root: Path, name: str, requirements: str = "requests\n") -> Path:
     return p
 
 
+#: Every trap project with an env requires this missing package: its finding proves the check ran to the end.
+MISSING = "hostile-missing-pkg"
+
+
 def project_with_env(root: Path, name: str, requirements: str = "requests\n") -> tuple[Path, Path]:
-    p = project(root, name, requirements)
+    p = project(root, name, f"{requirements}{MISSING}\n")
     env = make_venv(p / ".venv")
     add_dist(env, "requests", "2.31.0")
     return p, env
@@ -261,8 +296,8 @@ def unreadable_venv_bin(root: Path) -> Path:
 
 
 def control(root: Path) -> Path:
-    """A normal project: its env lacks one requirement, so it has exactly one not-installed finding."""
-    p, _env = project_with_env(root, "control", "requests\ncontrol-missing-pkg\n")
+    """A normal project: its env lacks one requirement (:data:`MISSING`), its one not-installed finding."""
+    p, _env = project_with_env(root, "control")
     return p
 
 
