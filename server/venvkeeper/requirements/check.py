@@ -40,7 +40,7 @@ from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import FILE_START, Finding
 from venvkeeper.requirements.installed import InstalledDist
 from venvkeeper.requirements.markers import env_python_version, marker_applies
-from venvkeeper.requirements.records import ParsedSources, RequirementRecord, parse_requirement
+from venvkeeper.requirements.records import ParsedSources, RequirementRecord, conceal, parse_requirement
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ class Checker:
         *words, fix = parts
         install = self._install_text(record)
         message = "".join(words) + f" Run '{fix}' or: {self.python} -m pip install {_quote(install)}"
-        return Problem(record, code, message, install)
+        return Problem(record, code, conceal(message, record.expanded), install)
 
     def _wanted(self, record: RequirementRecord) -> tuple[SpecifierSet, ...] | None:
         if record.any_of:

@@ -52,6 +52,16 @@ class RequirementRecord:
     #: The top-level source this record was reached from (``-c`` constraints apply within one root,
     #: as they do within one ``pip install -r`` run).
     root: Path | None = None
+    #: ``(value, "${NAME}")`` for each variable expanded in this line: messages show the name, never
+    #: the value (a token in a URL must not reach a diagnostic or a CI log).
+    expanded: tuple[tuple[str, str], ...] = ()
+
+
+def conceal(message: str, expanded: tuple[tuple[str, str], ...]) -> str:
+    """``message`` with every expanded variable's value put back as ``${NAME}``."""
+    for value, written in expanded:
+        message = message.replace(value, written)
+    return message
 
 
 @dataclass(frozen=True)

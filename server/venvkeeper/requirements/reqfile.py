@@ -119,6 +119,12 @@ def expand_vars(text: str, environ: Mapping[str, str]) -> str:
     return _ENV_VAR_RE.sub(lambda m: environ.get(m.group("name"), m.group(0)), text)
 
 
+def _expansions(text: str, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """What :func:`expand_vars` put in, as ``(value, "${NAME}")``, longest value first."""
+    found = {(environ[n], f"${{{n}}}") for n in _ENV_VAR_RE.findall(text) if environ.get(n)}
+    return tuple(sorted(found, key=lambda pair: -len(pair[0])))
+
+
 def _looks_like_url_or_path(text: str) -> bool:
     if _URL_RE.match(text):
         return True
@@ -337,8 +343,9 @@ class RequirementsFileParser:
                 except InvalidRequirement:
                     req = None
             record = RequirementRecord(
-                path, span, text, req, name, editable, url, constraint, origin=origin, root=self._root
-            )
+                path, span, text, req, name, editable, url, constraint, origin=origin, root=self._root,
+                expanded=_expansions(raw, self.environ),
+            )  # fmt: skip
             self._add(record)
             return
         try:
@@ -360,6 +367,7 @@ class RequirementsFileParser:
                 constraint,
                 origin=origin,
                 root=self._root,
+                expanded=_expansions(raw, self.environ),
             )
         )
 
