@@ -288,6 +288,16 @@ def access_problem(path: Path | str) -> str | None:
     return None
 
 
+def glob(path: Path, pattern: str) -> list[Path]:
+    """``sorted(path.glob(pattern))`` that is empty (never raises) when ``path`` cannot be looked into."""
+    if not is_dir(path):
+        return []
+    try:
+        return sorted(path.glob(pattern))
+    except (OSError, ValueError):
+        return []
+
+
 def list_dir(path: Path | str) -> Iterator[Path]:
     """The entries of a directory; nothing (and the reason logged) when it cannot be listed."""
     p = Path(path)

@@ -92,9 +92,9 @@ def env_site_packages(env_dir: Path, major_minor: str, *, windows: bool) -> Path
 
 
 def has_pip(env_dir: Path) -> bool:
-    return any(fsread.is_dir(p) for p in env_dir.glob("lib*/python*/site-packages/pip")) or fsread.is_dir(
-        env_dir / "Lib" / "site-packages" / "pip"
-    )
+    return any(
+        fsread.is_dir(p) for p in fsread.glob(env_dir, "lib*/python*/site-packages/pip")
+    ) or fsread.is_dir(env_dir / "Lib" / "site-packages" / "pip")
 
 
 def _install_args(plan: InstallPlan) -> list[str]:

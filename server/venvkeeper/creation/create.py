@@ -320,7 +320,7 @@ def installed_requirements(env_path: Path, *, windows: bool) -> list[str]:
     site_dirs = (
         [env_path / "Lib" / "site-packages"]
         if windows
-        else sorted(p for p in env_path.glob("lib*/python*/site-packages") if fsread.is_dir(p))
+        else [p for p in fsread.glob(env_path, "lib*/python*/site-packages") if fsread.is_dir(p)]
     )
     reqs: list[str] = []
     for dist in sorted(read_installed(site_dirs).values(), key=lambda d: d.canonical_name):

@@ -133,7 +133,7 @@ def default_plan(project: Path, extras: Selection = "all", groups: Selection = (
             return InstallPlan(
                 requirements=tuple(reqs), sources=(pyproject,), label="pyproject.toml dependencies"
             )
-    others = [p for p in sorted(project.glob("requirements*.txt")) if _has_requirements(p)]
+    others = [p for p in fsread.glob(project, "requirements*.txt") if _has_requirements(p)]
     if others:
         return InstallPlan(requirement_files=(others[0],), sources=(others[0],), label=others[0].name)
     return InstallPlan()

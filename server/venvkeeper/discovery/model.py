@@ -55,7 +55,7 @@ class Environment:
                 if mm:
                     candidates.append(self.path / lib / f"python{mm}" / "site-packages")
                 else:
-                    candidates.extend(sorted((self.path / lib).glob("python*/site-packages")))
+                    candidates.extend(fsread.glob(self.path / lib, "python*/site-packages"))
         seen: list[Path] = []
         for c in candidates:
             try:

@@ -298,13 +298,7 @@ def has_pip(env: Environment) -> bool:
     scripts = ("pip.exe", "pip3.exe", "pip") if env.layout == "windows" else ("pip", "pip3")
     if any(fsread.exists(env.bin_dir / s) for s in scripts):
         return True
-    for site in env.site_packages():
-        try:
-            if any(site.glob("pip-*.dist-info")):
-                return True
-        except OSError:
-            continue
-    return False
+    return any(fsread.glob(site, "pip-*.dist-info") for site in env.site_packages())
 
 
 def no_pip_problem(env: Environment, label: str) -> HealthProblem | None:
