@@ -77,7 +77,13 @@ def unprivileged(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[st
         env.pop("VIRTUAL_ENV", None)
         assert _PREFIX is not None
         return subprocess.run(
-            [*_PREFIX, *argv], capture_output=True, text=True, env=env, timeout=SAFETY_NET_S, cwd=tmp_path
+            [*_PREFIX, *argv],
+            capture_output=True,
+            text=True,
+            errors="surrogateescape",
+            env=env,
+            timeout=SAFETY_NET_S,
+            cwd=tmp_path,
         )
 
     return run
