@@ -10,7 +10,7 @@ from pathlib import Path
 
 from support import hostile
 from support.hostile import MISSING
-from unit.hostile.conftest import SECRET, check_json
+from tests.unit.hostile.conftest import SECRET, check_json
 
 
 def test_check_answers_the_control_project_of_a_fully_hostile_workspace(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from support import hostile
-from unit.hostile.conftest import SECRET
+from tests.unit.hostile.conftest import SECRET
 from venvkeeper.cli import main
 from venvkeeper.guards import pep668
 from venvkeeper.host import Host

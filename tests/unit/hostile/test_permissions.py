@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from support import hostile
-from unit.hostile.conftest import check_json
+from tests.unit.hostile.conftest import check_json
 
 #: In-process view of what the daemon computes for every project: findings, the create offer, and
 #: whatever a provider logged (a provider that raises is logged and skipped, so a crash shows here).
