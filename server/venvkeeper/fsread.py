@@ -111,13 +111,20 @@ def _too_big(path: Path, kind: Kind, size: int | None) -> Unreadable:
     )
 
 
-def read_bytes(path: Path | str, kind: Kind) -> ReadResult:
-    """The bytes of ``path`` when it is a regular file within ``kind``'s cap, else why not."""
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)  # a FIFO opens at once instead of waiting for a writer
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _read(path: Path | str, kind: Kind, head: int | None) -> ReadResult:
+    """Open without blocking, insist on a regular file, read the whole (capped) file or its head."""
     p = Path(path)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
-        fd = os.open(p, flags)
+        fd = os.open(p, _OPEN_FLAGS)
     except OSError as exc:
         if exc.errno in _MISSING_ERRNOS:
             return Unreadable(p, "does not exist", missing=True)
@@ -128,17 +135,17 @@ def read_bytes(path: Path | str, kind: Kind) -> ReadResult:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return Unreadable(p, f"is {_kind_of_mode(st.st_mode)}, not a regular file; it was not read")
-        if st.st_size > kind.max_bytes:
+        if head is None and st.st_size > kind.max_bytes:
             return _too_big(p, kind, st.st_size)
+        want = min(head, kind.max_bytes) if head is not None else kind.max_bytes + 1
         chunks: list[bytes] = []
-        remaining = kind.max_bytes + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, _MIB))
+        while want > 0:
+            chunk = os.read(fd, min(want, _MIB))
             if not chunk:
                 break
             chunks.append(chunk)
-            remaining -= len(chunk)
-        if remaining <= 0:
+            want -= len(chunk)
+        if head is None and want <= 0:
             return _too_big(p, kind, None)  # it grew while we read it
         return b"".join(chunks)
     except OSError as exc:
@@ -147,31 +154,17 @@ def read_bytes(path: Path | str, kind: Kind) -> ReadResult:
         os.close(fd)
 
 
+def read_bytes(path: Path | str, kind: Kind) -> ReadResult:
+    """The bytes of ``path`` when it is a regular file within ``kind``'s cap, else why not."""
+    return _read(path, kind, None)
+
+
 def read_head(path: Path | str, limit: int, kind: Kind = SCRIPT) -> ReadResult:
     """At most ``limit`` leading bytes of a regular file (a shebang, a header); binary-safe.
 
     Unlike :func:`read_bytes` a large file is not refused: only its head is wanted.
     """
-    p = Path(path)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(p, flags)
-    except OSError as exc:
-        if exc.errno in _MISSING_ERRNOS:
-            return Unreadable(p, "does not exist", missing=True)
-        return Unreadable(p, _os_reason(exc))
-    except (ValueError, UnicodeError) as exc:
-        return Unreadable(p, f"cannot be opened ({exc})")
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return Unreadable(p, f"is {_kind_of_mode(st.st_mode)}, not a regular file; it was not read")
-        return os.read(fd, min(limit, kind.max_bytes))
-    except OSError as exc:
-        return Unreadable(p, _os_reason(exc))
-    finally:
-        os.close(fd)
+    return _read(path, kind, limit)
 
 
 def decode_text(data: bytes) -> str:

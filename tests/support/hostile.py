@@ -202,20 +202,20 @@ def editable_setup_cfg_sparse(root: Path) -> Path:
     return p
 
 
-def python_fifo(root: Path) -> Path:
-    p, env = project_with_env(root, "python-fifo")
-    for name in ("python", "python3", f"python{XY}"):
-        (env / "bin" / name).unlink()
-    fifo(env / "bin" / "python")
+def _python_is(root: Path, name: str, make: Callable[[Path], Path]) -> Path:
+    p, env = project_with_env(root, name)
+    for exe in ("python", "python3", f"python{XY}"):
+        (env / "bin" / exe).unlink()
+    make(env / "bin" / "python")
     return p
+
+
+def python_fifo(root: Path) -> Path:
+    return _python_is(root, "python-fifo", fifo)
 
 
 def python_zero(root: Path) -> Path:
-    p, env = project_with_env(root, "python-zero")
-    for name in ("python", "python3", f"python{XY}"):
-        (env / "bin" / name).unlink()
-    zero(env / "bin" / "python")
-    return p
+    return _python_is(root, "python-zero", zero)
 
 
 def pyvenv_fifo(root: Path) -> Path:

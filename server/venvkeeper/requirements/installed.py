@@ -23,9 +23,6 @@ from packaging.version import VERSION_PATTERN
 
 from venvkeeper import fsread
 
-#: A METADATA header block is small; a multi-megabyte one is not real metadata (and may be a trap).
-MAX_METADATA_BYTES = 1024 * 1024
-
 # Wheel spec: "{distribution}-{version}.dist-info", where the name has "-" escaped to "_".
 _DIST_INFO_RE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._]*)-(?P<version>[^-]+)\.dist-info$")
 # setuptools/distutils: "{name}-{version}-py{X.Y}.egg-info", "{name}-{version}.egg-info", "{name}.egg-info".
@@ -60,7 +57,7 @@ def _headers(text: str) -> dict[str, list[str]]:
 
 def _read_text(path: Path, kind: fsread.Kind = fsread.METADATA) -> str | None:
     """The head of a metadata file (headers come first); None when unreadable, a trap, or binary."""
-    return fsread.text_head(path, MAX_METADATA_BYTES, kind)
+    return fsread.text_head(path, kind.max_bytes, kind)
 
 
 @dataclass(frozen=True)
