@@ -21,6 +21,7 @@ from pytest_lsp import ClientServerConfig, client_capabilities
 
 from support import hostile
 from support.hostile import MISSING, SAFETY_NET_S
+from support.lsp import Prompts
 from tests.e2e.conftest import Session, make_client, server_env
 
 pytestmark = pytest.mark.asyncio
@@ -53,6 +54,7 @@ async def test_daemon_answers_the_control_project_of_a_fully_hostile_workspace(t
     client = await config.start()
     try:
         session = Session(client)
+        prompts = Prompts(client, {})  # dismiss every create offer; that they come proves prompts started
         await client.initialize_session(
             types.InitializeParams(
                 capabilities=client_capabilities("visual-studio-code"),
@@ -85,10 +87,14 @@ async def test_daemon_answers_the_control_project_of_a_fully_hostile_workspace(t
         later = (ws / "venv-bin-000" / "requirements.txt").as_uri()
         await session.wait_for(lambda: bool(client.diagnostics.get(later)), timeout=SAFETY_NET_S)
 
+        # The prompts (which start after the whole initial sweep) still came.
+        await prompts.wait(1, timeout=SAFETY_NET_S)
+        assert any(p.message.startswith("Create ") for p in prompts.requests)
+
         messages = [d.message for diags in client.diagnostics.values() for d in diags]
         assert not any(SECRET in m or "AKIASECRETVALUE123" in m for m in messages)
         logs = [m.message for m in client.log_messages]
-        assert not any("Traceback" in m or "failed" in m for m in logs), logs
+        assert [m for m in logs if "Traceback" in m or "failed" in m] == []
     finally:
         try:
             await asyncio.wait_for(client.shutdown_session(), 5)
