@@ -302,6 +302,8 @@ def has_pip(env: Environment) -> bool:
 
 
 def no_pip_problem(env: Environment, label: str) -> HealthProblem | None:
+    if fsread.access_problem(env.bin_dir) is not None:
+        return None  # an unreadable bin/ says nothing about pip (env-broken already says why)
     if has_pip(env):
         return None
     py = f"{label}{os.sep}{env.python.relative_to(env.path)}"
