@@ -16,7 +16,9 @@ from typing import Any, Callable, Optional
 
 from venvkeeper import codes as code_table
 from venvkeeper import fsread
-from venvkeeper.checks import CheckContext, run_checks
+from venvkeeper.checks import run_checks
+from venvkeeper.context import CheckContext
+from venvkeeper.creation.journal import Leftover, recover_leftovers
 from venvkeeper.discovery.discover import discover
 from venvkeeper.discovery.identify import identify_env
 from venvkeeper.discovery.locators import LocateContext
@@ -58,6 +60,9 @@ class App:
             self.activation = default_activation
         self.roots: list[Path] = []
         self._projects: dict[Path, ProjectState] = {}
+        #: Shared by every discovery until the next invalidation, so one refresh lists each tool's
+        #: env dir once (see LocateContext.memo).
+        self._ctx: Optional[LocateContext] = None
 
     # -- roots and projects ----------------------------------------------------------------------
     def set_roots(self, roots: Iterable[Path], *, scan: bool = True) -> None:
@@ -117,12 +122,32 @@ class App:
             self._projects[project] = ProjectState()  # created since the last scan; adopt it now
         return project
 
+    # -- leftovers of killed creates -------------------------------------------------------------
+    def recover_leftovers(self, projects: Iterable[Path]) -> list[Leftover]:
+        """Finish or roll back what killed creates left in these project dirs (creation/journal.py).
+
+        One ``scandir`` per project when there is nothing to do; what was done is logged once each.
+        Thread-safe (it touches no cached state): callers that already ran discovery invalidate.
+        """
+        notes = recover_leftovers(projects, now=self.host.wall_clock)
+        for note in notes:
+            self.log(str(note))
+        return notes
+
     # -- discovery -------------------------------------------------------------------------------
     def _locate_context(self) -> LocateContext:
         assert self.state is not None
-        return LocateContext(
-            state=self.state, virtual_env=self.settings.virtual_env, prefer_layout=self.host.platform
-        )
+        if self._ctx is None or self._ctx.virtual_env != self.settings.virtual_env:
+            self._ctx = LocateContext(
+                state=self.state,
+                virtual_env=self.settings.virtual_env,
+                prefer_layout=self.host.platform,
+                home=self.host.home,
+                environ=self.host.environ,
+                sys_platform=self.host.sys_platform,
+                log=self.log,
+            )
+        return self._ctx
 
     def discovery(self, project: Path) -> Discovery:
         st = self._projects.setdefault(project, ProjectState())
@@ -199,6 +224,8 @@ class App:
     # -- change tracking -------------------------------------------------------------------------
     def invalidate(self, projects: Optional[Iterable[Path]] = None, *, findings_only: bool = False) -> None:
         targets = self._projects.keys() if projects is None else projects
+        if not findings_only:
+            self._ctx = None  # tool configs and env dirs may have changed too
         for p in list(targets):
             st = self._projects.get(p)
             if st is None:

@@ -16,7 +16,16 @@ from typing import Optional
 
 from venvkeeper import fsread
 
-PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile")
+#: environment.yml and pixi.toml make a project too: a conda or pixi project may have nothing else.
+PROJECT_FILES = (
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "Pipfile",
+    "environment.yml",
+    "environment.yaml",
+    "pixi.toml",
+)
 REQUIREMENTS_GLOB = "requirements*.txt"
 
 #: Directories never entered: VCS data, JS deps, tool-managed envs and caches.

@@ -272,6 +272,11 @@ def register(server: VenvkeeperServer) -> None:
 async def initial_sweep(server: VenvkeeperServer) -> None:
     if server.supports_configuration_pull():
         await pull_configuration(server, do_refresh=False)
+    # What killed creates left next to the envs is finished or rolled back before anything looks at the
+    # envs; off the event loop, since removing a leftover env takes a while.
+    projects = server.app.projects()
+    if await asyncio.get_running_loop().run_in_executor(None, server.app.recover_leftovers, projects):
+        server.app.invalidate(projects)
     # Watches first (they need each project's env dirs, hence discovery), so that nothing written
     # after a result is published can go unnoticed; then check and publish project by project.
     for project in server.app.projects():
@@ -301,7 +306,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
 
 
 #: Files whose appearance anywhere can create a project or an env; watched by the client when it can.
-CLIENT_WATCH_GLOB = "**/{pyproject.toml,requirements*.txt,setup.py,setup.cfg,Pipfile,pyvenv.cfg,.venv}"
+CLIENT_WATCH_GLOB = (
+    "**/{pyproject.toml,requirements*.txt,setup.py,setup.cfg,Pipfile,environment.yml,environment.yaml,"
+    "pixi.toml,pyvenv.cfg,.venv}"
+)
 
 
 async def register_client_watchers(server: VenvkeeperServer) -> None:
