@@ -53,6 +53,8 @@ EXTERNALLY_MANAGED = Kind("EXTERNALLY-MANAGED", 64 * _KIB)
 SCRIPT = Kind("script", 1 * _MIB)  # activate scripts, console scripts (shebangs)
 HEADER = Kind("header", 1 * _MIB)  # patchlevel.h
 STATE = Kind("venvkeeper state", 16 * _MIB)
+JOURNAL = Kind("create journal", 64 * _KIB)  # a few hundred bytes; anything bigger is not ours
+PROC = Kind("/proc file", 1 * _MIB)  # /proc/<pid>/stat, environ: regular files of size 0 that end
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,12 @@ _OPEN_FLAGS = (
 )
 
 
-def _read(path: Path | str, kind: Kind, head: int | None) -> ReadResult:
+def _read(path: Path | str, kind: Kind, head: int | None, nofollow: bool = False) -> ReadResult:
     """Open without blocking, insist on a regular file, read the whole (capped) file or its head."""
     p = Path(path)
+    flags = _OPEN_FLAGS | (getattr(os, "O_NOFOLLOW", 0) if nofollow else 0)
     try:
-        fd = os.open(p, _OPEN_FLAGS)
+        fd = os.open(p, flags)
     except OSError as exc:
         if exc.errno in _MISSING_ERRNOS:
             return Unreadable(p, "does not exist", missing=True)
@@ -154,9 +157,12 @@ def _read(path: Path | str, kind: Kind, head: int | None) -> ReadResult:
         os.close(fd)
 
 
-def read_bytes(path: Path | str, kind: Kind) -> ReadResult:
-    """The bytes of ``path`` when it is a regular file within ``kind``'s cap, else why not."""
-    return _read(path, kind, None)
+def read_bytes(path: Path | str, kind: Kind, *, nofollow: bool = False) -> ReadResult:
+    """The bytes of ``path`` when it is a regular file within ``kind``'s cap, else why not.
+
+    ``nofollow``: a symlink at ``path`` itself is refused (venvkeeper's own files, e.g. a journal).
+    """
+    return _read(path, kind, None, nofollow)
 
 
 def read_head(path: Path | str, limit: int, kind: Kind = SCRIPT) -> ReadResult:

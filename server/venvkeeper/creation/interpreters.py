@@ -295,12 +295,10 @@ def _pyenv_global(host: Host) -> str:
     first name in ``$PYENV_ROOT/version`` (``pyenv global``); "system" when unset, as pyenv does."""
     names = host.environ.get("PYENV_VERSION", "").replace(":", " ").split()
     if not names:
-        try:
-            with (_pyenv_root(host) / "version").open("rb") as fh:
-                data = fh.read(4096)
-        except OSError:
+        text = fsread.text_head(_pyenv_root(host) / "version", 4096, fsread.PYTHON_VERSION)
+        if text is None:
             return "system"
-        names = data.decode("utf-8", "replace").split("#", 1)[0].split()
+        names = text.split("#", 1)[0].split()
     return names[0] if names else "system"
 
 
