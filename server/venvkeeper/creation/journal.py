@@ -375,9 +375,9 @@ class Transaction:
 
 
 def remove_tree(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
+    if fsread.is_symlink(path) or fsread.is_file(path):
         path.unlink(missing_ok=True)
-    elif path.exists():
+    elif fsread.exists(path):
         shutil.rmtree(path, ignore_errors=True)
 
 
