@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Optional
 
-from venvkeeper import __version__, codes
+from venvkeeper import __version__, codes, fsread
 from venvkeeper.app import App, env_dir_of, normalize
 from venvkeeper.creation.cli import add_create_command
 from venvkeeper.discovery.locators import LOCATORS, LocateContext, Locator
@@ -49,12 +49,12 @@ def _app_for(path: Path, host: Host) -> tuple[App, list[Path]]:
     for problem in problems:
         print(f"venvkeeper: {problem}", file=sys.stderr)
     app = App(host=host, settings=settings, log=lambda m: logging.getLogger("venvkeeper").info(m))
-    if path.is_dir():
+    if fsread.is_dir(path):
         app.set_roots([path])
         projects = app.projects()
         if projects:
             return app, projects
-    app.set_roots([_FS_ROOT])
+    app.set_roots([_FS_ROOT], scan=False)  # never walk the whole file system
     project = app.project_for(path)
     return app, [project] if project is not None else []
 
@@ -70,7 +70,7 @@ def _rel(path: Path, base: Path) -> str:
 def cmd_which(args: argparse.Namespace, host: Host) -> int:
     path = normalize(Path(args.path))
     app = App(host=host, settings=parse_settings({"virtualEnv": host.environ.get("VIRTUAL_ENV")})[0])
-    app.set_roots([_FS_ROOT])
+    app.set_roots([_FS_ROOT], scan=False)  # never walk the whole file system
     project = app.project_for(path)
     if project is None:
         print(
@@ -194,7 +194,7 @@ def _projects_at(path: Path) -> list[Path]:
 
     Looks upwards with ``nearest_project`` instead of scanning from the filesystem root.
     """
-    if path.is_dir():
+    if fsread.is_dir(path):
         below = find_projects(path)
         if below:
             return below
@@ -281,7 +281,7 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
     fmt: OutputFormat = args.output_format
     # Text reads best relative to the folder asked about; CI formats name files as the CI sees them,
     # relative to the working directory (the checkout's root in a CI job).
-    base = paths[0] if fmt == "text" and len(paths) == 1 and paths[0].is_dir() else cwd
+    base = paths[0] if fmt == "text" and len(paths) == 1 and fsread.is_dir(paths[0]) else cwd
     report = Report(results, args.severity_threshold, codes.CODES, base, cwd)
     write_stdout(render(report, fmt))
     return exit_code(report)
