@@ -13,8 +13,8 @@ from typing import Any, Callable, Optional, TypeVar
 
 from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.findings import FILE_START, Finding
-from venvkeeper.guards.anchor import main_source
 from venvkeeper.host import Host
+from venvkeeper.requirements.sources import main_source
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
 

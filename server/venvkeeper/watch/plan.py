@@ -3,7 +3,8 @@
 Watched (each non-recursively):
 - every workspace root, and directories up to :data:`TREE_DEPTH` below it (so a new project appearing
   near the top of a monorepo is seen), at most :data:`TREE_CAP` of those;
-- every project root, its ancestors up to the root, and its ``requirements/`` directory;
+- every project root, its ancestors up to the root, and its ``requirements/`` directory with the
+  directories below it (sources live at any depth there, see requirements/layout.py);
 - every candidate env of a project: the env dir (pyvenv.cfg, deletion), its ``bin``/``Scripts`` dir
   (the interpreter link) and its site-packages (dist-info dirs appearing = someone ran pip).
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from venvkeeper.discovery.identify import identify_env
 from venvkeeper.discovery.projects import walk_dirs
+from venvkeeper.requirements.layout import MAX_REQUIREMENTS_DEPTH, REQUIREMENTS_DIR, is_structural_name
 
 TREE_DEPTH = 2
 TREE_CAP = 256
@@ -44,7 +46,10 @@ def env_watch_dirs(env_path: Path) -> list[Path]:
 
 
 def project_watch_dirs(project: Path, root: Path | None, env_dirs: Iterable[Path]) -> list[Path]:
-    dirs = [project, project / "requirements"]
+    requirements = project / REQUIREMENTS_DIR
+    dirs = [project, requirements]
+    if requirements.is_dir():
+        dirs.extend(d for d, _ in walk_dirs(requirements, MAX_REQUIREMENTS_DEPTH) if d != requirements)
     if root is not None:
         parent = project.parent
         while parent != root and root in parent.parents:
@@ -57,8 +62,7 @@ def project_watch_dirs(project: Path, root: Path | None, env_dirs: Iterable[Path
 
 def is_structural(path: Path) -> bool:
     """Could this path's appearance change which projects exist (a project file or a directory)?"""
-    name = path.name
-    if name in PROJECT_MARKER_NAMES or (name.startswith("requirements") and name.endswith(".txt")):
+    if path.name in PROJECT_MARKER_NAMES or is_structural_name(path.name):
         return True
     try:
         return path.is_dir() or not path.exists()
