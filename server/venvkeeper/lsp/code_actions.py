@@ -72,7 +72,7 @@ def fixes_for(diagnostic: types.Diagnostic, document_uri: str) -> list[types.Cod
             )
         )
 
-    if code in INSTALL_CODES:
+    if code in INSTALL_CODES and data.get("install") != "":  # "": no install can fix it (a conflict)
         requirement = data.get("requirement")
         if requirement:
             add(

@@ -152,6 +152,17 @@ class Checker:
         req = record.requirement
         if req is not None and not marker_applies(req.marker, self.environment):
             return None
+        if req is not None and record.url is None and not record.editable:
+            conflict = _pin_conflict(req, self.constraints_for(record))
+            if conflict is not None and conflict.requirement is not None:
+                # No install can fix this: say so instead of suggesting 'pip install x==1,==2'.
+                return Problem(
+                    record,
+                    "version-mismatch",
+                    f"'{_no_marker(req)}' and {conflict.file.name}'s '{_no_marker(conflict.requirement)}' "
+                    "cannot both hold: no version satisfies both. Change one of them.",
+                    "",
+                )
         dist = self._find(record)
         shown = req.name if req is not None else record.text
         if dist is None:
@@ -173,15 +184,6 @@ class Checker:
                 f"Sync {self.label} with {record.file.name}",
             )
         constraints = self.constraints_for(record)
-        conflict = _pin_conflict(req, constraints)
-        if conflict is not None and conflict.requirement is not None:
-            return Problem(
-                record,
-                "version-mismatch",
-                f"'{_no_marker(req)}' and {conflict.file.name}'s '{_no_marker(conflict.requirement)}' "
-                f"cannot both hold: no version satisfies both. Change one of them.",
-                "",
-            )
         for constraint in constraints:
             assert constraint.requirement is not None
             spec = constraint.requirement.specifier
