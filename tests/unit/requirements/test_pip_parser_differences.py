@@ -84,7 +84,7 @@ def test_editable_followed_by_a_marker_is_accepted(tmp_path: Path) -> None:
     # "-e ./providers/x ; python_version >= '3.9'". pip takes the editable and ignores what follows.
     write(tmp_path / "editable" / "pyproject.toml", '[project]\nname = "editable"\nversion = "1"\n')
     f = write(tmp_path / "requirements-dev.txt", "-e ./editable ; python_version >= '3.9'\n")
-    ((name, _, marker, editable),) = pip_reads(f)["requirements"]  # type: ignore[misc]
+    ((_name, _, marker, editable),) = pip_reads(f)["requirements"]  # type: ignore[misc]
     assert (marker, editable) == (None, True)
     result = parse_requirements_file(f, {}, tmp_path)
     assert result.findings == []
