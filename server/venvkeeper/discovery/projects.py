@@ -108,11 +108,15 @@ def walk_dirs(root: Path, max_depth: int = MAX_DEPTH) -> Iterator[tuple[Path, li
                 continue
 
 
-def find_projects(root: Path, max_depth: int = MAX_DEPTH) -> list[Path]:
-    """Every project root at or below ``root``, sorted."""
+def find_projects(
+    root: Path, max_depth: int = MAX_DEPTH, *, workspace_root: Optional[Path] = None
+) -> list[Path]:
+    """Every project root at or below ``root``, sorted. ``workspace_root`` (default ``root``) is where
+    ``requirements/`` trees are recognised from when ``root`` is a directory deeper inside a workspace."""
+    top = workspace_root or root
     found: list[Path] = []
     for current, entries in walk_dirs(root, max_depth):
-        if current != root and inside_requirements_dir(current.relative_to(root)):
+        if current != top and inside_requirements_dir(current.relative_to(top)):
             continue  # requirements/full/requirements.txt belongs to the project above requirements/
         if any(_marks_project(entry) for entry in entries):
             found.append(current)

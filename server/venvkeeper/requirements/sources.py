@@ -4,7 +4,8 @@ Which files are sources is decided by :mod:`venvkeeper.requirements.layout` (nam
 a ``pyproject.toml`` counts when it declares dependencies — or cannot be read, so the problem is shown;
 ``setup.cfg``/``setup.py`` when they mention ``install_requires``/``extras_require``). Checking and
 installing both start from :func:`project_sources` and :func:`parse_sources`, so what ``create``/``sync``
-install is exactly what the check expects.
+install is exactly what the check expects, and a project "declares dependencies" (is offered an env)
+exactly when that install plan is not empty (``creation/plan.py``).
 
 All requirement files share one parser, so a file that is both a source and ``-r``-included by
 another is read once and its findings are not doubled.
@@ -43,7 +44,6 @@ __all__ = [
     "ParsedSources",
     "RequirementRecord",
     "RequiresPythonRecord",
-    "declares_dependencies_in",
     "main_source",
     "parse_sources",
     "project_sources",
@@ -151,11 +151,6 @@ def parse_sources(
             continue
         result.roots.append(path)
     return result
-
-
-def declares_dependencies_in(parsed: ParsedSources) -> bool:
-    """The one answer to "does this project declare dependencies?": some source requires something."""
-    return bool(parsed.requirements)
 
 
 def main_source(project: Path, sources: Sequence[Path] | None = None) -> Path:
