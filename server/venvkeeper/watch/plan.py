@@ -18,15 +18,10 @@ from pathlib import Path
 
 from venvkeeper.discovery.identify import identify_env
 from venvkeeper.discovery.projects import walk_dirs
-from venvkeeper.requirements.layout import MAX_REQUIREMENTS_DEPTH, REQUIREMENTS_DIR, is_structural_name
+from venvkeeper.requirements.layout import MAX_REQUIREMENTS_DEPTH, REQUIREMENTS_DIR
 
 TREE_DEPTH = 2
 TREE_CAP = 256
-
-#: File names whose appearance or change can change a project's env or requirements.
-PROJECT_MARKER_NAMES = frozenset(
-    {"pyproject.toml", "setup.py", "setup.cfg", "Pipfile", ".venv", "requirements"}
-)
 
 
 def tree_dirs(root: Path) -> list[Path]:
@@ -58,13 +53,3 @@ def project_watch_dirs(project: Path, root: Path | None, env_dirs: Iterable[Path
     for env in env_dirs:
         dirs.extend(env_watch_dirs(env))
     return dirs
-
-
-def is_structural(path: Path) -> bool:
-    """Could this path's appearance change which projects exist (a project file or a directory)?"""
-    if path.name in PROJECT_MARKER_NAMES or is_structural_name(path.name):
-        return True
-    try:
-        return path.is_dir() or not path.exists()
-    except OSError:
-        return True
