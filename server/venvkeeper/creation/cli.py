@@ -70,13 +70,8 @@ def _plan(args: argparse.Namespace, project: Path, settings: Settings, host: Hos
         files = [Path(f).resolve() for f in args.requirement]
         return plan_from_sources(project, files, settings, host)
     if args.extra or args.group:
-        return selection_plan(
-            project,
-            settings,
-            host,
-            tuple(args.extra) if args.extra else None,
-            tuple(args.group) if args.group else None,
-        )
+        # Exactly what was named: "--group dev" alone installs no extras.
+        return selection_plan(project, settings, host, tuple(args.extra), tuple(args.group))
     return None
 
 

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlparse
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from venvkeeper.findings import FILE_START, Finding, Span
 from venvkeeper.requirements.localproject import local_project_name
@@ -63,7 +64,7 @@ _VALUE_OPTIONS = {
     "--only-final": "other",
 }
 _FLAG_OPTIONS = {"--no-index", "--pre", "--prefer-binary", "--require-hashes", "--no-require-hashes"}
-#: Options pip accepted once and rejects now (the whole file fails to parse), with the pip that dropped them.
+#: Options pip accepted once and rejects now (the whole file fails to parse).
 _REMOVED_OPTIONS = ("--global-option", "--install-option")
 
 
@@ -424,8 +425,15 @@ def _egg_name_if_versioned(link: str) -> str | None:
     value = link[at + len("egg=") :].split("&", 1)[0]
     cut = next((i for i, c in enumerate(value) if c in "=<>!~"), None)
     if cut is None:
-        dash = next((i for i in range(len(value) - 1) if value[i] == "-" and value[i + 1].isdigit()), None)
-        cut = dash
+        # "pkg-1.0" (a version after the last dash), but not "django-2fa" (a name with a digit in it).
+        name, dash, tail = value.rpartition("-")
+        if not dash or not name:
+            return None
+        try:
+            Version(tail)
+        except InvalidVersion:
+            return None
+        cut = len(name)
     return value[:cut] if cut else None
 
 

@@ -115,7 +115,11 @@ def test_egg_fragment_with_a_version_is_flagged(tmp_path: Path, fragment: str, n
     assert finding.code == "invalid-requirement"
     assert f"'#{fragment}' carries a version: pip 25+ rejects it" in finding.message
     assert f"'#egg={name}'" in finding.message
-    ok = write(tmp_path / "ok.txt", "git+https://github.com/example/mypkg.git@v1.2#egg=mypkg\n")
+    ok = write(
+        tmp_path / "ok.txt",
+        "git+https://github.com/example/mypkg.git@v1.2#egg=mypkg\n"
+        "git+https://github.com/example/d.git#egg=django-2fa\n",  # a digit in a name is no version
+    )
     assert parse_requirements_file(ok, {}, tmp_path).findings == []
 
 
