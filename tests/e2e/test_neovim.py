@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -28,6 +29,8 @@ NVIM = shutil.which("nvim")
 REPO = Path(__file__).resolve().parents[2]
 BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable))
 XY = f"{sys.version_info[0]}.{sys.version_info[1]}"
+#: The dev env's scripts: venvkeeper (the README's cmd) and basedpyright-langserver.
+DEV_BIN = Path(sys.executable).parent
 
 if NVIM is None:  # scripts/system-deps.sh installs Debian's neovim; without it there is nothing to drive
     pytest.skip("nvim is not installed (make setup installs Debian's neovim)", allow_module_level=True)
@@ -35,27 +38,51 @@ if NVIM is None:  # scripts/system-deps.sh installs Debian's neovim; without it 
 pynvim = pytest.importorskip("pynvim")
 
 
-def readme_lua() -> str:
+def readme_lua() -> list[str]:
+    """The Lua blocks of README.md's Neovim section: the config, then the type-checker handler."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Using the daemon from Neovim", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```lua\n(.*?)```", section, re.S)
-    assert blocks, "README.md's Neovim section has no ```lua block"
-    return blocks[0]
+    assert len(blocks) == 2, "README.md's Neovim section should have the config and the type-checker block"
+    return blocks
+
+
+#: Test-only scaffolding, not from the README: basedpyright started for Python buffers, before
+#: venvkeeper's own autocommand, the way a user's lspconfig setup would start it.
+BASEDPYRIGHT = """
+vim.api.nvim_create_autocmd("BufReadPost", { pattern = "*.py", callback = function(args)
+  local id = vim.lsp.start_client({ name = "basedpyright", cmd = { "basedpyright-langserver", "--stdio" },
+    root_dir = vim.fn.fnamemodify(args.file, ":p:h") })
+  vim.lsp.buf_attach_client(args.buf, id)
+end })
+"""
 
 
 @pytest.fixture
-def nvim(tmp_path: Path) -> Iterator[Any]:
-    wheelhouse = build_wheelhouse(
+def wheelhouse(tmp_path: Path) -> Path:
+    return build_wheelhouse(
         tmp_path / "wh", [Dist("alpha", "1.0", requires=["beta"]), Dist("beta"), Dist("gamma", "2.0")]
     )
-    # The README's block as is, then one test-only line: the dev env's uv (found beside the daemon's
-    # interpreter) would need the network to seed pip, so this test creates with the stdlib venv.
+
+
+@pytest.fixture
+def init_lua(tmp_path: Path) -> Path:
+    config, handlers = readme_lua()
+    # One test-only line after the README's blocks: the dev env's uv (found beside the daemon's
+    # interpreter) would need the network to seed pip, so these tests create with the stdlib venv.
     offline = '\nvenvkeeper.init_options.settings.backend = "venv"\n'
-    (tmp_path / "init.lua").write_text(readme_lua() + offline, encoding="utf-8")
+    init = tmp_path / "init.lua"
+    init.write_text(handlers + config + offline, encoding="utf-8")
+    return init
+
+
+@pytest.fixture
+def nvim(tmp_path: Path, wheelhouse: Path, init_lua: Path) -> Iterator[Any]:
     # `venvkeeper` (the README's cmd) from the dev env, and the base Python to create with.
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "venvkeeper").symlink_to(Path(sys.executable).parent / "venvkeeper")
+    for tool in ("venvkeeper", "basedpyright-langserver"):
+        (bin_dir / tool).symlink_to(DEV_BIN / tool)
     env = {
         **os.environ,
         "PATH": os.pathsep.join([str(bin_dir), str(BASE_PYTHON.parent), "/usr/bin", "/bin"]),
@@ -72,7 +99,7 @@ def nvim(tmp_path: Path) -> Iterator[Any]:
     }
     env.pop("VIRTUAL_ENV", None)
     argv = ["env", *(f"{k}={v}" for k, v in env.items() if "=" not in k)]
-    argv += [NVIM, "--embed", "--headless", "-n", "-i", "NONE", "-u", str(tmp_path / "init.lua")]
+    argv += [NVIM, "--embed", "--headless", "-n", "-i", "NONE", "-u", str(init_lua)]
     session = pynvim.attach("child", argv=argv)
     try:
         yield session
@@ -152,3 +179,46 @@ def test_readme_config_attaches_prompts_diagnoses_and_fixes(tmp_path: Path, nvim
     nvim.command("VenvkeeperWhich")
     wait_lua(nvim, "vim.fn.execute('messages'):find('.venv/bin/python', 1, true) ~= nil", 10_000)
     assert ".venv in the project" in nvim.command_output("messages")
+
+
+def make_env(env: Path, wheelhouse: Path, *dists: str) -> None:
+    subprocess.run([str(BASE_PYTHON), "-m", "venv", str(env)], check=True)
+    if dists:
+        pip = [str(env / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", "--find-links"]
+        subprocess.run(
+            [*pip, str(wheelhouse), *dists], check=True, env={**os.environ, "PIP_CONFIG_FILE": os.devnull}
+        )
+
+
+@pytest.mark.skipif(not (DEV_BIN / "basedpyright-langserver").exists(), reason="basedpyright is a dev extra")
+def test_readme_handler_switches_what_the_type_checker_resolves(
+    tmp_path: Path, wheelhouse: Path, init_lua: Path, request: pytest.FixtureRequest
+) -> None:
+    app = tmp_path / "ws" / "app"
+    app.mkdir(parents=True)
+    (app / "requirements.txt").write_text("gamma\n")
+    (app / "main.py").write_text("import gamma\nimport no_such_module_anywhere\n")
+    make_env(app / ".venv", wheelhouse, "gamma")
+    make_env(app / "other-env", wheelhouse)  # a second env without gamma
+    init_lua.write_text(BASEDPYRIGHT + init_lua.read_text(encoding="utf-8"), encoding="utf-8")
+    nvim = request.getfixturevalue("nvim")
+
+    unresolved = (
+        "#vim.tbl_filter(function(d) return d.message:find('\"{0}\" could not be resolved', 1, true) end,"
+        " vim.diagnostic.get(0)) > 0"
+    )
+    nvim.command(f"edit {app / 'main.py'}")
+    # basedpyright has analysed the file (the module that exists nowhere is unresolved) and, fed the
+    # .venv that venvkeeper chose, resolves gamma.
+    wait_lua(
+        nvim,
+        unresolved.format("no_such_module_anywhere") + " and not (" + unresolved.format("gamma") + ")",
+        180_000,
+    )
+
+    # Choosing the other env in venvkeeper switches basedpyright: gamma is not there.
+    nvim.exec_lua(
+        "vim.lsp.buf_request(0, 'venvkeeper/select', {uri = vim.uri_from_bufnr(0), envPath = ...}, function() end)",
+        str(app / "other-env"),
+    )
+    wait_lua(nvim, unresolved.format("gamma"), 180_000)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from support.wheelhouse import Dist, build_wheelhouse
-from venvkeeper.checks import CheckContext
+from venvkeeper.context import CheckContext
 from venvkeeper.creation.create import CreateRequest, create_env, sync_env
 from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.pipseed import bundled_pip_wheel
