@@ -21,8 +21,17 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-#: Files whose presence makes a directory a Python project.
-PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile")
+#: Files whose presence makes a directory a Python project (environment.yml and pixi.toml too: a conda
+#: or pixi project may have nothing else).
+PROJECT_FILES = (
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "Pipfile",
+    "environment.yml",
+    "environment.yaml",
+    "pixi.toml",
+)
 #: The conventional directory of requirement files (``requirements/base.txt``, ``requirements/ci/lint.in``).
 REQUIREMENTS_DIR = "requirements"
 #: How deep below ``requirements/`` files are still sources (requirements/a/b/c/x.txt is depth 3).
@@ -87,10 +96,7 @@ def inside_requirements_dir(relative: PurePath) -> bool:
 
 #: Glob for client-side file watchers: every name that can create a project or change its sources.
 CLIENT_WATCH_NAMES = (
-    "pyproject.toml",
-    "setup.py",
-    "setup.cfg",
-    "Pipfile",
+    *PROJECT_FILES,
     "requirements*.txt",
     "requirements*.in",
     "*-requirements.txt",
