@@ -186,8 +186,12 @@ class App:
     def interpreter(self, project: Path) -> Optional[dict[str, Any]]:
         disc = self.discovery(project)
         status = self.status(project)
+        # Untrusted: no activation data at all, so no client can put the workspace's bin/ on a
+        # terminal's PATH (a committed .venv/bin/ls would take over `ls`). Trust turns it back on:
+        # the settings change re-checks every project and the new view is announced.
+        activation = self.activation if self.settings.trusted else None
         return interpreter_view(
-            disc, status if status != "none" else "ok", self.problem_counts(project), self.activation
+            disc, status if status != "none" else "ok", self.problem_counts(project), activation
         )
 
     def interpreter_for(self, path: Path) -> Optional[dict[str, Any]]:
