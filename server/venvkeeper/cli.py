@@ -23,7 +23,6 @@ from venvkeeper.creation.cli import add_create_command
 from venvkeeper.discovery.locators import LOCATORS, LocateContext, Locator
 from venvkeeper.discovery.model import Candidate, Origin
 from venvkeeper.discovery.projects import find_projects, nearest_project
-from venvkeeper.guards.anchor import main_source
 from venvkeeper.host import Host
 from venvkeeper.report import (
     FORMATS,
@@ -35,6 +34,7 @@ from venvkeeper.report import (
     exit_code,
     render,
 )
+from venvkeeper.requirements.sources import main_source
 from venvkeeper.settings import parse_settings
 from venvkeeper.views import candidates_view
 
