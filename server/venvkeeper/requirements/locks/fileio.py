@@ -31,7 +31,9 @@ def _kind(mode: int) -> str:
 
 def read_lock_text(path: Path, limit: int = MAX_LOCK_BYTES) -> Union[str, tuple[str]]:
     """The lock's text, or ``(reason,)``: a sentence naming the file (never its content)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    )
     try:
         fd = os.open(path, flags)
     except OSError as exc:

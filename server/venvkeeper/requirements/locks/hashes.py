@@ -91,7 +91,9 @@ def pdm_content_hash(pyproject: Mapping[str, Any]) -> str:
 # -- Pipenv ----------------------------------------------------------------------------------------
 # pipenv.utils.pipfile.Pipfile.calculate_hash (pipenv 2026.10.3: package names canonicalised) and the
 # older plette Pipfile.get_hash (names as written), which locks written by older pipenv carry.
-_PIPFILE_SECTIONS = frozenset({"source", "packages", "dev-packages", "requires", "scripts", "pipfile", "pipenv"})
+_PIPFILE_SECTIONS = frozenset(
+    {"source", "packages", "dev-packages", "requires", "scripts", "pipfile", "pipenv"}
+)
 _DEFAULT_SOURCE = [{"name": "pypi", "url": "https://pypi.org/simple", "verify_ssl": True}]
 
 
@@ -107,7 +109,10 @@ def pipfile_hashes(pipfile: Mapping[str, Any]) -> tuple[str, str]:
         norm = canonical if normalize else (lambda s: s)
         data: dict[str, Any] = {
             # plette prepends the default source when a Pipfile has none.
-            "_meta": {"sources": pipfile.get("source", _DEFAULT_SOURCE), "requires": pipfile.get("requires", {})},
+            "_meta": {
+                "sources": pipfile.get("source", _DEFAULT_SOURCE),
+                "requires": pipfile.get("requires", {}),
+            },
             "default": norm(pipfile.get("packages", {})),
             "develop": norm(pipfile.get("dev-packages", {})),
         }
