@@ -14,6 +14,7 @@ from venvkeeper.context import CheckContext, Provider
 from venvkeeper.findings import FILE_START, Finding
 from venvkeeper.guards.anchor import main_source
 from venvkeeper.guards.provider import guard_findings
+from venvkeeper.requirements.lockcheck import lock_findings
 from venvkeeper.requirements.provider import requirement_findings
 
 
@@ -35,7 +36,7 @@ def env_broken_findings(ctx: CheckContext) -> list[Finding]:
 
 
 #: Every check, in the order its findings are listed.
-PROVIDERS: list[Provider] = [env_broken_findings, requirement_findings, guard_findings]
+PROVIDERS: list[Provider] = [env_broken_findings, requirement_findings, lock_findings, guard_findings]
 
 
 def run_checks(ctx: CheckContext, log: Callable[[str], None] = lambda _m: None) -> list[Finding]:

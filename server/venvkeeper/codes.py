@@ -68,6 +68,22 @@ CODES: tuple[Code, ...] = (
         ("recreate",),
         "the env's Python does not satisfy `requires-python`",
     ),
+    # -- lock files (uv.lock, poetry.lock, pdm.lock, Pipfile.lock, pylock.toml) against the env
+    Code(
+        "lock-drift",
+        "warning",
+        "stale",
+        ("install",),
+        "the env differs from what the project's lock file pins",
+    ),
+    Code(
+        "lock-outdated",
+        "warning",
+        "none",
+        (),
+        "the declared dependencies changed since the lock file was written",
+    ),
+    Code("lock-invalid", "error", "none", (), "the lock file cannot be read or is of an unknown version"),
     # -- the requirement sources themselves
     Code("invalid-requirement", "error", "none", (), "the line is not a valid requirement"),
     Code("toml-syntax", "error", "none", (), "`pyproject.toml` is not valid TOML"),

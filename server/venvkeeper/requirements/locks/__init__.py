@@ -1,0 +1,93 @@
+"""Lock files read as data (never by running their tool): one reader per format behind one interface.
+
+The order below is the order a project's lock is looked for; the first one present is the project's
+lock (a project managed by one tool has that tool's lock; a ``pylock.toml`` next to it is usually an
+export of it, so the tools' own locks come first):
+
+1. ``uv.lock``      — :class:`~.uv.UvReader`
+2. ``poetry.lock``  — :class:`~.poetry.PoetryReader`
+3. ``pdm.lock``     — :class:`~.pdm.PdmReader`
+4. ``Pipfile.lock`` — :class:`~.pipfile.PipfileReader`
+5. ``pylock.toml``, then ``pylock.<name>.toml`` by name — :class:`~.pylock.PylockReader` (PEP 751)
+
+Every reader is pure: text + :class:`~.model.LockInputs` in, :class:`~.model.Lock` out, or
+:class:`~.model.LockInvalid` with a line. Reading the file itself goes through
+:func:`~.fileio.read_lock_text` (regular files only, bounded size).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional, Protocol
+
+from venvkeeper.requirements.locks.fileio import read_lock_text
+from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid
+from venvkeeper.requirements.locks.pdm import PdmReader
+from venvkeeper.requirements.locks.pipfile import PipfileReader
+from venvkeeper.requirements.locks.poetry import PoetryReader
+from venvkeeper.requirements.locks.pylock import PylockReader, is_pylock_name
+from venvkeeper.requirements.locks.uv import UvReader
+
+__all__ = [
+    "READERS",
+    "Lock",
+    "LockInputs",
+    "LockInvalid",
+    "LockReader",
+    "LockedPackage",
+    "find_lock",
+    "read_lock",
+    "read_lock_text",
+    "reader_for",
+]
+
+
+class LockReader(Protocol):
+    tool: str
+
+    def matches(self, name: str) -> bool: ...
+
+    def read(self, lock_text: str, path: Path, inputs: LockInputs) -> Lock: ...
+
+
+READERS: tuple[LockReader, ...] = (UvReader(), PoetryReader(), PdmReader(), PipfileReader(), PylockReader())
+_FIXED_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml")
+
+
+def find_lock(project: Path) -> Optional[Path]:
+    """The project's lock file (see the order above), or None. One ``scandir`` of the project dir."""
+    try:
+        with os.scandir(project) as it:
+            names = {e.name for e in it if e.name in _FIXED_NAMES or is_pylock_name(e.name)}
+    except OSError:
+        return None
+    for name in _FIXED_NAMES:
+        if name in names:
+            return project / name
+    named = sorted(n for n in names if is_pylock_name(n))
+    return project / named[0] if named else None
+
+
+def reader_for(path: Path) -> Optional[LockReader]:
+    return next((r for r in READERS if r.matches(path.name)), None)
+
+
+def read_lock(path: Path, inputs: LockInputs) -> Lock:
+    """Read and select ``path``; :class:`LockInvalid` (one sentence, one line) when it cannot be used."""
+    reader = reader_for(path)
+    if reader is None:
+        raise LockInvalid(f"{path.name} is not a lock file venvkeeper knows")
+    text = read_lock_text(path)
+    if isinstance(text, tuple):
+        raise LockInvalid(text[0])
+    if not text.strip():
+        raise LockInvalid(f"{path.name} is empty")
+    try:
+        return reader.read(text, path, inputs)
+    except LockInvalid:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # A structure the reader did not expect (a string where a table belongs, …): the lock is
+        # unusable, and the daemon must not fall over it.
+        raise LockInvalid(f"{path.name} has an unexpected structure ({type(exc).__name__}: {exc})") from exc
