@@ -65,10 +65,12 @@ def _line_of(path: Path, needle: str) -> int:
     return next(i for i, line in enumerate(path.read_text().splitlines()) if needle in line)
 
 
-def _entry_line(lock: Path, name: str) -> int:
-    """The ``[[package]]`` header above ``name = "<name>"``."""
+def _entry_line(lock: Path, name: str, version: str) -> int:
+    """The ``[[package]]`` header of ``name`` ``version`` (uv.lock may hold several versions: forks)."""
     lines = lock.read_text().splitlines()
-    return lines.index(f'name = "{name}"') - 1
+    return next(
+        i - 1 for i, line in enumerate(lines) if line == f'name = "{name}"' and lines[i + 1] == f'version = "{version}"'
+    )
 
 
 def test_an_env_that_matches_uv_lock_has_no_lock_findings(tmp_path: Path, make_ctx: MakeCtx) -> None:
@@ -101,8 +103,8 @@ def test_a_transitive_package_drifts_on_its_lock_entry(tmp_path: Path, make_ctx:
     lock = project / "uv.lock"
     assert _codes(findings) == sorted(
         [
-            ("lock-drift", "uv.lock", _entry_line(lock, "idna")),
-            ("lock-drift", "uv.lock", _entry_line(lock, "urllib3")),
+            ("lock-drift", "uv.lock", _entry_line(lock, "idna", "3.20")),
+            ("lock-drift", "uv.lock", _entry_line(lock, "urllib3", "2.8.0")),
         ]
     )
     assert drift_summary(findings) == "2 packages differ from uv.lock"
