@@ -18,6 +18,18 @@ def _marker(text: str) -> Marker:
     return Marker(text)
 
 
+def check_marker(marker: Any, line: int, lock: str) -> None:
+    """Every marker in the lock must parse, also where no edge for this env leads: else it is corrupt."""
+    if marker is None:
+        return
+    if not isinstance(marker, str):
+        raise LockInvalid(f"{lock}: a marker is not a string", line)
+    try:
+        _marker(marker)
+    except InvalidMarker as exc:
+        raise LockInvalid(f"{lock}: the marker {marker!r} does not parse: {exc}", line) from exc
+
+
 def applies(marker: Optional[str], environment: Mapping[str, str], line: int, lock: str) -> bool:
     """Whether a lock entry's marker holds for the env; a marker that does not parse invalidates the lock."""
     if not marker:

@@ -15,7 +15,7 @@ from typing import Any, Optional
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from venvkeeper.requirements.locks.common import applies, no_duplicates, text
+from venvkeeper.requirements.locks.common import applies, check_marker, no_duplicates, text
 from venvkeeper.requirements.locks.hashes import pdm_content_hash
 from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid, SourceKind
 from venvkeeper.requirements.locks.tomlread import line_of, load_entries
@@ -23,7 +23,7 @@ from venvkeeper.requirements.locks.tomlread import line_of, load_entries
 
 def dev_groups(pyproject: Optional[Mapping[str, Any]]) -> set[str]:
     data = pyproject or {}
-    groups = {canonicalize_name(g) for g in (data.get("dependency-groups") or {})}
+    groups: set[str] = {canonicalize_name(g) for g in (data.get("dependency-groups") or {})}
     tool = data.get("tool", {})
     pdm = tool.get("pdm", {}) if isinstance(tool, dict) else {}
     if isinstance(pdm, dict):
@@ -67,6 +67,7 @@ class PdmReader:
                     "pdm.lock",
                 )
             seen[key] = line
+            check_marker(e.get("marker"), line, "pdm.lock")
             groups = {canonicalize_name(g) for g in e.get("groups", ["default"]) or []}
             if not groups & wanted or not applies(e.get("marker"), inputs.environment, line, "pdm.lock"):
                 continue

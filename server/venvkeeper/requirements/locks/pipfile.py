@@ -14,7 +14,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from venvkeeper.requirements.locks.common import applies, no_duplicates
+from venvkeeper.requirements.locks.common import applies, check_marker, no_duplicates
 from venvkeeper.requirements.locks.hashes import pipfile_hashes
 from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid, SourceKind
 
@@ -85,6 +85,7 @@ class PipfileReader:
                 if not isinstance(entry, dict):
                     raise LockInvalid(f"Pipfile.lock: the entry for {written!r} is not an object", line)
                 name = canonicalize_name(written)
+                check_marker(entry.get("markers"), line, "Pipfile.lock")
                 if name in names or not applies(
                     entry.get("markers"), inputs.environment, line, "Pipfile.lock"
                 ):

@@ -15,7 +15,7 @@ from typing import Any, Optional
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from venvkeeper.requirements.locks.common import applies, no_duplicates, text
+from venvkeeper.requirements.locks.common import applies, check_marker, no_duplicates, text
 from venvkeeper.requirements.locks.hashes import poetry_content_hash
 from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid, SourceKind
 from venvkeeper.requirements.locks.tomlread import line_of, load_entries
@@ -64,6 +64,9 @@ class PoetryReader:
         for e in entries:
             line = e["_line"]
             name = canonicalize_name(text(e.get("name"), "a package's name", line, "poetry.lock"))
+            markers = e.get("markers")
+            for marker in markers.values() if isinstance(markers, dict) else [markers]:
+                check_marker(marker, line, "poetry.lock")
             if e.get("optional", False):
                 continue  # only an extra pulls it in; `poetry sync` without -E does not
             if not self._applies(e, groups, inputs, line):

@@ -13,7 +13,13 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from venvkeeper.requirements.locks.common import applies, applies_in_lock_context, no_duplicates, text
+from venvkeeper.requirements.locks.common import (
+    applies,
+    applies_in_lock_context,
+    check_marker,
+    no_duplicates,
+    text,
+)
 from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid, SourceKind
 from venvkeeper.requirements.locks.tomlread import line_of, load_entries
 
@@ -56,6 +62,7 @@ class PylockReader:
         for e in entries:
             line = e["_line"]
             name = canonicalize_name(text(e.get("name"), "a package's name", line, label))
+            check_marker(e.get("marker"), line, label)
             if not applies_in_lock_context(e.get("marker"), env, groups, line, label):
                 continue
             kind, location = _source(e)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
 
@@ -23,7 +24,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from venvkeeper.requirements import _toml
-from venvkeeper.requirements.locks.common import applies, no_duplicates, text
+from venvkeeper.requirements.locks.common import applies, check_marker, no_duplicates, text
 from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid, SourceKind
 from venvkeeper.requirements.locks.tomlscan import Unsupported, scan_uv
 
@@ -66,6 +67,7 @@ class UvReader:
             name = canonicalize_name(text(e.get("name"), "a package's name", e["_line"], "uv.lock"))
             e["_name"] = name
             by_name.setdefault(name, []).append(e)
+        _check_markers(entries)
         lock = Lock(path=path, tool="uv")
         root = self._root(entries, inputs.member)
         selected = self._closure(root, entries, by_name, inputs)
@@ -143,6 +145,22 @@ class UvReader:
             for extra in extras if isinstance(optional, dict) else []:
                 queue.extend((d, target["_line"]) for d in optional.get(extra, []))
         return out
+
+
+def _check_markers(entries: list[Entry]) -> None:
+    for e in entries:
+        line = e["_line"]
+        for edge in e.get("dependencies", []) or []:
+            if isinstance(edge, dict) and "marker" in edge:
+                check_marker(edge["marker"], line, "uv.lock")
+        for table in ("optional-dependencies", "dev-dependencies"):
+            groups = e.get(table) or {}
+            for edges in groups.values() if isinstance(groups, dict) else []:
+                for edge in edges or []:
+                    if isinstance(edge, dict) and "marker" in edge:
+                        check_marker(edge["marker"], line, "uv.lock")
+        for marker in e.get("resolution-markers", []) or []:
+            check_marker(marker, line, "uv.lock")
 
 
 def _resolve(edge: Entry, by_name: dict[str, list[Entry]], env: Any, line: int) -> Optional[Entry]:
@@ -226,7 +244,7 @@ def _key_of_lock(entry: Any) -> Optional[Key]:
     )
 
 
-def _key_of_requirement(text_: str, extra: str, sources: dict[str, Any]) -> Optional[Key]:
+def _key_of_requirement(text_: str, extra: str, sources: Mapping[str, Any]) -> Optional[Key]:
     try:
         req = Requirement(text_)
     except InvalidRequirement:

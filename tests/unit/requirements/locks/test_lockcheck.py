@@ -13,14 +13,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.unit.requirements.conftest import MakeCtx, add_dist_info, fake_env
 from venvkeeper.checks import run_checks
-from venvkeeper.requirements import _toml
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
+from venvkeeper.requirements import _toml
 from venvkeeper.requirements.lockcheck import drift_summary, lock_findings
 from venvkeeper.requirements.locks import LockInputs, read_lock
 from venvkeeper.settings import Settings
+
+from ..conftest import MakeCtx, add_dist_info, fake_env
 
 #: `uv sync` installs no extras by default; the requirement check is told the same.
 NO_EXTRAS = Settings(extras=())
@@ -69,7 +70,9 @@ def _entry_line(lock: Path, name: str, version: str) -> int:
     """The ``[[package]]`` header of ``name`` ``version`` (uv.lock may hold several versions: forks)."""
     lines = lock.read_text().splitlines()
     return next(
-        i - 1 for i, line in enumerate(lines) if line == f'name = "{name}"' and lines[i + 1] == f'version = "{version}"'
+        i - 1
+        for i, line in enumerate(lines)
+        if line == f'name = "{name}"' and lines[i + 1] == f'version = "{version}"'
     )
 
 
