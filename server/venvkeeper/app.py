@@ -25,6 +25,7 @@ from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.discovery.projects import find_projects, nearest_project
 from venvkeeper.findings import Finding
 from venvkeeper.host import Host
+from venvkeeper.requirements.lockcheck import drift_summary
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
 from venvkeeper.views import ActivationBuilder, candidates_view, interpreter_view
@@ -172,8 +173,9 @@ class App:
     def interpreter(self, project: Path) -> Optional[dict[str, Any]]:
         disc = self.discovery(project)
         status = self.status(project)
+        detail = drift_summary(self.findings(project)) if status == "stale" else None
         return interpreter_view(
-            disc, status if status != "none" else "ok", self.problem_counts(project), self.activation
+            disc, status if status != "none" else "ok", self.problem_counts(project), self.activation, detail
         )
 
     def interpreter_for(self, path: Path) -> Optional[dict[str, Any]]:

@@ -268,7 +268,7 @@ def _outdated(root: Entry, pyproject: Any) -> tuple[Optional[str], tuple[str, ..
     if not isinstance(meta, dict):
         return None, ()
     uv = pyproject.get("tool", {}).get("uv", {}) if isinstance(pyproject.get("tool"), dict) else {}
-    sources = (
+    sources: dict[str, Any] = (
         {canonicalize_name(k): v for k, v in (uv.get("sources") or {}).items()}
         if isinstance(uv, dict)
         else {}
