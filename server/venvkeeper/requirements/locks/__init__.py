@@ -17,9 +17,12 @@ Every reader is pure: text + :class:`~.model.LockInputs` in, :class:`~.model.Loc
 
 from __future__ import annotations
 
+import json
 import os
+import stat
+from collections import OrderedDict
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import Any, Optional, Protocol, Union
 
 from venvkeeper.requirements.locks.fileio import read_lock_text
 from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid
@@ -36,6 +39,7 @@ __all__ = [
     "LockInvalid",
     "LockReader",
     "LockedPackage",
+    "clear_cache",
     "find_lock",
     "read_lock",
     "read_lock_text",
@@ -73,8 +77,59 @@ def reader_for(path: Path) -> Optional[LockReader]:
     return next((r for r in READERS if r.matches(path.name)), None)
 
 
+#: Recent results, keyed by the file's identity (inode, size, mtime) and the inputs: the daemon
+#: re-checks on every save anywhere in the project, the lock rarely changes in between.
+_CACHE: OrderedDict[tuple[Any, ...], Union[Lock, LockInvalid]] = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def _cache_key(path: Path, inputs: LockInputs) -> Optional[tuple[Any, ...]]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    try:
+        digest = json.dumps(
+            [inputs.pyproject, inputs.pipfile, inputs.extras, inputs.member], sort_keys=True, default=str
+        )
+    except (TypeError, ValueError):
+        return None
+    env = tuple(sorted(inputs.environment.items()))
+    return (str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, env, digest)
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
 def read_lock(path: Path, inputs: LockInputs) -> Lock:
-    """Read and select ``path``; :class:`LockInvalid` (one sentence, one line) when it cannot be used."""
+    """Read and select ``path``; :class:`LockInvalid` (one sentence, one line) when it cannot be used.
+
+    Results are cached per file identity and inputs; callers must not modify the returned Lock.
+    """
+    key = _cache_key(path, inputs)
+    if key is not None and key in _CACHE:
+        _CACHE.move_to_end(key)
+        hit = _CACHE[key]
+        if isinstance(hit, LockInvalid):
+            raise hit
+        return hit
+    try:
+        result: Union[Lock, LockInvalid] = _read_lock(path, inputs)
+    except LockInvalid as exc:
+        result = exc
+    if key is not None:
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    if isinstance(result, LockInvalid):
+        raise result
+    return result
+
+
+def _read_lock(path: Path, inputs: LockInputs) -> Lock:
     reader = reader_for(path)
     if reader is None:
         raise LockInvalid(f"{path.name} is not a lock file venvkeeper knows")

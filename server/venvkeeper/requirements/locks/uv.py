@@ -78,11 +78,7 @@ class UvReader:
             for e in selected
             for src, loc in [_source(e)]
         ]
-        no_duplicates([p for p in packages], "uv.lock")
-        no_duplicates(
-            [LockedPackage(e["_name"], e.get("version"), e["_line"], *_source(e)) for e in entries],
-            "uv.lock",
-        )
+        _no_duplicate_entries(entries)
         lock.packages = packages
         if root is not None and inputs.pyproject is not None:
             lock.outdated, lock.changed = _outdated(root, inputs.pyproject)
@@ -145,6 +141,22 @@ class UvReader:
             for extra in extras if isinstance(optional, dict) else []:
                 queue.extend((d, target["_line"]) for d in optional.get(extra, []))
         return out
+
+
+def _no_duplicate_entries(entries: list[Entry]) -> None:
+    """One name at one version from one source twice is a bad merge, not a fork."""
+    seen: dict[tuple[str, Any, str], int] = {}
+    for e in entries:
+        key = (e["_name"], e.get("version"), repr(e.get("source")))
+        if key in seen:
+            no_duplicates(
+                [
+                    LockedPackage(e["_name"], e.get("version"), seen[key]),
+                    LockedPackage(e["_name"], e.get("version"), e["_line"]),
+                ],
+                "uv.lock",
+            )
+        seen[key] = e["_line"]
 
 
 def _check_markers(entries: list[Entry]) -> None:
