@@ -299,7 +299,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
 
 
 #: Files whose appearance anywhere can create a project or an env; watched by the client when it can.
-CLIENT_WATCH_GLOB = "**/{pyproject.toml,requirements*.txt,setup.py,setup.cfg,Pipfile,pyvenv.cfg,.venv}"
+CLIENT_WATCH_GLOB = (
+    "**/{pyproject.toml,requirements*.txt,setup.py,setup.cfg,Pipfile,pyvenv.cfg,.venv,"
+    "uv.lock,poetry.lock,pdm.lock,Pipfile.lock,pylock*.toml}"
+)
 
 
 async def register_client_watchers(server: VenvkeeperServer) -> None:
