@@ -199,3 +199,55 @@ def test_poetry_lock_outdated_after_a_dependency_edit(tmp_path: Path, make_ctx: 
     pyproject.write_text(pyproject.read_text().replace('python = "^3.9"', 'python = "^3.10"'))
     findings = lock_findings(make_ctx(project, None))
     assert _codes(findings) == [("lock-outdated", "poetry.lock", 0)]
+
+
+# pdm-httpclient/: a pdm.lock in PDM 2.x's layout (lock_version 4.5.0, inherit_metadata) for the same
+# HTTP client (requests + click, extra "socks", group "dev"), modelled on pdm-project/pdm's own lock;
+# its content_hash is what PDM 2.29.4 computes for the pyproject next to it.
+PDM_LOCKED = {
+    "certifi": "2024.8.30",
+    "charset-normalizer": "3.3.2",
+    "click": "8.1.7",
+    "idna": "3.10",
+    "iniconfig": "2.0.0",
+    "requests": "2.32.3",
+    "urllib3": "2.2.3",
+}
+
+
+def test_pdm_lock_selects_default_and_dev_groups(tmp_path: Path, make_ctx: MakeCtx) -> None:
+    project = _project(tmp_path, "pdm-httpclient")
+    pyproject = _toml.loads((project / "pyproject.toml").read_text())
+    lock = read_lock(project / "pdm.lock", LockInputs({"platform_system": "Linux"}, pyproject))
+    # colorama is Windows-only, pysocks only in the "socks" extra group; requests[socks] is no duplicate.
+    assert {p.name: p.version for p in lock.packages} == PDM_LOCKED
+    assert lock.outdated is None
+    env = _env(project, {**PDM_LOCKED, "urllib3": "2.0.0"})
+    findings = lock_findings(make_ctx(project, env))
+    assert [(f.code, f.span.line, f.message) for f in findings] == [
+        (
+            "lock-drift",
+            _entry_line(project / "pdm.lock", "urllib3", "2.2.3"),
+            "urllib3 2.0.0 is installed; pdm.lock locks 2.2.3",
+        )
+    ]
+
+
+def test_pdm_lock_outdated_after_a_dependency_edit(tmp_path: Path, make_ctx: MakeCtx) -> None:
+    project = _project(tmp_path, "pdm-httpclient")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"click>=8.0"', '"click>=8.1"'))
+    findings = lock_findings(make_ctx(project, None))
+    assert _codes(findings) == [("lock-outdated", "pdm.lock", 0)]
+
+
+# pylock-httpclient/: `uv export --format pylock.toml --frozen` (uv 0.13.9) of uv-httpclient's lock.
+def test_pylock_selects_by_marker(tmp_path: Path, make_ctx: MakeCtx) -> None:
+    project = _project(tmp_path, "pylock-httpclient")
+    env311 = {"python_full_version": "3.11.7", "python_version": "3.11", "sys_platform": "linux"}
+    lock = read_lock(project / "pylock.toml", LockInputs(env311))
+    assert {p.name: p.version for p in lock.packages} == {**UV_LOCKED, "httpclient-demo": None}
+    env39 = {"python_full_version": "3.9.18", "python_version": "3.9", "sys_platform": "win32"}
+    old = {p.name: p.version for p in read_lock(project / "pylock.toml", LockInputs(env39)).packages}
+    assert old["click"] == "8.1.8" and old["colorama"] == "0.4.6"
+    assert all(p.hashes for p in lock.packages if p.source == "registry")
