@@ -19,6 +19,7 @@ from venvkeeper.app import App, normalize
 from venvkeeper.creation.cli import add_create_command
 from venvkeeper.guards.anchor import main_source
 from venvkeeper.host import Host
+from venvkeeper.requirements.lockcheck import lock_files
 from venvkeeper.settings import parse_settings
 
 #: Filesystem root: the CLI's "workspace" when asked about a single path, so the nearest project
@@ -138,6 +139,7 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
                 "interpreter": app.interpreter(project),
                 "environments": app.environments_for(project)["environments"],
                 "diagnostics": rows,
+                "lock": next((str(lock) for lock in lock_files(project)), None),
                 "leftovers": [
                     {"path": str(n.path), "message": n.message, "removed": n.resolved}
                     for n in leftovers
@@ -177,6 +179,9 @@ def _print_project(entry: dict[str, Any], base: Path) -> None:
         )
         print(f"  interpreter: {interp['python']}")
         print(f"  why: {interp['source']}")
+    if entry.get("lock"):
+        detail = (interp or {}).get("statusDetail")
+        print(f"  lock: {_rel(Path(entry['lock']), project)}" + (f" — {detail}" if detail else ""))
     for env in entry["environments"]:
         if env["rejected"]:
             print(f"  not chosen: {_rel(Path(env['envPath']), project)} — {env['rejected']}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -31,3 +32,15 @@ def test_interpreter_view_is_stale_with_the_drift_count(tmp_path: Path, host: Ho
     assert view is not None
     assert view["status"] == "stale"
     assert view["statusDetail"] == "2 packages differ from uv.lock"
+
+
+def test_check_cli_names_the_lock_and_its_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from venvkeeper.cli import main
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "uv-httpclient", project)
+    host = Host(state_dir=tmp_path / "state", cache_dir=tmp_path / "cache", home=tmp_path / "home")
+    main(["check", str(project)], host)
+    assert "  lock: uv.lock\n" in capsys.readouterr().out
+    main(["check", "--json", str(project)], host)
+    assert json.loads(capsys.readouterr().out)["projects"][0]["lock"] == str(project / "uv.lock")
