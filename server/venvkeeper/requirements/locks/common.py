@@ -80,5 +80,7 @@ def no_duplicates(packages: Iterable[LockedPackage], lock: str, key: Any = None)
         seen[k] = p.line
 
 
+@lru_cache(maxsize=8192)
 def canonical(name: str) -> str:
+    """``canonicalize_name``, memoised: a lock names each package once per edge pointing at it."""
     return canonicalize_name(name)

@@ -24,7 +24,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from venvkeeper.requirements import _toml
-from venvkeeper.requirements.locks.common import applies, check_marker, no_duplicates, text
+from venvkeeper.requirements.locks.common import applies, canonical, check_marker, no_duplicates, text
 from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid, SourceKind
 from venvkeeper.requirements.locks.tomlscan import Unsupported, scan_uv
 
@@ -64,7 +64,7 @@ class UvReader:
             )
         by_name: dict[str, list[Entry]] = {}
         for e in entries:
-            name = canonicalize_name(text(e.get("name"), "a package's name", e["_line"], "uv.lock"))
+            name = canonical(text(e.get("name"), "a package's name", e["_line"], "uv.lock"))
             e["_name"] = name
             by_name.setdefault(name, []).append(e)
         _check_markers(entries)
@@ -147,7 +147,7 @@ def _no_duplicate_entries(entries: list[Entry]) -> None:
     """One name at one version from one source twice is a bad merge, not a fork."""
     seen: dict[tuple[str, Any, str], int] = {}
     for e in entries:
-        key = (e["_name"], e.get("version"), repr(e.get("source")))
+        key = (e["_name"], e.get("version"), str(_source(e)[1]))
         if key in seen:
             no_duplicates(
                 [
@@ -176,7 +176,7 @@ def _check_markers(entries: list[Entry]) -> None:
 
 
 def _resolve(edge: Entry, by_name: dict[str, list[Entry]], env: Any, line: int) -> Optional[Entry]:
-    name = canonicalize_name(text(edge.get("name"), "a dependency's name", line, "uv.lock"))
+    name = canonical(text(edge.get("name"), "a dependency's name", line, "uv.lock"))
     candidates = by_name.get(name, [])
     if not candidates:
         raise LockInvalid(f"uv.lock: a dependency on {name} has no [[package]] entry", line)
