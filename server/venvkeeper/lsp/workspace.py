@@ -158,6 +158,8 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
                 path == project
                 or path.parent == project
                 or (project / "requirements") in (path, path.parent)
+                # a uv workspace's one uv.lock, above its member projects
+                or (path.name == "uv.lock" and path.parent in project.parents)
                 or any(path == env or env in path.parents for env in env_dirs[project])
             ):
                 affected.add(project)

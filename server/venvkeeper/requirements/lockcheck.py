@@ -25,7 +25,15 @@ from venvkeeper.context import CheckContext
 from venvkeeper.findings import FILE_START, Finding, Span
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.installed import InstalledDist, read_installed
-from venvkeeper.requirements.locks import Lock, LockedPackage, LockInputs, LockInvalid, find_lock, read_lock
+from venvkeeper.requirements.locks import (
+    Lock,
+    LockedPackage,
+    LockInputs,
+    LockInvalid,
+    find_lock,
+    lock_member,
+    read_lock,
+)
 from venvkeeper.requirements.locks.model import LOCAL_SOURCES
 from venvkeeper.requirements.markers import marker_environment
 from venvkeeper.requirements.provider import env_site_dirs, requirement_problems
@@ -71,6 +79,7 @@ def lock_findings(ctx: CheckContext) -> list[Finding]:
         environment=marker_environment(env if usable else None, ctx.host),
         pyproject=pyproject,
         pipfile=_toml_data(ctx.project / "Pipfile") if path.name == "Pipfile.lock" else None,
+        member=lock_member(ctx.project, path),
     )
     try:
         lock = read_lock(path, inputs)

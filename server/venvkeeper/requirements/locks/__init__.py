@@ -41,6 +41,7 @@ __all__ = [
     "LockedPackage",
     "clear_cache",
     "find_lock",
+    "lock_member",
     "read_lock",
     "read_lock_text",
     "reader_for",
@@ -59,8 +60,16 @@ READERS: tuple[LockReader, ...] = (UvReader(), PoetryReader(), PdmReader(), Pipf
 _FIXED_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml")
 
 
+#: How far above a project a uv workspace root (holding the workspace's one uv.lock) is looked for.
+MAX_WORKSPACE_DEPTH = 6
+
+
 def find_lock(project: Path) -> Optional[Path]:
-    """The project's lock file (see the order above), or None. One ``scandir`` of the project dir."""
+    """The project's lock file (see the order above), or None. One ``scandir`` of the project dir.
+
+    A uv workspace member has no lock of its own: the workspace root's uv.lock holds it (the root's
+    pyproject.toml has ``[tool.uv.workspace]``); up to :data:`MAX_WORKSPACE_DEPTH` parents are tried.
+    """
     try:
         with os.scandir(project) as it:
             names = {e.name for e in it if e.name in _FIXED_NAMES or is_pylock_name(e.name)}
@@ -70,7 +79,49 @@ def find_lock(project: Path) -> Optional[Path]:
         if name in names:
             return project / name
     named = sorted(n for n in names if is_pylock_name(n))
-    return project / named[0] if named else None
+    if named:
+        return project / named[0]
+    return _workspace_lock(project)
+
+
+def _workspace_lock(project: Path) -> Optional[Path]:
+    if not (project / "pyproject.toml").is_file():
+        return None
+    for depth, parent in enumerate(project.parents):
+        if depth >= MAX_WORKSPACE_DEPTH:
+            break
+        lock = parent / "uv.lock"
+        if lock.is_file() and _is_uv_workspace_root(parent / "pyproject.toml"):
+            return lock
+    return None
+
+
+def _is_uv_workspace_root(pyproject: Path) -> bool:
+    from venvkeeper.requirements import _toml
+    from venvkeeper.requirements.records import read_source_text
+
+    if not pyproject.is_file():
+        return False
+    text, _ = read_source_text(pyproject)
+    if text is None or "workspace" not in text:
+        return False
+    try:
+        data = _toml.loads(text)
+    except _toml.TOMLDecodeError:
+        return False
+    tool = data.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    return isinstance(uv, dict) and isinstance(uv.get("workspace"), dict)
+
+
+def lock_member(project: Path, lock: Path) -> str:
+    """The project's path inside the lock's workspace ("" for the lock's own project), POSIX style."""
+    if lock.parent == project:
+        return ""
+    try:
+        return project.relative_to(lock.parent).as_posix()
+    except ValueError:
+        return ""
 
 
 def reader_for(path: Path) -> Optional[LockReader]:

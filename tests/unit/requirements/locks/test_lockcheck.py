@@ -18,7 +18,7 @@ from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.lockcheck import drift_summary, lock_findings
-from venvkeeper.requirements.locks import LockInputs, read_lock
+from venvkeeper.requirements.locks import LockInputs, find_lock, lock_member, read_lock
 from venvkeeper.settings import Settings
 
 from ..conftest import MakeCtx, add_dist_info, fake_env
@@ -251,3 +251,25 @@ def test_pylock_selects_by_marker(tmp_path: Path, make_ctx: MakeCtx) -> None:
     old = {p.name: p.version for p in read_lock(project / "pylock.toml", LockInputs(env39)).packages}
     assert old["click"] == "8.1.8" and old["colorama"] == "0.4.6"
     assert all(p.hashes for p in lock.packages if p.source == "registry")
+
+
+# uv-workspace/: `uv lock` (uv 0.13.9) of a virtual workspace root with members packages/a (depends on
+# b, a workspace source) and packages/b — the layout of uv's own workspace docs.
+def test_a_workspace_member_uses_the_root_lock_and_its_own_closure(tmp_path: Path) -> None:
+    root = _project(tmp_path, "uv-workspace")
+    env = {"python_full_version": "3.11.7", "python_version": "3.11"}
+    for member, expected in (("packages/a", ["b"]), ("packages/b", [])):
+        project = root / member
+        assert find_lock(project) == root / "uv.lock"
+        pyproject = _toml.loads((project / "pyproject.toml").read_text())
+        lock = read_lock(
+            root / "uv.lock", LockInputs(env, pyproject, member=lock_member(project, root / "uv.lock"))
+        )
+        assert [p.name for p in lock.packages] == expected
+        assert lock.outdated is None  # `b = { workspace = true }` is the recorded `editable = "packages/b"`
+
+
+def test_a_project_outside_any_workspace_has_no_lock(tmp_path: Path) -> None:
+    root = _project(tmp_path, "uv-workspace")
+    (root / "pyproject.toml").write_text('[project]\nname = "plain"\nversion = "0"\n')
+    assert find_lock(root / "packages" / "a") is None
