@@ -13,6 +13,7 @@ Pure reads: the lock, pyproject.toml/Pipfile and the env's site-packages; nothin
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -168,7 +169,8 @@ def _same_version(a: str, b: str) -> bool:
 
 def _installed_from_url(dist: InstalledDist) -> bool:
     """Installed from a direct reference (VCS, URL, local path) rather than an index (PEP 610)."""
-    return not dist.editable and dist.path.is_dir() and (dist.path / "direct_url.json").is_file()
+    # One stat per dist (a dist-info *file* of a legacy install has no direct_url.json beside it).
+    return not dist.editable and os.path.isfile(os.path.join(dist.path, "direct_url.json"))
 
 
 def _drift(
