@@ -145,7 +145,12 @@ def _outdated(lock: Lock, direct: dict[str, tuple[Path, Span]], base: dict[str, 
     tool = {"pylock": "your locking tool"}.get(lock.tool, lock.tool)
     message = f"{lock.outdated}; re-lock with {tool} (`{_relock(lock.tool)}`)"
     out = [Finding(lock.path, FILE_START, "lock-outdated", message, dict(base))]
-    for name in lock.changed:
+    changed = lock.changed
+    if not changed and lock.tool in ("poetry", "pdm", "pipenv"):
+        # A content hash says that something changed, not what: a declared dependency the lock has
+        # no entry for at all was certainly added since.
+        changed = tuple(sorted(name for name in direct if name not in lock.names))
+    for name in changed:
         if name in direct:
             file, span = direct[name]
             text = f"{name} changed since {lock.path.name} was written; re-lock with `{_relock(lock.tool)}`"

@@ -73,3 +73,5 @@ class Lock:
     outdated: Optional[str] = None
     #: Canonical names of declared dependencies the lock does not reflect (for line placement).
     changed: tuple[str, ...] = ()
+    #: Canonical names of every entry in the lock, selected or not.
+    names: frozenset[str] = frozenset()

@@ -81,7 +81,9 @@ class PdmReader:
             packages.setdefault(
                 (name, e.get("version")), LockedPackage(name, e.get("version"), line, kind, location)
             )
-        lock = Lock(path=path, tool="pdm", packages=list(packages.values()))
+        lock = Lock(
+            path=path, tool="pdm", packages=list(packages.values()), names=frozenset(k[0] for k in seen)
+        )
         recorded = meta.get("content_hash") if isinstance(meta, dict) else None
         if inputs.pyproject is not None and isinstance(recorded, str) and ":" in recorded:
             algo, value = recorded.split(":", 1)

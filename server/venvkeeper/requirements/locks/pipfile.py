@@ -103,7 +103,13 @@ class PipfileReader:
                 hashes = tuple(h for h in entry.get("hashes", []) if isinstance(h, str))
                 packages.append(LockedPackage(name, pinned, line, kind, location, hashes))
         no_duplicates(packages, "Pipfile.lock")
-        lock = Lock(path=path, tool="pipenv", packages=packages)
+        all_names = frozenset(
+            canonicalize_name(n)
+            for s in ("default", "develop")
+            if isinstance(data.get(s), dict)
+            for n in data[s]
+        )
+        lock = Lock(path=path, tool="pipenv", packages=packages, names=all_names)
         recorded = meta.get("hash", {}).get("sha256") if isinstance(meta.get("hash"), dict) else None
         if (
             inputs.pipfile is not None

@@ -77,7 +77,8 @@ class PoetryReader:
                 kind, location = _SOURCES[src["type"]], str(src.get("url", ""))
             packages.append(LockedPackage(name, e.get("version"), line, kind, location))  # type: ignore[arg-type]
         no_duplicates(packages, "poetry.lock")
-        lock = Lock(path=path, tool="poetry", packages=packages)
+        names = frozenset(canonicalize_name(str(e.get("name"))) for e in entries)
+        lock = Lock(path=path, tool="poetry", packages=packages, names=names)
         recorded = meta.get("content-hash") if isinstance(meta, dict) else None
         if inputs.pyproject is not None and isinstance(recorded, str):
             fresh = poetry_content_hash(inputs.pyproject) == recorded

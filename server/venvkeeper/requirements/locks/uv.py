@@ -68,7 +68,7 @@ class UvReader:
             e["_name"] = name
             by_name.setdefault(name, []).append(e)
         _check_markers(entries)
-        lock = Lock(path=path, tool="uv")
+        lock = Lock(path=path, tool="uv", names=frozenset(by_name))
         root = self._root(entries, inputs.member)
         selected = self._closure(root, entries, by_name, inputs)
         packages = [

@@ -273,3 +273,16 @@ def test_a_project_outside_any_workspace_has_no_lock(tmp_path: Path) -> None:
     root = _project(tmp_path, "uv-workspace")
     (root / "pyproject.toml").write_text('[project]\nname = "plain"\nversion = "0"\n')
     assert find_lock(root / "packages" / "a") is None
+
+
+def test_a_dependency_added_to_the_pipfile_gets_lock_outdated_on_its_line(
+    tmp_path: Path, make_ctx: MakeCtx
+) -> None:
+    project = _project(tmp_path, "pipenv-httpclient")
+    pipfile = project / "Pipfile"
+    pipfile.write_text(pipfile.read_text().replace("[dev-packages]\n", '[dev-packages]\nrich = "*"\n'))
+    findings = lock_findings(make_ctx(project, None))
+    assert _codes(findings) == [
+        ("lock-outdated", "Pipfile", _line_of(pipfile, "rich =")),
+        ("lock-outdated", "Pipfile.lock", 0),
+    ]
