@@ -28,7 +28,7 @@ from venvkeeper.discovery.model import Candidate, Discovery  # noqa: E402
 from venvkeeper.host import Host  # noqa: E402
 from venvkeeper.requirements.lockcheck import lock_findings  # noqa: E402
 from venvkeeper.requirements.locks import clear_cache  # noqa: E402
-from venvkeeper.requirements.provider import requirement_findings  # noqa: E402
+from venvkeeper.requirements.provider import consistency_findings, requirement_findings  # noqa: E402
 from venvkeeper.settings import Settings  # noqa: E402
 from venvkeeper.state import StateStore  # noqa: E402
 
@@ -83,9 +83,10 @@ def main() -> int:
             proj, Discovery(project=proj, chosen=chosen, candidates=[chosen]), Settings(extras=()), host,
             StateStore(host.state_dir), memo={},
         )  # fmt: skip
-        # As in run_checks: the requirement provider has run first in the same pass (its problems are
-        # shared through the memo), so what is timed is the lock provider's own cost.
+        # As in run_checks: the requirement and consistency providers have run first in the same pass
+        # (their results are shared), so what is timed is the lock provider's own cost.
         requirement_findings(ctx)
+        consistency_findings(ctx)
         inproc: list[float] = []
         for _ in range(ROUNDS):
             clear_cache()

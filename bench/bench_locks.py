@@ -38,7 +38,7 @@ from venvkeeper.requirements import _toml
 from venvkeeper.requirements.lockcheck import lock_findings
 from venvkeeper.requirements.locks import LockInputs, clear_cache, read_lock
 from venvkeeper.requirements.markers import marker_environment
-from venvkeeper.requirements.provider import requirement_findings
+from venvkeeper.requirements.provider import consistency_findings, requirement_findings
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
 
@@ -181,9 +181,10 @@ def main() -> None:
             project, Discovery(project=project, chosen=chosen, candidates=[chosen]), Settings(extras=()), host,
             StateStore(host.state_dir), memo={},
         )  # fmt: skip
-        # As in run_checks: the requirement provider has run first in the same pass (its problems are
-        # shared through the memo), so what is timed is the lock provider's own cost.
+        # As in run_checks: the requirement and consistency providers have run first in the same pass
+        # (their results are shared), so what is timed is the lock provider's own cost.
         requirement_findings(ctx)
+        consistency_findings(ctx)
         findings = lock_findings(ctx)
         parse_wall, parse_cpu = measure(lambda: (clear_cache(), read_lock(lock, inputs)))
         toml_wall, toml_cpu = measure(lambda: _toml.loads(text), runs=15)

@@ -39,8 +39,10 @@ def env_broken_findings(ctx: CheckContext) -> list[Finding]:
 PROVIDERS: list[Provider] = [
     env_broken_findings,
     requirement_findings,
-    lock_findings,
     consistency_findings,
+    # After the consistency check: a locked package it already reports (missing, conflicting) is not
+    # reported again as lock drift.
+    lock_findings,
     guard_findings,
 ]
 

@@ -37,7 +37,7 @@ from venvkeeper.requirements.locks import (
 )
 from venvkeeper.requirements.locks.model import LOCAL_SOURCES
 from venvkeeper.requirements.markers import marker_environment
-from venvkeeper.requirements.provider import env_site_dirs, requirement_problems
+from venvkeeper.requirements.provider import env_site_dirs, last_consistency, requirement_problems
 from venvkeeper.requirements.records import RequirementRecord, read_source_text
 from venvkeeper.requirements.sources import parse_sources, project_sources
 
@@ -186,8 +186,12 @@ def _drift(
     site_dirs: list[Path],
 ) -> list[Finding]:
     installed = read_installed(site_dirs)
-    # Said once: what the requirement check already reports for a name is not repeated as drift.
+    # Said once: what the requirement check or the consistency check (a dist requires it: missing or
+    # at a version it does not accept) already reports for a name is not repeated as drift.
     reported = {p.record.name for p in requirement_problems(ctx) if p.record.name}
+    if ctx.env is not None:
+        report = last_consistency(ctx.env, ctx.host)
+        reported |= {c.edge.target for c in report.conflicts if c.edge is not None}
     name = lock.path.name
     out: list[Finding] = []
     for pkg in lock.packages:

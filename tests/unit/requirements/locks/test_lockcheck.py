@@ -286,3 +286,14 @@ def test_a_dependency_added_to_the_pipfile_gets_lock_outdated_on_its_line(
         ("lock-outdated", "Pipfile", _line_of(pipfile, "rich =")),
         ("lock-outdated", "Pipfile.lock", 0),
     ]
+
+
+def test_a_missing_transitive_package_is_said_once_by_the_consistency_check(
+    tmp_path: Path, make_ctx: MakeCtx
+) -> None:
+    project = _project(tmp_path, "uv-httpclient")
+    env = _env(project, {k: v for k, v in UV_LOCKED.items() if k not in ("requests", "urllib3")})
+    site = project / ".venv" / "lib" / "python3.11" / "site-packages"
+    add_dist_info(site, "requests", "2.34.2", requires=["urllib3<3,>=1.21.1"])
+    findings = [f for f in run_checks(make_ctx(project, env, NO_EXTRAS)) if "urllib3" in f.message]
+    assert [f.code for f in findings] == ["dependency-missing"]
