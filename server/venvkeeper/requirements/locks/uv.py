@@ -99,6 +99,8 @@ class UvReader:
     ) -> list[Entry]:
         env = inputs.environment
         edges: list[Entry] = []
+        if root is None and inputs.member:
+            return []  # a project below the workspace root that is not one of its members
         if root is None:
             # A virtual workspace root (no [project]): `uv sync` installs every member.
             edges = [

@@ -297,3 +297,14 @@ def test_a_missing_transitive_package_is_said_once_by_the_consistency_check(
     add_dist_info(site, "requests", "2.34.2", requires=["urllib3<3,>=1.21.1"])
     findings = [f for f in run_checks(make_ctx(project, env, NO_EXTRAS)) if "urllib3" in f.message]
     assert [f.code for f in findings] == ["dependency-missing"]
+
+
+def test_a_project_inside_a_workspace_but_not_a_member_selects_nothing(tmp_path: Path) -> None:
+    root = _project(tmp_path, "uv-workspace")
+    other = root / "tools" / "script"
+    other.mkdir(parents=True)
+    (other / "pyproject.toml").write_text('[project]\nname = "script"\nversion = "0"\ndependencies = ["b"]\n')
+    lock = find_lock(other)
+    assert lock == root / "uv.lock"
+    inputs = LockInputs({}, None, member=lock_member(other, lock))
+    assert read_lock(lock, inputs).packages == []
