@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from venvkeeper import fsread
 from venvkeeper.creation.create import default_env_path
 from venvkeeper.creation.plan import InstallPlan, default_plan, managed_by, read_pyproject
 from venvkeeper.discovery.model import Discovery
@@ -76,9 +77,11 @@ def should_offer_create(
         return None
     if _TOOL_ENV_DIRS.intersection(project.parts):
         return None
-    if (project / ".venv").is_file():
+    if fsread.is_file(project / ".venv"):
         return None  # PEP 832: the env lives elsewhere by the user's choice
-    pyproject = read_pyproject(project / "pyproject.toml") if (project / "pyproject.toml").is_file() else None
+    pyproject = (
+        read_pyproject(project / "pyproject.toml") if fsread.is_file(project / "pyproject.toml") else None
+    )
     if managed_by(project, pyproject) is not None:
         return None
     plan = default_plan(project, settings.extras, settings.dependency_groups)

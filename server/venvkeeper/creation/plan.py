@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Union
 
+from venvkeeper import fsread
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.9/3.10 only
@@ -40,10 +42,12 @@ class InstallPlan:
 
 
 def read_pyproject(path: Path) -> dict[str, Any] | None:
+    text = fsread.text_or_none(path, fsread.PYPROJECT)
+    if text is None:
+        return None
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
         return None
 
 
@@ -86,7 +90,7 @@ def pyproject_requirements(data: Mapping[str, Any], extras: Selection, groups: S
 def managed_by(project: Path, pyproject: Mapping[str, Any] | None) -> str | None:
     """The tool that manages this project's env (Poetry, Pipenv, PDM, Hatch, conda), if any."""
     for name in MANAGER_FILES:
-        if (project / name).is_file():
+        if fsread.is_file(project / name):
             return {
                 "poetry.lock": "Poetry",
                 "Pipfile": "Pipenv",
@@ -107,11 +111,10 @@ def managed_by(project: Path, pyproject: Mapping[str, Any] | None) -> str | None
 
 def _has_requirements(path: Path) -> bool:
     """A requirements file that holds at least one line that is not blank or a comment."""
-    try:
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            return any(line.strip() and not line.lstrip().startswith("#") for line in fh)
-    except OSError:
-        return False
+    text = fsread.text_or_none(path, fsread.REQUIREMENTS)
+    return text is not None and any(
+        line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()
+    )
 
 
 def default_plan(project: Path, extras: Selection = "all", groups: Selection = ("dev",)) -> InstallPlan:
@@ -123,14 +126,14 @@ def default_plan(project: Path, extras: Selection = "all", groups: Selection = (
     if _has_requirements(req):
         return InstallPlan(requirement_files=(req,), sources=(req,), label="requirements.txt")
     pyproject = project / "pyproject.toml"
-    data = read_pyproject(pyproject) if pyproject.is_file() else None
+    data = read_pyproject(pyproject) if fsread.is_file(pyproject) else None
     if data is not None:
         reqs = pyproject_requirements(data, extras, groups)
         if reqs:
             return InstallPlan(
                 requirements=tuple(reqs), sources=(pyproject,), label="pyproject.toml dependencies"
             )
-    others = [p for p in sorted(project.glob("requirements*.txt")) if _has_requirements(p)]
+    others = [p for p in fsread.glob(project, "requirements*.txt") if _has_requirements(p)]
     if others:
         return InstallPlan(requirement_files=(others[0],), sources=(others[0],), label=others[0].name)
     return InstallPlan()
@@ -144,7 +147,4 @@ def requires_python(project: Path) -> str | None:
 
 
 def python_version_file(project: Path) -> str | None:
-    try:
-        return (project / ".python-version").read_text(encoding="utf-8", errors="replace")[:4096]
-    except OSError:
-        return None
+    return fsread.text_or_none(project / ".python-version", fsread.PYTHON_VERSION)

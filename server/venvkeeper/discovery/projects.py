@@ -14,6 +14,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Optional
 
+from venvkeeper import fsread
+
 #: environment.yml and pixi.toml make a project too: a conda or pixi project may have nothing else.
 PROJECT_FILES = (
     "pyproject.toml",
@@ -150,7 +152,7 @@ def nearest_project(path: Path, roots: Sequence[Path]) -> Optional[Path]:
         if should_skip(part):
             break
         current = current / part
-        if (current / "pyvenv.cfg").is_file():
+        if fsread.is_file(current / "pyvenv.cfg"):
             break
         if is_project_root(current):
             best = current
@@ -168,6 +170,6 @@ def _containing_root(path: Path, roots: Sequence[Path]) -> Optional[Path]:
 
 def _is_dir(path: Path) -> bool:
     try:
-        return path.is_dir()
+        return fsread.is_dir(path)
     except OSError:
         return False

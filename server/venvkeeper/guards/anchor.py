@@ -15,18 +15,21 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on the 3.9/3.10 CI legs
     import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
 
+from venvkeeper import fsread
+
 #: A pyproject.toml larger than this is not read to decide where a finding goes.
-_MAX_PYPROJECT = 1024 * 1024
+_ANCHOR_PYPROJECT = fsread.Kind("pyproject.toml", 1024 * 1024)
 
 _FALLBACKS = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
 
 
 def _declares_dependencies(pyproject: Path) -> bool:
+    raw = fsread.read_bytes(pyproject, _ANCHOR_PYPROJECT)
+    if isinstance(raw, fsread.Unreadable):
+        return False
     try:
-        if pyproject.stat().st_size > _MAX_PYPROJECT:
-            return False
-        data: dict[str, Any] = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeError):
+        data: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeError, RecursionError):
         return False
     project = data.get("project")
     if isinstance(project, dict) and (project.get("dependencies") or project.get("optional-dependencies")):
@@ -41,12 +44,12 @@ def _declares_dependencies(pyproject: Path) -> bool:
 def main_source(project: Path) -> Path:
     """pyproject.toml if it declares dependencies, else the first requirements*.txt, else any marker file."""
     pyproject = project / "pyproject.toml"
-    if pyproject.is_file() and _declares_dependencies(pyproject):
+    if fsread.is_file(pyproject) and _declares_dependencies(pyproject):
         return pyproject
     for pattern_dir in (project, project / "requirements"):
         pattern = "requirements*.txt" if pattern_dir == project else "*.txt"
         try:
-            found = sorted(p for p in pattern_dir.glob(pattern) if p.is_file())
+            found = sorted(p for p in pattern_dir.glob(pattern) if fsread.is_file(p))
         except OSError:
             found = []
         if found:
@@ -54,6 +57,6 @@ def main_source(project: Path) -> Path:
             plain = [p for p in found if p.name == "requirements.txt"]
             return (plain or found)[0]
     for name in _FALLBACKS:
-        if (project / name).is_file():
+        if fsread.is_file(project / name):
             return project / name
     return pyproject

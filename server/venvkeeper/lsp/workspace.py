@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from venvkeeper import fsread
 from venvkeeper.app import normalize
 from venvkeeper.discovery.identify import is_env_dir
 from venvkeeper.discovery.projects import PROJECT_FILES
@@ -167,7 +168,7 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
         if root is None or _inside_env(path, root):
             continue
         if _changes_project_set(path, projects):
-            rescan_dirs.add(path if path.is_dir() and path not in projects else path.parent)
+            rescan_dirs.add(path if fsread.is_dir(path) and path not in projects else path.parent)
     removed_all: list[Path] = []
     for d in _outermost(rescan_dirs):
         added, removed = app.rescan(d)
@@ -182,9 +183,9 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
 
 def _changes_project_set(path: Path, projects: list[Path]) -> bool:
     try:
-        if path.is_dir():
+        if fsread.is_dir(path):
             return path not in projects
-        exists = path.exists()
+        exists = fsread.exists(path)
     except OSError:
         return True
     name = path.name
@@ -290,7 +291,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
     # Watches first (they need each project's env dirs, hence discovery), so that nothing written
     # after a result is published can go unnoticed; then check and publish project by project.
     for project in server.app.projects():
-        server.app.discovery(project)
+        try:
+            server.app.discovery(project)
+        except Exception:  # one project's failure never stops the sweep (nor the hooks after it)
+            log.exception("discovery for %s failed", project)
         await asyncio.sleep(0)
     sync_watches(server)
     # Anything created between `initialize` and the watches being in place (a project file, an env)
@@ -299,7 +303,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
         server.app.rescan(root)
     server.app.invalidate()
     for project in server.app.projects():
-        refresh(server, [project], watches=False)
+        try:
+            refresh(server, [project], watches=False)
+        except Exception:
+            log.exception("refreshing %s failed", project)
         await asyncio.sleep(0)
     sync_watches(server)
     for hook in server.after_initial_sweep:

@@ -35,11 +35,12 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import FILE_START, Finding
 from venvkeeper.requirements.installed import InstalledDist
 from venvkeeper.requirements.markers import env_python_version, marker_applies
-from venvkeeper.requirements.records import ParsedSources, RequirementRecord, parse_requirement
+from venvkeeper.requirements.records import ParsedSources, RequirementRecord, conceal, parse_requirement
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,12 @@ class Problem:
     install: str
 
 
-def file_digest(path: Path) -> str:
-    """sha256 hex of the file's bytes (what a sync record stores per source file)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def file_digest(path: Path) -> str | None:
+    """sha256 hex of a source file's bytes (what a sync record stores per file); None when unreadable."""
+    data = fsread.read_bytes(path, fsread.REQUIREMENTS)
+    if isinstance(data, fsread.Unreadable):
+        return None
+    return hashlib.sha256(data).hexdigest()
 
 
 def env_label(env: Environment, project: Path | None) -> str:
@@ -182,7 +182,7 @@ class Checker:
         each client in its own words, do the same)."""
         install = self._install_text(record)
         message = f"{what} To fix: {self.python} -m pip install {_quote(install)}"
-        return Problem(record, code, message, install)
+        return Problem(record, code, conceal(message, record.expanded), install)
 
     def _wanted(self, record: RequirementRecord) -> tuple[SpecifierSet, ...] | None:
         if record.any_of:
@@ -321,9 +321,8 @@ def changed_since_sync(
         key = next((k for k in (str(path), str(path.absolute()), str(_resolved(path))) if k in record), None)
         if key is None:
             continue
-        try:
-            digest = file_digest(path)
-        except OSError:
+        digest = file_digest(path)
+        if digest is None:
             continue
         if digest != record[key]:
             out.append(
@@ -353,7 +352,7 @@ def system_site_dirs(env: Environment) -> list[Path]:
             candidates += [prefix / "lib" / "python3" / "dist-packages"]
             if mm:
                 candidates += [prefix / "local" / "lib" / f"python{mm}" / "dist-packages"]
-    return [c for c in candidates if c.is_dir()]
+    return [c for c in candidates if fsread.is_dir(c)]
 
 
 def problem_finding(problem: Problem) -> Finding:

@@ -16,6 +16,7 @@ from packaging.requirements import InvalidRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
+from venvkeeper import fsread
 from venvkeeper.findings import FILE_START, Finding, Span
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.poetry import PoetrySyntaxError, python_marker, translate, translate_text
@@ -68,7 +69,7 @@ class PyprojectParser:
     def parse(self) -> None:
         if self.path not in self.result.files:
             self.result.files.append(self.path)
-        text, problem = read_source_text(self.path)
+        text, problem = read_source_text(self.path, fsread.PYPROJECT)
         if text is None:
             self._finding(FILE_START, "toml-syntax", problem or "pyproject.toml cannot be read")
             return

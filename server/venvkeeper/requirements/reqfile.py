@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlparse
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from venvkeeper import fsread
 from venvkeeper.findings import FILE_START, Finding, Span
 from venvkeeper.requirements.localproject import local_project_name
 from venvkeeper.requirements.records import (
@@ -118,6 +119,12 @@ def expand_vars(text: str, environ: Mapping[str, str]) -> str:
     return _ENV_VAR_RE.sub(lambda m: environ.get(m.group("name"), m.group(0)), text)
 
 
+def _expansions(text: str, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """What :func:`expand_vars` put in, as ``(value, "${NAME}")``, longest value first."""
+    found = {(environ[n], f"${{{n}}}") for n in _ENV_VAR_RE.findall(text) if environ.get(n)}
+    return tuple(sorted(found, key=lambda pair: -len(pair[0])))
+
+
 def _looks_like_url_or_path(text: str) -> bool:
     if _URL_RE.match(text):
         return True
@@ -163,7 +170,7 @@ def _name_from_filename(filename: str) -> str | None:
 
 
 def _name_from_path(path: Path) -> str | None:
-    if path.is_dir():
+    if fsread.is_dir(path):
         name = local_project_name(path)
         return canonicalize_name(name) if name else None
     return _name_from_filename(path.name)
@@ -196,7 +203,9 @@ class RequirementsFileParser:
         if path not in self.result.files:
             self.result.files.append(path)
         if text is None:
-            self._finding(path, FILE_START, "invalid-requirement", problem or f"{path.name} cannot be read")
+            # Says why the file was not read (never its content), so it may name a file outside the project.
+            message = problem or f"{path.name} cannot be read"
+            self.result.findings.append(Finding(path, FILE_START, "invalid-requirement", message))
             return
         stack = [*stack, key]
         for logical in _logical_lines(text):
@@ -279,15 +288,17 @@ class RequirementsFileParser:
                 )
                 return
             if kind in ("requirement", "constraint"):
-                self._include(path, whole, expand_vars(value, self.environ), kind == "constraint", stack)
+                self._include(path, whole, value, kind == "constraint", stack)
             elif kind == "editable":
                 offset = logical.text.find(value, start)
                 vstart = offset if offset >= 0 else start
                 self._requirement(path, logical, vstart, value, constraint, editable=True)
 
-    def _include(self, path: Path, span: Span, target: str, constraint: bool, stack: list[Path]) -> None:
+    def _include(self, path: Path, span: Span, written: str, constraint: bool, stack: list[Path]) -> None:
+        # Messages name the include as written: an expanded ${VAR} may be a secret.
+        target = expand_vars(written, self.environ)
         if _URL_RE.match(target) and not target.startswith("file:"):
-            self._finding(path, span, "unknown-syntax", f"remote include {target} is not checked")
+            self._finding(path, span, "unknown-syntax", f"remote include {written} is not checked")
             return
         if target.startswith("file:"):
             target = unquote(urlparse(target).path)
@@ -298,12 +309,13 @@ class RequirementsFileParser:
         what = "constraints file" if constraint else "included file"
         if key in stack:
             chain = " → ".join(p.name for p in [*stack[stack.index(key) :], key])
-            self._finding(
-                path, span, "include-cycle", f"{target} includes itself ({chain}); the cycle was not followed"
-            )
+            message = f"{written} includes itself ({chain}); the cycle was not followed"
+            self._finding(path, span, "include-cycle", message)
             return
-        if not included.is_file():
-            self._finding(path, span, "include-missing", f"{what} {target} does not exist ({included})")
+        if not fsread.lexists(included):
+            where = f" ({included})" if written == target else ""
+            why = fsread.access_problem(included) or "does not exist"  # EACCES, ENAMETOOLONG, ELOOP
+            self._finding(path, span, "include-missing", f"{what} {written} {why}{where}")
             return
         self._parse(included, constraint, stack)
 
@@ -331,15 +343,16 @@ class RequirementsFileParser:
                 except InvalidRequirement:
                     req = None
             record = RequirementRecord(
-                path, span, text, req, name, editable, url, constraint, origin=origin, root=self._root
-            )
+                path, span, text, req, name, editable, url, constraint, origin=origin, root=self._root,
+                expanded=_expansions(raw, self.environ),
+            )  # fmt: skip
             self._add(record)
             return
         try:
             req = parse_requirement(text)
         except InvalidRequirement as exc:
             self._finding(
-                path, span, "invalid-requirement", f"'{text}' is not a valid requirement: {_first_line(exc)}"
+                path, span, "invalid-requirement", f"'{raw}' is not a valid requirement: {_first_line(exc)}"
             )
             return
         self._add(
@@ -354,6 +367,7 @@ class RequirementsFileParser:
                 constraint,
                 origin=origin,
                 root=self._root,
+                expanded=_expansions(raw, self.environ),
             )
         )
 
@@ -361,6 +375,13 @@ class RequirementsFileParser:
         (self.result.constraints if record.constraint else self.result.requirements).append(record)
 
     def _finding(self, path: Path, span: Span, code: str, message: str) -> None:
+        if self.project is not None and not _within(path, self.project):
+            # A file outside the project (-r ~/.aws/credentials) may hold secrets: name the file and
+            # line, never quote its text.
+            message = (
+                f"line {span.line + 1} of {path} is not a requirement venvkeeper can use; its text is not "
+                "shown because the file is outside the project"
+            )
         self.result.findings.append(Finding(path, span, code, message))
 
 
@@ -374,6 +395,10 @@ def _split_url_marker(text: str) -> tuple[str, str, str]:
 
 def _as_url(url: str) -> str:
     return url if _URL_RE.match(url) else Path(url).absolute().as_uri()
+
+
+def _within(path: Path, directory: Path) -> bool:
+    return _key(path) == _key(directory) or _key(directory) in _key(path).parents
 
 
 def _key(path: Path) -> Path:

@@ -8,11 +8,11 @@ another is read once and its findings are not doubled.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from venvkeeper import fsread
 from venvkeeper.host import Host
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.pyproject import declares_dependencies, parse_pyproject
@@ -44,11 +44,11 @@ def _is_requirements_input(path: Path) -> bool:
 
 
 def _is_env_dir(path: Path) -> bool:
-    return (path / "pyvenv.cfg").exists()
+    return fsread.exists(path / "pyvenv.cfg")
 
 
 def _pyproject_counts(path: Path) -> bool:
-    text, problem = read_source_text(path)
+    text, problem = read_source_text(path, fsread.PYPROJECT)
     if text is None:
         return problem is not None  # binary / huge / unreadable: say so on the file
     try:
@@ -63,22 +63,34 @@ def project_sources(project: Path, settings: Settings | None = None, host: Host 
     del settings, host  # part of the signature so a future setting (extra file globs) needs no API change
     sources: list[Path] = []
     pyproject = project / "pyproject.toml"
-    if pyproject.is_file() and _pyproject_counts(pyproject):
+    # Anything named pyproject.toml / requirements*.txt that is not a directory is a source: a FIFO or
+    # a link to /dev/zero is refused by the reader, and the refusal is shown on that file.
+    if fsread.lexists(pyproject) and not fsread.is_dir(pyproject) and _pyproject_counts(pyproject):
         sources.append(pyproject)
     try:
         # Filter by name first: a project root may hold thousands of files, only a few can match.
         with os.scandir(project) as it:
-            names = sorted(e.name for e in it if e.name.endswith((".txt", ".in")) and e.is_file())
+            names = sorted(e.name for e in it if e.name.endswith((".txt", ".in")) and not _is_dir_entry(e))
     except OSError:
         names = []
     root = [project / n for n in names]
     sources.extend(p for p in root if p.name.startswith("requirements") and p.suffix == ".txt")
     sources.extend(p for p in root if _is_requirements_input(p))
     subdir = project / "requirements"
-    if subdir.is_dir() and not _is_env_dir(subdir):
-        with contextlib.suppress(OSError):
-            sources.extend(sorted(p for p in subdir.glob("*.txt") if p.is_file()))
+    if fsread.is_dir(subdir) and not _is_env_dir(subdir):
+        if fsread.access_problem(subdir) is not None:
+            sources.append(subdir)  # unreadable: reading it yields the diagnostic that says so
+        else:
+            listed = fsread.list_dir(subdir)
+            sources.extend(sorted(p for p in listed if p.suffix == ".txt" and not fsread.is_dir(p)))
     return sources
+
+
+def _is_dir_entry(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def parse_sources(
