@@ -55,9 +55,9 @@ def _duplicate(lock: Path) -> None:
 
 
 CASES: dict[str, tuple[Callable[[Path], None], str]] = {
-    "fifo": (_fifo, "uv.lock is a FIFO"),
-    "dev-zero symlink": (_dev_zero, "uv.lock is a device"),
-    "50 MB": (_huge, "uv.lock is 50.0 MB"),
+    "fifo": (_fifo, "uv.lock is a named pipe (FIFO)"),
+    "dev-zero symlink": (_dev_zero, "uv.lock is a character device"),
+    "50 MB": (_huge, "uv.lock is 50.0 MB; venvkeeper reads a lock file up to 32 MB"),
     "duplicate entries": (_duplicate, "uv.lock lists idna 3.20 twice"),
     "unknown version": (_replace("version = 1\n", "version = 7\n"), "uv.lock has version 7"),
     "marker that does not parse": (
