@@ -85,7 +85,13 @@ CODES: tuple[Code, ...] = (
         (),
         "the declared dependencies changed since the lock file was written",
     ),
-    Code("lock-invalid", "error", "none", (), "the lock file cannot be read or is of an unknown version"),
+    Code(
+        "lock-invalid",
+        "error",
+        "none",
+        (),
+        "the lock file is unreadable (FIFO, device, too big), unparsable or of an unknown version",
+    ),
     # -- the env against itself (what `pip check` knows; requirements/conflicts.py)
     Code(
         "dependency-conflict",
