@@ -106,7 +106,10 @@ class App:
         directory = normalize(directory)
         if not self._inside_roots(directory):
             return [], []
-        found = set(find_projects(directory)) if fsread.is_dir(directory) else set()
+        root = max(
+            (r for r in self.roots if r == directory or r in directory.parents), key=lambda r: len(r.parts)
+        )
+        found = set(find_projects(directory, workspace_root=root)) if fsread.is_dir(directory) else set()
         known = {p for p in self._projects if p == directory or directory in p.parents}
         added = sorted(found - known)
         removed = sorted(known - found)

@@ -17,9 +17,9 @@ from typing import Any, Callable, Optional
 from venvkeeper import __version__, fsread
 from venvkeeper.app import App, normalize
 from venvkeeper.creation.cli import add_create_command
-from venvkeeper.guards.anchor import main_source
 from venvkeeper.host import Host
 from venvkeeper.requirements.lockcheck import lock_files
+from venvkeeper.requirements.sources import main_source
 from venvkeeper.settings import parse_settings
 
 #: Filesystem root: the CLI's "workspace" when asked about a single path, so the nearest project

@@ -109,7 +109,9 @@ def _install_args(plan: InstallPlan) -> list[str]:
     args: list[str] = []
     for f in plan.requirement_files:
         args += ["-r", str(f)]
-    return args + list(plan.requirements)
+    for req in plan.requirements:
+        args += ["-e", req[3:]] if req.startswith("-e ") else [req]  # an editable is two arguments
+    return args
 
 
 def _check(what: str, result_code: int, tail: Sequence[str]) -> None:

@@ -46,6 +46,7 @@ from venvkeeper.creation.runner import CancelToken, Runner, RunResult, run_subpr
 from venvkeeper.discovery.pyvenv import PyvenvError, read_pyvenv_cfg
 from venvkeeper.host import Host
 from venvkeeper.requirements.check import file_digest
+from venvkeeper.settings import Selection, Settings
 from venvkeeper.state import StateStore
 
 #: Env directory names we keep when one exists (``venv/`` stays ``venv/``); otherwise ``.venv``.
@@ -83,8 +84,8 @@ class CreateRequest:
     uv_path: str | None = None
     #: What to install; None = :func:`venvkeeper.creation.plan.default_plan` with ``extras``/``groups``.
     plan: InstallPlan | None = None
-    extras: str | Sequence[str] = "all"
-    groups: str | Sequence[str] = ("dev",)
+    extras: Selection = "all"
+    groups: Selection = "default"
     #: Passed through to pip/uv: ``("--no-index", "--find-links", "/wheels")``, ``("--index-url", URL)``.
     index_options: tuple[str, ...] = ()
     #: Extra environment variables for the tools (``PIP_NO_INDEX``, ``UV_OFFLINE``, proxies…).
@@ -213,7 +214,9 @@ def create_env(
             raise CreateError(f"{target} exists and is not a virtual environment; not touching it")
         if not request.replace:
             raise CreateError(f"{target} already exists; recreate it to replace it")
-    plan = request.plan or default_plan(project, request.extras, request.groups)
+    plan = request.plan or default_plan(
+        project, Settings(extras=request.extras, dependency_groups=request.groups), host
+    )
     backend = backend or select_backend(request.backend, host, request.uv_path, [Path(sys.executable).parent])
     cancel.raise_if_cancelled()
     target.parent.mkdir(parents=True, exist_ok=True)

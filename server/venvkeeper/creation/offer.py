@@ -17,6 +17,7 @@ from venvkeeper import fsread
 from venvkeeper.creation.create import default_env_path
 from venvkeeper.creation.plan import InstallPlan, default_plan, managed_by, read_pyproject
 from venvkeeper.discovery.model import Discovery
+from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
 
@@ -61,6 +62,7 @@ def should_offer_create(
     *,
     python_version: str | Callable[[], str | None] | None = None,
     root: Path | None = None,
+    host: Host | None = None,
 ) -> Offer | None:
     """The offer to make for ``project``, or None. Adds ``project`` to ``session_prompted`` when offering.
 
@@ -84,9 +86,9 @@ def should_offer_create(
     )
     if managed_by(project, pyproject) is not None:
         return None
-    plan = default_plan(project, settings.extras, settings.dependency_groups)
+    plan = default_plan(project, settings, host or Host(environ={}))
     if plan.empty:
-        return None
+        return None  # declares no dependencies (the same sources and rules as the check)
     env_path = default_env_path(project)
     session_prompted.add(project)
     return Offer(

@@ -19,9 +19,14 @@ from pygls.uris import to_fs_path
 from venvkeeper import fsread
 from venvkeeper.app import normalize
 from venvkeeper.discovery.identify import is_env_dir
-from venvkeeper.discovery.projects import PROJECT_FILES
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.protocol import as_plain
+from venvkeeper.requirements.layout import (
+    CLIENT_WATCH_NAMES,
+    CLIENT_WATCH_REQUIREMENTS_DIR,
+    REQUIREMENTS_DIR,
+    is_structural_name,
+)
 from venvkeeper.settings import parse_settings
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import DirWatcher
@@ -158,7 +163,8 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
             if (
                 path == project
                 or path.parent == project
-                or (project / "requirements") in (path, path.parent)
+                or path == project / REQUIREMENTS_DIR
+                or (project / REQUIREMENTS_DIR) in path.parents
                 # a uv workspace's one uv.lock, above its member projects
                 or (path.name == "uv.lock" and path.parent in project.parents)
                 or any(path == env or env in path.parents for env in env_dirs[project])
@@ -188,8 +194,7 @@ def _changes_project_set(path: Path, projects: list[Path]) -> bool:
         exists = fsread.exists(path)
     except OSError:
         return True
-    name = path.name
-    marker = name in PROJECT_FILES or (name.startswith("requirements") and name.endswith(".txt"))
+    marker = is_structural_name(path.name)
     if not exists:
         return True  # something vanished: a project (or its marker) may be gone
     return marker and path.parent not in projects
@@ -317,10 +322,9 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
 
 
 #: Files whose appearance anywhere can create a project or an env; watched by the client when it can.
-CLIENT_WATCH_GLOB = (
-    "**/{pyproject.toml,requirements*.txt,setup.py,setup.cfg,Pipfile,environment.yml,environment.yaml,"
-    "pixi.toml,pyvenv.cfg,.venv,uv.lock,poetry.lock,pdm.lock,Pipfile.lock,pylock*.toml}"
-)
+#: Lock files: a project's lock (or a uv workspace's) changing re-checks it.
+LOCK_WATCH_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock*.toml")
+CLIENT_WATCH_GLOB = "**/{" + ",".join((*CLIENT_WATCH_NAMES, *LOCK_WATCH_NAMES, "pyvenv.cfg", ".venv")) + "}"
 
 
 async def register_client_watchers(server: VenvkeeperServer) -> None:
@@ -332,7 +336,10 @@ async def register_client_watchers(server: VenvkeeperServer) -> None:
                         id="venvkeeper-project-files",
                         method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                         register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                            watchers=[types.FileSystemWatcher(glob_pattern=CLIENT_WATCH_GLOB)]
+                            watchers=[
+                                types.FileSystemWatcher(glob_pattern=CLIENT_WATCH_GLOB),
+                                types.FileSystemWatcher(glob_pattern=CLIENT_WATCH_REQUIREMENTS_DIR),
+                            ]
                         ),
                     )
                 ]

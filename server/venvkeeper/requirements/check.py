@@ -113,11 +113,31 @@ class Checker:
         self.label = env_label(env, project)
         self.python = _python_label(env, project)
         self.version = env_python_version(env)
-        # Keyed by str(root): str() of a Path is cached, its hash is not.
-        self.constraints: dict[tuple[str, str], list[RequirementRecord]] = {}
+        # (constraints file, name) -> its applicable constraint records.
+        self._constraints: dict[tuple[Path, str], list[RequirementRecord]] = {}
         for c in parsed.constraints:
             if c.name and c.requirement is not None and marker_applies(c.requirement.marker, environment):
-                self.constraints.setdefault((str(c.root), c.name), []).append(c)
+                self._constraints.setdefault((c.file, c.name), []).append(c)
+        # A constraints file that is a source of its own (constraints.txt) is read for its findings; like
+        # ``pip install -r requirements.txt``, it constrains only the sources that include it with -c.
+        self._reach = {root: parsed.reachable(root) for root in parsed.roots}
+        self._files_for: dict[Path, set[Path]] = {}
+
+    def constraints_for(self, record: RequirementRecord) -> list[RequirementRecord]:
+        """The ``-c`` lines that constrain ``record``: those of every top-level source whose ``pip install``
+        reads ``record``'s file (a constraints file included by two sources constrains both)."""
+        if not self._constraints or not record.name:
+            return []
+        files = self._files_for.get(record.file)
+        if files is None:
+            files = set()
+            for reach in self._reach.values():
+                if record.file in reach:
+                    files |= reach
+            if record.root is not None and record.root not in self._reach:
+                files.add(record.root)
+            self._files_for[record.file] = files
+        return [c for f in files for c in self._constraints.get((f, record.name), [])]
 
     # -- requirements --------------------------------------------------------------------------
     def problems(self) -> list[Problem]:
@@ -132,6 +152,17 @@ class Checker:
         req = record.requirement
         if req is not None and not marker_applies(req.marker, self.environment):
             return None
+        if req is not None and record.url is None and not record.editable:
+            conflict = _pin_conflict(req, self.constraints_for(record))
+            if conflict is not None and conflict.requirement is not None:
+                # No install can fix this: say so instead of suggesting 'pip install x==1,==2'.
+                return Problem(
+                    record,
+                    "version-mismatch",
+                    f"'{_no_marker(req)}' and {conflict.file.name}'s '{_no_marker(conflict.requirement)}' "
+                    "cannot both hold: no version satisfies both. Change one of them.",
+                    "",
+                )
         dist = self._find(record)
         shown = req.name if req is not None else record.text
         if dist is None:
@@ -150,7 +181,8 @@ class Checker:
                 "version-mismatch",
                 f"{req.name} {dist.version} is installed in {self.label} but '{required}' is required.",
             )
-        for constraint in self.constraints.get((str(record.root), record.name or ""), []):
+        constraints = self.constraints_for(record)
+        for constraint in constraints:
             assert constraint.requirement is not None
             spec = constraint.requirement.specifier
             if constraint.url is None and not _contains(spec, dist.version):
@@ -244,7 +276,7 @@ class Checker:
         if req is None:
             return (record.url or record.text).split(";", 1)[0].strip()
         extra: SpecifierSet | None = None
-        for constraint in self.constraints.get((str(record.root), record.name or ""), []):
+        for constraint in self.constraints_for(record):
             if constraint.requirement is not None and constraint.url is None:
                 extra = (
                     constraint.requirement.specifier
@@ -274,6 +306,20 @@ class Checker:
                 )
             )
         return out
+
+
+def _pin_conflict(req: Requirement, constraints: Sequence[RequirementRecord]) -> RequirementRecord | None:
+    """A constraint no version can satisfy together with ``req``, decided where it can be: when one side
+    pins ``==X`` and X fails the other side (pip's resolver would find no candidate)."""
+    for constraint in constraints:
+        other = constraint.requirement
+        if other is None or constraint.url is not None:
+            continue
+        pins = [s.version for s in (*req.specifier, *other.specifier) if s.operator in ("==", "===")]
+        both = req.specifier & other.specifier
+        if pins and not any("*" not in v and _contains(both, v) for v in pins):
+            return constraint
+    return None
 
 
 def _version_from_url(url: str) -> str | None:

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 from venvkeeper import fsread
 from venvkeeper.findings import Finding, Span
+from venvkeeper.settings import Selection
 
 #: Files larger than this are not read (a requirements file is kilobytes; 50 MB is a mistake or a trap).
 MAX_SOURCE_BYTES = fsread.REQUIREMENTS.max_bytes
@@ -28,6 +30,18 @@ def parse_requirement(text: str) -> Requirement:
     Raises :class:`packaging.requirements.InvalidRequirement` (not cached) like the constructor.
     """
     return Requirement(text)
+
+
+def selected(name: str, selection: Selection) -> bool:
+    """Is extra/group ``name`` in ``selection``? Names compare normalised (PEP 685 extras, PEP 735 groups).
+
+    ``"default"`` selects nothing by name: each tool's own defaults are decided where its table is read.
+    """
+    if selection == "all":
+        return True
+    if isinstance(selection, str):
+        return False
+    return canonicalize_name(name) in {canonicalize_name(s) for s in selection}
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,22 @@ class ParsedSources:
     findings: list[Finding] = field(default_factory=list)
     #: Every file read (top-level sources and their includes), in reading order.
     files: list[Path] = field(default_factory=list)
+    #: The top-level sources, in the order given.
+    roots: list[Path] = field(default_factory=list)
+    #: file -> the files it includes with ``-r``/``-c`` (also when an include was read before, from
+    #: another file), so a ``-c`` file included by two top-level files constrains both.
+    includes: dict[Path, list[Path]] = field(default_factory=dict)
+
+    def reachable(self, root: Path) -> set[Path]:
+        """``root`` and every file it includes, directly or not."""
+        seen = {root}
+        stack = [root]
+        while stack:
+            for child in self.includes.get(stack.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return seen
 
 
 def read_source_text(path: Path, kind: fsread.Kind = fsread.REQUIREMENTS) -> tuple[str | None, str | None]:

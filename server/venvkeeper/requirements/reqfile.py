@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlparse
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from venvkeeper import fsread
 from venvkeeper.findings import FILE_START, Finding, Span
@@ -58,12 +59,14 @@ _VALUE_OPTIONS = {
     "--only-binary": "other",
     "--use-feature": "other",
     "--hash": "other",
-    "--global-option": "other",
-    "--install-option": "other",
     "--config-settings": "other",
     "-C": "other",
+    "--all-releases": "other",
+    "--only-final": "other",
 }
-_FLAG_OPTIONS = {"--no-index", "--pre", "--prefer-binary", "--require-hashes"}
+_FLAG_OPTIONS = {"--no-index", "--pre", "--prefer-binary", "--require-hashes", "--no-require-hashes"}
+#: Options pip accepted once and rejects now (the whole file fails to parse).
+_REMOVED_OPTIONS = ("--global-option", "--install-option")
 
 
 @dataclass
@@ -187,11 +190,17 @@ class RequirementsFileParser:
         #: pip resolves ``-e ./x`` and ``./x`` against its working directory: the project root.
         self.project = project
         self._done: set[tuple[Path, bool]] = set()
+        #: resolved path -> the path a file was first read under (records and ``includes`` use it).
+        self._first: dict[Path, Path] = {}
         self._root: Path | None = None
 
     def parse(self, path: Path, *, constraint: bool = False) -> None:
+        """Read ``path`` as a top-level source (a ``pip install -r``/``-c`` of its own)."""
         self._root = path
         self._parse(path, constraint, [])
+        root = self._first.get(_key(path), path)
+        if root not in self.result.roots:
+            self.result.roots.append(root)
 
     # -- files ---------------------------------------------------------------------------------
     def _parse(self, path: Path, constraint: bool, stack: list[Path]) -> None:
@@ -199,6 +208,7 @@ class RequirementsFileParser:
         if (key, constraint) in self._done:
             return
         self._done.add((key, constraint))
+        self._first.setdefault(key, path)
         text, problem = read_source_text(path)
         if path not in self.result.files:
             self.result.files.append(path)
@@ -262,8 +272,19 @@ class RequirementsFileParser:
                 name, value = token.split("=", 1)
             elif token.startswith("-") and not token.startswith("--") and len(token) > 2:
                 name, value = token[:2], token[2:]
+            if not token.startswith("-"):
+                continue  # a positional argument: pip's optparse collects and ignores it ("-e ./x ; marker")
             if name in _FLAG_OPTIONS:
                 continue
+            if name in _REMOVED_OPTIONS:
+                self._finding(
+                    path,
+                    whole,
+                    "invalid-requirement",
+                    f"'{name}' is no longer a pip option (pip 24 and later reject this requirements file); "
+                    "use '--config-settings' or drop it",
+                )
+                return
             kind = _VALUE_OPTIONS.get(name)
             if kind is None:
                 self._finding(
@@ -292,6 +313,16 @@ class RequirementsFileParser:
             elif kind == "editable":
                 offset = logical.text.find(value, start)
                 vstart = offset if offset >= 0 else start
+                if value.count("[") != value.count("]"):
+                    # pip ends the value at the first space: "-e ./pkg[a, b]" gives it "./pkg[a,".
+                    self._finding(
+                        path,
+                        logical.span(vstart, vstart + len(value)),
+                        "invalid-requirement",
+                        f"'{value}' is not a valid editable requirement (pip reads the value up to the first "
+                        "space; write the extras without spaces)",
+                    )
+                    continue
                 self._requirement(path, logical, vstart, value, constraint, editable=True)
 
     def _include(self, path: Path, span: Span, written: str, constraint: bool, stack: list[Path]) -> None:
@@ -317,6 +348,10 @@ class RequirementsFileParser:
             why = fsread.access_problem(included) or "does not exist"  # EACCES, ENAMETOOLONG, ELOOP
             self._finding(path, span, "include-missing", f"{what} {written} {why}{where}")
             return
+        edges = self.result.includes.setdefault(self._first.get(_key(path), path), [])
+        child = self._first.get(key, included)
+        if child not in edges:
+            edges.append(child)
         self._parse(included, constraint, stack)
 
     def _requirement(
@@ -329,6 +364,17 @@ class RequirementsFileParser:
         if editable or _looks_like_url_or_path(text):
             link, _, marker = text.partition(";") if not _URL_RE.match(text) else _split_url_marker(text)
             link = link.strip()
+            egg_name = _egg_name_if_versioned(link)
+            if egg_name is not None:
+                fragment = link[link.index("egg=") :].split("&", 1)[0]
+                self._finding(
+                    path,
+                    span,
+                    "invalid-requirement",
+                    f"'#{fragment}' carries a version: pip 25+ rejects it (#egg= takes the project name "
+                    f"only: '#egg={egg_name}', or write '{egg_name} @ URL')",
+                )
+                return
             extras = ""
             m = re.match(r"^(?P<link>.*?)(?P<extras>\[[^\]]*\])$", link)
             if m and not _URL_RE.match(link):
@@ -349,7 +395,7 @@ class RequirementsFileParser:
             self._add(record)
             return
         try:
-            req = parse_requirement(text)
+            req = parse_requirement(_pip_marker_split(text))
         except InvalidRequirement as exc:
             self._finding(
                 path, span, "invalid-requirement", f"'{raw}' is not a valid requirement: {_first_line(exc)}"
@@ -386,11 +432,39 @@ class RequirementsFileParser:
 
 
 def _split_url_marker(text: str) -> tuple[str, str, str]:
-    # In a URL ";" may be part of the URL; pip needs whitespace before the marker separator.
-    m = re.search(r"\s+;\s*", text)
-    if not m:
-        return text, "", ""
-    return text[: m.start()], ";", text[m.end() :]
+    # pip (req.constructors.parse_req_from_line): in a URL the marker separator is "; " — ";" followed by
+    # a space — since a bare ";" may be part of the URL. "x.whl ;marker" keeps ";marker" in the URL.
+    head, sep, marker = text.partition("; ")
+    return (head, ";", marker) if sep else (text, "", "")
+
+
+def _egg_name_if_versioned(link: str) -> str | None:
+    """The name part of an ``#egg=`` fragment that also carries a version ("pkg-1.0", "pkg==1.0")."""
+    at = link.find("egg=")
+    if at <= 0 or link[at - 1] not in "#&":
+        return None
+    value = link[at + len("egg=") :].split("&", 1)[0]
+    cut = next((i for i, c in enumerate(value) if c in "=<>!~"), None)
+    if cut is None:
+        # "pkg-1.0" (a version after the last dash), but not "django-2fa" (a name with a digit in it).
+        name, dash, tail = value.rpartition("-")
+        if not dash or not name:
+            return None
+        try:
+            Version(tail)
+        except InvalidVersion:
+            return None
+        cut = len(name)
+    return value[:cut] if cut else None
+
+
+def _pip_marker_split(text: str) -> str:
+    """A named requirement as pip reads it: split at the first ";" (pip does, before PEP 508 parsing), so
+    ``name @ https://x.whl; marker`` is accepted as pip accepts it (packaging alone wants a space first)."""
+    head, sep, marker = text.partition(";")
+    if not sep or "@" not in head:
+        return text
+    return f"{head.rstrip()} ; {marker.strip()}"
 
 
 def _as_url(url: str) -> str:
