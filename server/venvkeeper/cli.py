@@ -34,6 +34,7 @@ from venvkeeper.report import (
     exit_code,
     render,
 )
+from venvkeeper.requirements.lockcheck import lock_files
 from venvkeeper.requirements.sources import main_source
 from venvkeeper.settings import parse_settings
 from venvkeeper.views import candidates_view
@@ -274,6 +275,7 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
             diagnostics=_diagnostics(app, project, keep),
             main_source=main_source(project),
             leftovers=[n for n in leftovers if n.path.parent == project],
+            lock=next(iter(lock_files(project)), None),
         )
         for project in projects
     ]

@@ -69,6 +69,8 @@ class ProjectResult:
     main_source: Path
     #: What a killed create left in the project and what recovery did with it (creation/journal.py).
     leftovers: Sequence[Leftover] = ()
+    #: The project's lock file, if it has one (requirements/lockcheck.py).
+    lock: Optional[Path] = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,9 @@ def render_text(report: Report) -> str:
             )
             out.append(f"  interpreter: {interp['python']}")
             out.append(f"  why: {interp['source']}")
+        if p.lock is not None:
+            detail = (interp or {}).get("statusDetail")
+            out.append(f"  lock: {rel(p.lock, p.root)}" + (f" — {detail}" if detail else ""))
         for env in p.environments:
             if env["rejected"]:
                 out.append(f"  not chosen: {rel(Path(env['envPath']), p.root)} — {env['rejected']}")
@@ -191,6 +196,7 @@ def render_json(report: Report) -> str:
                 "interpreter": p.interpreter,
                 "environments": list(p.environments),
                 "diagnostics": [_diagnostic_json(d) for d in p.diagnostics],
+                "lock": str(p.lock) if p.lock is not None else None,
                 "leftovers": [
                     {"path": str(n.path), "message": n.message, "removed": n.resolved} for n in p.leftovers
                 ],
