@@ -28,6 +28,7 @@ DEFAULT_SEVERITIES: dict[str, Severity] = {
     "toml-syntax": "error",
     "include-missing": "error",
     "include-cycle": "error",
+    "include-too-deep": "error",
     "unknown-syntax": "warning",
     "env-broken": "error",
     "base-interpreter-missing": "error",
