@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from venvkeeper.guards.base import BaseInterpreter
+from venvkeeper.ini import parse_ini
 
 MARKER = "EXTERNALLY-MANAGED"
 #: The marker is a tiny INI file; anything bigger is not read beyond this.
@@ -34,9 +35,8 @@ def read_marker(stdlib: Path) -> ExternallyManaged | None:
     except OSError:
         return None
     # PEP 668: the file's presence is what counts; its content only supplies the message.
-    parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read_string(data.decode("utf-8", errors="replace"))
+        parser = parse_ini(data.decode("utf-8", errors="replace"))
         error = parser.get("externally-managed", "Error", fallback=None)
     except configparser.Error:
         error = None

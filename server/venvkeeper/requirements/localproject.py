@@ -10,6 +10,7 @@ import configparser
 import re
 from pathlib import Path
 
+from venvkeeper.ini import parse_ini
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.records import read_source_text
 
@@ -32,11 +33,10 @@ def local_project_name(directory: Path) -> str | None:
                 return str(table["name"])
     cfg = directory / "setup.cfg"
     if cfg.is_file():
-        parser = configparser.ConfigParser(interpolation=None)
+        cfg_text, _ = read_source_text(cfg)
         try:
-            parser.read(cfg, encoding="utf-8")
-            name = parser.get("metadata", "name", fallback=None)
-        except (configparser.Error, OSError, UnicodeDecodeError):
+            name = parse_ini(cfg_text).get("metadata", "name", fallback=None) if cfg_text else None
+        except configparser.Error:
             name = None
         if name:
             return name.strip()
