@@ -6,16 +6,12 @@ them), not the positions and diagnostics that ``venvkeeper.requirements`` produc
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Union
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib
+from venvkeeper.requirements import _toml
 
 Selection = Union[Literal["all"], Sequence[str]]
 
@@ -41,9 +37,8 @@ class InstallPlan:
 
 def read_pyproject(path: Path) -> dict[str, Any] | None:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
+        return _toml.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, _toml.TOMLDecodeError):
         return None
 
 
@@ -53,19 +48,36 @@ def _selected(names: Sequence[str], selection: Selection) -> list[str]:
     return [n for n in names if n in selection]
 
 
-def _group_requirements(
-    groups: Mapping[str, Any], name: str, seen: frozenset[str] = frozenset()
-) -> list[str]:
-    """PEP 735: a group is a list of requirement strings and ``{include-group = "other"}`` tables."""
-    if name in seen:
-        return []  # a cycle is an error for installers; the check reports it, we just stop
+def _group_requirements(groups: Mapping[str, Any], name: str, expanded: set[str]) -> list[str]:
+    """PEP 735: a group is a list of requirement strings and ``{include-group = "other"}`` tables.
+
+    Each group is expanded once per ``expanded`` set, with an explicit stack: an include chain thousands
+    of groups long neither recurses nor is walked again from every group that includes it. A cycle or a
+    repeat adds nothing that the caller's de-duplication would keep (a cycle is an error for installers;
+    the check reports it, we just stop).
+    """
     out: list[str] = []
-    for item in groups.get(name) or []:
-        if isinstance(item, str):
+    if name in expanded:
+        return out
+    expanded.add(name)
+    frames = [iter(_group_items(groups, name))]
+    while frames:
+        item = next(frames[-1], None)
+        if item is None:
+            frames.pop()
+        elif isinstance(item, str):
             out.append(item)
-        elif isinstance(item, Mapping) and isinstance(item.get("include-group"), str):
-            out.extend(_group_requirements(groups, item["include-group"], seen | {name}))
+        elif isinstance(item, Mapping):
+            include = item.get("include-group")
+            if isinstance(include, str) and include not in expanded:
+                expanded.add(include)
+                frames.append(iter(_group_items(groups, include)))
     return out
+
+
+def _group_items(groups: Mapping[str, Any], name: str) -> list[Any]:
+    items = groups.get(name)
+    return items if isinstance(items, list) else []
 
 
 def pyproject_requirements(data: Mapping[str, Any], extras: Selection, groups: Selection) -> list[str]:
@@ -78,8 +90,9 @@ def pyproject_requirements(data: Mapping[str, Any], extras: Selection, groups: S
             reqs.extend(r for r in optional.get(extra) or [] if isinstance(r, str))
     dep_groups = data.get("dependency-groups")
     if isinstance(dep_groups, Mapping):
+        expanded: set[str] = set()
         for group in _selected(sorted(dep_groups), groups):
-            reqs.extend(_group_requirements(dep_groups, group))
+            reqs.extend(_group_requirements(dep_groups, group, expanded))
     return list(dict.fromkeys(reqs))  # same requirement from two groups: once
 
 

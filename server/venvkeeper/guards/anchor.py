@@ -6,14 +6,10 @@ project's main requirement source, which is the file the user opens to look at d
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on the 3.9/3.10 CI legs
-    import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
+from venvkeeper.requirements import _toml
 
 #: A pyproject.toml larger than this is not read to decide where a finding goes.
 _MAX_PYPROJECT = 1024 * 1024
@@ -25,7 +21,7 @@ def _declares_dependencies(pyproject: Path) -> bool:
     try:
         if pyproject.stat().st_size > _MAX_PYPROJECT:
             return False
-        data: dict[str, Any] = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data: dict[str, Any] = _toml.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeError):
         return False
     project = data.get("project")

@@ -10,7 +10,7 @@ includes itself (directly or not) gives ``include-cycle`` on the ``-r`` line ins
 a chain deeper than :data:`MAX_INCLUDE_DEPTH` files gives ``include-too-deep`` there.
 
 Every step is linear in the length of the file, whatever it holds (issue 9): the regexes cannot
-backtrack over a run of blanks (a ``\s+`` only starts where the run starts), continuation lines are
+backtrack over a run of blanks (a ``\\s+`` only starts where the run starts), continuation lines are
 joined once, and positions are looked up by bisection.
 """
 
@@ -400,7 +400,7 @@ class RequirementsFileParser:
 
 
 def _split_extras(link: str) -> tuple[str, str] | None:
-    """``./pkg[a,b]`` -> ``("./pkg", "[a,b]")``: the extras are the trailing ``[...]`` holding no ``]``.
+    r"""``./pkg[a,b]`` -> ``("./pkg", "[a,b]")``: the extras are the trailing ``[...]`` holding no ``]``.
 
     The same split as ``re.match(r"^(.*?)(\[[^\]]*\])$")``, without its quadratic retries on a link
     full of ``[``: find the last inner ``]``, then the first ``[`` after it.
