@@ -48,11 +48,43 @@ def loads(text: str) -> dict[str, Any]:
 _SPECIAL_RE = re.compile(r"[#\"'\[\]{}=,\n.]")
 # Where each kind of string may end (or, for basic strings, where an escape starts).
 _STRING_STOP_RE = {
-    '"': re.compile(r'[\\"\n]'),
-    "'": re.compile(r"['\n]"),
+    '"': re.compile(r'[\\"\r\n]'),
+    "'": re.compile(r"['\r\n]"),
     '"""': re.compile(r'\\|"""'),
     "'''": re.compile(r"'''"),
 }
+
+
+def string_at(text: str, i: int) -> tuple[int, int, int] | None:
+    """The string whose opening quote is ``text[i]``: (content start, content end, offset past it).
+
+    None when it is not closed (on its line, for a one-line string). Skips by regex search, never one
+    character at a time, so a megabyte of strings costs milliseconds.
+    """
+    quote = text[i]
+    delim = quote * 3 if text.startswith(quote * 3, i) else quote
+    stop = _STRING_STOP_RE[delim]
+    content = i = i + len(delim)
+    while True:
+        m = stop.search(text, i)
+        if m is None:
+            return None
+        i = m.start()
+        c = text[i]
+        if c == "\\":
+            i += 2
+        elif c in "\r\n":
+            return None
+        else:
+            end = i
+            i += len(delim)
+            if len(delim) == 3:
+                # Up to two quotes right before the closing delimiter belong to the content.
+                for _ in range(2):
+                    if text.startswith(quote, i):
+                        i += 1
+                        end += 1
+            return content, end, i
 
 
 def _too_deep_at(text: str) -> int | None:
@@ -77,8 +109,14 @@ def _too_deep_at(text: str) -> int | None:
             i = end
             continue
         if c in "\"'":
-            delim = c * 3 if text.startswith(c * 3, i) else c
-            i = _string_end(text, i + len(delim), delim)
+            string = string_at(text, i)
+            if string is None:  # not closed: tomllib refuses the document; go on after this line
+                end = text.find("\n", i)
+                if end < 0:
+                    return None
+                i = end
+            else:
+                i = string[2]
             continue
         if c in "[{":
             depth += 1
@@ -95,27 +133,4 @@ def _too_deep_at(text: str) -> int | None:
         i += 1
 
 
-def _string_end(text: str, i: int, delim: str) -> int:
-    """Offset just past the string whose content starts at ``i``. An unterminated one-line string ends
-    at its newline, a multi-line one at the end of the text (tomllib rejects both anyway)."""
-    stop = _STRING_STOP_RE[delim]
-    while True:
-        m = stop.search(text, i)
-        if m is None:
-            return len(text)
-        i = m.start()
-        if text[i] == "\\":
-            i += 2
-        elif text[i] == "\n":
-            return i
-        else:
-            i += len(delim)
-            # Up to two quotes right before a closing triple belong to the content.
-            if len(delim) == 3:
-                for _ in range(2):
-                    if text.startswith(delim[0], i):
-                        i += 1
-            return i
-
-
-__all__ = ["MAX_DEPTH", "TOMLDecodeError", "loads"]
+__all__ = ["MAX_DEPTH", "TOMLDecodeError", "loads", "string_at"]

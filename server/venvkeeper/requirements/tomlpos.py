@@ -16,7 +16,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from venvkeeper.findings import Span
-from venvkeeper.requirements._toml import MAX_DEPTH
+from venvkeeper.requirements._toml import MAX_DEPTH, string_at
 
 KeyPath = tuple[str, ...]
 
@@ -178,31 +178,11 @@ class _Lexer:
 
     def string(self) -> tuple[int, int]:
         """Skip a string; return the offsets of its content (between the quotes)."""
-        quote = self.peek()
-        triple = self.peek(3) == quote * 3
-        delim = quote * 3 if triple else quote
-        self.i += len(delim)
-        content = self.i
-        while self.i < len(self.t):
-            c = self.t[self.i]
-            if c == "\\" and quote == '"':
-                self.i += 2
-                continue
-            if self.t.startswith(delim, self.i):
-                end = self.i
-                self.i += len(delim)
-                if triple:
-                    # Up to two quotes right before the closing delimiter belong to the content.
-                    extra = 0
-                    while extra < 2 and self.peek() == quote:
-                        self.i += 1
-                        extra += 1
-                    end += extra
-                return content, end
-            if not triple and c in "\r\n":
-                raise _Stop
-            self.i += 1
-        raise _Stop
+        found = string_at(self.t, self.i)
+        if found is None:
+            raise _Stop
+        content, end, self.i = found
+        return content, end
 
 
 def _decode_basic(raw: str) -> str:
