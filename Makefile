@@ -44,12 +44,14 @@ typecheck: setup
 	$(BIN)/mypy --strict server/
 
 pytest: setup
+	@scripts/system-deps.sh --neovim
 	$(BIN)/python -m pytest -q
 
 unit: setup
 	$(BIN)/python -m pytest -q tests/unit
 
 e2e: setup
+	@scripts/system-deps.sh --neovim
 	$(BIN)/python -m pytest -q tests/e2e
 
 ## The package must install, pass its unit tests and serve on the oldest supported Python (3.9) when

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Install the few system packages the dev setup needs, only when they are missing:
 #   - a Python >= 3.9 whose `venv` module can bootstrap pip (Debian splits ensurepip into python3-venv);
-#   - Node.js + npm for the VS Code extension (only when asked with --node).
+#   - Node.js + npm for the VS Code extension (only when asked with --node);
+#   - Neovim for the README-config e2e test (only when asked with --neovim; Debian's, whatever version).
 # Uses apt-get (Debian/Ubuntu, as root or via sudo). Never touches anything else.
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
 want_node=0
+want_neovim=0
 [ "${1:-}" = "--node" ] && want_node=1
+[ "${1:-}" = "--neovim" ] && want_neovim=1
 
 apt_install() {
   local sudo=""
@@ -33,4 +36,7 @@ if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
 fi
 if [ "$want_node" = 1 ] && { ! command -v node >/dev/null || ! command -v npm >/dev/null; }; then
   apt_install nodejs npm
+fi
+if [ "$want_neovim" = 1 ] && ! command -v nvim >/dev/null; then
+  apt_install neovim
 fi

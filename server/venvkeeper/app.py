@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from venvkeeper import codes as code_table
 from venvkeeper.checks import CheckContext, run_checks
 from venvkeeper.discovery.discover import discover
 from venvkeeper.discovery.identify import identify_env
@@ -30,13 +31,6 @@ from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
 from venvkeeper.views import ActivationBuilder, candidates_view, interpreter_view
-
-#: Finding codes that make an env "stale": it exists but does not satisfy the project.
-STALE_CODES = frozenset(
-    {"not-installed", "version-mismatch", "extra-missing", "requires-python", "changed-since-sync"}
-)
-#: Finding codes that make an env unusable even though discovery found it.
-BROKEN_CODES = frozenset({"env-broken", "base-interpreter-missing", "base-version-changed", "env-moved"})
 
 
 class SelectionError(ValueError):
@@ -187,9 +181,9 @@ class App:
         if disc.chosen is None:
             return "none"
         codes = {f.code for f in self.findings(project)}
-        if disc.chosen.env.state != "ok" or codes & BROKEN_CODES:
+        if disc.chosen.env.state != "ok" or codes & code_table.BROKEN:
             return "broken"
-        if codes & STALE_CODES:
+        if codes & code_table.STALE:
             return "stale"
         return "ok"
 

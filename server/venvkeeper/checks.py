@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
 
+from venvkeeper.codes import REPLACES_ENV_BROKEN
 from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.findings import FILE_START, Finding
 from venvkeeper.guards.anchor import main_source
@@ -88,9 +89,6 @@ def run_checks(ctx: CheckContext, log: Callable[[str], None] = lambda _m: None) 
             log(f"check {getattr(provider, '__name__', provider)!r} failed: {exc!r}")
     # A more specific explanation of a broken env (base interpreter gone, env moved) replaces the
     # generic one, so each problem is said once.
-    if any(f.code in SPECIFIC_BROKEN_CODES for f in findings):
+    if any(f.code in REPLACES_ENV_BROKEN for f in findings):
         findings = [f for f in findings if f.code != "env-broken"]
     return [f for f in findings if ctx.settings.severity(f.code) != "off"]
-
-
-SPECIFIC_BROKEN_CODES = frozenset({"base-interpreter-missing", "base-version-changed", "env-moved"})

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from venvkeeper.codes import BY_NAME
+
 
 @dataclass(frozen=True)
 class Span:
@@ -16,12 +18,6 @@ class Span:
     start: int
     end_line: int
     end: int
-
-    @classmethod
-    def whole_line(cls, line: int, text: str) -> Span:
-        stripped = text.rstrip("\r\n")
-        start = len(stripped) - len(stripped.lstrip())
-        return cls(line, start, line, max(len(stripped), start))
 
 
 FILE_START = Span(0, 0, 0, 0)
@@ -32,8 +28,13 @@ class Finding:
     #: The file the finding is about (a requirement file, pyproject.toml, …).
     file: Path
     span: Span
-    #: One of the diagnostic codes in docs/PROTOCOL.md ("not-installed", …).
+    #: A row of the code table (codes.py): "not-installed", …
     code: str
     message: str
     #: Extra data for code actions: project, requirement, env, …
     data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A code without a row would be published with no severity, status effect or fix: fail loudly.
+        if self.code not in BY_NAME:
+            raise ValueError(f"diagnostic code {self.code!r} has no row in venvkeeper/codes.py")

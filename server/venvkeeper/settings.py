@@ -8,38 +8,15 @@ its default and produces a human-readable complaint the server logs and shows on
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Union
+
+from venvkeeper.codes import SEVERITIES, Severity, default_severities
 
 AutoCreate = Literal["prompt", "always", "never"]
 Backend = Literal["auto", "venv", "uv"]
-Severity = Literal["error", "warning", "information", "hint", "off"]
-
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "information", "hint", "off")
-
-#: Default severity per diagnostic code. Codes are documented in docs/PROTOCOL.md.
-DEFAULT_SEVERITIES: dict[str, Severity] = {
-    "not-installed": "warning",
-    "version-mismatch": "warning",
-    "extra-missing": "warning",
-    "changed-since-sync": "information",
-    "requires-python": "error",
-    "invalid-requirement": "error",
-    "toml-syntax": "error",
-    "include-missing": "error",
-    "include-cycle": "error",
-    "include-too-deep": "error",
-    "unknown-syntax": "warning",
-    "env-broken": "error",
-    "base-interpreter-missing": "error",
-    "base-version-changed": "error",
-    "env-moved": "error",
-    "env-no-pip": "warning",
-    "installed-elsewhere": "information",
-    "global-install": "warning",
-    "stale-virtual-env": "warning",
-    "externally-managed": "information",
-}
+#: Default severity per diagnostic code: from the one table of codes (codes.py).
+DEFAULT_SEVERITIES: dict[str, Severity] = default_severities()
 
 #: Either every extra/group counts, or only the named ones.
 Selection = Union[Literal["all"], tuple[str, ...]]
@@ -72,7 +49,7 @@ class Settings:
         return self.severities.get(code, DEFAULT_SEVERITIES.get(code, "warning"))
 
 
-_JSON_NAMES = {
+JSON_NAMES = {
     "autoCreate": "auto_create",
     "trusted": "trusted",
     "backend": "backend",
@@ -86,7 +63,7 @@ _JSON_NAMES = {
 }
 
 #: Settings that belong to the VS Code client only; accepted silently.
-_CLIENT_ONLY = {"serverPython", "syncPythonExtension", "activateTerminals", "trace", "logLevel"}
+CLIENT_ONLY = frozenset({"serverPython", "syncPythonExtension", "activateTerminals", "trace"})
 
 
 def _selection(value: Any) -> Selection | None:
@@ -110,9 +87,9 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
         return settings, [f"venvkeeper settings must be an object, got {type(raw).__name__}; using defaults"]
     changes: dict[str, Any] = {}
     for key, value in raw.items():
-        name = _JSON_NAMES.get(key)
+        name = JSON_NAMES.get(key)
         if name is None:
-            if key not in _CLIENT_ONLY:
+            if key not in CLIENT_ONLY:
                 problems.append(f"unknown setting venvkeeper.{key} ignored")
             continue
         parsed, ok = _parse_one(name, value)
@@ -150,7 +127,3 @@ def _parse_one(name: str, value: Any) -> tuple[Any, bool]:
             merged[str(code)] = sev
         return merged, True
     return value, False
-
-
-def settings_field_names() -> list[str]:
-    return [f.name for f in fields(Settings)]

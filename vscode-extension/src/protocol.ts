@@ -114,4 +114,5 @@ export const ServerCommands = {
   recreate: 'venvkeeper.recreate',
   installIntoEnv: 'venvkeeper.installIntoEnv',
   uninstallUserSite: 'venvkeeper.uninstallUserSite',
+  addPip: 'venvkeeper.addPip',
 } as const;

@@ -164,11 +164,3 @@ def python_on_path(host: Host) -> BaseInterpreter | None:
             version = version_of_executable(exe) or version_from_layout(prefix, layout)
             return BaseInterpreter(prefix, version, layout, exe)
     return None
-
-
-def version_dir_names(prefix: Path) -> list[str]:
-    """Names of ``lib/pythonX.Y`` dirs under a POSIX prefix (for messages about a changed base)."""
-    try:
-        return sorted(e.name for e in (prefix / "lib").iterdir() if _STDLIB_DIR_RE.match(e.name))
-    except OSError:
-        return []

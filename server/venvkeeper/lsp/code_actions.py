@@ -8,28 +8,12 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from lsprotocol import types
 
+from venvkeeper import codes
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.diagnostics import file_uri
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
-
-#: Diagnostic codes whose fix is installing into the env.
-INSTALL_CODES = frozenset(
-    {"not-installed", "version-mismatch", "extra-missing", "installed-elsewhere", "global-install"}
-)
-SYNC_CODES = INSTALL_CODES | {"changed-since-sync"}
-#: Diagnostic codes whose fix is rebuilding the env.
-RECREATE_CODES = frozenset(
-    {
-        "env-broken",
-        "base-interpreter-missing",
-        "base-version-changed",
-        "env-moved",
-        "env-no-pip",
-        "requires-python",
-    }
-)
 
 
 def _env_label(data: dict[str, Any]) -> str:
@@ -72,7 +56,9 @@ def fixes_for(diagnostic: types.Diagnostic, document_uri: str) -> list[types.Cod
             )
         )
 
-    if code in INSTALL_CODES:
+    row = codes.get(code)
+    fixes = row.fixes if row is not None else ()
+    if "install" in fixes:
         requirement = data.get("requirement")
         if requirement:
             add(
@@ -82,14 +68,17 @@ def fixes_for(diagnostic: types.Diagnostic, document_uri: str) -> list[types.Cod
                 preferred=True,
             )
         add(f"Install missing into {label}", protocol.CMD_INSTALL_MISSING, {"uri": project_uri})
-    if code in SYNC_CODES:
+    if "sync" in fixes:
         source = data.get("source") or _path_of(document_uri)
         name = Path(source).name if source else "requirements"
         add(f"Sync {label} with {name}", protocol.CMD_SYNC, {"uri": project_uri, "source": source})
-    if code == "env-no-pip":
+    if "add-pip" in fixes:
         add(f"Add pip to {label}", protocol.CMD_ADD_PIP, {"uri": project_uri}, preferred=True)
-    if code in RECREATE_CODES:
-        add(f"Recreate {label}", protocol.CMD_RECREATE, {"uri": project_uri}, preferred=code != "env-no-pip")
+    if "recreate" in fixes:
+        # Preferred unless a lighter fix comes first in the row (env-no-pip: add pip).
+        add(
+            f"Recreate {label}", protocol.CMD_RECREATE, {"uri": project_uri}, preferred=fixes[0] == "recreate"
+        )
     return out
 
 

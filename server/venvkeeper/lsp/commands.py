@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from venvkeeper import codes
 from venvkeeper.creation.addpip import AddPipError, add_pip
 from venvkeeper.creation.backends import BackendUnavailable
 from venvkeeper.creation.create import (
@@ -46,7 +47,6 @@ log = logging.getLogger("venvkeeper")
 T = TypeVar("T")
 
 #: Findings whose ``data.install`` says what to install to fix them.
-MISSING_CODES = frozenset({"not-installed", "version-mismatch", "extra-missing"})
 #: Domain errors whose message is the user-facing reason.
 USER_ERRORS = (CommandFailed, CreateError, NoSuitablePython, BackendUnavailable, AddPipError, OSError)
 
@@ -294,7 +294,7 @@ def _missing_installs(server: VenvkeeperServer, project: Path) -> list[str]:
     wanted = [
         f.data["install"]
         for f in server.app.findings(project)
-        if f.code in MISSING_CODES and isinstance(f.data.get("install"), str) and f.data["install"]
+        if f.code in codes.MISSING and isinstance(f.data.get("install"), str) and f.data["install"]
     ]
     args: list[str] = []
     for install in dict.fromkeys(wanted):

@@ -107,7 +107,3 @@ def publish(server: VenvkeeperServer, projects: Iterable[Path]) -> None:
 def clear(server: VenvkeeperServer, project: Path) -> None:
     for uri in server.published.pop(project, set()):
         server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-
-
-def register(server: VenvkeeperServer) -> None:
-    """Diagnostics are pushed by the refresh pipeline; nothing to register yet."""

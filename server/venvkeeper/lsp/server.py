@@ -120,7 +120,6 @@ class VenvkeeperServer(LanguageServer):
 from venvkeeper.lsp import (  # noqa: E402  (after the class they use)
     code_actions,
     commands,
-    diagnostics,
     guards,
     interpreter,
     prompts,
@@ -131,7 +130,6 @@ from venvkeeper.lsp import (  # noqa: E402  (after the class they use)
 FEATURES: list[Callable[[VenvkeeperServer], None]] = [
     workspace.register,
     interpreter.register,
-    diagnostics.register,
     code_actions.register,
     guards.register,
     commands.register,

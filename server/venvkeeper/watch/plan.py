@@ -53,14 +53,3 @@ def project_watch_dirs(project: Path, root: Path | None, env_dirs: Iterable[Path
     for env in env_dirs:
         dirs.extend(env_watch_dirs(env))
     return dirs
-
-
-def is_structural(path: Path) -> bool:
-    """Could this path's appearance change which projects exist (a project file or a directory)?"""
-    name = path.name
-    if name in PROJECT_MARKER_NAMES or (name.startswith("requirements") and name.endswith(".txt")):
-        return True
-    try:
-        return path.is_dir() or not path.exists()
-    except OSError:
-        return True
