@@ -18,7 +18,7 @@ from venvkeeper.discovery.pyvenv import MAX_BYTES as PYVENV_MAX_BYTES
 from venvkeeper.discovery.pyvenv import PyvenvError, parse_pyvenv_cfg
 from venvkeeper.guards.health import recorded_paths
 from venvkeeper.guards.pep668 import read_marker
-from venvkeeper.requirements.installed import InstalledDist
+from venvkeeper.requirements.installed import InstalledDist, read_installed
 from venvkeeper.requirements.localproject import local_project_name
 from venvkeeper.requirements.poetry import PoetrySyntaxError, translate_text
 from venvkeeper.requirements.pyproject import parse_pyproject
@@ -83,6 +83,18 @@ def _metadata(text: str) -> Callable[[Path], object]:
         dist.mkdir(exist_ok=True)
         (dist / "METADATA").write_text(text, encoding="utf-8")
         return InstalledDist("odd", "1.0", dist, tmp).headers()
+
+    return run
+
+
+def _direct_url(text: str) -> Callable[[Path], object]:
+    def run(tmp: Path) -> object:
+        site = tmp / "site"
+        dist = site / "odd-1.0.dist-info"
+        dist.mkdir(parents=True, exist_ok=True)
+        (dist / "METADATA").write_text("Name: odd\nVersion: 1.0\n", encoding="utf-8")
+        (dist / "direct_url.json").write_text(text, encoding="utf-8")
+        return read_installed([site])
 
     return run
 
@@ -152,6 +164,7 @@ SHAPES: dict[str, Callable[[Path], object]] = {
     "activate, newlines only": _activate("\n" * CAP),
     "activate, cmd value of blanks": _activate(f'set VIRTUAL_ENV=a{" " * (CAP - 40)}b"x\n'),
     "METADATA, continuation lines": _metadata("Name: odd\nSummary: x\n" + " y\n" * (MB // 3)),
+    "direct_url.json nested 1M deep": _direct_url("[" * MB),
     "pyvenv.cfg, blanks": _pyvenv(f"home = /usr{' ' * PYVENV_MAX_BYTES}x\n"),
     "EXTERNALLY-MANAGED, blanks": _externally_managed(f"[externally-managed]\nError = a\n b{' ' * CAP}c\n"),
     "setup.cfg, blanks": _setup_cfg(f"[metadata]\nname = x\nlong = a\n\nz{' ' * CAP}y\n"),

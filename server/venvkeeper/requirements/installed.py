@@ -162,7 +162,7 @@ def _direct_url_editable(dist_info: str | Path) -> tuple[bool, Path | None]:
         return False, None  # most dists: one stat, no exception raised in Python
     try:
         data = json.loads(Path(direct_url).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # json recurses on nested arrays: "[[[[…" is hostile
         return False, None
     if not isinstance(data, dict):
         return False, None
