@@ -28,7 +28,8 @@ from pathlib import Path
 
 import packaging
 
-from venvkeeper.checks import CheckContext, run_checks
+from venvkeeper.checks import run_checks
+from venvkeeper.context import CheckContext
 from venvkeeper.discovery.model import Candidate, Discovery, Environment
 from venvkeeper.discovery.pyvenv import read_pyvenv_cfg
 from venvkeeper.host import Host

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from venvkeeper import codes as code_table
-from venvkeeper.checks import CheckContext, run_checks
+from venvkeeper.checks import run_checks
+from venvkeeper.context import CheckContext
+from venvkeeper.creation.journal import Leftover, recover_leftovers
 from venvkeeper.discovery.discover import discover
 from venvkeeper.discovery.identify import identify_env
 from venvkeeper.discovery.locators import LocateContext
@@ -135,6 +137,18 @@ class App:
         if project is not None and project not in self._projects:
             self._projects[project] = ProjectState()  # created since the last scan; adopt it now
         return project
+
+    # -- leftovers of killed creates -------------------------------------------------------------
+    def recover_leftovers(self, projects: Iterable[Path]) -> list[Leftover]:
+        """Finish or roll back what killed creates left in these project dirs (creation/journal.py).
+
+        One ``scandir`` per project when there is nothing to do; what was done is logged once each.
+        Thread-safe (it touches no cached state): callers that already ran discovery invalidate.
+        """
+        notes = recover_leftovers(projects, now=self.host.wall_clock)
+        for note in notes:
+            self.log(str(note))
+        return notes
 
     # -- discovery -------------------------------------------------------------------------------
     def _locate_context(self) -> LocateContext:

@@ -6,47 +6,15 @@ layer (publishDiagnostics) both call :func:`run_checks`, so they always report t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar
+from dataclasses import replace
+from typing import Callable
 
 from venvkeeper.codes import REPLACES_ENV_BROKEN
-from venvkeeper.discovery.model import Discovery, Environment
+from venvkeeper.context import CheckContext, Provider
 from venvkeeper.findings import FILE_START, Finding
 from venvkeeper.guards.anchor import main_source
-from venvkeeper.host import Host
-from venvkeeper.settings import Settings
-from venvkeeper.state import StateStore
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class CheckContext:
-    project: Path
-    discovery: Discovery
-    settings: Settings
-    host: Host
-    state: StateStore
-    #: Scratch space for one :func:`run_checks` pass, so providers share work (the requirements are
-    #: parsed and checked once although two providers need them). None outside such a pass.
-    memo: Optional[dict[str, Any]] = field(default=None, compare=False)
-
-    def cached(self, key: str, compute: Callable[[], T]) -> T:
-        if self.memo is None:
-            return compute()
-        if key not in self.memo:
-            self.memo[key] = compute()
-        value: T = self.memo[key]
-        return value
-
-    @property
-    def env(self) -> Optional[Environment]:
-        return self.discovery.chosen.env if self.discovery.chosen else None
-
-
-Provider = Callable[[CheckContext], Sequence[Finding]]
+from venvkeeper.guards.provider import guard_findings
+from venvkeeper.requirements.provider import requirement_findings
 
 
 def env_broken_findings(ctx: CheckContext) -> list[Finding]:
@@ -54,7 +22,7 @@ def env_broken_findings(ctx: CheckContext) -> list[Finding]:
     env = ctx.env
     if env is None or env.state == "ok":
         return []
-    message = f"The environment {env.path} is broken: {env.problem}. Recreate it (command 'Recreate .venv')."
+    message = f"The environment {env.path} is broken: {env.problem}; it needs to be recreated."
     return [
         Finding(
             file=main_source(ctx.project),
@@ -66,23 +34,15 @@ def env_broken_findings(ctx: CheckContext) -> list[Finding]:
     ]
 
 
-def _providers() -> list[Provider]:
-    """Every check, in the order its findings are listed.
-
-    Imported here, not at module top, so a bug while importing one provider's module is contained.
-    """
-    from venvkeeper.guards.provider import guard_findings
-    from venvkeeper.requirements.provider import requirement_findings
-
-    providers: list[Provider] = [env_broken_findings, requirement_findings, guard_findings]
-    return providers
+#: Every check, in the order its findings are listed.
+PROVIDERS: list[Provider] = [env_broken_findings, requirement_findings, guard_findings]
 
 
 def run_checks(ctx: CheckContext, log: Callable[[str], None] = lambda _m: None) -> list[Finding]:
     """Run every provider; one that raises is logged and skipped, never fatal."""
     findings: list[Finding] = []
     ctx = replace(ctx, memo={})
-    for provider in _providers():
+    for provider in PROVIDERS:
         try:
             findings.extend(provider(ctx))
         except Exception as exc:  # a bug in one check must not take the daemon down

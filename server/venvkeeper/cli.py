@@ -125,6 +125,8 @@ def _finding_rows(app: App, project: Path) -> list[dict[str, Any]]:
 def cmd_check(args: argparse.Namespace, host: Host) -> int:
     base = normalize(Path(args.path))
     app, projects = _app_for(base, host)
+    # Before anything looks at the envs: a killed create's half-done swap is finished or rolled back.
+    leftovers = app.recover_leftovers(projects)
     report = []
     errors = 0
     for project in projects:
@@ -136,6 +138,11 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
                 "interpreter": app.interpreter(project),
                 "environments": app.environments_for(project)["environments"],
                 "diagnostics": rows,
+                "leftovers": [
+                    {"path": str(n.path), "message": n.message, "removed": n.resolved}
+                    for n in leftovers
+                    if n.path.parent == project
+                ],
             }
         )
     if args.json:
@@ -173,6 +180,9 @@ def _print_project(entry: dict[str, Any], base: Path) -> None:
     for env in entry["environments"]:
         if env["rejected"]:
             print(f"  not chosen: {_rel(Path(env['envPath']), project)} — {env['rejected']}")
+    for left in entry["leftovers"]:
+        verb = "recovered" if left["removed"] else "leftover not removed"
+        print(f"  {verb}: {_rel(Path(left['path']), project)} — {left['message']}")
     for row in entry["diagnostics"]:
         loc = f"{_rel(Path(row['file']), base)}:{row['line']}:{row['column']}"
         print(f"  {loc}: {row['severity']} [{row['code']}] {row['message']}")

@@ -16,8 +16,10 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from support.envs import make_venv
 from support.lsp import Prompts, wait_log
 from support.wheelhouse import Dist, build_wheelhouse
+from venvkeeper.creation.journal import Transaction
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
@@ -218,3 +220,40 @@ async def test_commands_refuse_when_untrusted(tmp_path: Path, wheelhouse: Path, 
             )
     assert not (app / ".venv").exists()
     shutil.rmtree(ws)
+
+
+class _DieBeforeSecondRename:
+    """Rename primitives of a file system without an atomic exchange; the "process" dies after moving the
+    old env aside (the journal write, then the old env's rename), before the new env moves in."""
+
+    def __init__(self) -> None:
+        self.renames = 0
+
+    def rename(self, src: Path, dst: Path) -> None:
+        if self.renames == 2:
+            raise KeyboardInterrupt("killed")
+        self.renames += 1
+        os.rename(src, dst)
+
+    def exchange(self, a: Path, b: Path) -> bool:
+        return False
+
+
+async def test_start_restores_the_env_a_killed_create_moved_aside(tmp_path: Path, start_server: Any) -> None:
+    app = project(tmp_path / "ws", "app", "")
+    make_venv(app / ".venv")
+    ops = _DieBeforeSecondRename()
+    txn = Transaction.begin(app, ".venv", ops=ops)
+    make_venv(txn.build_dir)
+    ops.renames = 0
+    with pytest.raises(KeyboardInterrupt):
+        txn.swap(app / ".venv")
+    txn.release()
+    assert not (app / ".venv").exists()
+
+    s = await start_server([app], {"settings": {"backend": "venv"}})
+    await s.wait_env_change(
+        lambda c: bool(c["interpreter"]) and c["interpreter"]["envPath"] == str(app / ".venv"), timeout=30
+    )
+    await wait_log(s.client, f"recovered {txn.work}: restored the old .venv that a killed create (pid")
+    assert sorted(p.name for p in app.iterdir()) == [".python-version", ".venv", "requirements.txt"]

@@ -20,9 +20,11 @@ from venvkeeper.creation.create import (
     CreateResult,
     ProgressStep,
     create_env,
+    default_env_path,
     recreate_env,
 )
 from venvkeeper.creation.interpreters import NoSuitablePython
+from venvkeeper.creation.journal import recover_leftovers
 from venvkeeper.creation.plan import InstallPlan, pyproject_requirements, read_pyproject
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
 from venvkeeper.discovery.projects import nearest_project
@@ -109,6 +111,10 @@ def cmd_create(args: argparse.Namespace, host: Host) -> int:
         groups=settings.dependency_groups,
         index_options=_index_options(args),
     )
+    # What killed creates left next to the env is finished or rolled back first, and said once each.
+    env_parent = (request.env_path or default_env_path(project)).parent
+    for note in recover_leftovers([env_parent], now=host.wall_clock):
+        print(f"venvkeeper: {note}", file=sys.stderr)
     bar = ProgressBar(sys.stderr)
     cancel = CancelToken()
     outcome: dict[str, Any] = {}

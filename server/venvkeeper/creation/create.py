@@ -3,20 +3,18 @@
 Atomicity: the env is always built aside, in ``<dir>/.venvkeeper-tmp-XXXX/<name>`` next to the target
 (same file system, so the final rename is atomic; one level down, so discovery never sees the half-built
 env as a child env of the project), made valid for its final path by
-:func:`venvkeeper.creation.relocate.retarget_env`, and only then renamed into place. For a recreate the old
-env is renamed aside (``<dir>/.venvkeeper-old-XXXX/<name>``), the new one renamed in, and the old one
-deleted; if the second rename fails the old env is renamed back. A failure or cancellation at any earlier
-point only deletes the temp dir: the target path never holds a half-made env and an existing env is
-untouched until its replacement is complete.
+:func:`venvkeeper.creation.relocate.retarget_env`, and only then swapped into place by a journaled
+:class:`venvkeeper.creation.journal.Transaction`: one atomic exchange where the OS has it, and in every
+case a journal the next start reads to finish or roll back (see journal.py). A failure or cancellation
+before the swap only deletes the work dir: the target path never holds a half-made env and an existing
+env is untouched until its replacement is complete. Each create first recovers what earlier, killed
+creates left next to the target.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,19 +27,22 @@ from venvkeeper.creation.backends import (
     select_backend,
 )
 from venvkeeper.creation.interpreters import BasePython, Choice, choose_base, find_interpreters
+from venvkeeper.creation.journal import (
+    BUILD_ENV_VAR,
+    Leftover,
+    SwapOps,
+    Transaction,
+    recover_leftovers,
+)
 from venvkeeper.creation.plan import InstallPlan, default_plan, python_version_file, requires_python
 from venvkeeper.creation.relocate import retarget_env
-from venvkeeper.creation.runner import CancelToken, Runner, run_subprocess
+from venvkeeper.creation.runner import CancelToken, Runner, RunResult, run_subprocess
 from venvkeeper.discovery.pyvenv import PyvenvError, read_pyvenv_cfg
 from venvkeeper.host import Host
 from venvkeeper.state import StateStore
 
 #: Env directory names we keep when one exists (``venv/`` stays ``venv/``); otherwise ``.venv``.
 CONVENTIONAL_NAMES = (".venv", "venv", "env")
-TMP_MARK = ".venvkeeper-tmp-"
-OLD_MARK = ".venvkeeper-old-"
-#: Leftover build dirs older than this are from a killed daemon and are deleted at the next creation.
-STALE_AFTER_S = 24 * 3600
 #: Variables that would make the tools act on the wrong interpreter or env.
 _TOOL_ENV_DROP = (
     "PYTHONHOME",
@@ -98,6 +99,8 @@ class CreateResult:
     plan: InstallPlan
     #: True when an existing env was replaced.
     replaced: bool
+    #: What was recovered or removed of earlier, killed creates before this one started.
+    leftovers: tuple[Leftover, ...] = ()
 
 
 Progress = Callable[[ProgressStep], None]
@@ -135,50 +138,34 @@ def _digests(sources: Sequence[Path]) -> dict[str, str]:
     return out
 
 
-def _remove_tree(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink(missing_ok=True)
-    elif path.exists():
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _work_dir(parent: Path, mark: str) -> Path:
-    work = Path(tempfile.mkdtemp(prefix=mark, dir=str(parent)))
-    # Never shows up in `git status` while it exists.
-    (work / ".gitignore").write_text("# venvkeeper's temporary build dir\n*\n", encoding="utf-8")
-    return work
-
-
-def _remove_stale_work_dirs(parent: Path, now: float) -> None:
-    """Delete build/aside dirs a killed daemon left behind (no build takes a day; live ones are younger)."""
-    for mark in (TMP_MARK, OLD_MARK):
-        for stale in parent.glob(mark + "*"):
-            try:
-                if stale.is_dir() and not stale.is_symlink() and now - stale.stat().st_mtime > STALE_AFTER_S:
-                    shutil.rmtree(stale, ignore_errors=True)
-            except OSError:
-                continue
-
-
-def _swap_into_place(build_dir: Path, target: Path, *, replace: bool) -> bool:
-    """Rename ``build_dir`` to ``target``; with ``replace`` an existing env is moved aside, then deleted."""
-    if not (target.exists() or target.is_symlink()):
-        os.rename(build_dir, target)
-        return False
-    if not replace or not (target / "pyvenv.cfg").is_file():
+def _swap_into_place(txn: Transaction, target: Path, *, replace: bool) -> bool:
+    """Swap the built env in (exchanging it with the env at ``target`` when replacing)."""
+    if (target.exists() or target.is_symlink()) and (not replace or not (target / "pyvenv.cfg").is_file()):
         # Something appeared at the target while we were building: never delete what we did not make.
         raise CreateError(f"{target} appeared while the new env was being built; the new env was discarded")
-    aside = _work_dir(target.parent, OLD_MARK)
-    old = aside / target.name
-    os.rename(target, old)
-    try:
-        os.rename(build_dir, target)
-    except BaseException:
-        os.rename(old, target)  # put the old env back: never leave the project without its env
-        _remove_tree(aside)
-        raise
-    _remove_tree(aside)
-    return True
+    return txn.swap(target)
+
+
+def _journaled(runner: Runner, txn: Transaction) -> Runner:
+    """``runner`` that records each tool's process group in the journal as it starts."""
+
+    def run(
+        argv: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        on_line: Callable[[str], None] | None = None,
+        cancel: CancelToken | None = None,
+        on_start: Callable[[int], None] | None = None,
+    ) -> RunResult:
+        def started(pgid: int) -> None:
+            txn.tool_started(pgid)
+            if on_start is not None:
+                on_start(pgid)
+
+        return runner(argv, cwd=cwd, env=env, on_line=on_line, cancel=cancel, on_start=started)
+
+    return run
 
 
 def create_env(
@@ -191,8 +178,12 @@ def create_env(
     state: StateStore | None = None,
     interpreters: Sequence[BasePython] | None = None,
     backend: Backend | None = None,
+    swap_ops: SwapOps | None = None,
 ) -> CreateResult:
-    """Choose a base, build the env aside, install, and move it into place. See the module docstring."""
+    """Choose a base, build the env aside, install, and move it into place. See the module docstring.
+
+    ``swap_ops`` are the rename primitives of the swap (tests inject ones that stop half-way).
+    """
     cancel = cancel or CancelToken()
     project = request.project
     windows = host.platform == "windows"
@@ -200,12 +191,15 @@ def create_env(
     def report(message: str, percentage: int | None) -> None:
         progress(ProgressStep(message, percentage))
 
+    target = request.env_path or default_env_path(project)
+    leftovers = tuple(recover_leftovers([target.parent], now=host.wall_clock))
+    for note in leftovers:
+        report(str(note), None)
     report("choosing Python", 0)
     found = list(interpreters) if interpreters is not None else find_interpreters(host, root=request.root)
     choice = choose_base(found, requires_python(project), python_version_file(project), request.python)
     report(choice.reason, 5)
 
-    target = request.env_path or default_env_path(project)
     if target.exists() or target.is_symlink():
         if not (target / "pyvenv.cfg").is_file():
             raise CreateError(f"{target} exists and is not a virtual environment; not touching it")
@@ -213,23 +207,23 @@ def create_env(
             raise CreateError(f"{target} already exists; recreate it to replace it")
     plan = request.plan or default_plan(project, request.extras, request.groups)
     backend = backend or select_backend(request.backend, host, request.uv_path, [Path(sys.executable).parent])
-    ctx = ToolContext(
-        host=host,
-        runner=runner,
-        cancel=cancel,
-        report=report,
-        env=tool_environment(host, request.tool_env),
-        index_options=request.index_options,
-        cwd=project,
-    )
     cancel.raise_if_cancelled()
     target.parent.mkdir(parents=True, exist_ok=True)
     # The env is built one level down (<dir>/.venvkeeper-tmp-XXXX/.venv): same file system, so the final
     # rename is atomic, and the half-built env is never a direct child with a pyvenv.cfg, so discovery
     # (which looks at direct children) never offers it to the editor while it is being built.
-    _remove_stale_work_dirs(target.parent, host.wall_clock())
-    work = _work_dir(target.parent, TMP_MARK)
-    build_dir = work / target.name
+    txn = Transaction.begin(target.parent, target.name, ops=swap_ops, clock=host.wall_clock)
+    build_dir = txn.build_dir
+    ctx = ToolContext(
+        host=host,
+        runner=_journaled(runner, txn),
+        cancel=cancel,
+        report=report,
+        # The marker lets recovery tell this create's leftover tools from a recycled process group.
+        env={**tool_environment(host, request.tool_env), BUILD_ENV_VAR: str(txn.work)},
+        index_options=request.index_options,
+        cwd=project,
+    )
     try:
         backend.create(choice.python, build_dir, target, project.name, ctx, copies=request.copies)
         cancel.raise_if_cancelled()
@@ -244,11 +238,9 @@ def create_env(
             gitignore.write_text("# Created by venvkeeper automatically.\n*\n", encoding="utf-8")
         retarget_env(build_dir, build_dir, target, windows=windows)
         cancel.raise_if_cancelled()
-        replaced = _swap_into_place(build_dir, target, replace=request.replace)
-    except BaseException:
-        _remove_tree(work)
-        raise
-    _remove_tree(work)
+        replaced = _swap_into_place(txn, target, replace=request.replace)
+    finally:
+        txn.close()
     if state is not None:
         state.set_sync_record(project, {"env": str(target), **digests})
     report("done", 100)
@@ -259,6 +251,7 @@ def create_env(
         backend=backend.name,
         plan=plan,
         replaced=replaced,
+        leftovers=leftovers,
     )
 
 

@@ -3,7 +3,9 @@
 Each tool runs in its own process group (session on POSIX), so cancelling kills pip *and* the build
 backends or compilers it started, not just the top process. Output (stdout and stderr merged) is passed
 line by line to a callback for progress, and the last :data:`TAIL_LINES` lines are kept so errors can
-quote what the tool said.
+quote what the tool said. While a tool runs, its group is registered with a
+:class:`~venvkeeper.creation.lifetime.ToolReaper`, which kills it if venvkeeper dies meanwhile, and
+``on_start`` is told its process-group id (create.py records it in the journal).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
+
+from venvkeeper.creation.lifetime import ToolReaper, default_reaper
 
 #: How many trailing output lines an error message quotes.
 TAIL_LINES = 20
@@ -102,6 +106,7 @@ class Runner(Protocol):
         env: Mapping[str, str] | None = None,
         on_line: Callable[[str], None] | None = None,
         cancel: CancelToken | None = None,
+        on_start: Callable[[int], None] | None = None,
     ) -> RunResult: ...
 
 
@@ -169,8 +174,14 @@ def run_subprocess(
     env: Mapping[str, str] | None = None,
     on_line: Callable[[str], None] | None = None,
     cancel: CancelToken | None = None,
+    on_start: Callable[[int], None] | None = None,
+    reaper: ToolReaper | None = None,
 ) -> RunResult:
-    """The production :class:`Runner`. Raises :class:`Cancelled` when ``cancel`` fired."""
+    """The production :class:`Runner`. Raises :class:`Cancelled` when ``cancel`` fired.
+
+    ``on_start`` gets the tool's process-group id (its pid: it leads its own session); ``reaper``
+    (default: the process-wide one) kills that group if this process dies while the tool runs.
+    """
     if cancel is not None:
         cancel.raise_if_cancelled()
     kwargs: dict[str, object] = {}
@@ -190,10 +201,27 @@ def run_subprocess(
         errors="replace",
         **kwargs,  # type: ignore[call-overload]
     )
+    reaper = reaper or default_reaper()
+    reaper.watch(proc.pid)
+    try:
+        return _follow(proc, on_line, cancel, on_start)
+    finally:
+        reaper.unwatch(proc.pid)
+
+
+def _follow(
+    proc: subprocess.Popen[str],
+    on_line: Callable[[str], None] | None,
+    cancel: CancelToken | None,
+    on_start: Callable[[int], None] | None,
+) -> RunResult:
+    """Stream the tool's output until it exits; kill its group on cancel or on any error here."""
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     # The cancel callback runs on the canceller's thread (the LSP event loop): it only signals, never waits.
     unregister = cancel.on_cancel(lambda: _signal_cancel(proc)) if cancel is not None else None
     try:
+        if on_start is not None:
+            on_start(proc.pid)
         assert proc.stdout is not None
         for raw in proc.stdout:
             line = raw.rstrip("\r\n")

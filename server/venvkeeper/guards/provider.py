@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from venvkeeper.checks import CheckContext
+from venvkeeper.context import CheckContext
 from venvkeeper.findings import FILE_START, Finding
 from venvkeeper.guards import pep668
 from venvkeeper.guards.anchor import main_source
@@ -19,12 +19,11 @@ from venvkeeper.guards.paths import env_label
 from venvkeeper.guards.sites import bases_that_matter, global_sites
 from venvkeeper.guards.virtualenv import CODE as STALE_CODE
 from venvkeeper.guards.virtualenv import stale_virtual_env_message
+from venvkeeper.requirements.provider import requirement_problems
 
 
 def missing_requirements_of(ctx: CheckContext) -> list[MissingRequirement]:
     """The requirements the env lacks entirely (a version mismatch is not "installed elsewhere")."""
-    from venvkeeper.requirements.provider import requirement_problems
-
     out: list[MissingRequirement] = []
     for problem in requirement_problems(ctx):
         record = problem.record

@@ -55,5 +55,5 @@ def stale_virtual_env_message(
     label = env_label(env.path, project, user_home)
     return (
         f"VIRTUAL_ENV={shown} ({whose}) does not match {ours}: in terminals where it is activated, "
-        f"'pip install' and 'python' use {shown}, not {label}. Run 'deactivate', then activate {label}."
+        f"'pip install' and 'python' use {shown}, not {label}. Deactivate it, then activate {label}."
     )

@@ -237,6 +237,12 @@ def _after_change(server: VenvkeeperServer, project: Path) -> None:
     refresh(server, [project])
 
 
+def _log_leftovers(result: CreateResult) -> None:
+    """Say once what the create recovered of earlier, killed creates (creation/journal.py)."""
+    for note in result.leftovers:
+        log.info("%s", note)
+
+
 def _result_view(result: CreateResult) -> dict[str, Any]:
     return {
         "envPath": str(result.env_path),
@@ -273,6 +279,7 @@ async def create_for_project(
             request, host=server.host, progress=progress, cancel=cancel, state=server.app.state
         ),
     )
+    _log_leftovers(result)
     log.info("created %s: %s", result.env_path, result.choice.reason)
     _after_change(server, project)
     return _result_view(result)
@@ -388,6 +395,7 @@ def register(server: VenvkeeperServer) -> None:
                 request, host=server.host, progress=progress, cancel=cancel
             ),
         )
+        _log_leftovers(result)
         _after_change(server, project)
         return _result_view(result)
 

@@ -291,6 +291,11 @@ def register(server: VenvkeeperServer) -> None:
 async def initial_sweep(server: VenvkeeperServer) -> None:
     if server.supports_configuration_pull():
         await pull_configuration(server, do_refresh=False)
+    # What killed creates left next to the envs is finished or rolled back before anything looks at the
+    # envs; off the event loop, since removing a leftover env takes a while.
+    projects = server.app.projects()
+    if await asyncio.get_running_loop().run_in_executor(None, server.app.recover_leftovers, projects):
+        server.app.invalidate(projects)
     # Watches first (they need each project's env dirs, hence discovery), so that nothing written
     # after a result is published can go unnoticed; then check and publish project by project.
     for project in server.app.projects():

@@ -139,7 +139,6 @@ class Checker:
                 record,
                 "not-installed",
                 f"{shown} is not installed in {self.label} (Python {self.version}).",
-                "Install missing",
             )
         if req is None or record.url is not None or record.editable:
             return self._direct(record, dist, shown)
@@ -150,7 +149,6 @@ class Checker:
                 record,
                 "version-mismatch",
                 f"{req.name} {dist.version} is installed in {self.label} but '{required}' is required.",
-                f"Sync {self.label} with {record.file.name}",
             )
         for constraint in self.constraints.get((str(record.root), record.name or ""), []):
             assert constraint.requirement is not None
@@ -161,7 +159,6 @@ class Checker:
                     "version-mismatch",
                     f"{req.name} {dist.version} is installed in {self.label} but {constraint.file.name} "
                     f"constrains it to '{_no_marker(constraint.requirement)}'.",
-                    f"Sync {self.label} with {record.file.name}",
                 )
         return self._extras(record, req, dist)
 
@@ -178,14 +175,13 @@ class Checker:
             "version-mismatch",
             f"{shown} {dist.version} is installed in {self.label} but the requirement points to version "
             f"{url_version}.",
-            f"Sync {self.label} with {record.file.name}",
         )
 
-    def _problem(self, record: RequirementRecord, code: str, *parts: str) -> Problem:
-        """A problem whose message ends with the fix: the code action's title and the pip command."""
-        *words, fix = parts
+    def _problem(self, record: RequirementRecord, code: str, what: str) -> Problem:
+        """A problem whose message ends with the pip command that fixes it (the quick fixes, offered by
+        each client in its own words, do the same)."""
         install = self._install_text(record)
-        message = "".join(words) + f" Run '{fix}' or: {self.python} -m pip install {_quote(install)}"
+        message = f"{what} To fix: {self.python} -m pip install {_quote(install)}"
         return Problem(record, code, message, install)
 
     def _wanted(self, record: RequirementRecord) -> tuple[SpecifierSet, ...] | None:
@@ -227,7 +223,6 @@ class Checker:
             "extra-missing",
             f"{req.name} is installed in {self.label} but not everything [{extras}] needs: "
             f"{'; '.join(gaps)}.",
-            "Install missing",
         )
 
     def _find(self, record: RequirementRecord) -> InstalledDist | None:
@@ -336,7 +331,7 @@ def changed_since_sync(
                     path,
                     FILE_START,
                     "changed-since-sync",
-                    f"{path.name} changed since {label} was last synced. Run 'Sync {label} with {path.name}'",
+                    f"{path.name} changed since {label} was last synced.",
                     {"source": str(path)},
                 )
             )

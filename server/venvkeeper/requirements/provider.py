@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from venvkeeper.checks import CheckContext
+from venvkeeper.context import CheckContext
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
 from venvkeeper.host import Host

@@ -24,6 +24,7 @@ from venvkeeper.creation.create import (
     sync_env,
 )
 from venvkeeper.creation.interpreters import BasePython
+from venvkeeper.creation.journal import Transaction
 from venvkeeper.creation.plan import InstallPlan
 from venvkeeper.creation.relocate import leftovers
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed, RunResult, run_subprocess
@@ -398,7 +399,15 @@ def test_stale_build_dirs_of_a_killed_daemon_are_removed(
     stale = project / ".venvkeeper-tmp-dead"
     (stale / ".venv").mkdir(parents=True)
     os.utime(stale, (0, 0))
-    fresh = project / ".venvkeeper-tmp-live"  # another daemon building right now
+    fresh = project / ".venvkeeper-tmp-live"  # an older daemon building right now (no lock, young)
     fresh.mkdir()
-    create_env(CreateRequest(project, backend="venv", **offline), host=host, interpreters=[base_python])
-    assert not stale.exists() and fresh.exists()
+    killed = Transaction.begin(project, ".venv")  # this version's, killed while pip ran
+    (killed.build_dir / "bin").mkdir(parents=True)
+    killed.release()
+    result = create_env(
+        CreateRequest(project, backend="venv", **offline), host=host, interpreters=[base_python]
+    )
+    assert not stale.exists() and fresh.exists() and not killed.work.exists()
+    assert sorted((n.path.name, n.resolved) for n in result.leftovers) == sorted(
+        [(stale.name, True), (fresh.name, False), (killed.work.name, True)]
+    )

@@ -13,7 +13,7 @@ import pytest
 
 from support.envs import make_venv
 from support.wheelhouse import Dist, build_wheelhouse
-from venvkeeper.checks import CheckContext
+from venvkeeper.context import CheckContext
 from venvkeeper.discovery.identify import identify_env
 from venvkeeper.discovery.model import Candidate, Discovery, Environment
 from venvkeeper.host import Host

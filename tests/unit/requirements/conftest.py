@@ -10,7 +10,7 @@ import pytest
 
 from support.envs import make_venv
 from support.wheelhouse import Dist, build_wheelhouse
-from venvkeeper.checks import CheckContext
+from venvkeeper.context import CheckContext
 from venvkeeper.discovery.model import Candidate, Discovery, Environment
 from venvkeeper.discovery.pyvenv import read_pyvenv_cfg
 from venvkeeper.host import Host

@@ -84,7 +84,7 @@ def test_verdicts_and_messages(tmp_path: Path, make_ctx: MakeCtx) -> None:
     by_line = {f.span.line: f for f in findings}
     assert by_line[0].message == (
         "requests is not installed in .venv (Python 3.8.10). "
-        "Run 'Install missing' or: .venv/bin/python -m pip install 'requests>=2.31'"
+        "To fix: .venv/bin/python -m pip install 'requests>=2.31'"
     )
     assert by_line[0].span == Span(0, 0, 0, 14)
     assert by_line[1].message.startswith("flask 2.0.1 is installed in .venv but 'flask>=3.0' is required.")

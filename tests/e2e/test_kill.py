@@ -1,0 +1,137 @@
+"""SIGKILL of the daemon while its create runs a slow build backend: pip and the backend die with it (not
+seconds later), and the next start rolls the create back. Synchronised on files the backend and the
+journal write, polled with a bounded deadline."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from support.rawlsp import RawLspClient
+from support.wheelhouse import Dist, build_wheelhouse
+from venvkeeper.creation.journal import JOURNAL, TMP_MARK
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path("/proc").is_dir(), reason="kills real processes and follows them in /proc"),
+]
+
+BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable))
+XY = f"{sys.version_info[0]}.{sys.version_info[1]}"
+DEADLINE_S = 120.0
+
+SLOW_BACKEND = """
+import os, time
+def _slow():
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "started.tmp"), "w") as fh:
+        fh.write(f"{os.getpid()} {os.getpgid(0)}")
+    os.replace(os.path.join(here, "started.tmp"), os.path.join(here, "started"))
+    time.sleep(600)  # a build that takes long: the test kills venvkeeper meanwhile
+def get_requires_for_build_wheel(config_settings=None):
+    _slow()
+    return []
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    _slow()
+"""
+
+
+def wait_for(what: str, done: Callable[[], bool], proc: subprocess.Popen[bytes] | None = None) -> float:
+    start = time.monotonic()
+    while not done():
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"the server exited ({proc.returncode}) before {what}")
+        if time.monotonic() - start > DEADLINE_S:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+def live_members(pgid: int) -> list[int]:
+    """Pids of process group ``pgid`` still running (zombies awaiting a reaper do not count)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_bytes()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if fields[0] != b"Z" and int(fields[2]) == pgid:
+            members.append(int(entry.name))
+    return members
+
+
+def test_sigkill_of_the_daemon_mid_build_kills_its_tools_and_the_next_start_rolls_back(
+    tmp_path: Path,
+) -> None:
+    wheelhouse = build_wheelhouse(tmp_path / "wh", [Dist("alpha", "1.0")])
+    slow = tmp_path / "slowpkg"
+    slow.mkdir()
+    (slow / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "slowbackend"\nbackend-path = ["."]\n'
+        '[project]\nname = "slowpkg"\nversion = "1.0"\n'
+    )
+    (slow / "slowbackend.py").write_text(SLOW_BACKEND)
+    app = tmp_path / "ws" / "app"
+    app.mkdir(parents=True)
+    (app / "requirements.txt").write_text(f"alpha==1.0\n{slow}\n")
+    (app / ".python-version").write_text(f"{XY}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "VIRTUAL_ENV"))}
+    env.update(
+        {
+            "PATH": f"{BASE_PYTHON.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(wheelhouse),
+            "PIP_CONFIG_FILE": os.devnull,
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        }
+    )
+    server = RawLspClient([sys.executable, "-m", "venvkeeper", "serve"], env=env)
+    try:
+        server.initialize(app, {"settings": {"backend": "venv", "autoCreate": "never"}})
+        create = {"command": "venvkeeper.create", "arguments": [{"uri": app.as_uri()}]}
+        threading.Thread(
+            target=lambda: server.request("workspace/executeCommand", create, timeout=DEADLINE_S),
+            daemon=True,
+        ).start()
+        started = slow / "started"
+        wait_for("the build backend to start", started.exists, server.proc)
+        backend_pid, pgid = map(int, started.read_text().split())
+        (work,) = app.glob(TMP_MARK + "*")
+        journal = json.loads((work / JOURNAL).read_text())
+        assert (journal["phase"], journal["pid"], journal["pgid"]) == ("building", server.proc.pid, pgid)
+        assert backend_pid in live_members(pgid)
+    finally:
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait()
+    waited = wait_for("pip and the build backend to die", lambda: live_members(pgid) == [])
+    print(f"tool group gone {waited * 1000:.0f} ms after the daemon's SIGKILL")
+
+    out = subprocess.run(
+        [sys.executable, "-m", "venvkeeper", "check", "--json", str(app)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
+    )
+    (entry,) = json.loads(out.stdout)["projects"]
+    assert entry["leftovers"] == [
+        {
+            "path": str(work),
+            "message": f"removed the unfinished build of .venv left by a killed create (pid {server.proc.pid})",
+            "removed": True,
+        }
+    ]
+    assert sorted(p.name for p in app.iterdir()) == [".python-version", "requirements.txt"]
