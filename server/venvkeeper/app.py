@@ -80,6 +80,9 @@ class App:
             self.activation = default_activation
         self.roots: list[Path] = []
         self._projects: dict[Path, ProjectState] = {}
+        #: Shared by every discovery until the next invalidation, so one refresh lists each tool's
+        #: env dir once (see LocateContext.memo).
+        self._ctx: Optional[LocateContext] = None
 
     # -- roots and projects ----------------------------------------------------------------------
     def set_roots(self, roots: Iterable[Path]) -> None:
@@ -153,9 +156,17 @@ class App:
     # -- discovery -------------------------------------------------------------------------------
     def _locate_context(self) -> LocateContext:
         assert self.state is not None
-        return LocateContext(
-            state=self.state, virtual_env=self.settings.virtual_env, prefer_layout=self.host.platform
-        )
+        if self._ctx is None or self._ctx.virtual_env != self.settings.virtual_env:
+            self._ctx = LocateContext(
+                state=self.state,
+                virtual_env=self.settings.virtual_env,
+                prefer_layout=self.host.platform,
+                home=self.host.home,
+                environ=self.host.environ,
+                sys_platform=self.host.sys_platform,
+                log=self.log,
+            )
+        return self._ctx
 
     def discovery(self, project: Path) -> Discovery:
         st = self._projects.setdefault(project, ProjectState())
@@ -212,8 +223,12 @@ class App:
     def interpreter(self, project: Path) -> Optional[dict[str, Any]]:
         disc = self.discovery(project)
         status = self.status(project)
+        # Untrusted: no activation data at all, so no client can put the workspace's bin/ on a
+        # terminal's PATH (a committed .venv/bin/ls would take over `ls`). Trust turns it back on:
+        # the settings change re-checks every project and the new view is announced.
+        activation = self.activation if self.settings.trusted else None
         return interpreter_view(
-            disc, status if status != "none" else "ok", self.problem_counts(project), self.activation
+            disc, status if status != "none" else "ok", self.problem_counts(project), activation
         )
 
     def interpreter_for(self, path: Path) -> Optional[dict[str, Any]]:
@@ -256,6 +271,8 @@ class App:
     # -- change tracking -------------------------------------------------------------------------
     def invalidate(self, projects: Optional[Iterable[Path]] = None, *, findings_only: bool = False) -> None:
         targets = self._projects.keys() if projects is None else projects
+        if not findings_only:
+            self._ctx = None  # tool configs and env dirs may have changed too
         for p in list(targets):
             st = self._projects.get(p)
             if st is None:

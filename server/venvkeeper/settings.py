@@ -26,7 +26,8 @@ Selection = Union[Literal["all"], tuple[str, ...]]
 class Settings:
     #: What to do when a project that declares dependencies has no env.
     auto_create: AutoCreate = "prompt"
-    #: Workspace trust. Untrusted => read-only: nothing is created, installed or executed.
+    #: Workspace trust. Untrusted => read-only: nothing is created, installed or executed, and no
+    #: terminal activation is offered. Only an explicit JSON ``true`` trusts (see :func:`parse_settings`).
     trusted: bool = True
     #: Which creation/install backend to use; "auto" = uv when found, else stdlib venv.
     backend: Backend = "auto"
@@ -65,6 +66,11 @@ JSON_NAMES = {
 #: Settings that belong to the VS Code client only; accepted silently.
 CLIENT_ONLY = frozenset({"serverPython", "syncPythonExtension", "activateTerminals", "trace"})
 
+#: Settings that choose what gets executed. While the workspace is untrusted they keep their defaults
+#: whatever a payload says (a workspace must not pick the binary that a later trusted action runs);
+#: the payload that grants trust carries them again (the VS Code client sends the whole section).
+EXECUTION_SETTINGS = ("backend", "uv_path")
+
 
 def _selection(value: Any) -> Selection | None:
     if value == "all":
@@ -74,10 +80,16 @@ def _selection(value: Any) -> Selection | None:
     return None
 
 
-def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
+def parse_settings(
+    raw: Any, base: Settings | None = None, notes: list[str] | None = None
+) -> tuple[Settings, list[str]]:
     """Parse client JSON into :class:`Settings`; return it with a list of complaints.
 
-    Keys missing from ``raw`` keep the value from ``base`` (or the default).
+    Keys missing from ``raw`` keep the value from ``base`` (or the default). Trust fails closed: a
+    ``trusted`` that is present but not a boolean means *untrusted* (never the default ``true``), so a
+    payload can only lift an earlier "untrusted" with an explicit ``true``. While untrusted, the
+    :data:`EXECUTION_SETTINGS` keep their defaults; ``notes`` (when given) receives one line per value
+    so ignored — informational, unlike the complaints.
     """
     settings = base or Settings()
     problems: list[str] = []
@@ -86,6 +98,7 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
     if not isinstance(raw, Mapping):
         return settings, [f"venvkeeper settings must be an object, got {type(raw).__name__}; using defaults"]
     changes: dict[str, Any] = {}
+    given: dict[str, Any] = {}
     for key, value in raw.items():
         name = JSON_NAMES.get(key)
         if name is None:
@@ -95,11 +108,25 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
         parsed, ok = _parse_one(name, value)
         if ok:
             changes[name] = parsed
+            given[key] = parsed
+        elif name == "trusted":
+            problems.append(
+                f"invalid value {value!r} for venvkeeper.trusted; treating the workspace as untrusted"
+            )
+            changes[name] = False
         else:
             default = getattr(Settings(), name)
             problems.append(f"invalid value {value!r} for venvkeeper.{key}; using {default!r}")
             changes[name] = default
-    return replace(settings, **changes), problems
+    result = replace(settings, **changes)
+    if not result.trusted:
+        defaults = Settings()
+        reset = {name: getattr(defaults, name) for name in EXECUTION_SETTINGS}
+        for key, name in JSON_NAMES.items():
+            if name in reset and key in given and given[key] != reset[name] and notes is not None:
+                notes.append(f"venvkeeper.{key} = {given[key]!r} is ignored while the workspace is untrusted")
+        result = replace(result, **reset)
+    return result, problems
 
 
 def _parse_one(name: str, value: Any) -> tuple[Any, bool]:

@@ -48,3 +48,27 @@ def pip_install(env: Path, wheelhouse: Path, reqs: Sequence[str], *extra: str) -
         capture_output=True,
         env={**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_FIND_LINKS": ""},
     )
+
+
+BASE_HOME = str(Path(sys.executable).resolve().parent)
+
+
+def fake_env(path: Path, *, windows: bool = False, version: str = "3.11.7", cfg: str | None = None) -> Path:
+    """A hand-made env tree (what venv would leave), with a real interpreter link for POSIX."""
+    path.mkdir(parents=True)
+    text = (
+        cfg
+        if cfg is not None
+        else f"home = {BASE_HOME}\nversion = {version}\ninclude-system-site-packages = false\n"
+    )
+    (path / "pyvenv.cfg").write_text(text)
+    if windows:
+        (path / "Scripts").mkdir()
+        (path / "Scripts" / "python.exe").write_bytes(b"MZ")
+        (path / "Lib" / "site-packages").mkdir(parents=True)
+    else:
+        (path / "bin").mkdir()
+        (path / "bin" / "python").symlink_to(sys.executable)
+        mm = ".".join(version.split(".")[:2])
+        (path / "lib" / f"python{mm}" / "site-packages").mkdir(parents=True)
+    return path

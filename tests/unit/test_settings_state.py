@@ -65,3 +65,69 @@ def test_debouncer_collapses_a_burst():
 
     calls = asyncio.run(run())
     assert calls == [set(range(50))]
+
+
+# -- trust fails closed (issue 9, Trust 2) ---------------------------------------------------------
+def test_no_trust_value_means_trusted():
+    # Neovim and other clients without a trust model send nothing: trusted, as PROTOCOL.md says.
+    s, problems = parse_settings({"autoCreate": "never"})
+    assert s.trusted is True and problems == []
+
+
+def test_a_trust_value_that_is_not_a_boolean_means_untrusted():
+    for value in ("false", "true", 0, 1, None, [], {}):
+        s, problems = parse_settings({"trusted": value})
+        assert s.trusted is False, value
+        assert problems == [
+            f"invalid value {value!r} for venvkeeper.trusted; treating the workspace as untrusted"
+        ]
+
+
+def test_only_an_explicit_true_lifts_an_earlier_untrusted():
+    untrusted, _ = parse_settings({"trusted": False})
+    for payload in ({}, {"autoCreate": "always"}, {"trusted": "true"}, {"trusted": 1}, {"trusted": None}):
+        s, _ = parse_settings(payload, untrusted)
+        assert s.trusted is False, payload
+    s, problems = parse_settings({"trusted": True}, untrusted)
+    assert s.trusted is True and problems == []
+    # A malformed payload (not an object) changes nothing, so it cannot lift it either.
+    s, _ = parse_settings("trusted", untrusted)
+    assert s.trusted is False
+
+
+def test_settings_that_choose_what_runs_are_ignored_while_untrusted():
+    notes: list[str] = []
+    s, problems = parse_settings({"trusted": False, "uvPath": "/ws/uv", "backend": "uv"}, notes=notes)
+    assert (s.uv_path, s.backend) == (None, "auto")
+    assert problems == []
+    assert notes == [
+        "venvkeeper.backend = 'uv' is ignored while the workspace is untrusted",
+        "venvkeeper.uvPath = '/ws/uv' is ignored while the workspace is untrusted",
+    ]
+    # Arriving later, in a payload that does not touch trust: still ignored.
+    s, _ = parse_settings({"uvPath": "/ws/uv"}, s)
+    assert s.uv_path is None
+    # A malformed trust value in the same payload: untrusted, so ignored as well.
+    s, _ = parse_settings({"trusted": "false", "uvPath": "/ws/uv", "backend": "uv"})
+    assert (s.trusted, s.uv_path, s.backend) == (False, None, "auto")
+    # The payload that grants trust carries them again (the VS Code client sends the whole section).
+    s, _ = parse_settings({"trusted": True, "uvPath": "/opt/uv", "backend": "uv"}, s)
+    assert (s.trusted, s.uv_path, s.backend) == (True, "/opt/uv", "uv")
+    # Turning trust off drops what trusted settings chose.
+    s, _ = parse_settings({"trusted": False}, s)
+    assert (s.uv_path, s.backend) == (None, "auto")
+
+
+def test_initialization_options_trust_needs_every_source_to_say_true():
+    from venvkeeper.lsp.workspace import _initialization_settings
+
+    def trust(options: dict[str, object]) -> bool:
+        return parse_settings(_initialization_settings(options))[0].trusted
+
+    assert trust({}) is True
+    assert trust({"settings": {"trusted": True}, "trusted": True}) is True
+    assert trust({"trusted": True}) is True
+    assert trust({"settings": {"trusted": False}, "trusted": True}) is False
+    assert trust({"settings": {"trusted": True}, "trusted": False}) is False
+    assert trust({"settings": {"venvkeeper": {"trusted": True}}, "trusted": "false"}) is False
+    assert trust({"settings": {"trusted": "false"}}) is False

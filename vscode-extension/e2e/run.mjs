@@ -9,7 +9,8 @@
 // yields a working .venv and the status bar switches to it; (c) a requirement that is not installed
 // is in the Problems panel with its quick fix; (k) a VIRTUAL_ENV of another project shows the
 // activated-elsewhere state; (l) activateTerminals: false and (m) syncPythonExtension: false in the
-// workspace settings are honoured (and turning them on takes effect live). Plus the speed figures from the extension's log
+// workspace settings are honoured (and turning them on takes effect live); (n) a repo committing .venv/bin/ls opened in
+// Restricted Mode activates no terminal until the folder is trusted. Plus the speed figures from the extension's log
 // (status bar after activation, cold and from the workspace-state cache).
 // Every step runs even when an earlier one failed; the exit code is non-zero when any failed.
 
@@ -35,7 +36,7 @@ const CS_DIR = arg(
 );
 const OUT = arg('out', path.join(REPO, 'test-output', 'e2e'));
 const KEEP = process.argv.includes('--keep');
-const ONLY = arg('only', 'a,d,e,f,i,j,b,g,h,c,speed,trust,k,l,m').split(',');
+const ONLY = arg('only', 'a,d,e,f,i,j,b,g,h,c,speed,trust,n,k,l,m').split(',');
 if (!VSIX) {
   console.error('usage: node e2e/run.mjs --vsix FILE [--code-server-dir DIR] [--out DIR]');
   process.exit(2);
@@ -139,7 +140,17 @@ with tarfile.open(sys.argv[1], "w:gz") as tar:
     JSON.stringify({ 'venvkeeper.activateTerminals': false, 'venvkeeper.syncPythonExtension': false }, null, 2),
   );
 
-  return { wheelhouse, envproj, newproj, missingproj, cancelproj, otherproj, offproj };
+  // (n): a hostile repo that commits .venv/bin/ls (it records that it ran) plus a pyvenv.cfg and a python link,
+  // built by the same helper as the server's tests.
+  const hostileproj = path.join(WORK, 'hostileproj');
+  const hostileRan = path.join(WORK, 'hostile-ls-ran');
+  sh(PYTHON, ['-c', `
+import sys; from pathlib import Path
+from support.hostile import committed_venv_repo
+committed_venv_repo(Path(sys.argv[1]), Path(sys.argv[2]))
+`, hostileproj, hostileRan], { env: { ...process.env, PYTHONPATH: path.join(REPO, 'tests') } });
+
+  return { wheelhouse, envproj, newproj, missingproj, cancelproj, otherproj, offproj, hostileproj, hostileRan };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -356,20 +367,40 @@ function timings(text) {
   }));
 }
 
-/** Opens a new terminal, has it write `$VIRTUAL_ENV|$(command -v python)|$PATH` to `out`, and reads that back. */
-async function terminalReport(page, out, screenshot) {
+/**
+ * Opens a new terminal, has it run `first` (if any) and write `$VIRTUAL_ENV|<path of probe>|$PATH` to `out`,
+ * and reads that back. `type -P` (bash) finds the program on PATH even when an alias shadows the name.
+ */
+async function terminalReport(page, out, screenshot, { probe = 'python', first = '' } = {}) {
   await runCommand(page, 'Terminal: Create New Terminal');
   await page.locator('.terminal-wrapper textarea, .xterm-helper-textarea').first().waitFor({ timeout: 15_000 });
   // Typed by the test (not by the extension): report what the new shell got.
-  await page.keyboard.type(`echo "$VIRTUAL_ENV|$(command -v python)|$PATH" > ${out}`);
+  const prefix = first ? `${first}; ` : '';
+  await page.keyboard.type(`${prefix}echo "$VIRTUAL_ENV|$(type -P ${probe} 2>/dev/null || command -v ${probe})|$PATH" > ${out}`);
   await page.keyboard.press('Enter');
   const deadline = Date.now() + 20_000;
   while (!existsSync(out) && Date.now() < deadline) await page.waitForTimeout(100);
   await shot(page, screenshot);
   if (!existsSync(out)) throw new Error('the terminal did not run the command');
-  const [virtualEnv, python, pathVar] = readFileSync(out, 'utf8').trim().split('|');
+  const [virtualEnv, found, pathVar] = readFileSync(out, 'utf8').trim().split('|');
   await runCommand(page, 'Terminal: Kill All Terminals');
-  return { virtualEnv, python, path: pathVar.split(':') };
+  return { virtualEnv, python: found, found, path: pathVar.split(':') };
+}
+
+/** Answers the startup trust prompt with "No, I don't trust": the folder stays in Restricted Mode. */
+async function stayRestricted(page, screenshot) {
+  const dontTrust = page.getByRole('button', { name: /No, I don.t trust/ });
+  await dontTrust.waitFor({ timeout: 30_000 });
+  await shot(page, screenshot);
+  await dontTrust.click();
+}
+
+/** Trusts the open folder from the Restricted Mode editor (Manage Workspace Trust → Trust). */
+async function trustFolder(page) {
+  await runCommand(page, 'Workspaces: Manage Workspace Trust');
+  const trustButton = page.getByRole('button', { name: /^Trust( Folder)?$/ }).first();
+  await trustButton.waitFor({ timeout: 15_000 });
+  await trustButton.click();
 }
 
 /** Polls `read` (an external file or log) until it returns a truthy value or `timeoutMs` passes. */
@@ -655,21 +686,14 @@ async function main() {
       const trustCs = await startCodeServer(fixtures, { trust: true, name: 'trust' });
       servers.push(trustCs);
       const page = await openFolder(context, trustCs.port, fixtures.newproj);
-      // The startup prompt: keep the folder in Restricted Mode.
-      const dontTrust = page.getByRole('button', { name: /No, I don.t trust/ });
-      await dontTrust.waitFor({ timeout: 30_000 });
-      await shot(page, 'trust1-prompt');
-      await dontTrust.click();
+      await stayRestricted(page, 'trust1-prompt');
       await statusText(page, (t) => t.includes('no environment') || t.includes('('), 30_000);
       await shot(page, 'trust2-restricted');
       const untrustedLog = extensionLog(trustCs.userDataDir);
       if (!/"trusted": false/.test(untrustedLog)) throw new Error('the server was not told trusted: false');
       if (/"trusted": true/.test(untrustedLog)) throw new Error('the server was told trusted: true in Restricted Mode');
       // Trust the folder from the Restricted Mode editor; the client sends the new settings live.
-      await runCommand(page, 'Workspaces: Manage Workspace Trust');
-      const trustButton = page.getByRole('button', { name: /^Trust( Folder)?$/ }).first();
-      await trustButton.waitFor({ timeout: 15_000 });
-      await trustButton.click();
+      await trustFolder(page);
       let trustedLog = '';
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline) {
@@ -684,6 +708,45 @@ async function main() {
       writeFileSync(path.join(OUT, 'extension-trust.log'), trustedLog);
       await page.close();
       return 'initialize/configuration said trusted: false; didChangeConfiguration said trusted: true after Trust';
+    });
+    await step('(n) a repo committing .venv/bin/ls in Restricted Mode: no activation, the system ls; trusting turns activation on', async () => {
+      // Its own code-server (trust enabled), so no other window's log or trust decision can stand in for this one.
+      const hostileCs = await startCodeServer(fixtures, { trust: true, name: 'hostile' });
+      servers.push(hostileCs);
+      const repo = fixtures.hostileproj;
+      const venv = path.join(repo, '.venv');
+      const page = await openFolder(context, hostileCs.port, repo);
+      await stayRestricted(page, 'n1-trust-prompt');
+      // The daemon's answer (not a cached one) is in: the repo's .venv is the project's env, state ok.
+      const label = await statusText(page, (t) => t.includes('(.venv)') && !t.includes('last known'), 30_000);
+      const log = () => extensionLog(hostileCs.userDataDir);
+      const refused = `hostileproj: no terminal activation: the workspace is not trusted (Restricted Mode)`;
+      if (!(await waitFor(page, () => log().includes(refused), 15_000))) throw new Error(`the client never logged "${refused}"`);
+      if (/"activation":/.test(log())) throw new Error('the server sent activation data to a Restricted Mode window');
+      const before = await terminalReport(page, path.join(WORK, 'terminal-hostile-restricted.txt'), 'n2-terminal-restricted', {
+        probe: 'ls',
+        first: 'ls >/dev/null',
+      });
+      if (before.virtualEnv !== '') throw new Error(`VIRTUAL_ENV in Restricted Mode is "${before.virtualEnv}"`);
+      if (before.found.startsWith(repo)) throw new Error(`ls in Restricted Mode is ${before.found}`);
+      const fromRepo = before.path.filter((d) => d === repo || d.startsWith(repo + path.sep));
+      if (fromRepo.length > 0) throw new Error(`PATH in Restricted Mode holds ${fromRepo.join(', ')}`);
+      if (existsSync(fixtures.hostileRan)) throw new Error('the repo\'s .venv/bin/ls ran in Restricted Mode');
+      // Control: trusting the folder turns activation on live; the same plain `ls` is now the repo's.
+      await trustFolder(page);
+      const applied = `hostileproj: Activates ${venv} (venvkeeper)`;
+      if (!(await waitFor(page, () => log().includes(applied), 20_000))) throw new Error(`no "${applied}" after trusting`);
+      const after = await terminalReport(page, path.join(WORK, 'terminal-hostile-trusted.txt'), 'n3-terminal-trusted', {
+        probe: 'ls',
+        first: 'ls >/dev/null',
+      });
+      writeFileSync(path.join(OUT, 'extension-hostile.log'), log());
+      if (after.virtualEnv !== venv) throw new Error(`after trusting, VIRTUAL_ENV is "${after.virtualEnv}", want ${venv}`);
+      if (after.found !== path.join(venv, 'bin', 'ls')) throw new Error(`after trusting, ls is "${after.found}"`);
+      if (!existsSync(fixtures.hostileRan)) throw new Error('after trusting, a plain ls did not run the activated env\'s ls');
+      await page.close();
+      return `status "${label}"; restricted: VIRTUAL_ENV empty, ls=${before.found}, nothing from ${repo} on PATH, ` +
+        `the repo's ls never ran; trusted: VIRTUAL_ENV=${after.virtualEnv}, ls=${after.found}`;
     });
     // (k, l, m) share one code-server whose VIRTUAL_ENV is otherproj's venv, and one window of offproj
     // (its own .venv; .vscode/settings.json turns activateTerminals and syncPythonExtension off).

@@ -20,7 +20,7 @@ export function activate(context: vscode.ExtensionContext): VenvkeeperApi {
   const client = new VenvkeeperClient(context, output);
   activeClient = client;
   const statusBar = new StatusBar(context, client, activatedAt);
-  const terminals = new TerminalActivation(context);
+  const terminals = new TerminalActivation(context, (message) => { output.info(message); });
   const pythonExtension = new PythonExtensionSync(output);
 
   context.subscriptions.push(
@@ -59,8 +59,15 @@ export function activate(context: vscode.ExtensionContext): VenvkeeperApi {
         client.sendSettings();
       }
     }),
-    // Restricted Mode → trusted: the server lifts read-only live.
-    vscode.workspace.onDidGrantWorkspaceTrust(() => { client.sendSettings(); }),
+    // Restricted Mode → trusted: the server lifts read-only live and sends activation data again
+    // (a didChangeEnvironment that reaches `terminals` through the status bar); decide afresh meanwhile.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      client.sendSettings();
+      const current = statusBar.current;
+      if (current !== undefined) {
+        terminals.update(current.interpreter, vscode.workspace.getWorkspaceFolder(current.subject));
+      }
+    }),
   );
 
   // The cached answer first (no round trip), then the daemon's once it is up.

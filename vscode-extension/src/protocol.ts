@@ -4,9 +4,25 @@
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 
-export type EnvKind = 'venv' | 'uv' | 'virtualenv' | 'unknown';
+export type EnvKind = 'venv' | 'uv' | 'virtualenv' | 'conda' | 'unknown';
 export type EnvState = 'ok' | 'broken';
-export type EnvOrigin = 'selected' | 'pep832' | 'conventional' | 'child' | 'activated';
+/** Discovery order (docs/PROTOCOL.md "Projects and discovery"). */
+export type EnvOrigin =
+  | 'selected'
+  | 'uv'
+  | 'pep832'
+  | 'venv-file'
+  | 'conventional'
+  | 'poetry'
+  | 'pipenv'
+  | 'pdm'
+  | 'hatch'
+  | 'conda'
+  | 'pixi'
+  | 'pyenv'
+  | 'virtualenvwrapper'
+  | 'child'
+  | 'activated';
 export type EnvStatus = 'ok' | 'stale' | 'broken';
 
 export interface Activation {

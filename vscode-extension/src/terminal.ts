@@ -2,12 +2,22 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Interpreter } from './protocol';
-import { activationMutations } from './terminalEnv';
+import { terminalPlan } from './terminalEnv';
 
 export class TerminalActivation {
-  private readonly applied = new Set<string>();
+  /** The last decision logged per folder, so each is explained once. */
+  private readonly explained = new Map<string, string>();
 
-  constructor(private readonly context: vscode.ExtensionContext) {}
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: (message: string) => void,
+  ) {
+    if (!vscode.workspace.isTrusted) {
+      // Collections persist across sessions: a window opened in Restricted Mode must not keep what a
+      // trusted session applied (VS Code re-applies persisted mutations before extensions activate).
+      this.clearAll();
+    }
+  }
 
   private enabled(folder: vscode.WorkspaceFolder | undefined): boolean {
     return vscode.workspace.getConfiguration('venvkeeper', folder).get<boolean>('activateTerminals', true);
@@ -21,11 +31,21 @@ export class TerminalActivation {
   update(interpreter: Interpreter | null, folder: vscode.WorkspaceFolder | undefined): void {
     const collection = this.collection(folder);
     collection.clear();
-    this.applied.delete(folder?.uri.toString() ?? '');
-    if (interpreter?.activation === undefined || interpreter.state !== 'ok' || !this.enabled(folder)) {
+    const plan = terminalPlan(interpreter, {
+      trusted: vscode.workspace.isTrusted,
+      enabled: this.enabled(folder),
+      pathDelimiter: path.delimiter,
+    });
+    const key = folder?.uri.toString() ?? '';
+    const decision = plan.apply ? plan.description : `no terminal activation: ${plan.reason}`;
+    if (this.explained.get(key) !== decision) {
+      this.explained.set(key, decision);
+      this.log(`${folder?.name ?? 'window'}: ${decision}`);
+    }
+    if (!plan.apply) {
       return;
     }
-    for (const m of activationMutations(interpreter.activation, path.delimiter)) {
+    for (const m of plan.mutations) {
       // At process creation for every shell, and again through shell integration after the rc files
       // ran, because rc files often prepend to PATH themselves (pyenv shims, conda) and would hide
       // the env's bin/ otherwise.
@@ -36,16 +56,14 @@ export class TerminalActivation {
         collection.prepend(m.name, m.value, options);
       }
     }
-    collection.description = `Activates ${interpreter.envPath} (venvkeeper)`;
-    this.applied.add(folder?.uri.toString() ?? '');
+    collection.description = plan.description;
   }
 
-  /** The setting was turned off: remove every mutation. */
+  /** The setting was turned off, or the window is untrusted: remove every mutation. */
   clearAll(): void {
     this.context.environmentVariableCollection.clear();
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       this.collection(folder).clear();
     }
-    this.applied.clear();
   }
 }

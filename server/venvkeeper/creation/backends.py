@@ -30,7 +30,13 @@ from venvkeeper.creation.pipseed import (
     seed_pip,
 )
 from venvkeeper.creation.plan import InstallPlan
-from venvkeeper.creation.runner import CancelToken, CommandFailed, InstallProgress, Runner
+from venvkeeper.creation.runner import (
+    CancelToken,
+    CommandFailed,
+    InstallProgress,
+    Runner,
+    python_module_argv,
+)
 from venvkeeper.host import Host
 
 Report = Callable[[str, "int | None"], None]
@@ -55,7 +61,9 @@ class ToolContext:
     index_options: Sequence[str] = ()
     #: The daemon's interpreter: its pip installs pip when no wheel for seeding exists.
     daemon_python: Path = Path(sys.executable)
-    #: Where the tools run: the project, as when the user runs them (uv reads the project's config there).
+    #: Where the tools run: the project, as when the user runs them (pip resolves relative paths in
+    #: requirement files against it; uv finds the project's config from it). Python tools still never
+    #: import from it: they run isolated (:func:`python_module_argv`).
     cwd: Path | None = None
     #: Starts a best-effort background job nobody waits for (compiling the cached pip image).
     spawn_detached: Callable[[Sequence[str]], None] = field(default=lambda argv: spawn_detached(argv))
@@ -141,7 +149,7 @@ class VenvBackend:
     ) -> None:
         windows = ctx.host.platform == "windows"
         ctx.report(f"creating the env with {base.describe()}", 10)
-        argv = [str(base.path), "-m", "venv", "--without-pip", "--prompt", prompt]
+        argv = python_module_argv(base.path, "venv", "--without-pip", "--prompt", prompt)
         result = ctx.runner(
             [*argv, *(["--copies"] if copies else []), str(build_dir)],
             env=ctx.env,
@@ -178,9 +186,8 @@ class VenvBackend:
             # ensurepip stripped (Debian/Ubuntu without python3.X-venv) and nothing cached: the daemon's
             # own pip installs pip into the env from the configured index.
             result = ctx.runner(
-                [
-                    str(ctx.daemon_python),
-                    "-m",
+                python_module_argv(
+                    ctx.daemon_python,
                     "pip",
                     "--python",
                     str(python),
@@ -188,7 +195,7 @@ class VenvBackend:
                     "--no-compile",
                     *ctx.index_options,
                     "pip",
-                ],
+                ),
                 env=ctx.env,
                 cwd=ctx.cwd,
                 cancel=ctx.cancel,
@@ -209,16 +216,9 @@ class VenvBackend:
         if windows:
             # pip.exe launchers are binaries pip generates; let pip install its own wheel over the copy.
             result = ctx.runner(
-                [
-                    str(python),
-                    "-m",
-                    "pip",
-                    "install",
-                    "--no-deps",
-                    "--force-reinstall",
-                    "--no-compile",
-                    str(wheel),
-                ],
+                python_module_argv(
+                    python, "pip", "install", "--no-deps", "--force-reinstall", "--no-compile", str(wheel)
+                ),
                 env=ctx.env,
                 cwd=ctx.cwd,
                 cancel=ctx.cancel,
@@ -236,9 +236,9 @@ class VenvBackend:
         ctx.report(f"installing {plan.label}", 30)
         # An env without pip (made by uv without --seed, or --without-pip) gets the daemon's pip.
         pip = (
-            [str(python), "-m", "pip"]
+            python_module_argv(python, "pip")
             if has_pip(env_dir)
-            else [str(ctx.daemon_python), "-m", "pip", "--python", str(python)]
+            else python_module_argv(ctx.daemon_python, "pip", "--python", str(python))
         )
         argv = [
             *pip,

@@ -26,7 +26,13 @@ from venvkeeper.creation.backends import (
     env_python,
     select_backend,
 )
-from venvkeeper.creation.interpreters import BasePython, Choice, choose_base, find_interpreters
+from venvkeeper.creation.interpreters import (
+    BasePython,
+    Choice,
+    choose_base,
+    default_interpreter,
+    find_interpreters,
+)
 from venvkeeper.creation.journal import (
     BUILD_ENV_VAR,
     Leftover,
@@ -197,7 +203,13 @@ def create_env(
         report(str(note), None)
     report("choosing Python", 0)
     found = list(interpreters) if interpreters is not None else find_interpreters(host, root=request.root)
-    choice = choose_base(found, requires_python(project), python_version_file(project), request.python)
+    choice = choose_base(
+        found,
+        requires_python(project),
+        python_version_file(project),
+        request.python,
+        default=default_interpreter(host, found),
+    )
     report(choice.reason, 5)
 
     if target.exists() or target.is_symlink():

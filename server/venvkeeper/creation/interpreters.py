@@ -291,6 +291,64 @@ def find_interpreters(host: Host, *, root: Path = Path("/")) -> list[BasePython]
     return found
 
 
+# -- the user's default interpreter ----------------------------------------------------------------
+
+
+def _pyenv_global(host: Host) -> str:
+    """The version pyenv's shims run outside a project: ``PYENV_VERSION`` (``pyenv shell``), else the
+    first name in ``$PYENV_ROOT/version`` (``pyenv global``); "system" when unset, as pyenv does."""
+    names = host.environ.get("PYENV_VERSION", "").replace(":", " ").split()
+    if not names:
+        try:
+            with (_pyenv_root(host) / "version").open("rb") as fh:
+                data = fh.read(4096)
+        except OSError:
+            return "system"
+        names = data.decode("utf-8", "replace").split("#", 1)[0].split()
+    return names[0] if names else "system"
+
+
+def default_interpreter(host: Host, found: Sequence[BasePython]) -> tuple[BasePython, str] | None:
+    """The Python a user gets by typing ``python3``, and how we know: the first ``python3`` on PATH
+    (``python.exe`` on Windows); when that first hit is a pyenv shim, pyenv's global version (shims are
+    never run: ``PYENV_VERSION`` or ``$PYENV_ROOT/version`` names what they would pick; "system" means
+    the next ``python3`` on PATH). Taken from ``found``; None when it is not among them.
+    """
+    windows = host.platform == "windows"
+    by_real: dict[str, BasePython] = {}
+    for py in found:
+        try:
+            by_real.setdefault(os.path.realpath(py.path), py)
+        except OSError:
+            continue
+    names = ("python.exe", "python3.exe") if windows else ("python3",)
+    for directory in host.path_dirs:
+        for name in names:
+            exe = directory / name
+            if not _is_executable_file(exe, windows):
+                continue
+            if directory.name == "shims":
+                if _pyenv_global(host) == "system":
+                    break  # the shim runs the next python3 on PATH
+                return _pyenv_version(host, found)
+            hit: BasePython | None
+            try:
+                hit = by_real.get(os.path.realpath(exe))
+            except OSError:
+                hit = None
+            return (hit, f"the first {name} on PATH") if hit is not None else None
+    return _pyenv_version(host, found)  # no python3 on PATH: pyenv's global version, if any
+
+
+def _pyenv_version(host: Host, found: Sequence[BasePython]) -> tuple[BasePython, str] | None:
+    version = _pyenv_global(host)
+    if version == "system":
+        return None
+    prefix = _pyenv_root(host) / "versions" / version
+    pyenv = next((p for p in found if p.origin == "pyenv" and prefix in p.path.parents), None)
+    return (pyenv, f"pyenv's global version {version}") if pyenv is not None else None
+
+
 # -- choosing ---------------------------------------------------------------------------------------
 
 
@@ -327,13 +385,18 @@ def choose_base(
     python_version_file: str | None,
     requested: str | None,
     *,
+    default: tuple[BasePython, str] | None = None,
     allow_prerelease: bool = False,
     allow_free_threaded: bool = False,
 ) -> Choice:
-    """Pick a base: requested > ``.python-version`` > newest stable one satisfying requires-python.
+    """Pick a base, in the order users expect: requested > ``.python-version`` > the user's default
+    interpreter (:func:`default_interpreter`) when it satisfies requires-python > the newest stable one
+    that does.
 
     ``python_version_file`` is the content of ``.python-version`` (one version per line; the first one
-    that exists wins, as pyenv does). Raises :class:`NoSuitablePython` naming what was found.
+    that exists wins, as pyenv does). Preferring the default keeps a project pinned for an older Python
+    (e.g. ``greenlet==3.0.1``, no 3.13 wheels) building on the 3.11 the user works with, instead of on
+    the newest 3.13 found. Raises :class:`NoSuitablePython` naming what was found.
     """
     spec: SpecifierSet | None = None
     if requires_python and requires_python.strip():
@@ -376,6 +439,13 @@ def choose_base(
         if lines:
             unmet = f"not found or not satisfying {rp_text}" if rp_text else "not found"
             note = f" (.python-version asks for {', '.join(lines)}: {unmet})"
+    if default is not None:
+        py, how = default
+        if _satisfies(py, spec) and usable(py):
+            what = f"your default interpreter ({how})" + (f", which satisfies {rp_text}" if rp_text else "")
+            return Choice(py, f"{py.describe()}: {what}{note}")
+        if rp_text:
+            note += f" (your default, {py.describe()}, does not satisfy {rp_text})"
     stable = [p for p in satisfying if usable(p)]
     if stable:
         what = f"newest found that satisfies {rp_text}" if rp_text else "newest found"

@@ -29,6 +29,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from venvkeeper.creation.runner import python_module_argv
+
 _SCRIPT = """#!{python}
 # -*- coding: utf-8 -*-
 import re
@@ -101,7 +103,8 @@ def pip_image(cache_dir: Path, wheel: Path, major_minor: str) -> tuple[Path, boo
 
 
 def compile_image_argv(base_python: Path, image: Path) -> list[str]:
-    return [str(base_python), "-m", "compileall", "-q", str(image)]
+    # Started detached from the daemon's working directory (often the workspace): isolated, like every tool.
+    return python_module_argv(base_python, "compileall", "-q", str(image))
 
 
 def _link_or_copy(src: str, dst: str) -> str:

@@ -31,6 +31,16 @@ TAIL_LINES = 20
 TERMINATE_GRACE_S = 3.0
 
 
+def python_module_argv(python: Path | str, module: str, *args: str) -> list[str]:
+    """``python -I -m module args…``: how every Python tool (venv, pip, compileall) is started.
+
+    Isolated mode keeps the working directory (the project: pip resolves relative paths in
+    requirement files against it) off ``sys.path``, so a project's ``venv.py`` or ``pip.py`` is never
+    imported in place of the real module; it also ignores ``PYTHON*`` variables and the user site.
+    """
+    return [str(python), "-I", "-m", module, *args]
+
+
 class Cancelled(Exception):
     """The user cancelled the operation."""
 

@@ -11,8 +11,24 @@ from venvkeeper.discovery.pyvenv import PyvenvCfg
 EnvState = Literal["ok", "broken"]
 Layout = Literal["posix", "windows"]
 
-#: Machine-readable origin of a candidate, in discovery order (see discovery/locators.py).
-Origin = Literal["selected", "pep832", "conventional", "child", "activated"]
+#: Machine-readable origin of a candidate (discovery order: see discovery/locators.py).
+Origin = Literal[
+    "selected",
+    "uv",
+    "pep832",
+    "venv-file",
+    "conventional",
+    "poetry",
+    "pipenv",
+    "pdm",
+    "hatch",
+    "conda",
+    "pixi",
+    "pyenv",
+    "virtualenvwrapper",
+    "child",
+    "activated",
+]
 
 
 @dataclass(frozen=True)
@@ -26,6 +42,9 @@ class Environment:
     #: Why the env is broken (None when ok).
     problem: Optional[str] = None
     cfg: Optional[PyvenvCfg] = None
+    #: "conda" for a conda/mamba/pixi env (no pyvenv.cfg; ``cfg`` then only carries the version read
+    #: from ``conda-meta``); None for a PEP 405 virtual environment.
+    manager: Optional[str] = None
 
     @property
     def version(self) -> Optional[str]:
@@ -33,6 +52,8 @@ class Environment:
 
     @property
     def kind(self) -> str:
+        if self.manager:
+            return self.manager
         return self.cfg.creator if self.cfg else "unknown"
 
     @property

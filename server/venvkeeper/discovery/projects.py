@@ -14,7 +14,16 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Optional
 
-PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile")
+#: environment.yml and pixi.toml make a project too: a conda or pixi project may have nothing else.
+PROJECT_FILES = (
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "Pipfile",
+    "environment.yml",
+    "environment.yaml",
+    "pixi.toml",
+)
 REQUIREMENTS_GLOB = "requirements*.txt"
 
 #: Directories never entered: VCS data, JS deps, tool-managed envs and caches.

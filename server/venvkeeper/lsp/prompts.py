@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 
-from venvkeeper.creation.interpreters import NoSuitablePython, choose_base, find_interpreters
+from venvkeeper.creation.interpreters import (
+    NoSuitablePython,
+    choose_base,
+    default_interpreter,
+    find_interpreters,
+)
 from venvkeeper.creation.offer import CREATE, DECLINE_KEY, NEVER, Offer, should_offer_create
 from venvkeeper.creation.plan import python_version_file, requires_python
 
@@ -34,8 +39,15 @@ class CreatePrompts:
 
     def _python_version(self, project: Path) -> Optional[str]:
         try:
-            found = find_interpreters(self.server.host)
-            choice = choose_base(found, requires_python(project), python_version_file(project), None)
+            host = self.server.host
+            found = find_interpreters(host)
+            choice = choose_base(
+                found,
+                requires_python(project),
+                python_version_file(project),
+                None,
+                default=default_interpreter(host, found),
+            )
         except NoSuitablePython:
             return None
         return choice.python.major_minor

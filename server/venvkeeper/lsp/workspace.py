@@ -59,8 +59,14 @@ def apply_settings(server: VenvkeeperServer, raw: Any, *, announce: bool = True)
     raw = as_plain(raw)
     if isinstance(raw, dict) and isinstance(raw.get("venvkeeper"), dict):
         raw = raw["venvkeeper"]
-    settings, problems = parse_settings(raw, server.app.settings)
+    before = server.app.settings
+    notes: list[str] = []
+    settings, problems = parse_settings(raw, before, notes)
     server.app.settings = settings
+    if settings.trusted != before.trusted:
+        log.info("workspace %s", "trusted" if settings.trusted else "untrusted: read-only, no activation")
+    for note in notes:
+        log.info(note)
     if server.debouncer is not None:
         server.debouncer.delay = settings.debounce_ms / 1000
     for problem in problems:
@@ -84,9 +90,12 @@ def _initialization_settings(options: Any) -> dict[str, Any]:
         merged.update(
             settings.get("venvkeeper", settings) if isinstance(settings.get("venvkeeper"), dict) else settings
         )
-    for key in ("virtualEnv", "trusted"):
-        if key in options:
-            merged[key] = options[key]
+    if "virtualEnv" in options:
+        merged["virtualEnv"] = options["virtualEnv"]
+    if "trusted" in options:
+        # Trust fails closed: the top-level shortcut and settings.trusted must both say true.
+        said = [v for v in (merged.get("trusted", True), options["trusted"]) if v is not True]
+        merged["trusted"] = said[0] if said else True
     return merged
 
 
@@ -318,7 +327,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
 
 
 #: Files whose appearance anywhere can create a project or an env; watched by the client when it can.
-CLIENT_WATCH_GLOB = "**/{pyproject.toml,requirements*.txt,setup.py,setup.cfg,Pipfile,pyvenv.cfg,.venv}"
+CLIENT_WATCH_GLOB = (
+    "**/{pyproject.toml,requirements*.txt,setup.py,setup.cfg,Pipfile,environment.yml,environment.yaml,"
+    "pixi.toml,pyvenv.cfg,.venv}"
+)
 
 
 async def register_client_watchers(server: VenvkeeperServer) -> None:

@@ -11,6 +11,7 @@ from venvkeeper.creation.interpreters import (
     BasePython,
     NoSuitablePython,
     choose_base,
+    default_interpreter,
     find_interpreters,
     identify,
 )
@@ -178,3 +179,76 @@ def test_none_satisfies_names_what_was_found() -> None:
         choose_base(FOUND, None, None, "3.9")
     with pytest.raises(NoSuitablePython, match="no Python 3 interpreter was found"):
         choose_base([], ">=3.8", None, None)
+
+
+# -- the user's default interpreter (issue 13 §2) ----------------------------------------------------
+
+
+def test_default_interpreter_preferred_when_it_satisfies_requires_python() -> None:
+    # The Flask case: pinned deps without 3.13 wheels, the user's python3 is 3.11.7.
+    default = (bp("3.11.7"), "the first python3 on PATH")
+    choice = choose_base(FOUND, ">=3.8", None, None, default=default)
+    assert choice.python.version == "3.11.7"
+    assert choice.reason == (
+        "Python 3.11.7 (/usr/bin/python3.11): your default interpreter (the first python3 on PATH), "
+        "which satisfies requires-python >=3.8"
+    )
+    # Without requires-python the default still wins over the newest.
+    assert choose_base(FOUND, None, None, None, default=default).python.version == "3.11.7"
+    # .python-version and an explicit choice come first.
+    assert choose_base(FOUND, ">=3.8", "3.12\n", None, default=default).python.version == "3.12.1"
+    assert choose_base(FOUND, ">=3.8", None, "3.10", default=default).python.version == "3.10.14"
+    # A default that does not satisfy requires-python: newest suitable, and say so.
+    other = choose_base(FOUND, ">=3.12", None, None, default=default)
+    assert other.python.version == "3.13.1"
+    assert "your default, Python 3.11.7 (/usr/bin/python3.11), does not satisfy requires-python >=3.12" in (
+        other.reason
+    )
+    # A free-threaded or pre-release default is not taken implicitly.
+    assert choose_base(FOUND, None, None, None, default=(bp("3.14.0a1"), "x")).python.version == "3.13.1"
+
+
+def test_default_interpreter_is_the_first_python3_on_path(tmp_path: Path) -> None:
+    first = tmp_path / "first" / "bin"
+    fake_python(first / "python3.11", patchlevel="3.11.7")
+    (first / "python3").symlink_to("python3.11")
+    second = tmp_path / "second" / "bin"
+    fake_python(second / "python3.13", patchlevel="3.13.1")
+    (second / "python3").symlink_to("python3.13")
+    host = host_for(tmp_path, [first, second])
+    found = find_interpreters(host, root=tmp_path / "root")
+    default = default_interpreter(host, found)
+    assert (
+        default is not None and default[0].version == "3.11.7" and default[1] == "the first python3 on PATH"
+    )
+
+
+def test_default_interpreter_through_pyenv_shims_reads_the_global_version(tmp_path: Path) -> None:
+    pyenv = tmp_path / "home" / ".pyenv"
+    shim = pyenv / "shims" / "python3"
+    shim.parent.mkdir(parents=True)
+    shim.write_text('#!/usr/bin/env bash\nexec pyenv exec python3 "$@"\n')  # never run
+    shim.chmod(0o755)
+    fake_python(pyenv / "versions" / "3.11.7" / "bin" / "python3.11")
+    fake_python(pyenv / "versions" / "3.12.1" / "bin" / "python3.12")
+    system = tmp_path / "usr" / "bin"
+    fake_python(system / "python3.13", patchlevel="3.13.1")
+    (system / "python3").symlink_to("python3.13")
+    host = host_for(tmp_path, [pyenv / "shims", system])
+    found = find_interpreters(host, root=tmp_path / "root")
+
+    (pyenv / "version").write_text("3.11.7\n")
+    default = default_interpreter(host, found)
+    assert default is not None and default[0].version == "3.11.7"
+    assert default[1] == "pyenv's global version 3.11.7"
+    # pyenv shell wins over pyenv global
+    shell = host_for(tmp_path, [pyenv / "shims", system], PYENV_VERSION="3.12.1")
+    assert (d := default_interpreter(shell, found)) is not None and d[0].version == "3.12.1"
+    # "system": the shim runs the next python3 on PATH
+    (pyenv / "version").write_text("system\n")
+    default = default_interpreter(host, found)
+    assert default is not None and default[0].version == "3.13.1"
+    # no python3 on PATH at all: pyenv's global version
+    (pyenv / "version").write_text("3.12.1\n")
+    bare = host_for(tmp_path, [])
+    assert (d := default_interpreter(bare, found)) is not None and d[0].version == "3.12.1"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support.envs import make_venv
+from support.envs import fake_env, make_venv
 from venvkeeper.app import App
 from venvkeeper.discovery.discover import discover
 from venvkeeper.discovery.identify import identify_env
@@ -17,29 +17,6 @@ from venvkeeper.discovery.projects import find_projects, nearest_project
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
-
-BASE_HOME = str(Path(sys.executable).resolve().parent)
-
-
-def fake_env(path: Path, *, windows: bool = False, version: str = "3.11.7", cfg: str | None = None) -> Path:
-    """A hand-made env tree (what venv would leave), with a real interpreter link for POSIX."""
-    path.mkdir(parents=True)
-    text = (
-        cfg
-        if cfg is not None
-        else f"home = {BASE_HOME}\nversion = {version}\ninclude-system-site-packages = false\n"
-    )
-    (path / "pyvenv.cfg").write_text(text)
-    if windows:
-        (path / "Scripts").mkdir()
-        (path / "Scripts" / "python.exe").write_bytes(b"MZ")
-        (path / "Lib" / "site-packages").mkdir(parents=True)
-    else:
-        (path / "bin").mkdir()
-        (path / "bin" / "python").symlink_to(sys.executable)
-        mm = ".".join(version.split(".")[:2])
-        (path / "lib" / f"python{mm}" / "site-packages").mkdir(parents=True)
-    return path
 
 
 def ctx(tmp_path: Path, virtual_env: str | None = None, layout: str = "posix") -> LocateContext:
@@ -92,19 +69,19 @@ def test_order_conventional_then_children_and_reasons(tmp_path):
     assert d.candidates[3].source == "zzz-env/ in the project holds a pyvenv.cfg"
 
 
-def test_pep832_file_points_elsewhere(tmp_path):
+def test_legacy_venv_file_points_elsewhere(tmp_path):
     p = project(tmp_path)
     target = fake_env(tmp_path / "envs" / "proj-311")
     (p / ".venv").write_text("../envs/proj-311\n")
     fake_env(p / "venv")
     d = discover(p, ctx(tmp_path))
     assert d.chosen is not None
-    assert d.chosen.origin == "pep832"
+    assert d.chosen.origin == "venv-file"
     assert d.chosen.env.path == target
     assert d.chosen.source == f".venv file points to {target}"
 
 
-def test_pep832_file_pointing_nowhere_loses_to_a_working_env(tmp_path):
+def test_legacy_venv_file_pointing_nowhere_loses_to_a_working_env(tmp_path):
     p = project(tmp_path)
     (p / ".venv").write_text("/does/not/exist\n")
     fake_env(p / "venv")
@@ -112,7 +89,9 @@ def test_pep832_file_pointing_nowhere_loses_to_a_working_env(tmp_path):
     assert d.chosen is not None and d.chosen.env.name == "venv"
     rejected = d.candidates[1]
     assert (
-        rejected.origin == "pep832" and rejected.rejected and "not a virtual environment" in rejected.rejected
+        rejected.origin == "venv-file"
+        and rejected.rejected
+        and "not a virtual environment" in rejected.rejected
     )
 
 

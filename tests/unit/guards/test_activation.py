@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from support.envs import make_venv
+from support.hostile import committed_venv_repo
+from venvkeeper.app import App
 from venvkeeper.guards.activation import activation_for
+from venvkeeper.settings import Settings
 
-from .conftest import env_of
+from .conftest import env_of, host_for
 
 
 def test_posix_venv(tmp_path: Path) -> None:
@@ -68,3 +71,19 @@ def test_windows_layout(tmp_path: Path) -> None:
     assert act.scripts["pwsh"] == f"& {scripts / 'Activate.ps1'}"
     assert act.scripts["bash"] == f"source {scripts / 'activate'}"
     assert "fish" not in act.scripts
+
+
+def test_no_activation_while_untrusted(tmp_path: Path) -> None:
+    # Issue 9, Trust 1: a repo committing .venv/bin/ls must not reach a terminal's PATH in Restricted Mode.
+    ws = committed_venv_repo(tmp_path / "ws", tmp_path / "ran")
+    app = App(host=host_for(tmp_path), settings=Settings(trusted=False))
+    app.set_roots([ws])
+    view = app.interpreter_for(ws / "main.py")
+    assert view is not None and view["state"] == "ok" and view["envPath"] == str(ws / ".venv")
+    assert "activation" not in view
+    # Trusting turns it on (the LSP layer invalidates and re-announces on every settings change).
+    app.settings = Settings(trusted=True)
+    app.invalidate()
+    view = app.interpreter_for(ws / "main.py")
+    assert view is not None and view["activation"]["pathPrepend"] == str(ws / ".venv" / "bin")
+    assert not (tmp_path / "ran").exists()
