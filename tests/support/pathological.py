@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from venvkeeper.discovery.conda import yaml_scalar
 from venvkeeper.discovery.identify import identify_env
 from venvkeeper.discovery.pyvenv import MAX_BYTES as PYVENV_MAX_BYTES
 from venvkeeper.discovery.pyvenv import PyvenvError, parse_pyvenv_cfg
@@ -99,6 +100,13 @@ def _direct_url(text: str) -> Callable[[Path], object]:
     return run
 
 
+def _environment_yml(text: str) -> Callable[[Path], object]:
+    def run(tmp: Path) -> object:
+        return yaml_scalar(text, "name")
+
+    return run
+
+
 def _pyvenv(text: str) -> Callable[[Path], object]:
     def run(tmp: Path) -> object:
         try:
@@ -165,6 +173,7 @@ SHAPES: dict[str, Callable[[Path], object]] = {
     "activate, cmd value of blanks": _activate(f'set VIRTUAL_ENV=a{" " * (CAP - 40)}b"x\n'),
     "METADATA, continuation lines": _metadata("Name: odd\nSummary: x\n" + " y\n" * (MB // 3)),
     "direct_url.json nested 1M deep": _direct_url("[" * MB),
+    "environment.yml, blanks in a value": _environment_yml(f"name: a{' ' * MB}b'c\n"),
     "pyvenv.cfg, blanks": _pyvenv(f"home = /usr{' ' * PYVENV_MAX_BYTES}x\n"),
     "EXTERNALLY-MANAGED, blanks": _externally_managed(f"[externally-managed]\nError = a\n b{' ' * CAP}c\n"),
     "setup.cfg, blanks": _setup_cfg(f"[metadata]\nname = x\nlong = a\n\nz{' ' * CAP}y\n"),

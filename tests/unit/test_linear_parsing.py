@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
+from venvkeeper.discovery.conda import yaml_scalar
 from venvkeeper.discovery.pyvenv import PyvenvError, parse_pyvenv_cfg
 from venvkeeper.findings import Span
 from venvkeeper.guards.health import _activate_virtual_env
@@ -93,6 +94,19 @@ def test_extras_split_matches_the_old_pattern(link: str) -> None:
 @given(POETRY_TEXT)
 def test_poetry_space_split_matches_the_old_pattern(text: str) -> None:
     assert _SPACE_SPLIT_RE.split(text) == re.split(r"\s+(?=[<>=!~^])", text)
+
+
+YAML_TEXT = st.lists(
+    st.sampled_from(["name:", "prefix:", "name: ", " ", "\t", "a", "b", "'", '"', "#", "\n", ":"]),
+    max_size=30,
+).map("".join)
+
+
+@FUZZ
+@given(YAML_TEXT)
+def test_yaml_scalar_matches_the_old_pattern(text: str) -> None:
+    old = re.search(r"(?m)^name:[ \t]*['\"]?([^'\"#\r\n]+?)['\"]?[ \t]*(?:#.*)?$", text)
+    assert yaml_scalar(text, "name") == (old.group(1).strip() if old else None)
 
 
 ACTIVATE_LINES = st.lists(
