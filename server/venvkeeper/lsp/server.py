@@ -123,6 +123,7 @@ from venvkeeper.lsp import (  # noqa: E402  (after the class they use)
     guards,
     interpreter,
     prompts,
+    whatif,
     workspace,
 )
 
@@ -134,6 +135,7 @@ FEATURES: list[Callable[[VenvkeeperServer], None]] = [
     guards.register,
     commands.register,
     prompts.register,
+    whatif.register,
 ]
 
 
