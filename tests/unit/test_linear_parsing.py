@@ -38,7 +38,6 @@ from venvkeeper.requirements.pyproject import parse_pyproject
 from venvkeeper.requirements.records import ParsedSources
 from venvkeeper.requirements.reqfile import (
     _COMMENT_RE,
-    _URL_MARKER_RE,
     MAX_INCLUDE_DEPTH,
     _split_extras,
     parse_requirements_file,
@@ -57,7 +56,6 @@ FUZZ = settings(
 BLANKS = st.sampled_from([" ", "\t", "\u00a0", "\x0c"])
 # Small alphabets that hit every branch of the patterns: blanks, the characters they look for, text.
 COMMENT_TEXT = st.text(st.one_of(BLANKS, st.sampled_from(["#", "a", ";", "\\"])), max_size=30)
-MARKER_TEXT = st.text(st.one_of(BLANKS, st.sampled_from([";", "a", "/", "@"])), max_size=30)
 EXTRAS_TEXT = st.text(st.sampled_from(["[", "]", "a", ",", " ", "."]), max_size=20)
 POETRY_TEXT = st.text(
     st.one_of(BLANKS, st.sampled_from(["<", ">", "=", "!", "~", "^", "1", ".", "*", ","])), max_size=30
@@ -73,14 +71,6 @@ def test_comment_pattern_is_pips(text: str) -> None:
     pip = re.compile(r"(^|\s+)#.*$")  # pip's req_file.COMMENT_RE
     assert _COMMENT_RE.sub("", text) == pip.sub("", text)
     assert bool(_COMMENT_RE.match(text)) == bool(pip.match(text))
-
-
-@FUZZ
-@given(MARKER_TEXT)
-def test_url_marker_split_matches_the_old_pattern(text: str) -> None:
-    old = re.search(r"\s+;\s*", text)
-    new = _URL_MARKER_RE.search(text)
-    assert (old and old.span()) == (new and new.span())
 
 
 @FUZZ
