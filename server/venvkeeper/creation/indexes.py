@@ -8,8 +8,8 @@ has index settings of its own (then those are what the user set up for uv).
 
 pip's precedence (``pip/_internal/configuration.py``): global files, the user's files (skipped when
 ``PIP_CONFIG_FILE`` names an existing file), the env's ``pip.conf``, ``PIP_CONFIG_FILE``; sections
-``[global]`` then ``[install]``; ``PIP_*`` variables last; ``PIP_CONFIG_FILE=/dev/null``: no file. Files are read bounded; unreadable or
-malformed ones are skipped, as pip would fail on them the same way at install time.
+``[global]`` then ``[install]``; ``PIP_*`` variables last; ``PIP_CONFIG_FILE=/dev/null``: no file.
+Files are read bounded; unreadable or malformed ones are skipped (pip fails on them at install time).
 """
 
 from __future__ import annotations

@@ -38,7 +38,6 @@ from venvkeeper.settings import Settings
 __all__ = [
     "ResolveInputs",
     "consistency_findings",
-    "resolve_inputs",
     "env_consistency",
     "env_site_dirs",
     "last_consistency",
@@ -47,6 +46,7 @@ __all__ = [
     "requirement_files",
     "requirement_findings",
     "requirement_problems",
+    "resolve_inputs",
 ]
 
 

@@ -23,8 +23,8 @@ from venvkeeper.creation.indexes import pip_index_settings, uv_index_options
 from venvkeeper.creation.plan import InstallPlan
 from venvkeeper.creation.resolve import (
     PipResolver,
-    Resolver,
     ResolveFailed,
+    Resolver,
     UvResolver,
     edited_text,
     find_compatible,
