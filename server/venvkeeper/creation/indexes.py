@@ -67,10 +67,10 @@ def pip_index_settings(host: Host, env: Path) -> dict[str, str]:
             continue
         for section in ("global", "install"):
             if parser.has_section(section):
-                settings.update({k: v for k, v in parser.items(section) if k in _KEYS})
+                settings.update({k: v for k, v in parser.items(section) if k in _KEYS and v.strip()})
     for key in _KEYS:
         value = host.environ.get("PIP_" + key.upper().replace("-", "_"))
-        if value is not None:
+        if value:  # pip ignores a setting whose value is empty
             settings[key] = value
     return settings
 

@@ -27,6 +27,7 @@ and, on request, installs (:func:`venvkeeper.creation.create.install_into_env`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -52,6 +53,7 @@ from venvkeeper.requirements.markers import env_python_version
 from venvkeeper.requirements.provider import resolve_inputs
 from venvkeeper.requirements.records import RequirementRecord, read_source_text
 from venvkeeper.settings import Settings
+from venvkeeper.state import StateStore
 
 #: The options of a requirements file that say where packages come from (copied into the input).
 INDEX_OPTIONS = {
@@ -497,6 +499,23 @@ def pip_argv(env_python: Path, daemon_python: Path, env_has_pip: bool) -> list[s
     return python_module_argv(daemon_python, "pip", "--python", str(env_python))
 
 
+def record_sync_after_edits(
+    state: StateStore, project: Path, env: Path, proposal: Optional[Proposal]
+) -> None:
+    """After installing a proposal: the edited files, as they read with the edit, are what the env was
+    synced with (so saving the edit raises no "changed since sync"); other records are kept."""
+    previous = state.sync_record(project)
+    record = dict(previous) if previous.get("env") == str(env) else {"env": str(env)}
+    by_file: dict[Path, list[LineEdit]] = {}
+    for edit in proposal.edits if proposal is not None else ():
+        by_file.setdefault(edit.file, []).append(edit)
+    for path, edits in by_file.items():
+        text, _why = read_source_text(path)
+        if text is not None:
+            record[str(path.resolve())] = hashlib.sha256(edited_text(text, edits).encode("utf-8")).hexdigest()
+    state.set_sync_record(project, record)
+
+
 def edited_text(text: str, edits: Iterable[LineEdit]) -> str:
     """``text`` with ``edits`` (of one file) applied: the file as the user will save it."""
     lines = text.splitlines(keepends=True)
@@ -521,6 +540,7 @@ __all__ = [
     "index_option_lines",
     "line_edits",
     "pip_argv",
+    "record_sync_after_edits",
     "relaxations",
     "request_for",
     "select_resolver",
