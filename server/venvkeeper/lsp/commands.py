@@ -524,7 +524,7 @@ def register(server: VenvkeeperServer) -> None:
     @server.command(protocol.CMD_FIND_COMPATIBLE)
     @quiet_cancel
     async def find_compatible_command(ls: Any, *args: Any) -> dict[str, Any]:
-        """Resolve, then apply the edit (``sync``: install the set first, so a failed install edits nothing)."""
+        """Resolve, then apply the edit (``sync``: install the set first: a failed install edits nothing)."""
         arg = _argument(args)
         project = _project(server, arg)
         sync = arg.get("sync") is True
