@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from venvkeeper import __version__
+from venvkeeper import __version__, fsread
 from venvkeeper.app import App, normalize
 from venvkeeper.creation.cli import add_create_command
-from venvkeeper.guards.anchor import main_source
 from venvkeeper.host import Host
+from venvkeeper.requirements.lockcheck import lock_files
+from venvkeeper.requirements.sources import main_source
 from venvkeeper.settings import parse_settings
 
 #: Filesystem root: the CLI's "workspace" when asked about a single path, so the nearest project
@@ -32,12 +33,12 @@ def _app_for(path: Path, host: Host) -> tuple[App, list[Path]]:
     for problem in problems:
         print(f"venvkeeper: {problem}", file=sys.stderr)
     app = App(host=host, settings=settings, log=lambda m: logging.getLogger("venvkeeper").info(m))
-    if path.is_dir():
+    if fsread.is_dir(path):
         app.set_roots([path])
         projects = app.projects()
         if projects:
             return app, projects
-    app.set_roots([_FS_ROOT])
+    app.set_roots([_FS_ROOT], scan=False)  # never walk the whole file system
     project = app.project_for(path)
     return app, [project] if project is not None else []
 
@@ -53,7 +54,7 @@ def _rel(path: Path, base: Path) -> str:
 def cmd_which(args: argparse.Namespace, host: Host) -> int:
     path = normalize(Path(args.path))
     app = App(host=host, settings=parse_settings({"virtualEnv": host.environ.get("VIRTUAL_ENV")})[0])
-    app.set_roots([_FS_ROOT])
+    app.set_roots([_FS_ROOT], scan=False)  # never walk the whole file system
     project = app.project_for(path)
     if project is None:
         print(
@@ -140,6 +141,7 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
                 "interpreter": app.interpreter(project),
                 "environments": app.environments_for(project)["environments"],
                 "diagnostics": rows,
+                "lock": next((str(lock) for lock in lock_files(project)), None),
                 "leftovers": [
                     {"path": str(n.path), "message": n.message, "removed": n.resolved}
                     for n in leftovers
@@ -181,6 +183,9 @@ def _print_project(entry: dict[str, Any], base: Path) -> None:
         )
         print(f"  interpreter: {interp['python']}")
         print(f"  why: {interp['source']}")
+    if entry.get("lock"):
+        detail = (interp or {}).get("statusDetail")
+        print(f"  lock: {_rel(Path(entry['lock']), project)}" + (f" — {detail}" if detail else ""))
     for env in entry["environments"]:
         if env["rejected"]:
             print(f"  not chosen: {_rel(Path(env['envPath']), project)} — {env['rejected']}")

@@ -72,6 +72,28 @@ CODES: tuple[Code, ...] = (
         ("recreate",),
         "the env's Python does not satisfy `requires-python`",
     ),
+    # -- lock files (uv.lock, poetry.lock, pdm.lock, Pipfile.lock, pylock.toml) against the env
+    Code(
+        "lock-drift",
+        "warning",
+        "stale",
+        ("install",),
+        "the env differs from what the project's lock file pins",
+    ),
+    Code(
+        "lock-outdated",
+        "warning",
+        "none",
+        (),
+        "the declared dependencies changed since the lock file was written",
+    ),
+    Code(
+        "lock-invalid",
+        "error",
+        "none",
+        (),
+        "the lock file is unreadable (FIFO, device, too big), unparsable or of an unknown version",
+    ),
     # -- the env against itself (what `pip check` knows; requirements/conflicts.py)
     Code(
         "dependency-conflict",
@@ -102,10 +124,31 @@ CODES: tuple[Code, ...] = (
         "installing the version a line pins (saved or not) would break an installed dependent",
     ),
     # -- the requirement sources themselves
-    Code("invalid-requirement", "error", "none", (), "the line is not a valid requirement"),
-    Code("toml-syntax", "error", "none", (), "`pyproject.toml` is not valid TOML"),
-    Code("include-missing", "error", "none", (), "a `-r`/`-c` file does not exist"),
+    Code(
+        "invalid-requirement",
+        "error",
+        "none",
+        (),
+        "the line is not a valid requirement, or its file is unreadable (FIFO, device, too big, no access)",
+    ),
+    Code(
+        "toml-syntax", "error", "none", (), "`pyproject.toml` is not valid TOML, or cannot be read (as above)"
+    ),
+    Code(
+        "include-missing",
+        "error",
+        "none",
+        (),
+        "a `-r`/`-c` file does not exist or cannot be reached (permission denied, name too long)",
+    ),
     Code("include-cycle", "error", "none", (), "a `-r` include forms a cycle"),
+    Code(
+        "include-too-deep",
+        "error",
+        "none",
+        (),
+        "a chain of `-r`/`-c` includes is more than 50 files deep; the rest is not read",
+    ),
     Code(
         "unknown-syntax",
         "warning",
@@ -119,7 +162,7 @@ CODES: tuple[Code, ...] = (
         "error",
         "broken",
         ("recreate",),
-        "the env's pyvenv.cfg is unusable or its interpreter is missing",
+        "the env's pyvenv.cfg is unusable or unreadable, or its interpreter is missing or not a regular file",
     ),
     Code(
         "base-interpreter-missing",

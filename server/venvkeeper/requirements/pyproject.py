@@ -1,4 +1,11 @@
-"""``pyproject.toml`` as a requirement source: PEP 621 ``[project]``, PEP 735 ``[dependency-groups]``, Poetry.
+"""``pyproject.toml`` as a requirement source: PEP 621 ``[project]``, PEP 735 ``[dependency-groups]``, Poetry
+(``[tool.poetry]``, also next to a Poetry 2 ``[project]``) and PDM ``[tool.pdm.dev-dependencies]``.
+
+Which groups count follows the ``dependencyGroups`` setting; ``"default"`` means what each tool installs
+by default: Poetry every group not marked ``optional = true`` (and the old ``dev-dependencies``); PDM every
+dev-dependency group (and every ``[dependency-groups]`` group of a PDM project); otherwise uv's
+``[tool.uv] default-groups`` (``"all"`` or a list; without it ``["dev"]``). Extra and group names
+compare normalised (PEP 685, PEP 735).
 
 Values come from ``tomllib``; their positions from :mod:`venvkeeper.requirements.tomlpos`, because
 ``tomllib`` keeps none. A TOML syntax error is one ``toml-syntax`` finding at the line and column
@@ -8,7 +15,7 @@ Values come from ``tomllib``; their positions from :mod:`venvkeeper.requirements
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +23,7 @@ from packaging.requirements import InvalidRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
+from venvkeeper import fsread
 from venvkeeper.findings import FILE_START, Finding, Span
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.poetry import PoetrySyntaxError, python_marker, translate, translate_text
@@ -25,6 +33,7 @@ from venvkeeper.requirements.records import (
     RequiresPythonRecord,
     parse_requirement,
     read_source_text,
+    selected,
 )
 from venvkeeper.requirements.tomlpos import KeyPath, ValuePos, value_positions
 from venvkeeper.settings import Selection
@@ -37,22 +46,36 @@ _POETRY_KEYS = {
 _TOML_POS_RE = re.compile(r"at line (\d+), column (\d+)")
 
 
-def _selected(name: str, selection: Selection) -> bool:
-    return selection == "all" or canonicalize_name(name) in {canonicalize_name(s) for s in selection}
+def _tool(data: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    tool = data.get("tool")
+    table = tool.get(name) if isinstance(tool, dict) else None
+    return table if isinstance(table, dict) else None
 
 
 def declares_dependencies(data: Mapping[str, Any]) -> bool:
+    """Does this pyproject declare anything the checks read (dependencies of any kind, requires-python)?"""
     project = data.get("project")
-    poetry = data.get("tool", {}).get("poetry") if isinstance(data.get("tool"), dict) else None
+    poetry = _tool(data, "poetry")
+    pdm = _tool(data, "pdm")
     if isinstance(project, dict) and any(
         k in project for k in ("dependencies", "optional-dependencies", "requires-python")
     ):
         return True
     if isinstance(data.get("dependency-groups"), dict):
         return True
-    return isinstance(poetry, dict) and any(
-        k in poetry for k in ("dependencies", "group", "dev-dependencies")
-    )
+    if pdm is not None and isinstance(pdm.get("dev-dependencies"), dict):
+        return True
+    return poetry is not None and any(k in poetry for k in ("dependencies", "group", "dev-dependencies"))
+
+
+def _uv_default_groups(data: Mapping[str, Any], groups: Mapping[str, Any]) -> list[str]:
+    """uv's default groups: ``[tool.uv] default-groups`` ("all" or a list), else ``["dev"]``."""
+    uv = _tool(data, "uv") or {}
+    value = uv.get("default-groups", ["dev"])
+    if value == "all":
+        return list(groups)
+    wanted = {canonicalize_name(v) for v in value if isinstance(v, str)} if isinstance(value, list) else set()
+    return [g for g in groups if canonicalize_name(g) in wanted]
 
 
 class PyprojectParser:
@@ -68,7 +91,7 @@ class PyprojectParser:
     def parse(self) -> None:
         if self.path not in self.result.files:
             self.result.files.append(self.path)
-        text, problem = read_source_text(self.path)
+        text, problem = read_source_text(self.path, fsread.PYPROJECT)
         if text is None:
             self._finding(FILE_START, "toml-syntax", problem or "pyproject.toml cannot be read")
             return
@@ -90,10 +113,17 @@ class PyprojectParser:
         if isinstance(project, dict):
             self._project(project)
         groups = data.get("dependency-groups")
+        pdm = _tool(data, "pdm")
         if isinstance(groups, dict):
-            self._dependency_groups(groups)
+            if self.groups == "default":
+                chosen = list(groups) if pdm is not None else _uv_default_groups(data, groups)
+            else:
+                chosen = [g for g in groups if selected(g, self.groups)]
+            self._dependency_groups(groups, chosen)
         if isinstance(poetry, dict):
             self._poetry(poetry)
+        if pdm is not None and isinstance(pdm.get("dev-dependencies"), dict):
+            self._pdm_dev(pdm["dev-dependencies"])
 
     # -- PEP 621 -------------------------------------------------------------------------------
     def _project(self, project: dict[str, Any]) -> None:
@@ -103,7 +133,7 @@ class PyprojectParser:
         optional = project.get("optional-dependencies")
         if isinstance(optional, dict):
             for extra, reqs in optional.items():
-                if _selected(extra, self.extras):
+                if selected(extra, self.extras):
                     self._pep508_list(
                         ("project", "optional-dependencies", extra), reqs, f"optional-dependencies[{extra}]"
                     )
@@ -155,48 +185,85 @@ class PyprojectParser:
         )
 
     # -- PEP 735 -------------------------------------------------------------------------------
-    def _dependency_groups(self, groups: dict[str, Any]) -> None:
-        by_name = {canonicalize_name(k): k for k in groups}
-        emitted: set[tuple[str, int]] = set()
+    def _dependency_groups(self, groups: dict[str, Any], chosen: list[str]) -> None:
+        by_name: dict[str, str] = {canonicalize_name(k): k for k in groups}
+        #: "walking" while a group is on the current include path, "done" once all of it was read.
+        state: dict[str, str] = {}
+        for raw in chosen:
+            if raw not in state:
+                self._walk_group(groups, by_name, raw, state)
 
-        def walk(raw: str, stack: list[str]) -> None:
+    def _walk_group(
+        self, groups: dict[str, Any], by_name: dict[str, str], root: str, state: dict[str, str]
+    ) -> None:
+        """Read ``root`` and what it includes, depth first with an explicit stack: a chain of 10k groups
+        does not recurse, and a group included from many places is read once (not once per path)."""
+        path: list[str] = []
+        where: dict[str, int] = {}  # index in ``path`` of each group on it
+        frames: list[tuple[str, Iterator[tuple[int, Any]]]] = []
+
+        def enter(raw: str) -> None:
             values = groups[raw]
             if not isinstance(values, list):
+                state[raw] = "done"
                 self._finding(
                     self._value_span(("dependency-groups", raw)),
                     "invalid-requirement",
                     f"dependency group '{raw}' must be an array",
                 )
                 return
-            for index, value in enumerate(values):
-                if isinstance(value, dict):
-                    include = value.get("include-group")
-                    span = self._item_span(("dependency-groups", raw), index)
-                    if not isinstance(include, str) or len(value) != 1:
-                        self._finding(
-                            span,
-                            "unknown-syntax",
-                            f'only {{include-group = "name"}} tables are allowed, not {value!r}',
-                        )
-                        continue
-                    target = by_name.get(canonicalize_name(include))
-                    if target is None:
-                        self._finding(span, "include-missing", f"dependency group '{include}' does not exist")
-                    elif target in stack:
-                        chain = " → ".join([*stack[stack.index(target) :], target])
-                        self._finding(
-                            span, "include-cycle", f"dependency groups include each other ({chain})"
-                        )
-                    else:
-                        walk(target, [*stack, target])
-                    continue
-                if (raw, index) not in emitted:
-                    emitted.add((raw, index))
-                    self._pep508(("dependency-groups", raw), index, value, f"dependency-groups[{raw}]")
+            state[raw] = "walking"
+            where[raw] = len(path)
+            path.append(raw)
+            frames.append((raw, enumerate(values)))
 
-        for raw in groups:
-            if _selected(raw, self.groups):
-                walk(raw, [raw])
+        enter(root)
+        while frames:
+            raw, items = frames[-1]
+            step = next(items, None)
+            if step is None:
+                frames.pop()
+                path.pop()
+                state[raw] = "done"
+                continue
+            index, value = step
+            if not isinstance(value, dict):
+                self._pep508(("dependency-groups", raw), index, value, f"dependency-groups[{raw}]")
+                continue
+            include = value.get("include-group")
+            span = self._item_span(("dependency-groups", raw), index)
+            if not isinstance(include, str) or len(value) != 1:
+                message = f'only {{include-group = "name"}} tables are allowed, not {value!r}'
+                self._finding(span, "unknown-syntax", message)
+                continue
+            target = by_name.get(canonicalize_name(include))
+            if target is None:
+                self._finding(span, "include-missing", f"dependency group '{include}' does not exist")
+            elif state.get(target) == "walking":
+                chain = _cycle_text(path, where[target])
+                self._finding(span, "include-cycle", f"dependency groups include each other ({chain})")
+            elif target not in state:
+                enter(target)
+
+    # -- PDM -----------------------------------------------------------------------------------
+    def _pdm_dev(self, dev: dict[str, Any]) -> None:
+        """``[tool.pdm.dev-dependencies]``: group -> PEP 508 strings; PDM installs them all by default."""
+        for group, values in dev.items():
+            if self.groups not in ("default", "all") and not selected(group, self.groups):
+                continue
+            key = ("tool", "pdm", "dev-dependencies", group)
+            if not isinstance(values, list):
+                self._pep508_list(key, values, f"pdm dev-dependencies[{group}]")
+                continue
+            for index, value in enumerate(values):
+                if isinstance(value, str) and value.lstrip().startswith("-e"):
+                    self._finding(
+                        self._item_span(key, index),
+                        "unknown-syntax",
+                        f"editable PDM dev-dependency '{value}' is not checked",
+                    )
+                    continue
+                self._pep508(key, index, value, f"pdm dev-dependencies[{group}]")
 
     # -- Poetry --------------------------------------------------------------------------------
     def _poetry(self, poetry: dict[str, Any]) -> None:
@@ -204,15 +271,20 @@ class PyprojectParser:
         optional_selected: set[str] = set()
         if isinstance(extras, dict):
             for extra, names in extras.items():
-                if _selected(extra, self.extras) and isinstance(names, list):
+                if selected(extra, self.extras) and isinstance(names, list):
                     optional_selected.update(canonicalize_name(str(n)) for n in names)
         tables: list[tuple[KeyPath, str]] = [(("tool", "poetry", "dependencies"), "poetry")]
-        if _selected("dev", self.groups):
+        if self.groups == "default" or selected("dev", self.groups):
             tables.append((("tool", "poetry", "dev-dependencies"), "poetry dev-dependencies"))
         group = poetry.get("group")
         if isinstance(group, dict):
-            for name in group:
-                if _selected(name, self.groups):
+            for name, declared in group.items():
+                if self.groups == "default":
+                    # `poetry install` installs every group not declared `optional = true`.
+                    wanted = not (isinstance(declared, dict) and declared.get("optional") is True)
+                else:
+                    wanted = selected(name, self.groups)
+                if wanted:
                     tables.append((("tool", "poetry", "group", name, "dependencies"), f"poetry group {name}"))
         for key, origin in tables:
             table: Any = poetry
@@ -360,6 +432,14 @@ def _error_span(text: str, message: str) -> Span:
     length = len(lines[line]) if lines else 0
     col = min(max(col, 0), length)
     return Span(line, col, line, max(length, col))
+
+
+def _cycle_text(path: list[str], start: int) -> str:
+    """``a → b → a`` for the cycle ``path[start:]``; a long one is shortened to one readable line."""
+    length = len(path) - start
+    short = length <= 6
+    names = path[start:] if short else [*path[start : start + 3], f"… {length - 4} more …", path[-1]]
+    return " → ".join([*names, path[start]])
 
 
 def parse_pyproject(path: Path, result: ParsedSources, extras: Selection, groups: Selection) -> None:
