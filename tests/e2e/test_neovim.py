@@ -243,9 +243,9 @@ def test_dependency_conflict_on_both_lines_and_find_versions(
     reqs = app / "requirements.txt"
     reqs.write_text("numpy==1.24.3\nscikit-learn==0.24.1\n")
     make_env(app / ".venv", wheelhouse)
+    pip = [str(app / ".venv" / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", "--no-deps"]
     subprocess.run(
-        [str(app / ".venv" / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", "--no-deps"]
-        + ["--find-links", str(wheelhouse), "numpy==1.24.3", "scikit-learn==0.24.1"],
+        [*pip, "--find-links", str(wheelhouse), "numpy==1.24.3", "scikit-learn==0.24.1"],
         check=True,
         env={**os.environ, "PIP_CONFIG_FILE": os.devnull},
     )

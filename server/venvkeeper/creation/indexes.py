@@ -19,7 +19,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from venvkeeper import fsread
 from venvkeeper.host import Host
+from venvkeeper.ini import parse_ini
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.records import read_source_text
 
@@ -57,12 +59,11 @@ def pip_index_settings(host: Host, env: Path) -> dict[str, str]:
     """pip's effective ``index-url``, ``extra-index-url``, ``find-links`` and ``no-index``."""
     settings: dict[str, str] = {}
     for path in pip_config_files(host, env):
-        if not path.is_file():
+        if not fsread.is_file(path):
             continue
         text, _why = read_source_text(path)
-        parser = configparser.RawConfigParser()
         try:
-            parser.read_string(text or "")
+            parser = parse_ini(text or "")  # linear time on hostile input (ini.py)
         except configparser.Error:
             continue
         for section in ("global", "install"):
@@ -97,15 +98,15 @@ def uv_has_index_settings(host: Host, project: Path) -> bool:
         return True
     config_home = Path(host.environ.get("XDG_CONFIG_HOME") or host.home / ".config")
     for path in (project / "uv.toml", config_home / "uv" / "uv.toml", Path("/etc/uv/uv.toml")):
-        if path.is_file() and _has_uv_keys(path, ()):
+        if _has_uv_keys(path, ()):
             return True
     return _has_uv_keys(project / "pyproject.toml", ("tool", "uv"))
 
 
 def _has_uv_keys(path: Path, table: tuple[str, ...]) -> bool:
-    if not path.is_file():
+    if not fsread.is_file(path):
         return False
-    text, _why = read_source_text(path)
+    text, _why = read_source_text(path, fsread.PYPROJECT)
     try:
         data: object = _toml.loads(text or "")
     except _toml.TOMLDecodeError:
