@@ -1,0 +1,166 @@
+"""Route changed paths to the projects they concern, in O(depth) per path (issue 14, goals 1 and 2).
+
+A :class:`ProjectIndex` holds the projects, their env dirs and every ancestor directory of a project in
+hash maps, so routing a path looks at the path and its ancestors only — never at every project. Pure:
+the only file-system question (is this path a directory now?) is asked through an injected function,
+and only for paths whose name could matter.
+
+What a path means (:meth:`ProjectIndex.route`):
+
+* inside (or equal to) one of a project's env dirs → that project (pip installed, the env vanished…);
+* a direct child of a project, or of its ``requirements/`` dir, whose *name* can change what we report —
+  a requirement source, a lock file, a project marker, an env name, ``.python-version``… (see
+  :func:`is_relevant_name`) — or that is a directory (a new env, a nested project) → that project;
+  README.md, main.py and other source files → nothing;
+* a project dir itself, or a directory that holds projects, created/deleted/moved → rescan it;
+* a new directory or project marker outside every project → rescan there (a project may have appeared);
+* a vanished project marker → rescan its dir (the project may be gone).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from venvkeeper.discovery.projects import PROJECT_FILES
+
+#: Exact names, directly in a project (or its ``requirements/``), that can change an env or a check.
+RELEVANT_NAMES = frozenset(
+    {
+        *PROJECT_FILES,
+        # lock files and tool files that decide who manages the env
+        "uv.lock",
+        "poetry.lock",
+        "poetry.toml",
+        "pdm.lock",
+        "pdm.toml",
+        ".pdm-python",
+        "Pipfile.lock",
+        "pixi.lock",
+        "hatch.toml",
+        "uv.toml",
+        "tox.ini",
+        # interpreter pins and env pointers
+        ".python-version",
+        ".project",
+        ".python-envs",
+        "pyvenv.cfg",
+        ".venv",
+        "venv",
+        "env",
+        "requirements",
+    }
+)
+#: Glob patterns for the rest (requirement files come in many names).
+RELEVANT_PATTERNS = (
+    "requirements*.txt",
+    "requirements*.in",
+    "constraints*.txt",
+    "*.in",
+    "pylock*.toml",
+    "*.lock",
+    "environment*.yml",
+    "environment*.yaml",
+)
+
+
+def is_relevant_name(name: str) -> bool:
+    """Whether a file of this name, in a project root, can change what venvkeeper reports."""
+    return name in RELEVANT_NAMES or any(fnmatch.fnmatchcase(name, pat) for pat in RELEVANT_PATTERNS)
+
+
+@dataclass
+class Routing:
+    """What a batch of changed paths means: projects to re-check and directories to rescan."""
+
+    affected: dict[Path, Path] = field(default_factory=dict)  # project -> first path that concerned it
+    rescan: set[Path] = field(default_factory=set)
+
+
+class ProjectIndex:
+    def __init__(
+        self,
+        roots: Iterable[Path],
+        projects: Iterable[Path],
+        env_dirs: Mapping[Path, Iterable[Path]],
+        is_dir: Callable[[Path], bool],
+    ) -> None:
+        self.roots = frozenset(roots)
+        self.projects = frozenset(projects)
+        self._is_dir = is_dir
+        #: env dir -> the projects that have it as a candidate (an env may serve several).
+        self.env_owner: dict[Path, set[Path]] = {}
+        for project, envs in env_dirs.items():
+            for env in envs:
+                self.env_owner.setdefault(env, set()).add(project)
+        #: Every strict ancestor of a project, up to its root: deleting one of those removes projects.
+        self.holders: set[Path] = set()
+        for project in self.projects:
+            for parent in project.parents:
+                if parent in self.holders:
+                    break
+                self.holders.add(parent)
+
+    def _root_of(self, path: Path) -> Path | None:
+        if path in self.roots:
+            return path
+        for parent in path.parents:
+            if parent in self.roots:
+                return parent
+        return None
+
+    def route(self, paths: Iterable[Path]) -> Routing:
+        out = Routing()
+        for path in paths:
+            self._route_one(path, out)
+        return out
+
+    def _route_one(self, path: Path, out: Routing) -> None:
+        # 1. Inside an env: the env's owners, nothing else (the walk never finds projects in envs).
+        for candidate in (path, *path.parents):
+            owners = self.env_owner.get(candidate)
+            if owners:
+                for project in owners:
+                    out.affected.setdefault(project, path)
+                return
+        if self._root_of(path) is None:
+            return  # outside the workspace (a stale event from a removed root)
+        parent = path.parent
+        name = path.name
+        # 2. A project dir itself or a dir holding projects: created, moved or deleted.
+        if path in self.projects or path in self.holders:
+            out.rescan.add(parent if parent in self.holders or parent in self.roots else path)
+            if path in self.projects:
+                out.affected.setdefault(path, path)
+            return
+        # 3. A direct child of a project (or of its requirements/ dir).
+        owner = parent if parent in self.projects else None
+        if owner is None and parent.name == "requirements" and parent.parent in self.projects:
+            owner = parent.parent
+        if owner is not None:
+            relevant = is_relevant_name(name)
+            if not relevant and self._is_dir(path):
+                relevant = True  # a new env or nested project: discovery decides
+                out.rescan.add(path)
+            if relevant:
+                out.affected.setdefault(owner, path)
+                if name in PROJECT_FILES:
+                    out.rescan.add(owner)  # the marker may have made or unmade a nested project
+            return
+        # 4. Outside every project: only what can make a project appear or vanish.
+        if name in PROJECT_FILES or fnmatch.fnmatchcase(name, "requirements*.txt"):
+            out.rescan.add(parent)
+        elif self._is_dir(path):
+            out.rescan.add(path)
+
+
+def outermost(dirs: Iterable[Path]) -> list[Path]:
+    """The dirs not inside another one of them (rescanning those covers the rest)."""
+    chosen: set[Path] = set()
+    for d in sorted(set(dirs), key=lambda p: len(p.parts)):
+        if not any(parent in chosen for parent in (d, *d.parents)):
+            chosen.add(d)
+    return sorted(chosen)
