@@ -187,9 +187,16 @@ class App:
         # terminal's PATH (a committed .venv/bin/ls would take over `ls`). Trust turns it back on:
         # the settings change re-checks every project and the new view is announced.
         activation = self.activation if self.settings.trusted else None
-        return interpreter_view(
+        view = interpreter_view(
             disc, status if status != "none" else "ok", self.problem_counts(project), activation
         )
+        if view is not None and status == "broken" and not view.get("problem"):
+            # Broken by a finding (a dependency conflict, a base interpreter gone): the status bar's
+            # tooltip names the first one.
+            first = next((f for f in self.findings(project) if f.code in code_table.BROKEN), None)
+            if first is not None:
+                view["problem"] = first.message
+        return view
 
     def interpreter_for(self, path: Path) -> Optional[dict[str, Any]]:
         project = self.project_for(path)

@@ -119,6 +119,8 @@ def _finding_rows(app: App, project: Path) -> list[dict[str, Any]]:
                 "message": f.message,
             }
         )
+        if "chain" in f.data:  # a dependency conflict between transitive dists: who pulled it in
+            rows[-1]["chain"] = list(f.data["chain"])
     return rows
 
 
@@ -170,7 +172,9 @@ def _print_project(entry: dict[str, Any], base: Path) -> None:
         )
         print(f"  requirements: {_rel(main_source(project), project)}")
     else:
-        state = interp["status"] if interp["state"] == "ok" else f"broken: {interp['problem']}"
+        state = interp["status"] if interp["state"] == "ok" else "broken"
+        if state == "broken" and interp.get("problem"):
+            state = f"broken: {interp['problem']}"
         print(
             f"  environment: {_rel(Path(interp['envPath']), project)}  Python {interp['version'] or '?'} "
             f"({interp['kind']}, {state})"

@@ -23,9 +23,11 @@ StatusEffect = Literal["none", "stale", "broken"]
 #: The quick fixes a code offers (each maps to a workspace/executeCommand command):
 #: - install: install the finding's requirement / everything missing into the env;
 #: - sync: install from the finding's requirement source;
+#: - install-compatible: install the version of a dependency its installed dependent accepts (the
+#:   finding's ``install``, e.g. "numpy<1.24");
 #: - add-pip: give the env the pip its base interpreter bundles;
 #: - recreate: rebuild the env.
-FixKind = Literal["install", "sync", "add-pip", "recreate"]
+FixKind = Literal["install", "install-compatible", "sync", "add-pip", "recreate"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,35 @@ CODES: tuple[Code, ...] = (
         "stale",
         ("recreate",),
         "the env's Python does not satisfy `requires-python`",
+    ),
+    # -- the env against itself (what `pip check` knows; requirements/conflicts.py)
+    Code(
+        "dependency-conflict",
+        "error",
+        "broken",
+        ("install-compatible",),
+        "an installed dist requires a version of another that is not the installed one",
+    ),
+    Code(
+        "dependency-missing",
+        "error",
+        "broken",
+        ("install-compatible",),
+        "an installed dist requires a dist that is not installed",
+    ),
+    Code(
+        "python-incompatible",
+        "error",
+        "broken",
+        (),
+        "an installed dist's `Requires-Python` excludes the env's Python",
+    ),
+    Code(
+        "would-conflict",
+        "warning",
+        "none",
+        (),
+        "installing the version a line pins (saved or not) would break an installed dependent",
     ),
     # -- the requirement sources themselves
     Code("invalid-requirement", "error", "none", (), "the line is not a valid requirement"),

@@ -342,3 +342,23 @@ def _pth_location(pth: Path) -> Path | None:
         if line and not line.startswith(("#", "import ")):
             return Path(line)
     return None
+
+
+def duplicate_dist_infos(site_dirs: Sequence[Path]) -> dict[str, list[str]]:
+    """Names with more than one ``.dist-info`` in one site dir (a half-finished upgrade), canonical
+    name -> the directory names. :func:`read_installed` keeps one of them; the consistency check
+    says which. One listing per dir, no file opened.
+    """
+    out: dict[str, list[str]] = {}
+    for site_dir in site_dirs:
+        seen: dict[str, list[str]] = {}
+        try:
+            names = [e.name for e in os.scandir(site_dir) if e.name.endswith(".dist-info")]
+        except OSError:
+            continue
+        for name in sorted(names):
+            m = _DIST_INFO_RE.match(name)
+            if m:
+                seen.setdefault(canonicalize_name(m.group("name")), []).append(name)
+        out.update({k: v for k, v in seen.items() if len(v) > 1 and k not in out})
+    return out
