@@ -69,8 +69,11 @@ def inotify_watches(pid: int) -> int:
     n = 0
     for fd in os.listdir(f"/proc/{pid}/fdinfo"):
         try:
-            n += sum(1 for line in Path(f"/proc/{pid}/fdinfo/{fd}").read_text().splitlines()
-                     if line.startswith("inotify wd:"))
+            n += sum(
+                1
+                for line in Path(f"/proc/{pid}/fdinfo/{fd}").read_text().splitlines()
+                if line.startswith("inotify wd:")
+            )
         except OSError:
             pass
     return n
@@ -92,7 +95,7 @@ def wait_idle(pid: int, quiet_s: float = 1.5, threshold: float = 0.03, timeout: 
     raise TimeoutError("server never went idle")
 
 
-def wait_settled(server: "Server", quiet_s: float = 3.0, timeout: float = 300) -> None:
+def wait_settled(server: Server, quiet_s: float = 3.0, timeout: float = 300) -> None:
     """After a storm: wait until no project was re-checked for ``quiet_s`` and the daemon is mostly idle
     (the query thread keeps it a little busy, so plain CPU idleness never comes)."""
     deadline = time.monotonic() + timeout
@@ -110,7 +113,7 @@ def wait_settled(server: "Server", quiet_s: float = 3.0, timeout: float = 300) -
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 class Server:
@@ -127,8 +130,13 @@ class Server:
         self.t_spawn = time.perf_counter()
         # The probe writes to stderr: hand RawLspClient a command whose stderr goes to our log.
         self.client = RawLspClient(
-            ["sh", "-c", f'exec "$0" "$1" --log-level debug 2>>"{log}"', sys.executable,
-             str(BENCH / "_probe_serve.py")],
+            [
+                "sh",
+                "-c",
+                f'exec "$0" "$1" --log-level debug 2>>"{log}"',
+                sys.executable,
+                str(BENCH / "_probe_serve.py"),
+            ],
             env=env,
         )
         self.pid = self.client.proc.pid
@@ -268,8 +276,13 @@ def cli_check(src: Path, ws: Path, tmp: Path) -> dict[str, float]:
     env.pop("VIRTUAL_ENV", None)
     t0 = time.perf_counter()
     r0 = os.times()
-    subprocess.run([sys.executable, "-m", "venvkeeper", "check", str(ws)], env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "venvkeeper", "check", str(ws)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
     r1 = os.times()
     return {
         "wall_s": round(time.perf_counter() - t0, 2),
@@ -279,8 +292,9 @@ def cli_check(src: Path, ws: Path, tmp: Path) -> dict[str, float]:
 
 def extract(rev: str, into: Path) -> Path:
     into.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "server"], check=True,
-                             capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "server"], check=True, capture_output=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into / "server"
 

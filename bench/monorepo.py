@@ -97,7 +97,9 @@ def generate(root: Path, shape: Shape = Shape()) -> dict[str, object]:
     t0 = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
     files = 0
-    files += _fill(root / "node_modules", shape.node_modules_files, "m", shape.files_per_dir, b"module.exports={}\n")
+    files += _fill(
+        root / "node_modules", shape.node_modules_files, "m", shape.files_per_dir, b"module.exports={}\n"
+    )
     files += _fill(root / ".git" / "objects", shape.git_files, "o", shape.files_per_dir, b"x\x9c\x03\x00")
     (root / "README.md").write_text("# monorepo\n")
     per_project = shape.source_files_per_project()
@@ -148,8 +150,12 @@ def storm_plan(root: Path, shape: Shape, storm: Storm, generation: int) -> list[
             )
             taken += 1
         for j in range(per_project - taken):
-            plan.append((proj / "src" / f"d{j // shape.files_per_dir:04d}" / f"s{j % shape.files_per_dir:04d}.txt",
-                         f"x = {generation}\n".encode()))
+            plan.append(
+                (
+                    proj / "src" / f"d{j // shape.files_per_dir:04d}" / f"s{j % shape.files_per_dir:04d}.txt",
+                    f"x = {generation}\n".encode(),
+                )
+            )
     # Interleave projects as git does (it writes in path order, not project by project).
     plan.sort(key=lambda item: str(item[0]))
     return plan

@@ -98,6 +98,9 @@ class App:
     def projects(self) -> list[Path]:
         return sorted(self._projects)
 
+    def has_project(self, path: Path) -> bool:
+        return path in self._projects
+
     def rescan(self, directory: Path) -> tuple[list[Path], list[Path]]:
         """Re-find projects at or below ``directory``; return (added, removed)."""
         directory = normalize(directory)

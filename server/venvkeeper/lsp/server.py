@@ -36,6 +36,9 @@ class VenvkeeperServer(LanguageServer):
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self.watcher: Optional[DirWatcher] = None
         self.debouncer: Optional[Debouncer[Path]] = None
+        #: Projects waiting for a re-check (project -> the path that triggered it), drained in slices.
+        self.pending_rechecks: dict[Path, Path] = {}
+        self.draining = False
         #: URIs that currently carry our diagnostics, per project (to clear them when fixed).
         self.published: dict[Path, set[str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()

@@ -34,6 +34,8 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in _RELEVANT:
             return
+        if event.is_directory and event.event_type in ("modified", "closed"):
+            return  # "a child changed": the child's own event says which, and whether it matters
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if raw:
                 path = raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else raw

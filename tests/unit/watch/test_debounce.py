@@ -13,7 +13,7 @@ class FakeLoop:
 
     def __init__(self) -> None:
         self.now = 0.0
-        self._timers: list[tuple[float, int, "Timer"]] = []
+        self._timers: list[tuple[float, int, Timer]] = []
         self._seq = 0
 
     def time(self) -> float:
@@ -22,7 +22,7 @@ class FakeLoop:
     def call_soon_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
         fn(*args)
 
-    def call_at(self, when: float, fn: Callable[[], None]) -> "Timer":
+    def call_at(self, when: float, fn: Callable[[], None]) -> Timer:
         timer = Timer(fn)
         self._seq += 1
         heapq.heappush(self._timers, (when, self._seq, timer))
@@ -86,7 +86,7 @@ def test_the_cap_still_bounds_an_endless_storm() -> None:
 
 
 def test_push_now_flushes_at_once_when_nothing_is_pending() -> None:
-    loop, d, calls = make(delay=0.1)
+    _loop, d, calls = make(delay=0.1)
     d.push_now(7)
     assert calls == [{7}]
 

@@ -20,8 +20,21 @@ def index(dirs: frozenset[Path] = frozenset()) -> ProjectIndex:
 
 @pytest.mark.parametrize(
     "name",
-    ["requirements.txt", "requirements-dev.txt", "pyproject.toml", "uv.lock", "poetry.lock", "Pipfile",
-     "setup.cfg", ".python-version", "constraints.txt", "dev.in", "pylock.toml", ".venv", "environment.yml"],
+    [
+        "requirements.txt",
+        "requirements-dev.txt",
+        "pyproject.toml",
+        "uv.lock",
+        "poetry.lock",
+        "Pipfile",
+        "setup.cfg",
+        ".python-version",
+        "constraints.txt",
+        "dev.in",
+        "pylock.toml",
+        ".venv",
+        "environment.yml",
+    ],
 )
 def test_relevant_names(name: str) -> None:
     assert is_relevant_name(name)
