@@ -64,11 +64,25 @@ class App:
         self._ctx: Optional[LocateContext] = None
 
     # -- roots and projects ----------------------------------------------------------------------
-    def set_roots(self, roots: Iterable[Path]) -> None:
+    def set_roots(self, roots: Iterable[Path], *, walk: bool = True) -> None:
+        """Set the workspace roots; ``walk=False`` defers finding their projects (the server answers
+        ``initialize`` first and walks off the event loop, then calls :meth:`adopt`)."""
         self.roots = []
         self._projects.clear()
         for root in roots:
-            self.add_root(root)
+            if walk:
+                self.add_root(root)
+            elif normalize(root) not in self.roots:
+                self.roots.append(normalize(root))
+
+    def adopt(self, projects: Iterable[Path]) -> list[Path]:
+        """Add projects found by a walk made elsewhere (e.g. in a worker thread); return the new ones."""
+        added = []
+        for project in projects:
+            if project not in self._projects and self._inside_roots(project):
+                self._projects[project] = ProjectState()
+                added.append(project)
+        return added
 
     def add_root(self, root: Path) -> list[Path]:
         root = normalize(root)

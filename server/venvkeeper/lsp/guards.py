@@ -102,6 +102,10 @@ def install_bursts(
     )
 
 
+#: Refreshes closer together than this share one resync of the global-site watches.
+RESYNC_AFTER_S = 0.2
+
+
 class GlobalGuard:
     def __init__(self, server: VenvkeeperServer) -> None:
         self.server = server
@@ -114,6 +118,7 @@ class GlobalGuard:
         self.open: dict[Path, OpenWarning] = {}
         #: The directories watched right now (read on the loop by the burst debouncer).
         self.watched: set[Path] = set()
+        self._resync_handle: Optional[asyncio.TimerHandle] = None
 
     # -- watching --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -136,6 +141,9 @@ class GlobalGuard:
         )
 
     def stop(self) -> None:
+        if self._resync_handle is not None:
+            self._resync_handle.cancel()
+            self._resync_handle = None
         if self.bursts is not None:
             self.bursts.cancel()
         if self.watcher is not None:
@@ -162,6 +170,23 @@ class GlobalGuard:
         if self.watcher is not None:
             self.watcher.sync(d for d in (_watch_dir(s) for s in self.sites) if d is not None)
             self.watched = self.watcher.watched
+
+    def schedule_resync(self) -> None:
+        """After a refresh: resync once the current burst of refreshes is over, not once per project
+        (resync looks at every project: per refresh that made the initial sweep O(projects²)). Before
+        :meth:`start` there is nothing to resync — start does it once."""
+        loop = self.server.loop
+        if self.watcher is None or loop is None:
+            return
+        if self._resync_handle is None:
+            self._resync_handle = loop.call_later(RESYNC_AFTER_S, self._resync_now)
+
+    def _resync_now(self) -> None:
+        self._resync_handle = None
+        try:
+            self.resync()
+        except Exception:
+            log.exception("resyncing the global-site watches failed")
 
     def on_burst(self, paths: set[Path]) -> None:
         try:
@@ -430,7 +455,7 @@ def register(server: VenvkeeperServer) -> None:
     server.after_initial_sweep.append(guard.start)
 
     def after_refresh(projects: list[Path]) -> None:
-        guard.resync()
+        guard.schedule_resync()
         guard.drop_resolved(projects)
 
     server.after_refresh.append(after_refresh)

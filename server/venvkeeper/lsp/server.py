@@ -49,6 +49,8 @@ class VenvkeeperServer(LanguageServer):
         self.extra_findings: list[Callable[[Path], list[Finding]]] = []
         #: Hooks run once, after the first sweep over every project (e.g. prompts, global watches).
         self.after_initial_sweep: list[Callable[[], None]] = []
+        #: Hooks run when the editor opens a file (its path).
+        self.on_open: list[Callable[[Path], None]] = []
         logging.getLogger().addHandler(ClientLogHandler(self))
 
     # -- capability checks (habit: check before using optional client features) -----------------

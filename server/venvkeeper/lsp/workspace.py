@@ -18,6 +18,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from venvkeeper.app import normalize
+from venvkeeper.discovery.projects import find_projects
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.protocol import as_plain
 from venvkeeper.settings import parse_settings
@@ -227,7 +228,9 @@ def register(server: VenvkeeperServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: VenvkeeperServer, params: types.InitializeParams) -> None:
         apply_settings(ls, _initialization_settings(params.initialization_options), announce=False)
-        ls.app.set_roots(_roots_from_initialize(params))
+        # Answer `initialize` before walking the workspace (issue 14, goal 5): the walk runs in a worker
+        # thread at the start of the initial sweep; a query meanwhile finds its project by walking up.
+        ls.app.set_roots(_roots_from_initialize(params), walk=False)
         log.info("venvkeeper started; roots: %s", ", ".join(map(str, ls.app.roots)) or "(none)")
 
     @server.feature(types.INITIALIZED)
@@ -309,6 +312,10 @@ def register(server: VenvkeeperServer) -> None:
 async def initial_sweep(server: VenvkeeperServer) -> None:
     if server.supports_configuration_pull():
         await pull_configuration(server, do_refresh=False)
+    loop = asyncio.get_running_loop()
+    roots = list(server.app.roots)
+    found = await loop.run_in_executor(None, lambda: [p for r in roots for p in find_projects(r)])
+    server.app.adopt(found)
     # What killed creates left next to the envs is finished or rolled back before anything looks at the
     # envs; off the event loop, since removing a leftover env takes a while.
     projects = server.app.projects()
@@ -329,6 +336,7 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
         refresh(server, [project], watches=False)
         await asyncio.sleep(0)
     sync_watches(server)
+    log.info("initial sweep done: %d projects", len(server.app.projects()))
     for hook in server.after_initial_sweep:
         try:
             hook()
