@@ -58,6 +58,8 @@ class CreatePrompts:
         self.asked = False
         #: Projects the user opened a file of (each may get its own offer once).
         self.opened_projects: set[Path] = set()
+        #: Projects offered only as part of a grouped prompt.
+        self.grouped_only: set[Path] = set()
 
     def _python_version(self, project: Path) -> Optional[str]:
         try:
@@ -84,6 +86,11 @@ class CreatePrompts:
         assert app.state is not None
         if self.asked and not opened and app.settings.auto_create != "always":
             projects = [p for p in projects if p in self.opened_projects]
+        if opened:
+            # Offered only inside a grouped prompt so far: its own prompt is still owed, once.
+            for project in self.grouped_only.intersection(projects):
+                self.grouped_only.discard(project)
+                self.prompted.discard(project)
         offers: list[Offer] = []
         for project in projects:
             if not app.has_project(project):
@@ -113,6 +120,7 @@ class CreatePrompts:
         if len(offers) == 1:
             self.server.spawn(self._handle(offers[0]))
         else:
+            self.grouped_only.update(o.project for o in offers)
             self.server.spawn(self._handle_group(offers))
 
     def opened(self, path: Path) -> None:
@@ -137,6 +145,7 @@ class CreatePrompts:
                 await self._create(offer)
         elif title == CHOOSE:
             for offer in offers:
+                self.grouped_only.discard(offer.project)
                 await self._handle(offer)
         elif title == NEVER_THESE:
             assert server.app.state is not None
