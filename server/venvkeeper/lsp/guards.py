@@ -39,7 +39,7 @@ from venvkeeper.lsp import diagnostics, protocol
 from venvkeeper.requirements.installed import InstalledDist, read_installed
 from venvkeeper.requirements.records import RequirementRecord
 from venvkeeper.watch.debounce import Debouncer
-from venvkeeper.watch.observer import DirWatcher
+from venvkeeper.watch.observer import AnyDirWatcher, make_dir_watcher
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -111,7 +111,7 @@ class GlobalGuard:
         self.server = server
         self.sites: list[GlobalSite] = []
         self.snapshots: dict[Path, dict[str, InstalledDist]] = {}
-        self.watcher: Optional[DirWatcher] = None
+        self.watcher: Optional[AnyDirWatcher] = None
         self.bursts: Optional[Debouncer[Path]] = None
         #: project -> canonical dist name -> the global-install finding on its requirement line.
         self.recent: dict[Path, dict[str, Finding]] = {}
@@ -126,7 +126,8 @@ class GlobalGuard:
         if loop is None or self.watcher is not None:
             return
         self.bursts = install_bursts(loop, self.on_burst, lambda: self.watched)
-        watcher = DirWatcher(self.bursts.push)
+        # Global sites: creations, deletions and moves only — a Python start reading them is no event.
+        watcher = make_dir_watcher(self.bursts.push, structure_only=lambda _p: True)
         try:
             watcher.start()
         except Exception as exc:  # no inotify or limits reached: the start-up check still reports

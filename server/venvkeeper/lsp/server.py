@@ -22,7 +22,7 @@ from venvkeeper.host import Host
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.logging import ClientLogHandler
 from venvkeeper.watch.debounce import Debouncer
-from venvkeeper.watch.observer import DirWatcher
+from venvkeeper.watch.observer import AnyDirWatcher
 
 log = logging.getLogger("venvkeeper")
 
@@ -34,7 +34,7 @@ class VenvkeeperServer(LanguageServer):
         self.app = App(host=host, log=log.info)
         self.connected = False
         self.loop: Optional[asyncio.AbstractEventLoop] = None
-        self.watcher: Optional[DirWatcher] = None
+        self.watcher: Optional[AnyDirWatcher] = None
         self.debouncer: Optional[Debouncer[Path]] = None
         #: Projects waiting for a re-check (project -> the path that triggered it), drained in slices.
         self.pending_rechecks: dict[Path, Path] = {}

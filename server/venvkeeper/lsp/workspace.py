@@ -23,7 +23,7 @@ from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.protocol import as_plain
 from venvkeeper.settings import parse_settings
 from venvkeeper.watch.debounce import Debouncer
-from venvkeeper.watch.observer import DirWatcher
+from venvkeeper.watch.observer import make_dir_watcher
 from venvkeeper.watch.plan import project_watch_dirs, tree_dirs
 from venvkeeper.watch.routing import ProjectIndex, outermost
 
@@ -248,7 +248,7 @@ def register(server: VenvkeeperServer) -> None:
             storm_after=STORM_AFTER,
             storm_quiet=STORM_QUIET_S,
         )
-        ls.watcher = DirWatcher(ls.debouncer.push)
+        ls.watcher = make_dir_watcher(ls.debouncer.push)
         try:
             ls.watcher.start()
         except Exception as exc:  # no inotify, limits reached: still answer queries

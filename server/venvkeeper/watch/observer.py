@@ -13,11 +13,14 @@ import logging
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Union
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
+
+from venvkeeper.watch.inotify import InotifyDirWatcher
+from venvkeeper.watch.inotify import available as inotify_available
 
 log = logging.getLogger(__name__)
 
@@ -87,3 +90,16 @@ class DirWatcher:
                     self._watches[path] = self._observer.schedule(self._handler, str(path), recursive=False)
                 except OSError as exc:  # vanished meanwhile, permission denied, inotify limit
                     log.warning("cannot watch %s: %s", path, exc)
+
+
+#: Either watcher: both keep the same interface (start, stop, sync, watched).
+AnyDirWatcher = Union[DirWatcher, InotifyDirWatcher]
+
+
+def make_dir_watcher(
+    sink: EventSink, structure_only: Callable[[Path], bool] = lambda _p: False
+) -> AnyDirWatcher:
+    """One inotify fd and thread for every dir on Linux (watch/inotify.py); watchdog elsewhere."""
+    if inotify_available():
+        return InotifyDirWatcher(sink, structure_only)
+    return DirWatcher(sink)
