@@ -95,20 +95,18 @@ def wait_idle(pid: int, quiet_s: float = 1.5, threshold: float = 0.03, timeout: 
     raise TimeoutError("server never went idle")
 
 
-def wait_settled(server: Server, quiet_s: float = 3.0, timeout: float = 300) -> None:
-    """After a storm: wait until no project was re-checked for ``quiet_s`` and the daemon is mostly idle
-    (the query thread keeps it a little busy, so plain CPU idleness never comes)."""
+def wait_settled(
+    server: Server, since: float, concerned: set[Path], quiet_s: float = 3.0, timeout: float = 300
+) -> bool:
+    """After a storm: wait until every concerned project was re-checked, then until nothing was for
+    ``quiet_s`` (CPU idleness never comes while the query thread runs). False: some never were."""
     deadline = time.monotonic() + timeout
-    last_cpu = cpu_s(server.pid)
     while time.monotonic() < deadline:
         time.sleep(1.0)
-        now_cpu = cpu_s(server.pid)
-        probes = server.probes()
-        last_probe = probes[-1][0] if probes else 0.0
-        if time.monotonic() - last_probe > quiet_s and now_cpu - last_cpu < 0.3:
-            return
-        last_cpu = now_cpu
-    raise TimeoutError("server never settled after the storm")
+        probes = server.probes(since)
+        if concerned <= {p for _, p in probes} and time.monotonic() - probes[-1][0] > quiet_s:
+            return True
+    return False
 
 
 def pct(values: list[float], q: float) -> float:
@@ -233,13 +231,14 @@ def storm_run(server: Server, shape: Shape, storm: Storm, generation: int) -> di
     since = time.monotonic()
     t.start()
     took = run_storm(plan, storm.seconds)
-    wait_settled(server)
+    settled = wait_settled(server, since, concerned)
     stop.set()
     t.join()
     passes = Counter(p for _, p in server.probes(since))
     spurious = [p for p in passes if p not in concerned]
     return {
         "files": len(plan),
+        "all_concerned_rechecked": settled,
         "storm_s": round(took, 2),
         "quiet_query_p50_ms": round(statistics.median(quiet), 2),
         "queries": len(latencies),
