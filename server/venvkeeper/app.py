@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from venvkeeper import codes as code_table
+from venvkeeper import fsread
 from venvkeeper.checks import run_checks
 from venvkeeper.context import CheckContext
 from venvkeeper.creation.journal import Leftover, recover_leftovers
@@ -64,16 +65,11 @@ class App:
         self._ctx: Optional[LocateContext] = None
 
     # -- roots and projects ----------------------------------------------------------------------
-    def set_roots(self, roots: Iterable[Path], *, walk: bool = True) -> None:
-        """Set the workspace roots; ``walk=False`` defers finding their projects (the server answers
-        ``initialize`` first and walks off the event loop, then calls :meth:`adopt`)."""
+    def set_roots(self, roots: Iterable[Path], *, scan: bool = True) -> None:
         self.roots = []
         self._projects.clear()
         for root in roots:
-            if walk:
-                self.add_root(root)
-            elif normalize(root) not in self.roots:
-                self.roots.append(normalize(root))
+            self.add_root(root, scan=scan)
 
     def adopt(self, projects: Iterable[Path]) -> list[Path]:
         """Add projects found by a walk made elsewhere (e.g. in a worker thread); return the new ones."""
@@ -84,13 +80,14 @@ class App:
                 added.append(project)
         return added
 
-    def add_root(self, root: Path) -> list[Path]:
+    def add_root(self, root: Path, *, scan: bool = True) -> list[Path]:
+        """Add a root; ``scan=False`` finds its projects only when asked about a path (the CLI's "/")."""
         root = normalize(root)
         if root in self.roots:
             return []
         self.roots.append(root)
         added = []
-        for project in find_projects(root):
+        for project in find_projects(root) if scan else []:
             if project not in self._projects:
                 self._projects[project] = ProjectState()
                 added.append(project)
@@ -120,7 +117,10 @@ class App:
         directory = normalize(directory)
         if not self._inside_roots(directory):
             return [], []
-        found = set(find_projects(directory)) if directory.is_dir() else set()
+        root = max(
+            (r for r in self.roots if r == directory or r in directory.parents), key=lambda r: len(r.parts)
+        )
+        found = set(find_projects(directory, workspace_root=root)) if fsread.is_dir(directory) else set()
         known = {p for p in self._projects if p == directory or directory in p.parents}
         added = sorted(found - known)
         removed = sorted(known - found)
@@ -269,7 +269,11 @@ class App:
             st = self._projects.get(p)
             if st is None:
                 continue
-            view = self.interpreter(p)
+            try:
+                view = self.interpreter(p)
+            except Exception as exc:  # one project's failure never stops another's answer
+                self.log(f"cannot answer for {p}: {exc!r}")
+                continue
             if view != st.last_view or (not st.announced and view is not None):
                 changed.append((p, view))
             st.last_view = view

@@ -12,9 +12,9 @@ from typing import Callable
 from venvkeeper.codes import REPLACES_ENV_BROKEN
 from venvkeeper.context import CheckContext, Provider
 from venvkeeper.findings import FILE_START, Finding
-from venvkeeper.guards.anchor import main_source
 from venvkeeper.guards.provider import guard_findings
 from venvkeeper.requirements.provider import consistency_findings, requirement_findings
+from venvkeeper.requirements.sources import main_source
 
 
 def env_broken_findings(ctx: CheckContext) -> list[Finding]:

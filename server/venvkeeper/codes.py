@@ -100,9 +100,23 @@ CODES: tuple[Code, ...] = (
         "installing the version a line pins (saved or not) would break an installed dependent",
     ),
     # -- the requirement sources themselves
-    Code("invalid-requirement", "error", "none", (), "the line is not a valid requirement"),
-    Code("toml-syntax", "error", "none", (), "`pyproject.toml` is not valid TOML"),
-    Code("include-missing", "error", "none", (), "a `-r`/`-c` file does not exist"),
+    Code(
+        "invalid-requirement",
+        "error",
+        "none",
+        (),
+        "the line is not a valid requirement, or its file is unreadable (FIFO, device, too big, no access)",
+    ),
+    Code(
+        "toml-syntax", "error", "none", (), "`pyproject.toml` is not valid TOML, or cannot be read (as above)"
+    ),
+    Code(
+        "include-missing",
+        "error",
+        "none",
+        (),
+        "a `-r`/`-c` file does not exist or cannot be reached (permission denied, name too long)",
+    ),
     Code("include-cycle", "error", "none", (), "a `-r` include forms a cycle"),
     Code(
         "unknown-syntax",
@@ -117,7 +131,7 @@ CODES: tuple[Code, ...] = (
         "error",
         "broken",
         ("recreate",),
-        "the env's pyvenv.cfg is unusable or its interpreter is missing",
+        "the env's pyvenv.cfg is unusable or unreadable, or its interpreter is missing or not a regular file",
     ),
     Code(
         "base-interpreter-missing",

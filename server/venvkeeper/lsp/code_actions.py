@@ -58,7 +58,7 @@ def fixes_for(diagnostic: types.Diagnostic, document_uri: str) -> list[types.Cod
 
     row = codes.get(code)
     fixes = row.fixes if row is not None else ()
-    if "install" in fixes:
+    if "install" in fixes and data.get("install") != "":  # "": no install can fix it (a conflict)
         requirement = data.get("requirement")
         if requirement:
             add(

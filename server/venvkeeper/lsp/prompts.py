@@ -104,6 +104,7 @@ class CreatePrompts:
                     self.prompted,
                     python_version=lambda p=project: self._python_version(p),  # type: ignore[misc]
                     root=self._root(project),
+                    host=server.host,
                 )
             except Exception:
                 log.exception("deciding whether to offer an env for %s failed", project)

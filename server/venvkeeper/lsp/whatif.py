@@ -19,6 +19,11 @@ from lsprotocol import types
 from venvkeeper.findings import Finding
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.workspace import uri_to_path
+from venvkeeper.requirements.layout import (
+    inside_requirements_dir,
+    is_requirements_dir_source_name,
+    is_root_source_name,
+)
 from venvkeeper.requirements.markers import marker_environment
 from venvkeeper.requirements.provider import last_consistency
 from venvkeeper.requirements.whatif import what_if_findings
@@ -30,14 +35,12 @@ if TYPE_CHECKING:
 
 
 def _is_requirements_buffer(path: Path) -> bool:
-    """requirements*.txt / constraints*.txt, requirements/*.txt and pip-tools ``*.in`` (not any .txt:
-    a README.txt mentioning "foo==1.0" is not a requirement)."""
-    name = path.name.lower()
-    if path.suffix == ".in":
+    """A requirement source by name (requirements/layout.py): ``requirements*.txt``, ``*-requirements.txt``,
+    ``constraints*.txt``, pip-tools ``*.in``, anything ``.txt``/``.in`` below a ``requirements/`` dir (not
+    any .txt: a README.txt mentioning "foo==1.0" is not a requirement)."""
+    if is_root_source_name(path.name):
         return True
-    return path.suffix == ".txt" and (
-        name.startswith(("requirements", "constraints")) or path.parent.name == "requirements"
-    )
+    return is_requirements_dir_source_name(path.name) and inside_requirements_dir(path.parent)
 
 
 class WhatIf:

@@ -17,10 +17,15 @@ from typing import TYPE_CHECKING, Any, Optional
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from venvkeeper import fsread
 from venvkeeper.app import normalize
 from venvkeeper.discovery.projects import find_projects
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.protocol import as_plain
+from venvkeeper.requirements.layout import (
+    CLIENT_WATCH_NAMES,
+    CLIENT_WATCH_REQUIREMENTS_DIR,
+)
 from venvkeeper.settings import parse_settings
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import make_dir_watcher
@@ -144,17 +149,10 @@ def sync_watches(server: VenvkeeperServer) -> None:
             server.debouncer.push(d)
 
 
-def _is_dir(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
-
-
 def project_index(server: VenvkeeperServer) -> ProjectIndex:
     app = server.app
     projects = app.projects()
-    return ProjectIndex(app.roots, projects, {p: app.env_dirs(p) for p in projects}, is_dir=_is_dir)
+    return ProjectIndex(app.roots, projects, {p: app.env_dirs(p) for p in projects}, is_dir=fsread.is_dir)
 
 
 def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
@@ -230,7 +228,7 @@ def register(server: VenvkeeperServer) -> None:
         apply_settings(ls, _initialization_settings(params.initialization_options), announce=False)
         # Answer `initialize` before walking the workspace (issue 14, goal 5): the walk runs in a worker
         # thread at the start of the initial sweep; a query meanwhile finds its project by walking up.
-        ls.app.set_roots(_roots_from_initialize(params), walk=False)
+        ls.app.set_roots(_roots_from_initialize(params), scan=False)
         log.info("venvkeeper started; roots: %s", ", ".join(map(str, ls.app.roots)) or "(none)")
 
     @server.feature(types.INITIALIZED)
@@ -324,7 +322,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
     # Watches first (they need each project's env dirs, hence discovery), so that nothing written
     # after a result is published can go unnoticed; then check and publish project by project.
     for project in server.app.projects():
-        server.app.discovery(project)
+        try:
+            server.app.discovery(project)
+        except Exception:  # one project's failure never stops the sweep (nor the hooks after it)
+            log.exception("discovery for %s failed", project)
         await asyncio.sleep(0)
     sync_watches(server)
     # Anything created between `initialize` and the watches being in place (a project file, an env)
@@ -333,7 +334,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
         server.app.rescan(root)
     server.app.invalidate()
     for project in server.app.projects():
-        refresh(server, [project], watches=False)
+        try:
+            refresh(server, [project], watches=False)
+        except Exception:
+            log.exception("refreshing %s failed", project)
         await asyncio.sleep(0)
     sync_watches(server)
     log.info("initial sweep done: %d projects", len(server.app.projects()))
@@ -345,10 +349,7 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
 
 
 #: Files whose appearance anywhere can create a project or an env; watched by the client when it can.
-CLIENT_WATCH_GLOB = (
-    "**/{pyproject.toml,requirements*.txt,setup.py,setup.cfg,Pipfile,environment.yml,environment.yaml,"
-    "pixi.toml,pyvenv.cfg,.venv}"
-)
+CLIENT_WATCH_GLOB = "**/{" + ",".join((*CLIENT_WATCH_NAMES, "pyvenv.cfg", ".venv")) + "}"
 
 
 async def register_client_watchers(server: VenvkeeperServer) -> None:
@@ -360,7 +361,10 @@ async def register_client_watchers(server: VenvkeeperServer) -> None:
                         id="venvkeeper-project-files",
                         method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                         register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                            watchers=[types.FileSystemWatcher(glob_pattern=CLIENT_WATCH_GLOB)]
+                            watchers=[
+                                types.FileSystemWatcher(glob_pattern=CLIENT_WATCH_GLOB),
+                                types.FileSystemWatcher(glob_pattern=CLIENT_WATCH_REQUIREMENTS_DIR),
+                            ]
                         ),
                     )
                 ]

@@ -13,7 +13,6 @@ from pathlib import Path
 from venvkeeper.context import CheckContext
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
-from venvkeeper.guards.anchor import main_source
 from venvkeeper.host import Host
 from venvkeeper.requirements.check import (
     Checker,
@@ -32,7 +31,7 @@ from venvkeeper.requirements.conflicts import Consistency, check_consistency
 from venvkeeper.requirements.installed import InstalledDist, duplicate_dist_infos, read_installed
 from venvkeeper.requirements.markers import env_python_version, marker_environment
 from venvkeeper.requirements.records import ParsedSources
-from venvkeeper.requirements.sources import parse_sources, project_sources
+from venvkeeper.requirements.sources import main_source, parse_sources, project_sources
 from venvkeeper.settings import Settings
 
 __all__ = [

@@ -19,6 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
+from venvkeeper import fsread
 from venvkeeper.watch.inotify import InotifyDirWatcher
 from venvkeeper.watch.inotify import available as inotify_available
 
@@ -77,7 +78,7 @@ class DirWatcher:
         wanted_set = set(wanted)
         with self._lock:
             for path in list(self._watches):
-                if path not in wanted_set or not path.is_dir():
+                if path not in wanted_set or not fsread.is_dir(path):
                     watch = self._watches.pop(path)
                     try:
                         self._observer.unschedule(watch)
@@ -85,7 +86,7 @@ class DirWatcher:
                         pass  # already gone with its directory
             for path in wanted_set - set(self._watches):
                 try:
-                    if not path.is_dir():
+                    if not fsread.is_dir(path):
                         continue
                     self._watches[path] = self._observer.schedule(self._handler, str(path), recursive=False)
                 except OSError as exc:  # vanished meanwhile, permission denied, inotify limit

@@ -8,9 +8,11 @@ and only for paths whose name could matter.
 What a path means (:meth:`ProjectIndex.route`):
 
 * inside (or equal to) one of a project's env dirs → that project (pip installed, the env vanished…);
-* a direct child of a project, or of its ``requirements/`` dir, whose *name* can change what we report —
-  a requirement source, a lock file, a project marker, an env name, ``.python-version``… (see
-  :func:`is_relevant_name`) — or that is a directory (a new env, a nested project) → that project;
+* anything at or below a project's ``requirements/`` dir → that project;
+* a direct child of a project whose *name* can change what we report — a requirement source, a lock
+  file, a project marker, an env name, ``.python-version``… (see :func:`is_relevant_name`; the source
+  and marker rules are requirements/layout.py's) — or that is a directory (a new env, a nested
+  project) → that project;
   README.md, main.py and other source files → nothing;
 * a project dir itself, or a directory that holds projects, created/deleted/moved → rescan it;
 * a new directory or project marker outside every project → rescan there (a project may have appeared);
@@ -25,12 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from venvkeeper.discovery.projects import PROJECT_FILES
+from venvkeeper.requirements.layout import (
+    REQUIREMENTS_DIR,
+    is_project_marker,
+    is_structural_name,
+)
 
-#: Exact names, directly in a project (or its ``requirements/``), that can change an env or a check.
+#: Names beyond requirements/layout.py's sources and markers, directly in a project, that can change an
+#: env or a check.
 RELEVANT_NAMES = frozenset(
     {
-        *PROJECT_FILES,
         # lock files and tool files that decide who manages the env
         "uv.lock",
         "poetry.lock",
@@ -51,25 +57,19 @@ RELEVANT_NAMES = frozenset(
         ".venv",
         "venv",
         "env",
-        "requirements",
     }
 )
-#: Glob patterns for the rest (requirement files come in many names).
-RELEVANT_PATTERNS = (
-    "requirements*.txt",
-    "requirements*.in",
-    "constraints*.txt",
-    "*.in",
-    "pylock*.toml",
-    "*.lock",
-    "environment*.yml",
-    "environment*.yaml",
-)
+#: Glob patterns for the rest (lock files of tools not listed above).
+RELEVANT_PATTERNS = ("pylock*.toml", "*.lock", "environment*.yml", "environment*.yaml")
 
 
 def is_relevant_name(name: str) -> bool:
     """Whether a file of this name, in a project root, can change what venvkeeper reports."""
-    return name in RELEVANT_NAMES or any(fnmatch.fnmatchcase(name, pat) for pat in RELEVANT_PATTERNS)
+    return (
+        is_structural_name(name)
+        or name in RELEVANT_NAMES
+        or any(fnmatch.fnmatchcase(name, pat) for pat in RELEVANT_PATTERNS)
+    )
 
 
 @dataclass
@@ -120,11 +120,15 @@ class ProjectIndex:
 
     def _route_one(self, path: Path, out: Routing) -> None:
         # 1. Inside an env: the env's owners, nothing else (the walk never finds projects in envs).
+        #    At or below a project's requirements/ dir: that project.
         for candidate in (path, *path.parents):
             owners = self.env_owner.get(candidate)
             if owners:
                 for project in owners:
                     out.affected.setdefault(project, path)
+                return
+            if candidate.name == REQUIREMENTS_DIR and candidate.parent in self.projects:
+                out.affected.setdefault(candidate.parent, path)
                 return
         if self._root_of(path) is None:
             return  # outside the workspace (a stale event from a removed root)
@@ -136,10 +140,8 @@ class ProjectIndex:
             if path in self.projects:
                 out.affected.setdefault(path, path)
             return
-        # 3. A direct child of a project (or of its requirements/ dir).
+        # 3. A direct child of a project.
         owner = parent if parent in self.projects else None
-        if owner is None and parent.name == "requirements" and parent.parent in self.projects:
-            owner = parent.parent
         if owner is not None:
             relevant = is_relevant_name(name)
             if not relevant and self._is_dir(path):
@@ -147,11 +149,11 @@ class ProjectIndex:
                 out.rescan.add(path)
             if relevant:
                 out.affected.setdefault(owner, path)
-                if name in PROJECT_FILES:
+                if is_project_marker(name):
                     out.rescan.add(owner)  # the marker may have made or unmade a nested project
             return
         # 4. Outside every project: only what can make a project appear or vanish.
-        if name in PROJECT_FILES or fnmatch.fnmatchcase(name, "requirements*.txt"):
+        if is_structural_name(name):
             out.rescan.add(parent)
         elif self._is_dir(path):
             out.rescan.add(path)

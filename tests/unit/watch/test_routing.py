@@ -51,8 +51,15 @@ def test_readme_and_sources_trigger_nothing() -> None:
 
 
 def test_requirement_change_affects_only_its_project() -> None:
-    r = index().route([A / "requirements.txt", A / "requirements" / "dev.txt"])
-    assert set(r.affected) == {A} and r.rescan == set()
+    r = index().route(
+        [A / "requirements.txt", A / "requirements" / "ci" / "dev.txt", B / "dev-requirements.txt"]
+    )
+    assert set(r.affected) == {A, B}
+
+
+def test_requirements_dir_changes_affect_its_project() -> None:
+    r = index().route([A / "requirements", A / "requirements" / "ci" / "lint.in"])
+    assert set(r.affected) == {A}
 
 
 def test_env_internals_affect_the_env_owner() -> None:
