@@ -1,8 +1,9 @@
 """Lifecycle and workspace handlers, and the refresh pipeline every change goes through.
 
 Pipeline: file-system events (watchdog threads) → :class:`Debouncer` (asyncio loop) →
-:func:`on_fs_events` routes paths to projects → :func:`refresh` recomputes, announces changed
-interpreters, republishes diagnostics and resyncs the watch set.
+:func:`on_fs_events` routes paths to projects → :func:`refresh` re-checks them on worker threads
+(:mod:`venvkeeper.lsp.checkrunner`), then, back on the loop, announces changed interpreters,
+republishes diagnostics and resyncs the watch set.
 """
 
 from __future__ import annotations
@@ -115,8 +116,27 @@ STORM_CAP_S = 30.0
 def refresh(
     server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None, *, watches: bool = True
 ) -> None:
+    """Re-check ``projects`` (default: all) and publish; returns at once once the loop runs, the
+    checks going on in worker threads so that requests are answered meanwhile."""
+    targets = list(projects) if projects is not None else server.app.projects()
+    if server.loop is None:  # before `initialized`: nothing to keep responsive yet
+        _publish(server, targets, watches=watches)
+        return
+    server.spawn(refresh_async(server, targets, watches=watches))
+
+
+async def refresh_async(
+    server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None, *, watches: bool = True
+) -> None:
+    """:func:`refresh`, finished when the results are published."""
+    targets = list(projects) if projects is not None else server.app.projects()
+    await server.checks.ensure(targets)
+    _publish(server, targets, watches=watches)
+
+
+def _publish(server: VenvkeeperServer, targets: list[Path], *, watches: bool) -> None:
+    """Announce changed interpreters and publish diagnostics (checks not yet run are run here)."""
     app = server.app
-    targets = list(projects) if projects is not None else app.projects()
     for project, view in app.refresh(targets):
         server.notify_environment(project, view)
     diagnostics.publish(server, targets)
@@ -187,9 +207,7 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
         server.spawn(drain_rechecks(server))
 
 
-def _recheck_one(server: VenvkeeperServer, project: Path, trigger: Path) -> None:
-    t0 = time.perf_counter()
-    refresh(server, [project], watches=False)
+def _log_pass(project: Path, trigger: Path, t0: float) -> None:
     # One line per re-check pass, so a storm can be audited (issue 14).
     log.debug(
         "re-check pass: project=%s trigger=%s duration=%.1fms",
@@ -202,7 +220,10 @@ def _recheck_one(server: VenvkeeperServer, project: Path, trigger: Path) -> None
 def _recheck_pending(server: VenvkeeperServer) -> None:
     while server.pending_rechecks:
         project = next(iter(server.pending_rechecks))
-        _recheck_one(server, project, server.pending_rechecks.pop(project))
+        trigger = server.pending_rechecks.pop(project)
+        t0 = time.perf_counter()
+        refresh(server, [project], watches=False)
+        _log_pass(project, trigger, t0)
     sync_watches(server)
 
 
@@ -214,7 +235,12 @@ async def drain_rechecks(server: VenvkeeperServer) -> None:
             project = next(iter(server.pending_rechecks))
             trigger = server.pending_rechecks.pop(project)
             if server.app.has_project(project):
-                _recheck_one(server, project, trigger)
+                t0 = time.perf_counter()
+                try:
+                    await refresh_async(server, [project], watches=False)
+                except Exception:  # one project's failure never stops another's
+                    log.exception("refreshing %s failed", project)
+                _log_pass(project, trigger, t0)
             await asyncio.sleep(0)
         sync_watches(server)
     finally:
@@ -335,10 +361,9 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
     server.app.invalidate()
     for project in server.app.projects():
         try:
-            refresh(server, [project], watches=False)
-        except Exception:
+            await refresh_async(server, [project], watches=False)
+        except Exception:  # one project's failure never stops another's
             log.exception("refreshing %s failed", project)
-        await asyncio.sleep(0)
     sync_watches(server)
     log.info("initial sweep done: %d projects", len(server.app.projects()))
     for hook in server.after_initial_sweep:
@@ -349,7 +374,9 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
 
 
 #: Files whose appearance anywhere can create a project or an env; watched by the client when it can.
-CLIENT_WATCH_GLOB = "**/{" + ",".join((*CLIENT_WATCH_NAMES, "pyvenv.cfg", ".venv")) + "}"
+#: Lock files: a project's lock (or a uv workspace's) changing re-checks it.
+LOCK_WATCH_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock*.toml")
+CLIENT_WATCH_GLOB = "**/{" + ",".join((*CLIENT_WATCH_NAMES, *LOCK_WATCH_NAMES, "pyvenv.cfg", ".venv")) + "}"
 
 
 async def register_client_watchers(server: VenvkeeperServer) -> None:

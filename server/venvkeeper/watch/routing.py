@@ -96,13 +96,14 @@ class ProjectIndex:
         for project, envs in env_dirs.items():
             for env in envs:
                 self.env_owner.setdefault(env, set()).add(project)
-        #: Every strict ancestor of a project, up to its root: deleting one of those removes projects.
-        self.holders: set[Path] = set()
-        for project in self.projects:
+        #: Every strict ancestor of a project -> the projects below it: deleting one of those removes
+        #: projects; a uv workspace's one ``uv.lock`` there concerns its members.
+        self.holders: dict[Path, list[Path]] = {}
+        for project in sorted(self.projects):
             for parent in project.parents:
-                if parent in self.holders:
+                self.holders.setdefault(parent, []).append(project)
+                if parent in self.roots:
                     break
-                self.holders.add(parent)
 
     def _root_of(self, path: Path) -> Path | None:
         if path in self.roots:
@@ -140,6 +141,10 @@ class ProjectIndex:
             if path in self.projects:
                 out.affected.setdefault(path, path)
             return
+        # A uv workspace's uv.lock above its member projects (also inside one: step 3 adds the project).
+        if name == "uv.lock" and parent in self.holders:
+            for project in self.holders[parent]:
+                out.affected.setdefault(project, path)
         # 3. A direct child of a project.
         owner = parent if parent in self.projects else None
         if owner is not None:

@@ -111,3 +111,9 @@ def test_routing_cost_does_not_grow_with_the_project_count() -> None:
 
 def test_outermost() -> None:
     assert outermost([ROOT / "a" / "b", ROOT / "a", ROOT / "c"]) == [ROOT / "a", ROOT / "c"]
+
+
+def test_a_uv_workspace_lock_above_members_concerns_every_member() -> None:
+    r = index().route([ROOT / "packages" / "uv.lock"])
+    assert set(r.affected) == {A, B}
+    assert set(index().route([ROOT / "uv.lock"]).affected) == {A, B}
