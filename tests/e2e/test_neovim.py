@@ -221,7 +221,10 @@ def test_readme_handler_switches_what_the_type_checker_resolves(
         "vim.lsp.buf_request(0, 'venvkeeper/select', {uri = vim.uri_from_bufnr(0), envPath = ...}, function() end)",
         str(app / "other-env"),
     )
-    wait_lua(nvim, unresolved.format("gamma"), 180_000)
+    # venvkeeper has switched (its answer names the other env), then basedpyright follows.
+    nvim.command("VenvkeeperWhich")
+    wait_lua(nvim, "vim.fn.execute('messages'):find('other-env/bin/python', 1, true) ~= nil", 60_000)
+    wait_lua(nvim, unresolved.format("gamma"), 300_000)
 
 
 def test_dependency_conflict_on_both_lines_and_find_versions(
