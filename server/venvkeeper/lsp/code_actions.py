@@ -95,6 +95,8 @@ def register(server: VenvkeeperServer) -> None:
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
     )
     def code_action(ls: VenvkeeperServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        if not server.app.settings.trusted:
+            return []  # every fix runs a tool, which Restricted Mode forbids: offer none that would fail
         actions: list[types.CodeAction] = []
         for diagnostic in params.context.diagnostics:
             actions.extend(fixes_for(diagnostic, params.text_document.uri))
