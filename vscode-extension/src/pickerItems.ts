@@ -3,7 +3,7 @@
  * ordering and texts are unit-tested without VS Code.
  */
 import type { EnvironmentCandidate, EnvironmentsResult } from './protocol';
-import { interpreterLabel } from './statusModel';
+import { interpreterLabel, TRUST_HINT } from './statusModel';
 
 export type PickerAction =
   | { type: 'select'; envPath: string }
@@ -52,7 +52,9 @@ function candidateIcon(c: EnvironmentCandidate): string {
   return '';
 }
 
-export function buildPickerEntries(result: EnvironmentsResult): PickerEntry[] {
+/** `trusted: false` (Restricted Mode): no "Create new environment…" (it could not run), one passive line why. */
+export function buildPickerEntries(result: EnvironmentsResult, options: { trusted?: boolean } = {}): PickerEntry[] {
+  const trusted = options.trusted !== false;
   // The server sends the chosen env first; keep that order even if a future server does not.
   const envs = [...result.environments].sort((a, b) => Number(b.chosen) - Number(a.chosen));
   const entries: PickerEntry[] = envs.map((c) => ({
@@ -69,8 +71,13 @@ export function buildPickerEntries(result: EnvironmentsResult): PickerEntry[] {
       action: { type: 'clearSelection' },
     });
   }
-  entries.push({ label: '$(add) Create new environment…', action: { type: 'create' } });
+  if (trusted) {
+    entries.push({ label: '$(add) Create new environment…', action: { type: 'create' } });
+  }
   entries.push({ label: '$(edit) Enter interpreter path…', action: { type: 'enterPath' } });
   entries.push({ label: '$(folder-opened) Browse for interpreter…', action: { type: 'browse' } });
+  if (!trusted) {
+    entries.push({ label: TRUST_HINT, separator: true });
+  }
   return entries;
 }

@@ -60,4 +60,13 @@ describe('buildPickerEntries', () => {
       ['create', 'enterPath', 'browse'],
     );
   });
+
+  it('offers no create in Restricted Mode and says why in one passive line', () => {
+    const entries = buildPickerEntries({ projectRoot: '/work/app', environments: [] }, { trusted: false });
+    assert.ok(!entries.some((e) => e.action?.type === 'create'));
+    const last = entries[entries.length - 1];
+    assert.equal(last?.separator, true);
+    assert.equal(last?.action, undefined);
+    assert.match(last?.label ?? '', /Trust this folder to create or install/);
+  });
 });
