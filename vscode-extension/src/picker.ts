@@ -91,6 +91,10 @@ export async function selectInterpreter(
   if (action.type === 'create') {
     await createEnvironment();
     return;
+  }
+  if (action.type === 'manageTrust') {
+    await vscode.commands.executeCommand('workbench.trust.manage');
+    return;
   } else if (action.type === 'select') {
     envPath = action.envPath;
   } else if (action.type === 'clearSelection') {

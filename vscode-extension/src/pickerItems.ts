@@ -10,7 +10,8 @@ export type PickerAction =
   | { type: 'clearSelection' }
   | { type: 'create' }
   | { type: 'enterPath' }
-  | { type: 'browse' };
+  | { type: 'browse' }
+  | { type: 'manageTrust' };
 
 export interface PickerEntry {
   label: string;
@@ -52,7 +53,7 @@ function candidateIcon(c: EnvironmentCandidate): string {
   return '';
 }
 
-/** `trusted: false` (Restricted Mode): no "Create new environment…" (it could not run), one passive line why. */
+/** `trusted: false` (Restricted Mode): no "Create new environment…" (it could not run), one line why (opens the trust editor). */
 export function buildPickerEntries(result: EnvironmentsResult, options: { trusted?: boolean } = {}): PickerEntry[] {
   const trusted = options.trusted !== false;
   // The server sends the chosen env first; keep that order even if a future server does not.
@@ -77,7 +78,8 @@ export function buildPickerEntries(result: EnvironmentsResult, options: { truste
   entries.push({ label: '$(edit) Enter interpreter path…', action: { type: 'enterPath' } });
   entries.push({ label: '$(folder-opened) Browse for interpreter…', action: { type: 'browse' } });
   if (!trusted) {
-    entries.push({ label: TRUST_HINT, separator: true });
+    // Not a separator: VS Code does not draw a trailing one. Choosing it opens the trust editor.
+    entries.push({ label: '$(shield) Trust this folder to create or install', detail: TRUST_HINT, action: { type: 'manageTrust' } });
   }
   return entries;
 }

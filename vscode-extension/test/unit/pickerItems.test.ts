@@ -65,8 +65,8 @@ describe('buildPickerEntries', () => {
     const entries = buildPickerEntries({ projectRoot: '/work/app', environments: [] }, { trusted: false });
     assert.ok(!entries.some((e) => e.action?.type === 'create'));
     const last = entries[entries.length - 1];
-    assert.equal(last?.separator, true);
-    assert.equal(last?.action, undefined);
+    assert.deepEqual(last?.action, { type: 'manageTrust' });
     assert.match(last?.label ?? '', /Trust this folder to create or install/);
+    assert.equal(entries.filter((e) => /Trust this folder/.test(e.label)).length, 1);
   });
 });
