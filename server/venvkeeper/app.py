@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from venvkeeper import codes as code_table
+from venvkeeper import fsread
 from venvkeeper.checks import run_checks
 from venvkeeper.context import CheckContext
 from venvkeeper.creation.journal import Leftover, recover_leftovers
@@ -64,19 +65,20 @@ class App:
         self._ctx: Optional[LocateContext] = None
 
     # -- roots and projects ----------------------------------------------------------------------
-    def set_roots(self, roots: Iterable[Path]) -> None:
+    def set_roots(self, roots: Iterable[Path], *, scan: bool = True) -> None:
         self.roots = []
         self._projects.clear()
         for root in roots:
-            self.add_root(root)
+            self.add_root(root, scan=scan)
 
-    def add_root(self, root: Path) -> list[Path]:
+    def add_root(self, root: Path, *, scan: bool = True) -> list[Path]:
+        """Add a root; ``scan=False`` finds its projects only when asked about a path (the CLI's "/")."""
         root = normalize(root)
         if root in self.roots:
             return []
         self.roots.append(root)
         added = []
-        for project in find_projects(root):
+        for project in find_projects(root) if scan else []:
             if project not in self._projects:
                 self._projects[project] = ProjectState()
                 added.append(project)
@@ -103,7 +105,10 @@ class App:
         directory = normalize(directory)
         if not self._inside_roots(directory):
             return [], []
-        found = set(find_projects(directory)) if directory.is_dir() else set()
+        root = max(
+            (r for r in self.roots if r == directory or r in directory.parents), key=lambda r: len(r.parts)
+        )
+        found = set(find_projects(directory, workspace_root=root)) if fsread.is_dir(directory) else set()
         known = {p for p in self._projects if p == directory or directory in p.parents}
         added = sorted(found - known)
         removed = sorted(known - found)
@@ -187,9 +192,16 @@ class App:
         # terminal's PATH (a committed .venv/bin/ls would take over `ls`). Trust turns it back on:
         # the settings change re-checks every project and the new view is announced.
         activation = self.activation if self.settings.trusted else None
-        return interpreter_view(
+        view = interpreter_view(
             disc, status if status != "none" else "ok", self.problem_counts(project), activation
         )
+        if view is not None and status == "broken" and not view.get("problem"):
+            # Broken by a finding (a dependency conflict, a base interpreter gone): the status bar's
+            # tooltip names the first one.
+            first = next((f for f in self.findings(project) if f.code in code_table.BROKEN), None)
+            if first is not None:
+                view["problem"] = first.message
+        return view
 
     def interpreter_for(self, path: Path) -> Optional[dict[str, Any]]:
         project = self.project_for(path)
@@ -245,7 +257,11 @@ class App:
             st = self._projects.get(p)
             if st is None:
                 continue
-            view = self.interpreter(p)
+            try:
+                view = self.interpreter(p)
+            except Exception as exc:  # one project's failure never stops another's answer
+                self.log(f"cannot answer for {p}: {exc!r}")
+                continue
             if view != st.last_view or (not st.announced and view is not None):
                 changed.append((p, view))
             st.last_view = view

@@ -12,9 +12,9 @@ from typing import Callable
 from venvkeeper.codes import REPLACES_ENV_BROKEN
 from venvkeeper.context import CheckContext, Provider
 from venvkeeper.findings import FILE_START, Finding
-from venvkeeper.guards.anchor import main_source
 from venvkeeper.guards.provider import guard_findings
-from venvkeeper.requirements.provider import requirement_findings
+from venvkeeper.requirements.provider import consistency_findings, requirement_findings
+from venvkeeper.requirements.sources import main_source
 
 
 def env_broken_findings(ctx: CheckContext) -> list[Finding]:
@@ -35,13 +35,18 @@ def env_broken_findings(ctx: CheckContext) -> list[Finding]:
 
 
 #: Every check, in the order its findings are listed.
-PROVIDERS: list[Provider] = [env_broken_findings, requirement_findings, guard_findings]
+PROVIDERS: list[Provider] = [
+    env_broken_findings,
+    requirement_findings,
+    consistency_findings,
+    guard_findings,
+]
 
 
 def run_checks(ctx: CheckContext, log: Callable[[str], None] = lambda _m: None) -> list[Finding]:
     """Run every provider; one that raises is logged and skipped, never fatal."""
     findings: list[Finding] = []
-    ctx = replace(ctx, memo={})
+    ctx = replace(ctx, memo={}, log=log)
     for provider in PROVIDERS:
         try:
             findings.extend(provider(ctx))

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from venvkeeper import __version__
+from venvkeeper import __version__, fsread
 from venvkeeper.app import App, normalize
 from venvkeeper.creation.cli import add_create_command
-from venvkeeper.guards.anchor import main_source
 from venvkeeper.host import Host
+from venvkeeper.requirements.sources import main_source
 from venvkeeper.settings import parse_settings
 
 #: Filesystem root: the CLI's "workspace" when asked about a single path, so the nearest project
@@ -32,12 +32,12 @@ def _app_for(path: Path, host: Host) -> tuple[App, list[Path]]:
     for problem in problems:
         print(f"venvkeeper: {problem}", file=sys.stderr)
     app = App(host=host, settings=settings, log=lambda m: logging.getLogger("venvkeeper").info(m))
-    if path.is_dir():
+    if fsread.is_dir(path):
         app.set_roots([path])
         projects = app.projects()
         if projects:
             return app, projects
-    app.set_roots([_FS_ROOT])
+    app.set_roots([_FS_ROOT], scan=False)  # never walk the whole file system
     project = app.project_for(path)
     return app, [project] if project is not None else []
 
@@ -53,7 +53,7 @@ def _rel(path: Path, base: Path) -> str:
 def cmd_which(args: argparse.Namespace, host: Host) -> int:
     path = normalize(Path(args.path))
     app = App(host=host, settings=parse_settings({"virtualEnv": host.environ.get("VIRTUAL_ENV")})[0])
-    app.set_roots([_FS_ROOT])
+    app.set_roots([_FS_ROOT], scan=False)  # never walk the whole file system
     project = app.project_for(path)
     if project is None:
         print(
@@ -119,6 +119,8 @@ def _finding_rows(app: App, project: Path) -> list[dict[str, Any]]:
                 "message": f.message,
             }
         )
+        if "chain" in f.data:  # a dependency conflict between transitive dists: who pulled it in
+            rows[-1]["chain"] = list(f.data["chain"])
     return rows
 
 
@@ -170,7 +172,9 @@ def _print_project(entry: dict[str, Any], base: Path) -> None:
         )
         print(f"  requirements: {_rel(main_source(project), project)}")
     else:
-        state = interp["status"] if interp["state"] == "ok" else f"broken: {interp['problem']}"
+        state = interp["status"] if interp["state"] == "ok" else "broken"
+        if state == "broken" and interp.get("problem"):
+            state = f"broken: {interp['problem']}"
         print(
             f"  environment: {_rel(Path(interp['envPath']), project)}  Python {interp['version'] or '?'} "
             f"({interp['kind']}, {state})"

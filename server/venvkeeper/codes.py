@@ -23,9 +23,11 @@ StatusEffect = Literal["none", "stale", "broken"]
 #: The quick fixes a code offers (each maps to a workspace/executeCommand command):
 #: - install: install the finding's requirement / everything missing into the env;
 #: - sync: install from the finding's requirement source;
+#: - install-compatible: install the version of a dependency its installed dependent accepts (the
+#:   finding's ``install``, e.g. "numpy<1.24");
 #: - add-pip: give the env the pip its base interpreter bundles;
 #: - recreate: rebuild the env.
-FixKind = Literal["install", "sync", "add-pip", "recreate"]
+FixKind = Literal["install", "install-compatible", "sync", "add-pip", "recreate"]
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,53 @@ CODES: tuple[Code, ...] = (
         ("recreate",),
         "the env's Python does not satisfy `requires-python`",
     ),
+    # -- the env against itself (what `pip check` knows; requirements/conflicts.py)
+    Code(
+        "dependency-conflict",
+        "error",
+        "broken",
+        ("install-compatible",),
+        "an installed dist requires a version of another that is not the installed one",
+    ),
+    Code(
+        "dependency-missing",
+        "error",
+        "broken",
+        ("install-compatible",),
+        "an installed dist requires a dist that is not installed",
+    ),
+    Code(
+        "python-incompatible",
+        "error",
+        "broken",
+        (),
+        "an installed dist's `Requires-Python` excludes the env's Python",
+    ),
+    Code(
+        "would-conflict",
+        "warning",
+        "none",
+        (),
+        "installing the version a line pins (saved or not) would break an installed dependent",
+    ),
     # -- the requirement sources themselves
-    Code("invalid-requirement", "error", "none", (), "the line is not a valid requirement"),
-    Code("toml-syntax", "error", "none", (), "`pyproject.toml` is not valid TOML"),
-    Code("include-missing", "error", "none", (), "a `-r`/`-c` file does not exist"),
+    Code(
+        "invalid-requirement",
+        "error",
+        "none",
+        (),
+        "the line is not a valid requirement, or its file is unreadable (FIFO, device, too big, no access)",
+    ),
+    Code(
+        "toml-syntax", "error", "none", (), "`pyproject.toml` is not valid TOML, or cannot be read (as above)"
+    ),
+    Code(
+        "include-missing",
+        "error",
+        "none",
+        (),
+        "a `-r`/`-c` file does not exist or cannot be reached (permission denied, name too long)",
+    ),
     Code("include-cycle", "error", "none", (), "a `-r` include forms a cycle"),
     Code(
         "unknown-syntax",
@@ -86,7 +131,7 @@ CODES: tuple[Code, ...] = (
         "error",
         "broken",
         ("recreate",),
-        "the env's pyvenv.cfg is unusable or its interpreter is missing",
+        "the env's pyvenv.cfg is unusable or unreadable, or its interpreter is missing or not a regular file",
     ),
     Code(
         "base-interpreter-missing",

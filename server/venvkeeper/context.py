@@ -30,6 +30,8 @@ class CheckContext:
     #: Scratch space for one :func:`run_checks` pass, so providers share work (the requirements are
     #: parsed and checked once although two providers need them). None outside such a pass.
     memo: Optional[dict[str, Any]] = field(default=None, compare=False)
+    #: Where a provider says why it skipped something (the daemon's log; stderr for the CLI).
+    log: Callable[[str], None] = field(default=lambda _m: None, compare=False)
 
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         if self.memo is None:

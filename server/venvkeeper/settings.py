@@ -18,8 +18,10 @@ Backend = Literal["auto", "venv", "uv"]
 #: Default severity per diagnostic code: from the one table of codes (codes.py).
 DEFAULT_SEVERITIES: dict[str, Severity] = default_severities()
 
-#: Either every extra/group counts, or only the named ones.
-Selection = Union[Literal["all"], tuple[str, ...]]
+#: Every extra/group counts, only the named ones, or ("default", groups only) what each tool installs by
+#: default: Poetry every non-optional group, uv ``[tool.uv] default-groups`` (else "dev"), PDM every
+#: ``[tool.pdm.dev-dependencies]`` group.
+Selection = Union[Literal["all", "default"], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,8 @@ class Settings:
     uv_path: str | None = None
     #: Which [project.optional-dependencies] extras must be installed.
     extras: Selection = "all"
-    #: Which PEP 735 [dependency-groups] / Poetry groups must be installed (uv's default is "dev").
-    dependency_groups: Selection = ("dev",)
+    #: Which PEP 735 [dependency-groups] / Poetry / PDM groups must be installed ("default": as each tool).
+    dependency_groups: Selection = "default"
     #: Severity per diagnostic code ("off" hides it).
     severities: Mapping[str, Severity] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
     #: Warn when packages land in a global or user site-packages.
@@ -72,9 +74,11 @@ CLIENT_ONLY = frozenset({"serverPython", "syncPythonExtension", "activateTermina
 EXECUTION_SETTINGS = ("backend", "uv_path")
 
 
-def _selection(value: Any) -> Selection | None:
+def _selection(value: Any, *, default_allowed: bool) -> Selection | None:
     if value == "all":
         return "all"
+    if value == "default" and default_allowed:
+        return "default"
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return tuple(value)
     return None
@@ -139,7 +143,7 @@ def _parse_one(name: str, value: Any) -> tuple[Any, bool]:
     if name in ("uv_path", "virtual_env"):
         return (value or None), value is None or isinstance(value, str)
     if name in ("extras", "dependency_groups"):
-        sel = _selection(value)
+        sel = _selection(value, default_allowed=name == "dependency_groups")
         return sel, sel is not None
     if name == "debounce_ms":
         ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000

@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from typing import Any, Optional
 
+from venvkeeper import fsread
+
 STATE_FILE = "state.json"
 
 
@@ -25,9 +27,13 @@ class StateStore:
 
     # -- raw access ------------------------------------------------------------------------------
     def _load(self) -> dict[str, Any]:
+        raw = fsread.read_bytes(self.path, fsread.STATE)
+        if isinstance(raw, fsread.Unreadable):
+            fsread.note(raw)
+            return {}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
             return {}
         return data if isinstance(data, dict) else {}
 

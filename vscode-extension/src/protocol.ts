@@ -96,7 +96,7 @@ export interface ServerSettings {
   backend?: 'auto' | 'venv' | 'uv';
   uvPath?: string | null;
   extras?: 'all' | string[];
-  dependencyGroups?: 'all' | string[];
+  dependencyGroups?: 'default' | 'all' | string[];
   severities?: Record<string, 'error' | 'warning' | 'information' | 'hint' | 'off'>;
   globalInstallWarnings?: boolean;
   debounceMs?: number;

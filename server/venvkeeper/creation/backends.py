@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
+from venvkeeper import fsread
 from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.pipseed import (
     bundled_pip_wheel,
@@ -99,17 +100,18 @@ def env_site_packages(env_dir: Path, major_minor: str, *, windows: bool) -> Path
 
 
 def has_pip(env_dir: Path) -> bool:
-    return (
-        any(p.is_dir() for p in env_dir.glob("lib*/python*/site-packages/pip"))
-        or (env_dir / "Lib" / "site-packages" / "pip").is_dir()
-    )
+    return any(
+        fsread.is_dir(p) for p in fsread.glob(env_dir, "lib*/python*/site-packages/pip")
+    ) or fsread.is_dir(env_dir / "Lib" / "site-packages" / "pip")
 
 
 def _install_args(plan: InstallPlan) -> list[str]:
     args: list[str] = []
     for f in plan.requirement_files:
         args += ["-r", str(f)]
-    return args + list(plan.requirements)
+    for req in plan.requirements:
+        args += ["-e", req[3:]] if req.startswith("-e ") else [req]  # an editable is two arguments
+    return args
 
 
 def _check(what: str, result_code: int, tail: Sequence[str], output: Sequence[str] = ()) -> None:
@@ -318,11 +320,11 @@ def find_uv(host: Host, uv_path: str | None, extra_dirs: Sequence[Path] = ()) ->
     """The configured uv, else ``uv`` on PATH, else next to the daemon's interpreter (``extra_dirs``)."""
     if uv_path:
         p = Path(uv_path)
-        return p if p.is_file() else None
+        return p if fsread.is_file(p) else None
     name = "uv.exe" if host.platform == "windows" else "uv"
     for d in [*host.path_dirs, *extra_dirs]:
         candidate = d / name
-        if candidate.is_file() and (host.platform == "windows" or os.access(candidate, os.X_OK)):
+        if fsread.is_file(candidate) and (host.platform == "windows" or os.access(candidate, os.X_OK)):
             return candidate
     return None
 

@@ -25,7 +25,7 @@ from venvkeeper.creation.create import (
 )
 from venvkeeper.creation.interpreters import NoSuitablePython
 from venvkeeper.creation.journal import recover_leftovers
-from venvkeeper.creation.plan import InstallPlan, pyproject_requirements, read_pyproject
+from venvkeeper.creation.plan import InstallPlan, plan_from_sources, selection_plan
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
 from venvkeeper.discovery.projects import nearest_project
 from venvkeeper.host import Host
@@ -65,16 +65,15 @@ class ProgressBar:
             self._drawn = False
 
 
-def _plan(args: argparse.Namespace, project: Path) -> InstallPlan | None:
+def _plan(args: argparse.Namespace, project: Path, settings: Settings, host: Host) -> InstallPlan | None:
+    """``-r FILE`` (a requirements file or pyproject.toml) or ``--extra``/``--group``: read as the check
+    reads them; None = the default (every source of the project)."""
     if args.requirement:
-        files = tuple(Path(f).resolve() for f in args.requirement)
-        return InstallPlan(requirement_files=files, sources=files, label=", ".join(f.name for f in files))
+        files = [Path(f).resolve() for f in args.requirement]
+        return plan_from_sources(project, files, settings, host)
     if args.extra or args.group:
-        pyproject = project / "pyproject.toml"
-        reqs = pyproject_requirements(read_pyproject(pyproject) or {}, tuple(args.extra), tuple(args.group))
-        return InstallPlan(
-            requirements=tuple(reqs), sources=(pyproject,), label="pyproject.toml dependencies"
-        )
+        # Exactly what was named: "--group dev" alone installs no extras.
+        return selection_plan(project, settings, host, tuple(args.extra), tuple(args.group))
     return None
 
 
@@ -106,7 +105,7 @@ def cmd_create(args: argparse.Namespace, host: Host) -> int:
         python=args.python,
         backend=args.backend,
         uv_path=args.uv,
-        plan=_plan(args, project),
+        plan=_plan(args, project, settings, host),
         extras=settings.extras,
         groups=settings.dependency_groups,
         index_options=_index_options(args),

@@ -13,13 +13,13 @@ creates left next to the target.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+from venvkeeper import fsread
 from venvkeeper.creation.backends import (
     Backend,
     ToolContext,
@@ -45,6 +45,8 @@ from venvkeeper.creation.relocate import retarget_env
 from venvkeeper.creation.runner import CancelToken, Runner, RunResult, run_subprocess
 from venvkeeper.discovery.pyvenv import PyvenvError, read_pyvenv_cfg
 from venvkeeper.host import Host
+from venvkeeper.requirements.check import file_digest
+from venvkeeper.settings import Selection, Settings
 from venvkeeper.state import StateStore
 
 #: Env directory names we keep when one exists (``venv/`` stays ``venv/``); otherwise ``.venv``.
@@ -82,8 +84,8 @@ class CreateRequest:
     uv_path: str | None = None
     #: What to install; None = :func:`venvkeeper.creation.plan.default_plan` with ``extras``/``groups``.
     plan: InstallPlan | None = None
-    extras: str | Sequence[str] = "all"
-    groups: str | Sequence[str] = ("dev",)
+    extras: Selection = "all"
+    groups: Selection = "default"
     #: Passed through to pip/uv: ``("--no-index", "--find-links", "/wheels")``, ``("--index-url", URL)``.
     index_options: tuple[str, ...] = ()
     #: Extra environment variables for the tools (``PIP_NO_INDEX``, ``UV_OFFLINE``, proxies…).
@@ -114,13 +116,9 @@ Progress = Callable[[ProgressStep], None]
 
 def default_env_path(project: Path) -> Path:
     for name in CONVENTIONAL_NAMES:
-        if (project / name / "pyvenv.cfg").is_file():
+        if fsread.is_file(project / name / "pyvenv.cfg"):
             return project / name
     return project / ".venv"
-
-
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_sync_record(state: StateStore, project: Path, env: Path, sources: Sequence[Path]) -> None:
@@ -137,16 +135,15 @@ def tool_environment(host: Host, extra: Mapping[str, str]) -> dict[str, str]:
 def _digests(sources: Sequence[Path]) -> dict[str, str]:
     out: dict[str, str] = {}
     for src in sources:
-        try:
-            out[str(src.resolve())] = file_digest(src)
-        except OSError:
-            continue
+        digest = file_digest(src)
+        if digest is not None:
+            out[str(src.resolve())] = digest
     return out
 
 
 def _swap_into_place(txn: Transaction, target: Path, *, replace: bool) -> bool:
     """Swap the built env in (exchanging it with the env at ``target`` when replacing)."""
-    if (target.exists() or target.is_symlink()) and (not replace or not (target / "pyvenv.cfg").is_file()):
+    if fsread.lexists(target) and (not replace or not fsread.is_file(target / "pyvenv.cfg")):
         # Something appeared at the target while we were building: never delete what we did not make.
         raise CreateError(f"{target} appeared while the new env was being built; the new env was discarded")
     return txn.swap(target)
@@ -212,12 +209,14 @@ def create_env(
     )
     report(choice.reason, 5)
 
-    if target.exists() or target.is_symlink():
-        if not (target / "pyvenv.cfg").is_file():
+    if fsread.lexists(target):
+        if not fsread.is_file(target / "pyvenv.cfg"):
             raise CreateError(f"{target} exists and is not a virtual environment; not touching it")
         if not request.replace:
             raise CreateError(f"{target} already exists; recreate it to replace it")
-    plan = request.plan or default_plan(project, request.extras, request.groups)
+    plan = request.plan or default_plan(
+        project, Settings(extras=request.extras, dependency_groups=request.groups), host
+    )
     backend = backend or select_backend(request.backend, host, request.uv_path, [Path(sys.executable).parent])
     cancel.raise_if_cancelled()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -245,7 +244,7 @@ def create_env(
         cancel.raise_if_cancelled()
         report("finishing", 97)
         gitignore = build_dir / ".gitignore"
-        if not gitignore.exists():
+        if not fsread.exists(gitignore):
             # Python 3.13's venv and uv do this; older venvs do not. Keeps the env out of `git add .`.
             gitignore.write_text("# Created by venvkeeper automatically.\n*\n", encoding="utf-8")
         retarget_env(build_dir, build_dir, target, windows=windows)
@@ -282,7 +281,7 @@ def install_into_env(
     backend: Backend | None = None,
 ) -> None:
     """Install ``plan`` into an existing env (Install missing / Install into env)."""
-    if not (env_path / "pyvenv.cfg").is_file():
+    if not fsread.is_file(env_path / "pyvenv.cfg"):
         raise CreateError(f"{env_path} is not a virtual environment")
     backend = backend or select_backend(backend_preference, host, uv_path, [Path(sys.executable).parent])
     ctx = ToolContext(
@@ -325,7 +324,7 @@ def installed_requirements(env_path: Path, *, windows: bool) -> list[str]:
     site_dirs = (
         [env_path / "Lib" / "site-packages"]
         if windows
-        else sorted(p for p in env_path.glob("lib*/python*/site-packages") if p.is_dir())
+        else [p for p in fsread.glob(env_path, "lib*/python*/site-packages") if fsread.is_dir(p)]
     )
     reqs: list[str] = []
     for dist in sorted(read_installed(site_dirs).values(), key=lambda d: d.canonical_name):
@@ -347,7 +346,7 @@ def recreate_env(
 ) -> CreateResult:
     """Rebuild the env aside with what it had installed (same Python X.Y when still found), then swap."""
     target = request.env_path or default_env_path(request.project)
-    if not (target / "pyvenv.cfg").is_file():
+    if not fsread.is_file(target / "pyvenv.cfg"):
         raise CreateError(f"{target} is not a virtual environment; nothing to recreate")
     windows = host.platform == "windows"
     reqs = installed_requirements(target, windows=windows)

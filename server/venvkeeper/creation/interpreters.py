@@ -40,6 +40,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from venvkeeper import fsread
 from venvkeeper.host import Host
 
 _POSIX_NAME_RE = re.compile(r"^python3(?:\.(\d+)(t?))?$")
@@ -111,10 +112,8 @@ def _read_patchlevel(prefix: Path, major_minor: str | None, free_threaded: bool,
     else:
         candidates = sorted(prefix.glob("include/python3.*/patchlevel.h"))
     for header in candidates:
-        try:
-            with header.open("rb") as fh:
-                data = fh.read(64 * 1024)
-        except OSError:
+        data = fsread.read_head(header, 64 * 1024, fsread.HEADER)
+        if isinstance(data, fsread.Unreadable):
             continue
         m = _PATCHLEVEL_RE.search(data)
         if m:
@@ -129,20 +128,17 @@ def _lib_major_minor(prefix: Path) -> str | None:
 
 def _is_script(path: Path) -> bool:
     """Shims and wrappers are scripts; a real interpreter is a binary."""
-    try:
-        with path.open("rb") as fh:
-            return fh.read(2) == b"#!"
-    except OSError:
-        return True
+    head = fsread.read_head(path, 2)
+    return isinstance(head, fsread.Unreadable) or head == b"#!"
 
 
 def _in_virtualenv(exe: Path) -> bool:
-    return (exe.parent.parent / "pyvenv.cfg").is_file() or (exe.parent / "pyvenv.cfg").is_file()
+    return fsread.is_file(exe.parent.parent / "pyvenv.cfg") or fsread.is_file(exe.parent / "pyvenv.cfg")
 
 
 def _is_executable_file(path: Path, windows: bool) -> bool:
     try:
-        if not path.is_file():
+        if not fsread.is_file(path):
             return False
     except OSError:
         return False
@@ -246,10 +242,10 @@ def _places(host: Host, root: Path) -> Iterable[tuple[Path, str]]:
         yield d, "PATH"
     bin_name = "" if windows else "bin"
     pyenv_versions = _pyenv_root(host) / "versions"
-    for v in sorted(pyenv_versions.glob("*")) if pyenv_versions.is_dir() else []:
+    for v in sorted(pyenv_versions.glob("*")) if fsread.is_dir(pyenv_versions) else []:
         yield (v / bin_name if bin_name else v), "pyenv"
     uv_dir = _uv_python_dir(host)
-    for v in sorted(uv_dir.glob("cpython-*")) if uv_dir.is_dir() else []:
+    for v in sorted(uv_dir.glob("cpython-*")) if fsread.is_dir(uv_dir) else []:
         yield (v / bin_name if bin_name else v), "uv"
     if windows:
         local = host.environ.get("LOCALAPPDATA")
@@ -299,12 +295,10 @@ def _pyenv_global(host: Host) -> str:
     first name in ``$PYENV_ROOT/version`` (``pyenv global``); "system" when unset, as pyenv does."""
     names = host.environ.get("PYENV_VERSION", "").replace(":", " ").split()
     if not names:
-        try:
-            with (_pyenv_root(host) / "version").open("rb") as fh:
-                data = fh.read(4096)
-        except OSError:
+        text = fsread.text_head(_pyenv_root(host) / "version", 4096, fsread.PYTHON_VERSION)
+        if text is None:
             return "system"
-        names = data.decode("utf-8", "replace").split("#", 1)[0].split()
+        names = text.split("#", 1)[0].split()
     return names[0] if names else "system"
 
 

@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypedDict
 
+from venvkeeper import fsread
+
 TMP_MARK = ".venvkeeper-tmp-"
 #: Older versions moved the old env aside into ``.venvkeeper-old-XXXX/<name>``.
 OLD_MARK = ".venvkeeper-old-"
@@ -57,8 +59,6 @@ ASIDE = "old"
 BUILD_ENV_VAR = "VENVKEEPER_BUILD"
 #: A lock-less work dir younger than this may belong to an older venvkeeper that is still building.
 LEGACY_GRACE_S = 3600.0
-#: Journals are a few hundred bytes; anything bigger is not ours.
-_JOURNAL_MAX_BYTES = 64 * 1024
 #: How long recovery waits for a dead create's killed tools to be gone.
 _KILL_WAIT_S = 2.0
 #: At most this many leftovers are handled per dir and start (a hostile repo could hold thousands).
@@ -209,16 +209,8 @@ def _open_regular(path: Path, flags: int) -> int | None:
 
 def read_journal(work: Path) -> JournalData | None:
     """The journal of ``work`` if it is a well-formed one (bounded read, regular file only)."""
-    fd = _open_regular(work / JOURNAL, os.O_RDONLY)
-    if fd is None:
-        return None
-    try:
-        raw = os.read(fd, _JOURNAL_MAX_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    if len(raw) > _JOURNAL_MAX_BYTES:
+    raw = fsread.read_bytes(work / JOURNAL, fsread.JOURNAL, nofollow=True)
+    if isinstance(raw, fsread.Unreadable):
         return None
     try:
         data = json.loads(raw)
@@ -383,9 +375,9 @@ class Transaction:
 
 
 def remove_tree(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
+    if fsread.is_symlink(path) or fsread.is_file(path):
         path.unlink(missing_ok=True)
-    elif path.exists():
+    elif fsread.exists(path):
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -419,9 +411,8 @@ def _group_members(pgid: int, proc: Path) -> list[int]:
     for entry in entries:
         if not entry.name.isdigit():
             continue
-        try:
-            stat = (proc / entry.name / "stat").read_bytes()
-        except OSError:
+        stat = fsread.read_bytes(proc / entry.name / "stat", fsread.PROC)
+        if isinstance(stat, fsread.Unreadable):
             continue
         # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'.
         fields = stat[stat.rfind(b")") + 2 :].split()
@@ -431,9 +422,8 @@ def _group_members(pgid: int, proc: Path) -> list[int]:
 
 
 def _carries_marker(pid: int, marker: bytes, proc: Path) -> bool:
-    try:
-        environ = (proc / str(pid) / "environ").read_bytes()
-    except OSError:
+    environ = fsread.read_bytes(proc / str(pid) / "environ", fsread.PROC)
+    if isinstance(environ, fsread.Unreadable):
         return False
     return marker in environ.split(b"\0")
 

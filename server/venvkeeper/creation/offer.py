@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from venvkeeper import fsread
 from venvkeeper.creation.create import default_env_path
 from venvkeeper.creation.plan import InstallPlan, default_plan, managed_by, read_pyproject
 from venvkeeper.discovery.model import Discovery
+from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
 
@@ -60,6 +62,7 @@ def should_offer_create(
     *,
     python_version: str | Callable[[], str | None] | None = None,
     root: Path | None = None,
+    host: Host | None = None,
 ) -> Offer | None:
     """The offer to make for ``project``, or None. Adds ``project`` to ``session_prompted`` when offering.
 
@@ -76,14 +79,16 @@ def should_offer_create(
         return None
     if _TOOL_ENV_DIRS.intersection(project.parts):
         return None
-    if (project / ".venv").is_file():
+    if fsread.is_file(project / ".venv"):
         return None  # PEP 832: the env lives elsewhere by the user's choice
-    pyproject = read_pyproject(project / "pyproject.toml") if (project / "pyproject.toml").is_file() else None
+    pyproject = (
+        read_pyproject(project / "pyproject.toml") if fsread.is_file(project / "pyproject.toml") else None
+    )
     if managed_by(project, pyproject) is not None:
         return None
-    plan = default_plan(project, settings.extras, settings.dependency_groups)
+    plan = default_plan(project, settings, host or Host(environ={}))
     if plan.empty:
-        return None
+        return None  # declares no dependencies (the same sources and rules as the check)
     env_path = default_env_path(project)
     session_prompted.add(project)
     return Offer(

@@ -29,6 +29,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from venvkeeper import fsread
 from venvkeeper.creation.runner import python_module_argv
 
 _SCRIPT = """#!{python}
@@ -59,7 +60,7 @@ def bundled_pip_wheel_under(prefix: Path, major_minor: str, *, windows: bool) ->
         if windows
         else prefix / "lib" / f"python{major_minor}" / "ensurepip" / "_bundled"
     )
-    wheels = sorted(bundled.glob("pip-*.whl")) if bundled.is_dir() else []
+    wheels = sorted(bundled.glob("pip-*.whl")) if fsread.is_dir(bundled) else []
     return wheels[-1] if wheels else None
 
 
@@ -67,7 +68,7 @@ def cached_pip_wheel(cache_dir: Path, wheel: Path) -> Path:
     """Keep a copy of ``wheel`` in the cache: it survives the base interpreter being upgraded or removed."""
     dest_dir = cache_dir / "pip-wheels"
     dest = dest_dir / wheel.name
-    if not dest.is_file():
+    if not fsread.is_file(dest):
         dest_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".whl-", dir=str(dest_dir))
         os.close(fd)
@@ -83,7 +84,7 @@ def pip_image(cache_dir: Path, wheel: Path, major_minor: str) -> tuple[Path, boo
     """The unpacked pip for this Python X.Y in the cache; True when it was just made (compile it)."""
     images = cache_dir / "pip-images"
     image = images / f"{wheel.name[: -len('.whl')]}-py{major_minor}"
-    if (image / ".complete").is_file():
+    if fsread.is_file(image / ".complete"):
         return image, False
     images.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".image-", dir=str(images)))
@@ -94,7 +95,7 @@ def pip_image(cache_dir: Path, wheel: Path, major_minor: str) -> tuple[Path, boo
         try:
             os.rename(tmp, image)
         except OSError:
-            if not (image / ".complete").is_file():  # a half image left by a crash: replace it
+            if not fsread.is_file(image / ".complete"):  # a half image left by a crash: replace it
                 shutil.rmtree(image, ignore_errors=True)
                 os.rename(tmp, image)
     finally:

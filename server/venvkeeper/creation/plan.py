@@ -1,25 +1,33 @@
-"""What to install into a new env: requirement files, or the pyproject's dependencies + extras + groups.
+"""What to install: built from the same parsed sources the check reads, so after a create or sync the
+check finds nothing of what was selected missing.
 
-A small self-contained pyproject reader: creation only needs the requirement *strings* (pip and uv parse
-them), not the positions and diagnostics that ``venvkeeper.requirements`` produces for checks.
+Requirement files go to pip/uv as ``-r FILE`` (the installer reads them itself: index options, hashes,
+includes); what ``pyproject.toml``, ``setup.cfg`` and ``setup.py`` declare (PEP 621 extras, PEP 735
+groups, Poetry, PDM, setuptools) goes as the requirement strings the check's records hold, markers kept
+for the installer to evaluate. A constraints file that is a source of its own is not passed: like the
+check, it constrains only the sources that include it with ``-c``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib
+from venvkeeper import fsread
+from venvkeeper.host import Host
+from venvkeeper.requirements import _toml
+from venvkeeper.requirements.records import ParsedSources, RequirementRecord, read_source_text
+from venvkeeper.requirements.sources import (
+    METADATA_SOURCES,
+    is_constraints_source,
+    parse_sources,
+    project_sources,
+)
+from venvkeeper.settings import Selection, Settings
 
-Selection = Union[Literal["all"], Sequence[str]]
-
-#: Files that make a project "managed" by another tool: we never create an env for those.
+#: Files that make a project "managed" by another tool: we never offer to create an env for those.
 MANAGER_FILES = ("poetry.lock", "Pipfile", "Pipfile.lock", "pdm.lock", "environment.yml", "environment.yaml")
 
 
@@ -28,8 +36,9 @@ class InstallPlan:
     """Requirement files (``-r``) and requirement strings to install, and where they came from."""
 
     requirement_files: tuple[Path, ...] = ()
+    #: Requirement strings; ``"-e PATH"`` for an editable.
     requirements: tuple[str, ...] = ()
-    #: Files the requirements were read from (the sync record hashes them).
+    #: Files the requirements were read from, includes too (the sync record hashes them).
     sources: tuple[Path, ...] = ()
     #: Short description for prompts and progress ("requirements.txt", "pyproject.toml dependencies").
     label: str = "nothing"
@@ -39,54 +48,102 @@ class InstallPlan:
         return not self.requirement_files and not self.requirements
 
 
+def install_string(record: RequirementRecord) -> str:
+    """What the installer gets for a pyproject/setup record: the requirement with its markers (the
+    installer evaluates them for the env it installs into), ``-e PATH`` for an editable path."""
+    req = record.requirement
+    if record.editable:
+        return f"-e {record.url or record.text}"
+    if req is None:
+        return record.text
+    if record.any_of and not req.url:
+        # Poetry "a || b" has no PEP 508 spelling: take the last alternative, as the check's fix does.
+        extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+        marker = f" ; {req.marker}" if req.marker is not None else ""
+        return f"{req.name}{extras}{record.any_of[-1]}{marker}"
+    return str(req)
+
+
+def _label(names: Sequence[str]) -> str:
+    if not names:
+        return "nothing"
+    if len(names) == 1 and names[0] in METADATA_SOURCES:
+        return f"{names[0]} dependencies"
+    if len(names) > 3:
+        return f"{', '.join(names[:2])} and {len(names) - 2} more files"
+    return ", ".join(names)
+
+
+def plan_from_parsed(parsed: ParsedSources, project: Path | None = None) -> InstallPlan:
+    """The install plan for what ``parsed`` requires (see the module docstring)."""
+    with_records = {r.file for r in parsed.requirements}
+    files: list[Path] = []
+    strings: list[str] = []
+    used: list[Path] = []
+    for root in parsed.roots:
+        if root.name in METADATA_SOURCES:
+            own = [install_string(r) for r in parsed.requirements if r.root == root]
+            if own:
+                strings.extend(s for s in own if s not in strings)
+                used.append(root)
+        elif not is_constraints_source(root) and parsed.reachable(root) & with_records:
+            files.append(root)
+            used.append(root)
+    names = [_relative(p, project) for p in used]
+    return InstallPlan(tuple(files), tuple(strings), tuple(parsed.files), _label(names))
+
+
+def _relative(path: Path, project: Path | None) -> str:
+    if project is not None:
+        try:
+            return path.relative_to(project).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+def plan_from_sources(
+    project: Path,
+    sources: Sequence[Path],
+    settings: Settings,
+    host: Host,
+    *,
+    extras: Selection | None = None,
+    groups: Selection | None = None,
+) -> InstallPlan:
+    """Install ``sources`` (a pyproject, requirement files…) as the check reads them."""
+    parsed = parse_sources(sources, settings, host, project, extras=extras, groups=groups)
+    return plan_from_parsed(parsed, project)
+
+
+def default_plan(project: Path, settings: Settings, host: Host) -> InstallPlan:
+    """Everything the check expects of ``project``: all its sources, with the settings' extras/groups."""
+    return plan_from_sources(project, project_sources(project), settings, host)
+
+
+def selection_plan(
+    project: Path, settings: Settings, host: Host, extras: Selection | None, groups: Selection | None
+) -> InstallPlan:
+    """The project's declared dependencies (pyproject, setup.cfg, setup.py) with chosen extras/groups."""
+    metadata = [p for p in project_sources(project) if p.name in METADATA_SOURCES]
+    return plan_from_sources(project, metadata, settings, host, extras=extras, groups=groups)
+
+
 def read_pyproject(path: Path) -> dict[str, Any] | None:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
+    """The pyproject's TOML data (bounded read), or None when it is missing or not valid TOML."""
+    text, _ = read_source_text(path, fsread.PYPROJECT)
+    if text is None:
         return None
-
-
-def _selected(names: Sequence[str], selection: Selection) -> list[str]:
-    if selection == "all":
-        return list(names)
-    return [n for n in names if n in selection]
-
-
-def _group_requirements(
-    groups: Mapping[str, Any], name: str, seen: frozenset[str] = frozenset()
-) -> list[str]:
-    """PEP 735: a group is a list of requirement strings and ``{include-group = "other"}`` tables."""
-    if name in seen:
-        return []  # a cycle is an error for installers; the check reports it, we just stop
-    out: list[str] = []
-    for item in groups.get(name) or []:
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, Mapping) and isinstance(item.get("include-group"), str):
-            out.extend(_group_requirements(groups, item["include-group"], seen | {name}))
-    return out
-
-
-def pyproject_requirements(data: Mapping[str, Any], extras: Selection, groups: Selection) -> list[str]:
-    project = data.get("project") if isinstance(data.get("project"), Mapping) else {}
-    assert isinstance(project, Mapping)
-    reqs = [r for r in project.get("dependencies") or [] if isinstance(r, str)]
-    optional = project.get("optional-dependencies")
-    if isinstance(optional, Mapping):
-        for extra in _selected(sorted(optional), extras):
-            reqs.extend(r for r in optional.get(extra) or [] if isinstance(r, str))
-    dep_groups = data.get("dependency-groups")
-    if isinstance(dep_groups, Mapping):
-        for group in _selected(sorted(dep_groups), groups):
-            reqs.extend(_group_requirements(dep_groups, group))
-    return list(dict.fromkeys(reqs))  # same requirement from two groups: once
+    try:
+        return _toml.loads(text)
+    except (_toml.TOMLDecodeError, RecursionError):
+        return None
 
 
 def managed_by(project: Path, pyproject: Mapping[str, Any] | None) -> str | None:
     """The tool that manages this project's env (Poetry, Pipenv, PDM, Hatch, conda), if any."""
     for name in MANAGER_FILES:
-        if (project / name).is_file():
+        if fsread.is_file(project / name):
             return {
                 "poetry.lock": "Poetry",
                 "Pipfile": "Pipenv",
@@ -105,37 +162,6 @@ def managed_by(project: Path, pyproject: Mapping[str, Any] | None) -> str | None
     return None
 
 
-def _has_requirements(path: Path) -> bool:
-    """A requirements file that holds at least one line that is not blank or a comment."""
-    try:
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            return any(line.strip() and not line.lstrip().startswith("#") for line in fh)
-    except OSError:
-        return False
-
-
-def default_plan(project: Path, extras: Selection = "all", groups: Selection = ("dev",)) -> InstallPlan:
-    """requirements.txt if there is one, else the pyproject's dependencies, else another requirements*.txt.
-
-    Empty or comment-only files declare nothing and are skipped.
-    """
-    req = project / "requirements.txt"
-    if _has_requirements(req):
-        return InstallPlan(requirement_files=(req,), sources=(req,), label="requirements.txt")
-    pyproject = project / "pyproject.toml"
-    data = read_pyproject(pyproject) if pyproject.is_file() else None
-    if data is not None:
-        reqs = pyproject_requirements(data, extras, groups)
-        if reqs:
-            return InstallPlan(
-                requirements=tuple(reqs), sources=(pyproject,), label="pyproject.toml dependencies"
-            )
-    others = [p for p in sorted(project.glob("requirements*.txt")) if _has_requirements(p)]
-    if others:
-        return InstallPlan(requirement_files=(others[0],), sources=(others[0],), label=others[0].name)
-    return InstallPlan()
-
-
 def requires_python(project: Path) -> str | None:
     data = read_pyproject(project / "pyproject.toml")
     project_table = (data or {}).get("project")
@@ -144,7 +170,4 @@ def requires_python(project: Path) -> str | None:
 
 
 def python_version_file(project: Path) -> str | None:
-    try:
-        return (project / ".python-version").read_text(encoding="utf-8", errors="replace")[:4096]
-    except OSError:
-        return None
+    return fsread.text_or_none(project / ".python-version", fsread.PYTHON_VERSION)

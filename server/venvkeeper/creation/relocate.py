@@ -24,17 +24,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-#: Activation scripts and console scripts are small; anything big in bin/ is a binary we must not touch.
-_MAX_TEXT_BYTES = 1024 * 1024
+from venvkeeper import fsread
 
 
 def _rewrite(path: Path, old: bytes, new: bytes, *, binary_ok: bool) -> bool:
-    try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > _MAX_TEXT_BYTES:
-            return False
-        data = path.read_bytes()
-    except OSError:
+    if fsread.is_symlink(path):
         return False
+    data = fsread.read_bytes(path, fsread.SCRIPT)
+    if isinstance(data, fsread.Unreadable):
+        return False  # absent, not a regular file, or too big to be a script: a binary we must not touch
     if old not in data:
         return False
     # A binary is rewritten only when it is one of pip's (distlib) .exe launchers, which hold a
@@ -79,11 +77,9 @@ def leftovers(env_dir: Path, old: Path) -> list[Path]:
         dirs[:] = [d for d in dirs if d != "__pycache__"]
         for name in files:
             path = Path(root) / name
-            try:
-                if path.is_symlink() or path.stat().st_size > _MAX_TEXT_BYTES:
-                    continue
-                if needle in path.read_bytes():
-                    found.append(path)
-            except OSError:
+            if fsread.is_symlink(path):
                 continue
+            data = fsread.read_bytes(path, fsread.SCRIPT)
+            if not isinstance(data, fsread.Unreadable) and needle in data:
+                found.append(path)
     return found

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Optional
 
+from venvkeeper import fsread
 from venvkeeper.discovery.context import LocateContext, ProjectFiles
 from venvkeeper.discovery.model import Candidate, Environment, Origin
 from venvkeeper.discovery.pyvenv import PyvenvCfg
@@ -52,10 +53,7 @@ _SYSTEM_ROOTS = (
 
 
 def is_conda_prefix(path: Path) -> bool:
-    try:
-        return (path / "conda-meta").is_dir()
-    except OSError:
-        return False
+    return fsread.is_dir(path / "conda-meta")
 
 
 def identify_conda_env(path: Path, ctx: LocateContext) -> Optional[Environment]:
@@ -70,10 +68,7 @@ def identify_conda_env(path: Path, ctx: LocateContext) -> Optional[Environment]:
         if m and entry.name.endswith(".json"):
             version = m.group(1)
             break
-    try:
-        has_python = python.exists()
-    except OSError:
-        has_python = False
+    has_python = fsread.is_file(python)  # a FIFO or a device there is not an interpreter
     problem = None if has_python else f"the conda env {path} has no Python ({python.name} is missing)"
     return Environment(
         path=path,

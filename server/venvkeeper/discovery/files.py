@@ -8,10 +8,10 @@ never end) and no larger than the caller's bound; text must be UTF-8. A missing 
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from typing import Any, Optional
 
+from venvkeeper import fsread
 from venvkeeper.requirements import _toml
 
 #: Tool configs (config.toml, poetry.toml, .condarc, pyproject.toml) are a few KiB.
@@ -19,26 +19,13 @@ MAX_CONFIG_BYTES = 256 * 1024
 
 
 def read_bytes(path: Path, max_bytes: int) -> tuple[Optional[bytes], Optional[str]]:
-    """(data, None); (None, None) when there is no file; (None, why) when it cannot be used."""
-    try:
-        st = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None, None
-    except OSError as exc:
-        return None, f"{path} cannot be read: {exc.strerror or exc}"
-    if not stat.S_ISREG(st.st_mode):
-        return None, f"{path} is not a regular file"
-    if st.st_size > max_bytes:
-        return None, f"{path} is larger than {max_bytes // 1024} KiB"
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags)
-        with os.fdopen(fd, "rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        return None, f"{path} cannot be read: {exc.strerror or exc}"
-    if len(data) > max_bytes:  # grew since stat
-        return None, f"{path} is larger than {max_bytes // 1024} KiB"
+    """(data, None); (None, None) when there is no file; (None, why) when it cannot be used.
+
+    Read through :func:`venvkeeper.fsread.read_bytes`, the one guarded reader.
+    """
+    data = fsread.read_bytes(path, fsread.Kind(path.name, max_bytes))
+    if isinstance(data, fsread.Unreadable):
+        return None, (None if data.missing else f"{path} {data.reason}")
     return data, None
 
 

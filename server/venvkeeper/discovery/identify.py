@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Optional
 
+from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment, Layout
 from venvkeeper.discovery.pyvenv import PyvenvCfg, PyvenvError, read_pyvenv_cfg
 
@@ -14,19 +15,21 @@ _LIB_PY_RE = re.compile(r"^python(\d+\.\d+)t?$")
 
 
 def is_env_dir(path: Path) -> bool:
-    """A directory is a virtual environment when it holds ``pyvenv.cfg`` (PEP 405)."""
-    try:
-        return (path / "pyvenv.cfg").is_file()
-    except OSError:
-        return False
+    """A directory is a virtual environment when it holds ``pyvenv.cfg`` (PEP 405).
+
+    Any non-directory named pyvenv.cfg counts: a FIFO or a link to /dev/zero makes the env broken
+    with that reason (the reader refuses it) instead of silently not an env.
+    """
+    cfg = path / "pyvenv.cfg"
+    return fsread.lexists(cfg) and not fsread.is_dir(cfg)
 
 
 def _layout(path: Path, prefer: str) -> Layout:
     posix = path / "bin"
     windows = path / "Scripts"
     try:
-        has_posix = posix.is_dir()
-        has_windows = windows.is_dir()
+        has_posix = fsread.is_dir(posix)
+        has_windows = fsread.is_dir(windows)
     except OSError:
         has_posix = has_windows = False
     if has_windows and not has_posix:
@@ -55,11 +58,14 @@ def _version_from_lib(path: Path, layout: Layout) -> Optional[str]:
 
 def _interpreter_problem(python: Path) -> Optional[str]:
     """Why the interpreter cannot run, judged from the file system, or None."""
-    try:
-        if python.exists():
-            return None
-    except OSError as exc:  # ELOOP and friends
-        return f"{python.name} cannot be resolved ({exc.strerror or exc})"
+    label = python.relative_to(python.parent.parent)
+    if fsread.exists(python):
+        kind = fsread.not_regular(python)
+        # A FIFO or /dev/zero at bin/python is not an interpreter (and reading it would hang or never end).
+        return f"{label} is {kind}, not an interpreter" if kind else None
+    unreachable = fsread.access_problem(python) or fsread.access_problem(python.parent)
+    if unreachable:
+        return f"{label} {unreachable}"  # EACCES on bin/, ELOOP, a name too long
     if os.path.islink(python):
         try:
             target = os.readlink(python)
@@ -73,13 +79,13 @@ def _interpreter_problem(python: Path) -> Optional[str]:
         except OSError:
             pass
         return f"{python.name} is a broken symlink to {target} (the base interpreter was removed or moved)"
-    return f"{python.relative_to(python.parent.parent)} is missing"
+    return f"{label} is missing"
 
 
 def identify_env(path: Path, prefer_layout: str = "posix") -> Optional[Environment]:
     """Return the env at ``path`` (ok or broken with a reason), or None when it is not an env."""
     if not is_env_dir(path):
-        return None
+        return _unreadable_env(path, prefer_layout)
     layout = _layout(path, prefer_layout)
     python = interpreter_path(path, layout)
     cfg: Optional[PyvenvCfg] = None
@@ -109,8 +115,29 @@ def identify_env(path: Path, prefer_layout: str = "posix") -> Optional[Environme
     )
 
 
+#: Names that mean "an env" even when the directory cannot be looked into (see :func:`_unreadable_env`).
+_ENV_NAMES = (".venv", "venv", "env")
+
+
+def _unreadable_env(path: Path, prefer_layout: str) -> Optional[Environment]:
+    """A conventionally named env dir we may not look into (chmod 000): broken, saying why, not absent."""
+    if path.name not in _ENV_NAMES or not fsread.is_dir(path):
+        return None
+    problem = fsread.access_problem(path / "pyvenv.cfg")
+    if problem is None:
+        return None
+    layout = _layout(path, prefer_layout)
+    return Environment(
+        path=path,
+        python=interpreter_path(path, layout),
+        layout=layout,
+        state="broken",
+        problem=f"{path.name}/pyvenv.cfg {problem}",
+    )
+
+
 def _is_dir(path: Path) -> bool:
     try:
-        return path.is_dir()
+        return fsread.is_dir(path)
     except OSError:
         return False

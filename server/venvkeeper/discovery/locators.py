@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Optional
 
+from venvkeeper import fsread
 from venvkeeper.discovery import files
 from venvkeeper.discovery.conda import CondaLocator, PixiLocator, identify_conda_env
 from venvkeeper.discovery.context import (
@@ -190,11 +191,8 @@ class VenvFileLocator:
         pointer = project / ".venv"
         if not ctx.project(project).has(".venv"):
             return
-        try:
-            if not pointer.is_file():
-                return
-        except OSError:
-            return
+        if not fsread.is_file(pointer):
+            return  # a directory is the conventional env; a FIFO or device is no pointer file
         target, problem = read_pointer_file(pointer, project)
         if target is None:
             yield Candidate(

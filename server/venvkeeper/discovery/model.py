@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Optional
 
+from venvkeeper import fsread
 from venvkeeper.discovery.pyvenv import PyvenvCfg
 
 EnvState = Literal["ok", "broken"]
@@ -75,11 +76,11 @@ class Environment:
                 if mm:
                     candidates.append(self.path / lib / f"python{mm}" / "site-packages")
                 else:
-                    candidates.extend(sorted((self.path / lib).glob("python*/site-packages")))
+                    candidates.extend(fsread.glob(self.path / lib, "python*/site-packages"))
         seen: list[Path] = []
         for c in candidates:
             try:
-                if c.is_dir() and not any(_same(c, s) for s in seen):
+                if fsread.is_dir(c) and not any(_same(c, s) for s in seen):
                     seen.append(c)
             except OSError:
                 continue

@@ -1,6 +1,8 @@
 """Which directories are projects, and which project a file belongs to.
 
-A project root holds one of :data:`PROJECT_FILES` or a ``requirements/`` directory. Walks are bounded:
+A project root holds a project marker (see :mod:`venvkeeper.requirements.layout`, the one place for those
+rules) or a ``requirements/`` directory; nothing at or below a ``requirements/`` directory is a project of
+its own (``requirements/full/requirements.txt`` belongs to the project above it). Walks are bounded:
 they never descend into :data:`SKIP_DIRS`, into any virtual environment (a dir with ``pyvenv.cfg``), or
 through directory symlinks (so symlink loops cannot trap them), and they skip names that are not valid
 UTF-8 because such paths cannot be sent to an LSP client as a URI-safe string.
@@ -8,23 +10,20 @@ UTF-8 because such paths cannot be sent to an LSP client as a URI-safe string.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Optional
 
-#: environment.yml and pixi.toml make a project too: a conda or pixi project may have nothing else.
-PROJECT_FILES = (
-    "pyproject.toml",
-    "setup.py",
-    "setup.cfg",
-    "Pipfile",
-    "environment.yml",
-    "environment.yaml",
-    "pixi.toml",
+from venvkeeper import fsread
+from venvkeeper.requirements.layout import (
+    PROJECT_FILES,
+    REQUIREMENTS_DIR,
+    inside_requirements_dir,
+    is_project_marker,
 )
-REQUIREMENTS_GLOB = "requirements*.txt"
+
+__all__ = ["PROJECT_FILES", "find_projects", "is_project_root", "nearest_project", "walk_dirs"]
 
 #: Directories never entered: VCS data, JS deps, tool-managed envs and caches.
 SKIP_DIRS = frozenset(
@@ -61,19 +60,23 @@ def _utf8_name(name: str) -> bool:
     return True
 
 
-def is_project_root(path: Path) -> bool:
+def _marks_project(entry: os.DirEntry[str]) -> bool:
+    name = entry.name
     try:
-        with os.scandir(path) as it:
-            for entry in it:
-                name = entry.name
-                if name in PROJECT_FILES or fnmatch.fnmatchcase(name, REQUIREMENTS_GLOB):
-                    if entry.is_file():
-                        return True
-                elif name == "requirements" and entry.is_dir(follow_symlinks=False):
-                    return True
+        if is_project_marker(name):
+            return entry.is_file()
+        return name == REQUIREMENTS_DIR and entry.is_dir(follow_symlinks=False)
     except OSError:
         return False
-    return False
+
+
+def is_project_root(path: Path) -> bool:
+    """Whether ``path`` holds a project marker (ignores where ``path`` is: see :func:`find_projects`)."""
+    try:
+        with os.scandir(path) as it:
+            return any(_marks_project(entry) for entry in it)
+    except OSError:
+        return False
 
 
 def should_skip(name: str) -> bool:
@@ -106,23 +109,18 @@ def walk_dirs(root: Path, max_depth: int = MAX_DEPTH) -> Iterator[tuple[Path, li
                 continue
 
 
-def find_projects(root: Path, max_depth: int = MAX_DEPTH) -> list[Path]:
-    """Every project root at or below ``root``, sorted."""
+def find_projects(
+    root: Path, max_depth: int = MAX_DEPTH, *, workspace_root: Optional[Path] = None
+) -> list[Path]:
+    """Every project root at or below ``root``, sorted. ``workspace_root`` (default ``root``) is where
+    ``requirements/`` trees are recognised from when ``root`` is a directory deeper inside a workspace."""
+    top = workspace_root or root
     found: list[Path] = []
     for current, entries in walk_dirs(root, max_depth):
-        for entry in entries:
-            name = entry.name
-            try:
-                if (
-                    name in PROJECT_FILES or fnmatch.fnmatchcase(name, REQUIREMENTS_GLOB)
-                ) and entry.is_file():
-                    found.append(current)
-                    break
-                if name == "requirements" and entry.is_dir(follow_symlinks=False):
-                    found.append(current)
-                    break
-            except OSError:
-                continue
+        if current != top and inside_requirements_dir(current.relative_to(top)):
+            continue  # requirements/full/requirements.txt belongs to the project above requirements/
+        if any(_marks_project(entry) for entry in entries):
+            found.append(current)
     return sorted(found)
 
 
@@ -147,10 +145,10 @@ def nearest_project(path: Path, roots: Sequence[Path]) -> Optional[Path]:
     best: Optional[Path] = root if is_project_root(root) else None
     current = root
     for part in parts:
-        if should_skip(part):
-            break
+        if should_skip(part) or part == REQUIREMENTS_DIR:
+            break  # a requirements/ tree belongs to the project above it
         current = current / part
-        if (current / "pyvenv.cfg").is_file():
+        if fsread.is_file(current / "pyvenv.cfg"):
             break
         if is_project_root(current):
             best = current
@@ -168,6 +166,6 @@ def _containing_root(path: Path, roots: Sequence[Path]) -> Optional[Path]:
 
 def _is_dir(path: Path) -> bool:
     try:
-        return path.is_dir()
+        return fsread.is_dir(path)
     except OSError:
         return False

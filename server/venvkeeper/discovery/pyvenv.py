@@ -11,8 +11,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from venvkeeper import fsread
+
 #: Real pyvenv.cfg files are < 1 KiB; anything past 64 KiB is not one.
-MAX_BYTES = 64 * 1024
+MAX_BYTES = fsread.PYVENV_CFG.max_bytes
 
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -107,15 +109,9 @@ def parse_pyvenv_cfg(text: str) -> PyvenvCfg:
 
 def read_pyvenv_cfg(path: Path) -> PyvenvCfg:
     """Read and parse ``path``; raise :class:`PyvenvError` with a reason when unusable."""
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except PermissionError:
-        raise PyvenvError("pyvenv.cfg is not readable (permission denied)") from None
-    except OSError as exc:
-        raise PyvenvError(f"pyvenv.cfg cannot be read: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise PyvenvError(f"pyvenv.cfg is larger than {MAX_BYTES // 1024} KiB; not a real pyvenv.cfg")
+    data = fsread.read_bytes(path, fsread.PYVENV_CFG)
+    if isinstance(data, fsread.Unreadable):
+        raise PyvenvError(f"pyvenv.cfg {data.reason}")
     if not data.strip():
         raise PyvenvError("pyvenv.cfg is empty")
     if b"\0" in data:

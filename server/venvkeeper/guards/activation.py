@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment
 
 #: Shell -> (script file name, how to type it). bash and zsh share the POSIX script.
@@ -89,7 +90,7 @@ def activation_for(env: Environment) -> Activation:
     for shell, script, command in _SHELLS:
         path = bin_dir / script
         try:
-            exists = path.is_file()
+            exists = fsread.is_file(path)
         except OSError:
             exists = False
         if exists and shell not in scripts:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment, Layout
 from venvkeeper.discovery.pyvenv import PyvenvError, read_pyvenv_cfg
 from venvkeeper.guards.paths import real
@@ -79,7 +80,7 @@ def version_from_layout(prefix: Path, layout: Layout) -> str | None:
     for entry in entries:
         m = _STDLIB_DIR_RE.match(entry.name)
         # A stdlib dir holds os.py; Debian's /usr/lib/python3.X of other versions may hold only dist-packages.
-        if m and (entry / "os.py").is_file():
+        if m and fsread.is_file(entry / "os.py"):
             found.append((int(m.group(1)), int(m.group(2))))
     if len(found) == 1:
         return f"{found[0][0]}.{found[0][1]}"
@@ -96,7 +97,7 @@ def _follow_venv_chain(prefix: Path, layout: Layout) -> Path:
     """A "base" that is itself a venv (virtualenv made from a venv python) is not global: follow its home."""
     for _ in range(_MAX_CHAIN):
         cfg_path = prefix / "pyvenv.cfg"
-        if not cfg_path.is_file():
+        if not fsread.is_file(cfg_path):
             return prefix
         try:
             cfg = read_pyvenv_cfg(cfg_path)
@@ -128,10 +129,7 @@ def _pyenv_shim_target(shims: Path, host: Host) -> Path | None:
     root = shims.parent
     version = host.environ.get("PYENV_VERSION", "")
     if not version:
-        try:
-            version = (root / "version").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            version = ""
+        version = fsread.text_head(root / "version", 4096, fsread.PYTHON_VERSION) or ""
     # Both forms may list several versions ("3.11.7:3.12.1" / one per line); the first one answers python3.
     first = (version.replace(":", " ").split() or ["system"])[0]
     if first == "system":
@@ -150,16 +148,16 @@ def python_on_path(host: Host) -> BaseInterpreter | None:
             continue
         for name in names:
             candidate = directory / name
-            if not candidate.is_file():
+            if not fsread.is_file(candidate):
                 continue
             if directory == pyenv_shims or (directory.name == "shims" and directory.parent.name == ".pyenv"):
                 target = _pyenv_shim_target(directory, host)
-                if target is None or not target.is_file():
+                if target is None or not fsread.is_file(target):
                     break  # pyenv says "system": the next PATH entry answers
                 candidate = target
             exe = real(candidate)
             prefix = exe.parent if layout == "windows" else exe.parent.parent
-            if (prefix / "pyvenv.cfg").is_file():
+            if fsread.is_file(prefix / "pyvenv.cfg"):
                 break  # an activated venv in the daemon's PATH is not a global place
             version = version_of_executable(exe) or version_from_layout(prefix, layout)
             return BaseInterpreter(prefix, version, layout, exe)

@@ -21,6 +21,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from venvkeeper import fsread
 from venvkeeper.findings import Finding, Span
 from venvkeeper.guards.paths import is_within, real
 from venvkeeper.guards.sites import GlobalSite
@@ -31,9 +32,6 @@ CODE_GLOBAL_INSTALL = "global-install"
 
 ACTION_UNINSTALL = "Uninstall from the user site"
 ACTION_IGNORE = "Ignore"
-
-#: A RECORD lists every file of a dist; a huge one is not pip's and is not trusted for removals.
-_MAX_RECORD_BYTES = 8 * 1024 * 1024
 
 
 def install_action(env_label: str) -> str:
@@ -57,11 +55,7 @@ class MissingRequirement:
 
 def installer_of(dist: InstalledDist) -> str | None:
     """The ``INSTALLER`` of a dist-info (pip, uv, debian, …), when recorded."""
-    try:
-        with (dist.path / "INSTALLER").open("rb") as fh:
-            text = fh.read(256).decode("utf-8", errors="replace").strip()
-    except OSError:
-        return None
+    text = (fsread.text_head(dist.path / "INSTALLER", 256, fsread.METADATA) or "").strip()
     return text.splitlines()[0].strip() if text else None
 
 
@@ -248,12 +242,9 @@ def uninstall_from_user_site(dist: InstalledDist, site: GlobalSite) -> Uninstall
     if info.suffix != ".dist-info" or real(info.parent) != site_dir:
         raise UninstallRefused(f"{dist.name} {dist.version} is not installed in the user site {site.path}")
     record = info / "RECORD"
-    try:
-        if record.stat().st_size > _MAX_RECORD_BYTES:
-            raise UninstallRefused(f"{record} is too large to be a real RECORD")
-        text = record.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise UninstallRefused(f"{dist.name} has no readable RECORD ({exc.strerror or exc})") from None
+    text = fsread.read_text(record, fsread.RECORD)
+    if isinstance(text, fsread.Unreadable):
+        raise UninstallRefused(f"{dist.name} has no readable RECORD: {text.message}")
     files: list[Path] = []
     for row in csv.reader(io.StringIO(text)):
         if not row or not row[0]:
@@ -269,13 +260,13 @@ def uninstall_from_user_site(dist: InstalledDist, site: GlobalSite) -> Uninstall
         if target.suffix == ".py":
             _drop_pycache(target, removed, dirs)
         try:
-            if target.is_file() or target.is_symlink():
+            if fsread.is_file(target) or fsread.is_symlink(target):
                 target.unlink()
                 removed.append(target)
                 dirs.add(target.parent)
         except OSError:
             continue
-    if info.exists():
+    if fsread.exists(info):
         shutil.rmtree(info, ignore_errors=True)
         removed.append(info)
     _remove_empty_dirs(dirs, site_dir)

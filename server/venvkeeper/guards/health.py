@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment
 from venvkeeper.guards.base import version_of_executable
 from venvkeeper.guards.paths import real, same_path, tilde
@@ -57,17 +58,6 @@ class RecordedPath:
     path: str
 
 
-def _read_head(path: Path, limit: int = _MAX_READ) -> str | None:
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(limit)
-    except OSError:
-        return None
-    if b"\0" in data:
-        return None  # a binary launcher (Windows .exe): its shebang is not where we look
-    return data.decode("utf-8", errors="replace")
-
-
 # -- base interpreter ----------------------------------------------------------------------------
 
 
@@ -89,7 +79,7 @@ def base_problem(env: Environment, label: str, user_home: Path) -> HealthProblem
         f'Running {py_label} fails ("No module named \'encodings\'", or on macOS "dyld: Library not '
         f'loaded"). Recreate {label}.'
     )
-    if env.python.is_symlink() and not env.python.exists():
+    if fsread.is_symlink(env.python) and not fsread.exists(env.python):
         try:
             target = os.readlink(env.python)
         except OSError:
@@ -100,7 +90,7 @@ def base_problem(env: Environment, label: str, user_home: Path) -> HealthProblem
             f'exists (Python was removed or upgraded). Running it fails with "No such file or directory". '
             f"Recreate {label}.",
         )
-    if not home.is_dir():
+    if not fsread.is_dir(home):
         return HealthProblem(
             CODE_BASE_MISSING,
             f"The base interpreter of {label} is gone: pyvenv.cfg's home {tilde(home, user_home)} no longer "
@@ -119,7 +109,7 @@ def base_problem(env: Environment, label: str, user_home: Path) -> HealthProblem
     if expected is None:
         return None
     # A symlinked env runs whatever its link resolves to; after an upgrade that is another X.Y.
-    actual = version_of_executable(env.python) if env.python.is_symlink() else None
+    actual = version_of_executable(env.python) if fsread.is_symlink(env.python) else None
     if actual is None and f"python{expected}" not in names:
         others = sorted(
             {v for v in (version_of_executable(home / n) for n in names) if v and v != expected},
@@ -168,7 +158,7 @@ def recorded_paths(env: Environment) -> list[RecordedPath]:
     out: list[RecordedPath] = []
     bin_dir = env.bin_dir
     for name in _ACTIVATE_FILES:
-        text = _read_head(bin_dir / name)
+        text = fsread.text_head(bin_dir / name, _MAX_READ)
         if text is None:
             continue
         for rx in _ACTIVATE_RES:
@@ -201,7 +191,7 @@ def _shebangs(bin_dir: Path) -> Iterator[tuple[str, str]]:
                 continue
         except OSError:
             continue
-        head = _read_head(Path(entry.path), 1024)
+        head = fsread.text_head(entry.path, 1024)
         if not head or not head.startswith("#!"):
             continue
         seen += 1
@@ -263,7 +253,7 @@ def _matches(recorded: str, env: Environment) -> bool:
     # A script with "#!/usr/bin/python3" names a system Python, not an old location of this env: only a
     # path that is gone (moved) or is another env (copied) is evidence.
     try:
-        return path.exists() and not _is_env_dir(str(path))
+        return fsread.exists(path) and not _is_env_dir(str(path))
     except OSError:
         return True
 
@@ -296,7 +286,7 @@ def moved_problem(env: Environment, label: str, user_home: Path) -> HealthProble
 
 def _is_env_dir(path: str) -> bool:
     try:
-        return (Path(path) / "pyvenv.cfg").is_file()
+        return fsread.is_file(Path(path) / "pyvenv.cfg")
     except (OSError, ValueError):
         return False
 
@@ -306,18 +296,14 @@ def _is_env_dir(path: str) -> bool:
 
 def has_pip(env: Environment) -> bool:
     scripts = ("pip.exe", "pip3.exe", "pip") if env.layout == "windows" else ("pip", "pip3")
-    if any((env.bin_dir / s).exists() for s in scripts):
+    if any(fsread.exists(env.bin_dir / s) for s in scripts):
         return True
-    for site in env.site_packages():
-        try:
-            if any(site.glob("pip-*.dist-info")):
-                return True
-        except OSError:
-            continue
-    return False
+    return any(fsread.glob(site, "pip-*.dist-info") for site in env.site_packages())
 
 
 def no_pip_problem(env: Environment, label: str) -> HealthProblem | None:
+    if fsread.access_problem(env.bin_dir) is not None:
+        return None  # an unreadable bin/ says nothing about pip (env-broken already says why)
     if has_pip(env):
         return None
     py = f"{label}{os.sep}{env.python.relative_to(env.path)}"

@@ -8,9 +8,11 @@ env as the place packages go.
 from __future__ import annotations
 
 import configparser
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from venvkeeper import fsread
 from venvkeeper.guards.base import BaseInterpreter
 
 MARKER = "EXTERNALLY-MANAGED"
@@ -25,18 +27,43 @@ class ExternallyManaged:
     error: str | None = None
 
 
+#: marker path -> (stat signature, what it said): the marker is read once per change, not per refresh.
+_CACHE: dict[Path, tuple[tuple[int, int, int, int], ExternallyManaged | None]] = {}
+_CACHE_MAX = 64
+
+
 def read_marker(stdlib: Path) -> ExternallyManaged | None:
-    """The PEP 668 marker in ``stdlib``, or None when the interpreter is not externally managed."""
+    """The PEP 668 marker in ``stdlib``, or None when the interpreter is not externally managed.
+
+    Every refresh of every project asks; one ``stat`` answers unless the marker changed.
+    """
     marker = stdlib / MARKER
     try:
-        with marker.open("rb") as fh:
-            data = fh.read(_MAX_BYTES)
-    except OSError:
+        st = os.stat(marker)  # follows a link, so an edit of its target counts as a change
+    except (OSError, ValueError):
+        _CACHE.pop(marker, None)
         return None
-    # PEP 668: the file's presence is what counts; its content only supplies the message.
+    signature = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode)
+    cached = _CACHE.get(marker)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    found = _read_marker(marker)
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[marker] = (signature, found)
+    return found
+
+
+def _read_marker(marker: Path) -> ExternallyManaged | None:
+    # PEP 668: the file's presence is what counts; its content only supplies the message (a FIFO or
+    # device named EXTERNALLY-MANAGED still marks the interpreter, but is never opened for reading).
+    head = fsread.read_head(marker, _MAX_BYTES, fsread.EXTERNALLY_MANAGED)
+    if isinstance(head, fsread.Unreadable):
+        fsread.note(head)
+        return None if head.missing else ExternallyManaged(marker, None)
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read_string(data.decode("utf-8", errors="replace"))
+        parser.read_string(head.decode("utf-8", errors="replace"))
         error = parser.get("externally-managed", "Error", fallback=None)
     except configparser.Error:
         error = None

@@ -1,7 +1,8 @@
 """The guards' finding provider: env health, stale VIRTUAL_ENV, PEP 668, installed elsewhere.
 
 Registered in :mod:`venvkeeper.checks`, so ``venvkeeper check`` and the LSP layer report the same.
-Project-level findings sit at the start of the project's main requirement source (see anchor.py).
+Project-level findings sit at the start of the project's main requirement source (see
+requirements/sources.py main_source).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 from venvkeeper.context import CheckContext
 from venvkeeper.findings import FILE_START, Finding
 from venvkeeper.guards import pep668
-from venvkeeper.guards.anchor import main_source
 from venvkeeper.guards.globals import MissingRequirement, installed_elsewhere, read_sites
 from venvkeeper.guards.health import CODE_BASE_MISSING, env_health
 from venvkeeper.guards.paths import env_label
@@ -20,6 +20,7 @@ from venvkeeper.guards.sites import bases_that_matter, global_sites
 from venvkeeper.guards.virtualenv import CODE as STALE_CODE
 from venvkeeper.guards.virtualenv import stale_virtual_env_message
 from venvkeeper.requirements.provider import requirement_problems
+from venvkeeper.requirements.sources import main_source
 
 
 def missing_requirements_of(ctx: CheckContext) -> list[MissingRequirement]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment
 from venvkeeper.guards.base import BaseInterpreter, base_of_env, python_on_path
 from venvkeeper.guards.paths import real, tilde
@@ -41,13 +42,13 @@ class GlobalSite:
 
     @property
     def exists(self) -> bool:
-        return self.path.is_dir()
+        return fsread.is_dir(self.path)
 
     @property
     def writable_by_user(self) -> bool:
         """Whether a plain ``pip install`` by this user can write here (else pip uses the user site)."""
         probe: Path | None = self.path
-        while probe is not None and not probe.exists():
+        while probe is not None and not fsread.exists(probe):
             probe = probe.parent if probe.parent != probe else None
         return probe is not None and os.access(probe, os.W_OK)
 
@@ -116,7 +117,7 @@ def sites_of_base(base: BaseInterpreter, host: Host) -> list[GlobalSite]:
     sites = [
         GlobalSite(d, "system", base.version, base.prefix, managed)
         for d in _unique(system_site_dirs(base))
-        if d.is_dir()
+        if fsread.is_dir(d)
     ]
     if base.version:
         sites.append(

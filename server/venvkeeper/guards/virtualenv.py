@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment
 from venvkeeper.discovery.projects import is_project_root
 from venvkeeper.guards.paths import env_label, is_within, real, same_path, tilde
@@ -18,7 +19,7 @@ CODE = "stale-virtual-env"
 
 def _is_env(path: Path) -> bool:
     try:
-        return (path / "pyvenv.cfg").is_file()
+        return fsread.is_file(path / "pyvenv.cfg")
     except OSError:
         return False
 
@@ -41,7 +42,11 @@ def stale_virtual_env_message(
     shown = tilde(active, user_home)
     ours = f"this project's env {tilde(env.path, user_home)}" if env is not None else None
     if not _is_env(active):
-        gone = "no longer exists" if not active.exists() else "is not a virtual environment (no pyvenv.cfg)"
+        gone = (
+            "no longer exists"
+            if not fsread.exists(active)
+            else "is not a virtual environment (no pyvenv.cfg)"
+        )
         tail = f"; {ours} is the one to use" if ours else ""
         return (
             f"VIRTUAL_ENV={shown} {gone}: terminals started with it activated run a Python that is gone"

@@ -58,7 +58,7 @@ def fixes_for(diagnostic: types.Diagnostic, document_uri: str) -> list[types.Cod
 
     row = codes.get(code)
     fixes = row.fixes if row is not None else ()
-    if "install" in fixes:
+    if "install" in fixes and data.get("install") != "":  # "": no install can fix it (a conflict)
         requirement = data.get("requirement")
         if requirement:
             add(
@@ -68,6 +68,15 @@ def fixes_for(diagnostic: types.Diagnostic, document_uri: str) -> list[types.Cod
                 preferred=True,
             )
         add(f"Install missing into {label}", protocol.CMD_INSTALL_MISSING, {"uri": project_uri})
+    if "install-compatible" in fixes:
+        wanted = data.get("install")
+        if isinstance(wanted, str) and wanted:
+            add(
+                f"Install {wanted} into {label}",
+                protocol.CMD_INSTALL_INTO_ENV,
+                {"uri": project_uri, "requirements": [wanted]},
+                preferred=True,
+            )
     if "sync" in fixes:
         source = data.get("source") or _path_of(document_uri)
         name = Path(source).name if source else "requirements"

@@ -37,7 +37,7 @@ from venvkeeper.creation.create import (
     sync_env,
 )
 from venvkeeper.creation.interpreters import NoSuitablePython
-from venvkeeper.creation.plan import InstallPlan, default_plan, pyproject_requirements, read_pyproject
+from venvkeeper.creation.plan import InstallPlan, default_plan, plan_from_sources, selection_plan
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
 from venvkeeper.discovery.model import Environment
 from venvkeeper.lsp import protocol
@@ -234,15 +234,11 @@ def _resolve(project: Path, name: str) -> Path:
 
 
 def plan_for_source(server: VenvkeeperServer, project: Path, source: Optional[str]) -> InstallPlan:
+    """Sync: one source as the check reads it, or (no source) everything the check expects."""
     settings = server.app.settings
     if not source:
-        return default_plan(project, settings.extras, settings.dependency_groups)
-    path = _resolve(project, source)
-    if path.name == "pyproject.toml":
-        data = read_pyproject(path) or {}
-        reqs = pyproject_requirements(data, settings.extras, settings.dependency_groups)
-        return InstallPlan(requirements=tuple(reqs), sources=(path,), label="pyproject.toml dependencies")
-    return InstallPlan(requirement_files=(path,), sources=(path,), label=path.name)
+        return default_plan(project, settings, server.host)
+    return plan_from_sources(project, [_resolve(project, source)], settings, server.host)
 
 
 def _create_plan(server: VenvkeeperServer, project: Path, install: Any) -> Optional[InstallPlan]:
@@ -251,20 +247,19 @@ def _create_plan(server: VenvkeeperServer, project: Path, install: Any) -> Optio
     if not isinstance(install, dict):
         raise CommandRefused("'install' must be an object")
     files = _strings(install.get("requirements"), "install.requirements")
+    settings = server.app.settings
     if files:
-        paths = tuple(_resolve(project, f) for f in files)
-        return InstallPlan(requirement_files=paths, sources=paths, label=", ".join(p.name for p in paths))
+        paths = [_resolve(project, f) for f in files]
+        return plan_from_sources(project, paths, settings, server.host)
     extras = _strings(install.get("extras"), "install.extras")
     groups = _strings(install.get("groups"), "install.groups")
-    settings = server.app.settings
-    pyproject = project / "pyproject.toml"
-    data = read_pyproject(pyproject) or {}
-    reqs = pyproject_requirements(
-        data,
-        tuple(extras) if extras is not None else settings.extras,
-        tuple(groups) if groups is not None else settings.dependency_groups,
+    return selection_plan(
+        project,
+        settings,
+        server.host,
+        tuple(extras) if extras is not None else None,
+        tuple(groups) if groups is not None else None,
     )
-    return InstallPlan(requirements=tuple(reqs), sources=(pyproject,), label="pyproject.toml dependencies")
 
 
 def _after_change(server: VenvkeeperServer, project: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -9,11 +10,14 @@ from typing import TYPE_CHECKING, Optional
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from venvkeeper import fsread
 from venvkeeper.findings import Finding
 from venvkeeper.lsp.protocol import DIAGNOSTIC_SOURCE
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
+
+log = logging.getLogger("venvkeeper")
 
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -24,7 +28,7 @@ SEVERITY = {
 
 
 #: Files larger than this keep code-point columns (reading them to convert is not worth it).
-_MAX_CONVERT_BYTES = 5 * 1024 * 1024
+_CONVERT = fsread.Kind("file with findings", 5 * 1024 * 1024)
 
 
 class ColumnEncoder:
@@ -41,10 +45,9 @@ class ColumnEncoder:
 
     def _line(self, path: Path, line: int) -> str:
         if path not in self._lines:
-            try:
-                too_big = path.stat().st_size > _MAX_CONVERT_BYTES
-                text = "" if too_big else path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+            # Too big, unreadable or not a regular file: keep code-point columns.
+            text = fsread.read_text(path, _CONVERT)
+            if isinstance(text, fsread.Unreadable):
                 text = ""
             self._lines[path] = text.splitlines()
         lines = self._lines[path]
@@ -80,28 +83,38 @@ def to_diagnostic(
 
 
 def file_uri(path: Path) -> str:
-    return from_fs_path(str(path)) or path.as_uri()
+    try:
+        return from_fs_path(str(path)) or path.as_uri()
+    except UnicodeError:
+        # A POSIX file name that is not UTF-8 (surrogate-escaped bytes): RFC 3986 percent-encodes the
+        # raw bytes ("%FF"), which is what Path.as_uri does with os.fsencode.
+        return path.absolute().as_uri()
 
 
 def publish(server: VenvkeeperServer, projects: Iterable[Path]) -> None:
-    app = server.app
     encoder = ColumnEncoder(server.position_encoding())
     for project in projects:
-        by_uri: dict[str, list[types.Diagnostic]] = {}
-        extra = [f for hook in server.extra_findings for f in hook(project)]
-        for finding in [*app.findings(project), *extra]:
-            severity = app.settings.severity(finding.code)
-            if severity == "off":
-                continue
-            by_uri.setdefault(file_uri(finding.file), []).append(to_diagnostic(finding, severity, encoder))
-        previous = server.published.get(project, set())
-        for uri in previous - by_uri.keys():
-            server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-        for uri, diags in by_uri.items():
-            server.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=diags)
-            )
-        server.published[project] = set(by_uri)
+        try:
+            _publish_project(server, project, encoder)
+        except Exception:  # one project's failure never stops another's diagnostics
+            log.exception("publishing diagnostics for %s failed", project)
+
+
+def _publish_project(server: VenvkeeperServer, project: Path, encoder: ColumnEncoder) -> None:
+    app = server.app
+    by_uri: dict[str, list[types.Diagnostic]] = {}
+    extra = [f for hook in server.extra_findings for f in hook(project)]
+    for finding in [*app.findings(project), *extra]:
+        severity = app.settings.severity(finding.code)
+        if severity == "off":
+            continue
+        by_uri.setdefault(file_uri(finding.file), []).append(to_diagnostic(finding, severity, encoder))
+    previous = server.published.get(project, set())
+    for uri in previous - by_uri.keys():
+        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    for uri, diags in by_uri.items():
+        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diags))
+    server.published[project] = set(by_uri)
 
 
 def clear(server: VenvkeeperServer, project: Path) -> None:

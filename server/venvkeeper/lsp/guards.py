@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from lsprotocol import types
 
+from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
 from venvkeeper.guards.globals import (
@@ -80,7 +81,7 @@ def _watch_dir(site: GlobalSite) -> Optional[Path]:
     stop = site.user_base.parent
     probe = site.path.parent
     while probe != probe.parent:
-        if probe.is_dir():
+        if fsread.is_dir(probe):
             return probe
         if probe == stop:
             break
@@ -177,7 +178,7 @@ class GlobalGuard:
             before = self.snapshots.get(site.path, {})
             after = read_installed([site.path]) if site.exists else {}
             self.snapshots[site.path] = after
-            appeared = new_dists(before, after, {n for n in touched if (site.path / n).exists()})
+            appeared = new_dists(before, after, {n for n in touched if fsread.exists(site.path / n)})
             if not appeared or not settings.global_install_warnings:
                 continue
             self._warn(site, appeared)

@@ -78,6 +78,7 @@ class CreatePrompts:
                     self.prompted,
                     python_version=lambda p=project: self._python_version(p),  # type: ignore[misc]
                     root=next((r for r in app.roots if r == project or r in project.parents), None),
+                    host=server.host,
                 )
             except Exception:
                 log.exception("deciding whether to offer an env for %s failed", project)

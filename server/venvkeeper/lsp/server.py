@@ -120,6 +120,7 @@ from venvkeeper.lsp import (  # noqa: E402  (after the class they use)
     guards,
     interpreter,
     prompts,
+    whatif,
     workspace,
 )
 
@@ -131,6 +132,7 @@ FEATURES: list[Callable[[VenvkeeperServer], None]] = [
     guards.register,
     commands.register,
     prompts.register,
+    whatif.register,
 ]
 
 

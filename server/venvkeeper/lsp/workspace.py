@@ -16,11 +16,17 @@ from typing import TYPE_CHECKING, Any, Optional
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from venvkeeper import fsread
 from venvkeeper.app import normalize
 from venvkeeper.discovery.identify import is_env_dir
-from venvkeeper.discovery.projects import PROJECT_FILES
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.protocol import as_plain
+from venvkeeper.requirements.layout import (
+    CLIENT_WATCH_NAMES,
+    CLIENT_WATCH_REQUIREMENTS_DIR,
+    REQUIREMENTS_DIR,
+    is_structural_name,
+)
 from venvkeeper.settings import parse_settings
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import DirWatcher
@@ -157,7 +163,8 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
             if (
                 path == project
                 or path.parent == project
-                or (project / "requirements") in (path, path.parent)
+                or path == project / REQUIREMENTS_DIR
+                or (project / REQUIREMENTS_DIR) in path.parents
                 or any(path == env or env in path.parents for env in env_dirs[project])
             ):
                 affected.add(project)
@@ -165,7 +172,7 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
         if root is None or _inside_env(path, root):
             continue
         if _changes_project_set(path, projects):
-            rescan_dirs.add(path if path.is_dir() and path not in projects else path.parent)
+            rescan_dirs.add(path if fsread.is_dir(path) and path not in projects else path.parent)
     removed_all: list[Path] = []
     for d in _outermost(rescan_dirs):
         added, removed = app.rescan(d)
@@ -180,13 +187,12 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
 
 def _changes_project_set(path: Path, projects: list[Path]) -> bool:
     try:
-        if path.is_dir():
+        if fsread.is_dir(path):
             return path not in projects
-        exists = path.exists()
+        exists = fsread.exists(path)
     except OSError:
         return True
-    name = path.name
-    marker = name in PROJECT_FILES or (name.startswith("requirements") and name.endswith(".txt"))
+    marker = is_structural_name(path.name)
     if not exists:
         return True  # something vanished: a project (or its marker) may be gone
     return marker and path.parent not in projects
@@ -288,7 +294,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
     # Watches first (they need each project's env dirs, hence discovery), so that nothing written
     # after a result is published can go unnoticed; then check and publish project by project.
     for project in server.app.projects():
-        server.app.discovery(project)
+        try:
+            server.app.discovery(project)
+        except Exception:  # one project's failure never stops the sweep (nor the hooks after it)
+            log.exception("discovery for %s failed", project)
         await asyncio.sleep(0)
     sync_watches(server)
     # Anything created between `initialize` and the watches being in place (a project file, an env)
@@ -297,7 +306,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
         server.app.rescan(root)
     server.app.invalidate()
     for project in server.app.projects():
-        refresh(server, [project], watches=False)
+        try:
+            refresh(server, [project], watches=False)
+        except Exception:
+            log.exception("refreshing %s failed", project)
         await asyncio.sleep(0)
     sync_watches(server)
     for hook in server.after_initial_sweep:
@@ -308,10 +320,7 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
 
 
 #: Files whose appearance anywhere can create a project or an env; watched by the client when it can.
-CLIENT_WATCH_GLOB = (
-    "**/{pyproject.toml,requirements*.txt,setup.py,setup.cfg,Pipfile,environment.yml,environment.yaml,"
-    "pixi.toml,pyvenv.cfg,.venv}"
-)
+CLIENT_WATCH_GLOB = "**/{" + ",".join((*CLIENT_WATCH_NAMES, "pyvenv.cfg", ".venv")) + "}"
 
 
 async def register_client_watchers(server: VenvkeeperServer) -> None:
@@ -323,7 +332,10 @@ async def register_client_watchers(server: VenvkeeperServer) -> None:
                         id="venvkeeper-project-files",
                         method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                         register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                            watchers=[types.FileSystemWatcher(glob_pattern=CLIENT_WATCH_GLOB)]
+                            watchers=[
+                                types.FileSystemWatcher(glob_pattern=CLIENT_WATCH_GLOB),
+                                types.FileSystemWatcher(glob_pattern=CLIENT_WATCH_REQUIREMENTS_DIR),
+                            ]
                         ),
                     )
                 ]

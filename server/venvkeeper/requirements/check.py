@@ -35,11 +35,12 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import FILE_START, Finding
 from venvkeeper.requirements.installed import InstalledDist
 from venvkeeper.requirements.markers import env_python_version, marker_applies
-from venvkeeper.requirements.records import ParsedSources, RequirementRecord, parse_requirement
+from venvkeeper.requirements.records import ParsedSources, RequirementRecord, conceal, parse_requirement
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,12 @@ class Problem:
     install: str
 
 
-def file_digest(path: Path) -> str:
-    """sha256 hex of the file's bytes (what a sync record stores per source file)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def file_digest(path: Path) -> str | None:
+    """sha256 hex of a source file's bytes (what a sync record stores per file); None when unreadable."""
+    data = fsread.read_bytes(path, fsread.REQUIREMENTS)
+    if isinstance(data, fsread.Unreadable):
+        return None
+    return hashlib.sha256(data).hexdigest()
 
 
 def env_label(env: Environment, project: Path | None) -> str:
@@ -113,11 +113,31 @@ class Checker:
         self.label = env_label(env, project)
         self.python = _python_label(env, project)
         self.version = env_python_version(env)
-        # Keyed by str(root): str() of a Path is cached, its hash is not.
-        self.constraints: dict[tuple[str, str], list[RequirementRecord]] = {}
+        # (constraints file, name) -> its applicable constraint records.
+        self._constraints: dict[tuple[Path, str], list[RequirementRecord]] = {}
         for c in parsed.constraints:
             if c.name and c.requirement is not None and marker_applies(c.requirement.marker, environment):
-                self.constraints.setdefault((str(c.root), c.name), []).append(c)
+                self._constraints.setdefault((c.file, c.name), []).append(c)
+        # A constraints file that is a source of its own (constraints.txt) is read for its findings; like
+        # ``pip install -r requirements.txt``, it constrains only the sources that include it with -c.
+        self._reach = {root: parsed.reachable(root) for root in parsed.roots}
+        self._files_for: dict[Path, set[Path]] = {}
+
+    def constraints_for(self, record: RequirementRecord) -> list[RequirementRecord]:
+        """The ``-c`` lines that constrain ``record``: those of every top-level source whose ``pip install``
+        reads ``record``'s file (a constraints file included by two sources constrains both)."""
+        if not self._constraints or not record.name:
+            return []
+        files = self._files_for.get(record.file)
+        if files is None:
+            files = set()
+            for reach in self._reach.values():
+                if record.file in reach:
+                    files |= reach
+            if record.root is not None and record.root not in self._reach:
+                files.add(record.root)
+            self._files_for[record.file] = files
+        return [c for f in files for c in self._constraints.get((f, record.name), [])]
 
     # -- requirements --------------------------------------------------------------------------
     def problems(self) -> list[Problem]:
@@ -132,6 +152,17 @@ class Checker:
         req = record.requirement
         if req is not None and not marker_applies(req.marker, self.environment):
             return None
+        if req is not None and record.url is None and not record.editable:
+            conflict = _pin_conflict(req, self.constraints_for(record))
+            if conflict is not None and conflict.requirement is not None:
+                # No install can fix this: say so instead of suggesting 'pip install x==1,==2'.
+                return Problem(
+                    record,
+                    "version-mismatch",
+                    f"'{_no_marker(req)}' and {conflict.file.name}'s '{_no_marker(conflict.requirement)}' "
+                    "cannot both hold: no version satisfies both. Change one of them.",
+                    "",
+                )
         dist = self._find(record)
         shown = req.name if req is not None else record.text
         if dist is None:
@@ -150,7 +181,8 @@ class Checker:
                 "version-mismatch",
                 f"{req.name} {dist.version} is installed in {self.label} but '{required}' is required.",
             )
-        for constraint in self.constraints.get((str(record.root), record.name or ""), []):
+        constraints = self.constraints_for(record)
+        for constraint in constraints:
             assert constraint.requirement is not None
             spec = constraint.requirement.specifier
             if constraint.url is None and not _contains(spec, dist.version):
@@ -182,7 +214,7 @@ class Checker:
         each client in its own words, do the same)."""
         install = self._install_text(record)
         message = f"{what} To fix: {self.python} -m pip install {_quote(install)}"
-        return Problem(record, code, message, install)
+        return Problem(record, code, conceal(message, record.expanded), install)
 
     def _wanted(self, record: RequirementRecord) -> tuple[SpecifierSet, ...] | None:
         if record.any_of:
@@ -244,7 +276,7 @@ class Checker:
         if req is None:
             return (record.url or record.text).split(";", 1)[0].strip()
         extra: SpecifierSet | None = None
-        for constraint in self.constraints.get((str(record.root), record.name or ""), []):
+        for constraint in self.constraints_for(record):
             if constraint.requirement is not None and constraint.url is None:
                 extra = (
                     constraint.requirement.specifier
@@ -274,6 +306,20 @@ class Checker:
                 )
             )
         return out
+
+
+def _pin_conflict(req: Requirement, constraints: Sequence[RequirementRecord]) -> RequirementRecord | None:
+    """A constraint no version can satisfy together with ``req``, decided where it can be: when one side
+    pins ``==X`` and X fails the other side (pip's resolver would find no candidate)."""
+    for constraint in constraints:
+        other = constraint.requirement
+        if other is None or constraint.url is not None:
+            continue
+        pins = [s.version for s in (*req.specifier, *other.specifier) if s.operator in ("==", "===")]
+        both = req.specifier & other.specifier
+        if pins and not any("*" not in v and _contains(both, v) for v in pins):
+            return constraint
+    return None
 
 
 def _version_from_url(url: str) -> str | None:
@@ -321,9 +367,8 @@ def changed_since_sync(
         key = next((k for k in (str(path), str(path.absolute()), str(_resolved(path))) if k in record), None)
         if key is None:
             continue
-        try:
-            digest = file_digest(path)
-        except OSError:
+        digest = file_digest(path)
+        if digest is None:
             continue
         if digest != record[key]:
             out.append(
@@ -353,7 +398,7 @@ def system_site_dirs(env: Environment) -> list[Path]:
             candidates += [prefix / "lib" / "python3" / "dist-packages"]
             if mm:
                 candidates += [prefix / "local" / "lib" / f"python{mm}" / "dist-packages"]
-    return [c for c in candidates if c.is_dir()]
+    return [c for c in candidates if fsread.is_dir(c)]
 
 
 def problem_finding(problem: Problem) -> Finding:

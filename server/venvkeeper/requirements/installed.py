@@ -21,8 +21,7 @@ from urllib.parse import unquote, urlparse
 from packaging.utils import canonicalize_name
 from packaging.version import VERSION_PATTERN
 
-#: A METADATA header block is small; a multi-megabyte one is not real metadata (and may be a trap).
-MAX_METADATA_BYTES = 1024 * 1024
+from venvkeeper import fsread
 
 # Wheel spec: "{distribution}-{version}.dist-info", where the name has "-" escaped to "_".
 _DIST_INFO_RE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._]*)-(?P<version>[^-]+)\.dist-info$")
@@ -56,15 +55,9 @@ def _headers(text: str) -> dict[str, list[str]]:
     return out
 
 
-def _read_text(path: Path) -> str | None:
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_METADATA_BYTES)
-    except OSError:
-        return None
-    if b"\0" in data:
-        return None
-    return data.decode("utf-8", errors="replace")
+def _read_text(path: Path, kind: fsread.Kind = fsread.METADATA) -> str | None:
+    """The head of a metadata file (headers come first); None when unreadable, a trap, or binary."""
+    return fsread.text_head(path, kind.max_bytes, kind)
 
 
 @dataclass(frozen=True)
@@ -92,7 +85,7 @@ class InstalledDist:
 
     @property
     def metadata_file(self) -> Path:
-        if self.path.suffix == ".egg-info" and not self.path.is_dir():
+        if self.path.suffix == ".egg-info" and not fsread.is_dir(self.path):
             return self.path  # a distutils egg-info *file* is the PKG-INFO itself
         return self.path / ("PKG-INFO" if self.path.suffix == ".egg-info" else "METADATA")
 
@@ -107,7 +100,7 @@ class InstalledDist:
     def requires(self) -> list[str]:
         """``Requires-Dist`` values (PEP 508 strings, markers included)."""
         reqs = list(self.headers().get("requires-dist", []))
-        if not reqs and self.path.suffix == ".egg-info" and self.path.is_dir():
+        if not reqs and self.path.suffix == ".egg-info" and fsread.is_dir(self.path):
             reqs = _egg_requires(self.path / "requires.txt")
         return reqs
 
@@ -158,9 +151,13 @@ def _direct_url_editable(dist_info: str | Path) -> tuple[bool, Path | None]:
     direct_url = os.path.join(dist_info, "direct_url.json")
     if not os.path.exists(direct_url):
         return False, None  # most dists: one stat, no exception raised in Python
+    content = fsread.read_bytes(direct_url, fsread.DIRECT_URL)
+    if isinstance(content, fsread.Unreadable):
+        fsread.note(content)
+        return False, None
     try:
-        data = json.loads(Path(direct_url).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(content)
+    except (ValueError, RecursionError):
         return False, None
     if not isinstance(data, dict):
         return False, None
@@ -216,7 +213,7 @@ def _read_egg_info(entry: os.DirEntry[str], site_dir: Path) -> InstalledDist | N
 
 def _read_egg_link(entry: os.DirEntry[str], site_dir: Path) -> InstalledDist | None:
     """Legacy ``setup.py develop`` / ``pip install -e`` (pre PEP 660): ``Name.egg-link`` names the project."""
-    text = _read_text(Path(entry.path))
+    text = _read_text(Path(entry.path), fsread.EGG_LINK)
     if not text:
         return None
     first = text.splitlines()[0].strip() if text.splitlines() else ""
@@ -342,3 +339,23 @@ def _pth_location(pth: Path) -> Path | None:
         if line and not line.startswith(("#", "import ")):
             return Path(line)
     return None
+
+
+def duplicate_dist_infos(site_dirs: Sequence[Path]) -> dict[str, list[str]]:
+    """Names with more than one ``.dist-info`` in one site dir (a half-finished upgrade), canonical
+    name -> the directory names. :func:`read_installed` keeps one of them; the consistency check
+    says which. One listing per dir, no file opened.
+    """
+    out: dict[str, list[str]] = {}
+    for site_dir in site_dirs:
+        seen: dict[str, list[str]] = {}
+        try:
+            names = [e.name for e in os.scandir(site_dir) if e.name.endswith(".dist-info")]
+        except OSError:
+            continue
+        for name in sorted(names):
+            m = _DIST_INFO_RE.match(name)
+            if m:
+                seen.setdefault(canonicalize_name(m.group("name")), []).append(name)
+        out.update({k: v for k, v in seen.items() if len(v) > 1 and k not in out})
+    return out

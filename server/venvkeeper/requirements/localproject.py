@@ -10,6 +10,7 @@ import configparser
 import re
 from pathlib import Path
 
+from venvkeeper import fsread
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.records import read_source_text
 
@@ -17,11 +18,8 @@ _SETUP_PY_NAME_RE = re.compile(r"""\bname\s*=\s*['"]([A-Za-z0-9][A-Za-z0-9._-]*)
 
 
 def local_project_name(directory: Path) -> str | None:
-    text, _ = (
-        read_source_text(directory / "pyproject.toml")
-        if (directory / "pyproject.toml").is_file()
-        else (None, None)
-    )
+    pyproject = directory / "pyproject.toml"
+    text, _ = read_source_text(pyproject, fsread.PYPROJECT) if fsread.is_file(pyproject) else (None, None)
     if text:
         try:
             data = _toml.loads(text)
@@ -31,17 +29,18 @@ def local_project_name(directory: Path) -> str | None:
             if isinstance(table, dict) and isinstance(table.get("name"), str):
                 return str(table["name"])
     cfg = directory / "setup.cfg"
-    if cfg.is_file():
+    cfg_text, _ = read_source_text(cfg) if fsread.is_file(cfg) else (None, None)
+    if cfg_text is not None:
         parser = configparser.ConfigParser(interpolation=None)
         try:
-            parser.read(cfg, encoding="utf-8")
+            parser.read_string(cfg_text, source=str(cfg))
             name = parser.get("metadata", "name", fallback=None)
         except (configparser.Error, OSError, UnicodeDecodeError):
             name = None
         if name:
             return name.strip()
     setup_py = directory / "setup.py"
-    if setup_py.is_file():
+    if fsread.is_file(setup_py):
         text, _ = read_source_text(setup_py)
         m = _SETUP_PY_NAME_RE.search(text or "")
         if m:

@@ -6,6 +6,7 @@ evaluated for the env's Python from pyvenv.cfg.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,17 +18,27 @@ from venvkeeper.requirements.check import (
     Checker,
     Problem,
     changed_since_sync,
+    env_label,
     problem_finding,
     system_site_dirs,
 )
-from venvkeeper.requirements.installed import InstalledDist, read_installed
-from venvkeeper.requirements.markers import marker_environment
+from venvkeeper.requirements.conflict_findings import (
+    conflict_findings,
+    declared_requirements,
+    requested_extras,
+)
+from venvkeeper.requirements.conflicts import Consistency, check_consistency
+from venvkeeper.requirements.installed import InstalledDist, duplicate_dist_infos, read_installed
+from venvkeeper.requirements.markers import env_python_version, marker_environment
 from venvkeeper.requirements.records import ParsedSources
-from venvkeeper.requirements.sources import parse_sources, project_sources
+from venvkeeper.requirements.sources import main_source, parse_sources, project_sources
 from venvkeeper.settings import Settings
 
 __all__ = [
+    "consistency_findings",
+    "env_consistency",
     "env_site_dirs",
+    "last_consistency",
     "missing_requirements",
     "project_sources",
     "requirement_files",
@@ -39,6 +50,20 @@ __all__ = [
 def env_site_dirs(env: Environment) -> list[Path]:
     """Where pip would look for installed dists: the env's site-packages, then the base's if inherited."""
     return [*env.site_packages(), *system_site_dirs(env)]
+
+
+def env_consistency(
+    env: Environment, host: Host, requested: Mapping[str, Iterable[str]] | None = None
+) -> Consistency:
+    """Whether the env's installed dists satisfy each other (pip check's question), for its own Python."""
+    sites = env_site_dirs(env)
+    return check_consistency(
+        read_installed(sites),
+        marker_environment(env, host),
+        env_python_version(env),
+        requested,
+        duplicate_dist_infos(sites),
+    )
 
 
 def _parse(project: Path, settings: Settings, host: Host) -> ParsedSources:
@@ -78,6 +103,41 @@ def requirement_findings(ctx: CheckContext) -> list[Finding]:
     found += _checker(ctx, parsed, env).requires_python()
     found += changed_since_sync(parsed.files, ctx.state.sync_record(ctx.project), env, ctx.project)
     return findings + [replace(f, data={**base, **f.data}) for f in found]
+
+
+#: Reasons already logged ("say it once"): a daemon re-checks on every change.
+_LOGGED: set[str] = set()
+#: The last consistency report per env dir. Every change under the env's site-packages re-runs the
+#: checks (the watcher), so between two runs it is current: the what-if on a keystroke reuses it.
+_LAST: dict[str, Consistency] = {}
+
+
+def last_consistency(env: Environment, host: Host) -> Consistency:
+    """The env's consistency report from the last check pass, or a fresh one when there was none."""
+    report = _LAST.get(str(env.path))
+    return report if report is not None else env_consistency(env, host)
+
+
+def consistency_findings(ctx: CheckContext) -> list[Finding]:
+    """The env against itself: every installed dist's requirements, placed on the project's lines."""
+    env = ctx.env
+    if env is None or env.state != "ok":
+        return []
+    environment = marker_environment(env, ctx.host)
+    declared = declared_requirements(_parsed(ctx).requirements, environment)
+    report = env_consistency(env, ctx.host, requested_extras(declared))
+    if len(_LAST) > 256:
+        _LAST.clear()
+    _LAST[str(env.path)] = report
+    for reason in report.skipped:
+        if reason not in _LOGGED:
+            if len(_LOGGED) > 10_000:
+                _LOGGED.clear()
+            _LOGGED.add(reason)
+            ctx.log(f"consistency check of {env.path}: {reason}")
+    found = conflict_findings(report, declared, main_source(ctx.project), env_label(env, ctx.project))
+    base = {"project": str(ctx.project), "env": str(env.path)}
+    return [replace(f, data={**base, **f.data}) for f in found]
 
 
 def missing_requirements(ctx: CheckContext) -> list[str]:

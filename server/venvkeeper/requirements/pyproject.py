@@ -1,4 +1,11 @@
-"""``pyproject.toml`` as a requirement source: PEP 621 ``[project]``, PEP 735 ``[dependency-groups]``, Poetry.
+"""``pyproject.toml`` as a requirement source: PEP 621 ``[project]``, PEP 735 ``[dependency-groups]``, Poetry
+(``[tool.poetry]``, also next to a Poetry 2 ``[project]``) and PDM ``[tool.pdm.dev-dependencies]``.
+
+Which groups count follows the ``dependencyGroups`` setting; ``"default"`` means what each tool installs
+by default: Poetry every group not marked ``optional = true`` (and the old ``dev-dependencies``); PDM every
+dev-dependency group (and every ``[dependency-groups]`` group of a PDM project); otherwise uv's
+``[tool.uv] default-groups`` (``"all"`` or a list; without it ``["dev"]``). Extra and group names
+compare normalised (PEP 685, PEP 735).
 
 Values come from ``tomllib``; their positions from :mod:`venvkeeper.requirements.tomlpos`, because
 ``tomllib`` keeps none. A TOML syntax error is one ``toml-syntax`` finding at the line and column
@@ -16,6 +23,7 @@ from packaging.requirements import InvalidRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
+from venvkeeper import fsread
 from venvkeeper.findings import FILE_START, Finding, Span
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.poetry import PoetrySyntaxError, python_marker, translate, translate_text
@@ -25,6 +33,7 @@ from venvkeeper.requirements.records import (
     RequiresPythonRecord,
     parse_requirement,
     read_source_text,
+    selected,
 )
 from venvkeeper.requirements.tomlpos import KeyPath, ValuePos, value_positions
 from venvkeeper.settings import Selection
@@ -37,22 +46,36 @@ _POETRY_KEYS = {
 _TOML_POS_RE = re.compile(r"at line (\d+), column (\d+)")
 
 
-def _selected(name: str, selection: Selection) -> bool:
-    return selection == "all" or canonicalize_name(name) in {canonicalize_name(s) for s in selection}
+def _tool(data: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    tool = data.get("tool")
+    table = tool.get(name) if isinstance(tool, dict) else None
+    return table if isinstance(table, dict) else None
 
 
 def declares_dependencies(data: Mapping[str, Any]) -> bool:
+    """Does this pyproject declare anything the checks read (dependencies of any kind, requires-python)?"""
     project = data.get("project")
-    poetry = data.get("tool", {}).get("poetry") if isinstance(data.get("tool"), dict) else None
+    poetry = _tool(data, "poetry")
+    pdm = _tool(data, "pdm")
     if isinstance(project, dict) and any(
         k in project for k in ("dependencies", "optional-dependencies", "requires-python")
     ):
         return True
     if isinstance(data.get("dependency-groups"), dict):
         return True
-    return isinstance(poetry, dict) and any(
-        k in poetry for k in ("dependencies", "group", "dev-dependencies")
-    )
+    if pdm is not None and isinstance(pdm.get("dev-dependencies"), dict):
+        return True
+    return poetry is not None and any(k in poetry for k in ("dependencies", "group", "dev-dependencies"))
+
+
+def _uv_default_groups(data: Mapping[str, Any], groups: Mapping[str, Any]) -> list[str]:
+    """uv's default groups: ``[tool.uv] default-groups`` ("all" or a list), else ``["dev"]``."""
+    uv = _tool(data, "uv") or {}
+    value = uv.get("default-groups", ["dev"])
+    if value == "all":
+        return list(groups)
+    wanted = {canonicalize_name(v) for v in value if isinstance(v, str)} if isinstance(value, list) else set()
+    return [g for g in groups if canonicalize_name(g) in wanted]
 
 
 class PyprojectParser:
@@ -68,7 +91,7 @@ class PyprojectParser:
     def parse(self) -> None:
         if self.path not in self.result.files:
             self.result.files.append(self.path)
-        text, problem = read_source_text(self.path)
+        text, problem = read_source_text(self.path, fsread.PYPROJECT)
         if text is None:
             self._finding(FILE_START, "toml-syntax", problem or "pyproject.toml cannot be read")
             return
@@ -90,10 +113,17 @@ class PyprojectParser:
         if isinstance(project, dict):
             self._project(project)
         groups = data.get("dependency-groups")
+        pdm = _tool(data, "pdm")
         if isinstance(groups, dict):
-            self._dependency_groups(groups)
+            if self.groups == "default":
+                chosen = list(groups) if pdm is not None else _uv_default_groups(data, groups)
+            else:
+                chosen = [g for g in groups if selected(g, self.groups)]
+            self._dependency_groups(groups, chosen)
         if isinstance(poetry, dict):
             self._poetry(poetry)
+        if pdm is not None and isinstance(pdm.get("dev-dependencies"), dict):
+            self._pdm_dev(pdm["dev-dependencies"])
 
     # -- PEP 621 -------------------------------------------------------------------------------
     def _project(self, project: dict[str, Any]) -> None:
@@ -103,7 +133,7 @@ class PyprojectParser:
         optional = project.get("optional-dependencies")
         if isinstance(optional, dict):
             for extra, reqs in optional.items():
-                if _selected(extra, self.extras):
+                if selected(extra, self.extras):
                     self._pep508_list(
                         ("project", "optional-dependencies", extra), reqs, f"optional-dependencies[{extra}]"
                     )
@@ -155,7 +185,7 @@ class PyprojectParser:
         )
 
     # -- PEP 735 -------------------------------------------------------------------------------
-    def _dependency_groups(self, groups: dict[str, Any]) -> None:
+    def _dependency_groups(self, groups: dict[str, Any], chosen: list[str]) -> None:
         by_name = {canonicalize_name(k): k for k in groups}
         emitted: set[tuple[str, int]] = set()
 
@@ -194,9 +224,28 @@ class PyprojectParser:
                     emitted.add((raw, index))
                     self._pep508(("dependency-groups", raw), index, value, f"dependency-groups[{raw}]")
 
-        for raw in groups:
-            if _selected(raw, self.groups):
-                walk(raw, [raw])
+        for raw in chosen:
+            walk(raw, [raw])
+
+    # -- PDM -----------------------------------------------------------------------------------
+    def _pdm_dev(self, dev: dict[str, Any]) -> None:
+        """``[tool.pdm.dev-dependencies]``: group -> PEP 508 strings; PDM installs them all by default."""
+        for group, values in dev.items():
+            if self.groups not in ("default", "all") and not selected(group, self.groups):
+                continue
+            key = ("tool", "pdm", "dev-dependencies", group)
+            if not isinstance(values, list):
+                self._pep508_list(key, values, f"pdm dev-dependencies[{group}]")
+                continue
+            for index, value in enumerate(values):
+                if isinstance(value, str) and value.lstrip().startswith("-e"):
+                    self._finding(
+                        self._item_span(key, index),
+                        "unknown-syntax",
+                        f"editable PDM dev-dependency '{value}' is not checked",
+                    )
+                    continue
+                self._pep508(key, index, value, f"pdm dev-dependencies[{group}]")
 
     # -- Poetry --------------------------------------------------------------------------------
     def _poetry(self, poetry: dict[str, Any]) -> None:
@@ -204,15 +253,20 @@ class PyprojectParser:
         optional_selected: set[str] = set()
         if isinstance(extras, dict):
             for extra, names in extras.items():
-                if _selected(extra, self.extras) and isinstance(names, list):
+                if selected(extra, self.extras) and isinstance(names, list):
                     optional_selected.update(canonicalize_name(str(n)) for n in names)
         tables: list[tuple[KeyPath, str]] = [(("tool", "poetry", "dependencies"), "poetry")]
-        if _selected("dev", self.groups):
+        if self.groups == "default" or selected("dev", self.groups):
             tables.append((("tool", "poetry", "dev-dependencies"), "poetry dev-dependencies"))
         group = poetry.get("group")
         if isinstance(group, dict):
-            for name in group:
-                if _selected(name, self.groups):
+            for name, declared in group.items():
+                if self.groups == "default":
+                    # `poetry install` installs every group not declared `optional = true`.
+                    wanted = not (isinstance(declared, dict) and declared.get("optional") is True)
+                else:
+                    wanted = selected(name, self.groups)
+                if wanted:
                     tables.append((("tool", "poetry", "group", name, "dependencies"), f"poetry group {name}"))
         for key, origin in tables:
             table: Any = poetry

@@ -12,11 +12,14 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
+from venvkeeper import fsread
 from venvkeeper.findings import Finding, Span
+from venvkeeper.settings import Selection
 
 #: Files larger than this are not read (a requirements file is kilobytes; 50 MB is a mistake or a trap).
-MAX_SOURCE_BYTES = 5 * 1024 * 1024
+MAX_SOURCE_BYTES = fsread.REQUIREMENTS.max_bytes
 
 
 @lru_cache(maxsize=8192)
@@ -27,6 +30,18 @@ def parse_requirement(text: str) -> Requirement:
     Raises :class:`packaging.requirements.InvalidRequirement` (not cached) like the constructor.
     """
     return Requirement(text)
+
+
+def selected(name: str, selection: Selection) -> bool:
+    """Is extra/group ``name`` in ``selection``? Names compare normalised (PEP 685 extras, PEP 735 groups).
+
+    ``"default"`` selects nothing by name: each tool's own defaults are decided where its table is read.
+    """
+    if selection == "all":
+        return True
+    if isinstance(selection, str):
+        return False
+    return canonicalize_name(name) in {canonicalize_name(s) for s in selection}
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,16 @@ class RequirementRecord:
     #: The top-level source this record was reached from (``-c`` constraints apply within one root,
     #: as they do within one ``pip install -r`` run).
     root: Path | None = None
+    #: ``(value, "${NAME}")`` for each variable expanded in this line: messages show the name, never
+    #: the value (a token in a URL must not reach a diagnostic or a CI log).
+    expanded: tuple[tuple[str, str], ...] = ()
+
+
+def conceal(message: str, expanded: tuple[tuple[str, str], ...]) -> str:
+    """``message`` with every expanded variable's value put back as ``${NAME}``."""
+    for value, written in expanded:
+        message = message.replace(value, written)
+    return message
 
 
 @dataclass(frozen=True)
@@ -71,27 +96,33 @@ class ParsedSources:
     findings: list[Finding] = field(default_factory=list)
     #: Every file read (top-level sources and their includes), in reading order.
     files: list[Path] = field(default_factory=list)
+    #: The top-level sources, in the order given.
+    roots: list[Path] = field(default_factory=list)
+    #: file -> the files it includes with ``-r``/``-c`` (also when an include was read before, from
+    #: another file), so a ``-c`` file included by two top-level files constrains both.
+    includes: dict[Path, list[Path]] = field(default_factory=dict)
+
+    def reachable(self, root: Path) -> set[Path]:
+        """``root`` and every file it includes, directly or not."""
+        seen = {root}
+        stack = [root]
+        while stack:
+            for child in self.includes.get(stack.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return seen
 
 
-def read_source_text(path: Path) -> tuple[str | None, str | None]:
+def read_source_text(path: Path, kind: fsread.Kind = fsread.REQUIREMENTS) -> tuple[str | None, str | None]:
     """Read a source file as text, or say in words why it cannot be a requirement source.
 
-    At most :data:`MAX_SOURCE_BYTES` are read, so a 50 MB file never reaches the line parser.
+    Read through :func:`venvkeeper.fsread.read_bytes`: a FIFO, a device or a file above the kind's cap
+    (:data:`MAX_SOURCE_BYTES` for requirement files) never reaches the line parser.
     """
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return None, f"{path.name} cannot be read: {exc.strerror or exc}"
-    if size > MAX_SOURCE_BYTES:
-        return None, (
-            f"{path.name} is {size / 1024 / 1024:.1f} MB; venvkeeper reads requirement sources up to "
-            f"{MAX_SOURCE_BYTES // 1024 // 1024} MB, so it was not checked"
-        )
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_SOURCE_BYTES + 1)
-    except OSError as exc:
-        return None, f"{path.name} cannot be read: {exc.strerror or exc}"
+    data = fsread.read_bytes(path, kind)
+    if isinstance(data, fsread.Unreadable):
+        return None, data.message
     # pip honours BOMs (auto_decode); UTF-16 files legitimately contain NUL bytes.
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):

@@ -21,7 +21,9 @@ from urllib.parse import unquote, urlparse
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
+from venvkeeper import fsread
 from venvkeeper.findings import FILE_START, Finding, Span
 from venvkeeper.requirements.localproject import local_project_name
 from venvkeeper.requirements.records import (
@@ -57,12 +59,14 @@ _VALUE_OPTIONS = {
     "--only-binary": "other",
     "--use-feature": "other",
     "--hash": "other",
-    "--global-option": "other",
-    "--install-option": "other",
     "--config-settings": "other",
     "-C": "other",
+    "--all-releases": "other",
+    "--only-final": "other",
 }
-_FLAG_OPTIONS = {"--no-index", "--pre", "--prefer-binary", "--require-hashes"}
+_FLAG_OPTIONS = {"--no-index", "--pre", "--prefer-binary", "--require-hashes", "--no-require-hashes"}
+#: Options pip accepted once and rejects now (the whole file fails to parse).
+_REMOVED_OPTIONS = ("--global-option", "--install-option")
 
 
 @dataclass
@@ -118,6 +122,12 @@ def expand_vars(text: str, environ: Mapping[str, str]) -> str:
     return _ENV_VAR_RE.sub(lambda m: environ.get(m.group("name"), m.group(0)), text)
 
 
+def _expansions(text: str, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """What :func:`expand_vars` put in, as ``(value, "${NAME}")``, longest value first."""
+    found = {(environ[n], f"${{{n}}}") for n in _ENV_VAR_RE.findall(text) if environ.get(n)}
+    return tuple(sorted(found, key=lambda pair: -len(pair[0])))
+
+
 def _looks_like_url_or_path(text: str) -> bool:
     if _URL_RE.match(text):
         return True
@@ -163,7 +173,7 @@ def _name_from_filename(filename: str) -> str | None:
 
 
 def _name_from_path(path: Path) -> str | None:
-    if path.is_dir():
+    if fsread.is_dir(path):
         name = local_project_name(path)
         return canonicalize_name(name) if name else None
     return _name_from_filename(path.name)
@@ -180,11 +190,17 @@ class RequirementsFileParser:
         #: pip resolves ``-e ./x`` and ``./x`` against its working directory: the project root.
         self.project = project
         self._done: set[tuple[Path, bool]] = set()
+        #: resolved path -> the path a file was first read under (records and ``includes`` use it).
+        self._first: dict[Path, Path] = {}
         self._root: Path | None = None
 
     def parse(self, path: Path, *, constraint: bool = False) -> None:
+        """Read ``path`` as a top-level source (a ``pip install -r``/``-c`` of its own)."""
         self._root = path
         self._parse(path, constraint, [])
+        root = self._first.get(_key(path), path)
+        if root not in self.result.roots:
+            self.result.roots.append(root)
 
     # -- files ---------------------------------------------------------------------------------
     def _parse(self, path: Path, constraint: bool, stack: list[Path]) -> None:
@@ -192,11 +208,14 @@ class RequirementsFileParser:
         if (key, constraint) in self._done:
             return
         self._done.add((key, constraint))
+        self._first.setdefault(key, path)
         text, problem = read_source_text(path)
         if path not in self.result.files:
             self.result.files.append(path)
         if text is None:
-            self._finding(path, FILE_START, "invalid-requirement", problem or f"{path.name} cannot be read")
+            # Says why the file was not read (never its content), so it may name a file outside the project.
+            message = problem or f"{path.name} cannot be read"
+            self.result.findings.append(Finding(path, FILE_START, "invalid-requirement", message))
             return
         stack = [*stack, key]
         for logical in _logical_lines(text):
@@ -253,8 +272,19 @@ class RequirementsFileParser:
                 name, value = token.split("=", 1)
             elif token.startswith("-") and not token.startswith("--") and len(token) > 2:
                 name, value = token[:2], token[2:]
+            if not token.startswith("-"):
+                continue  # a positional argument: pip's optparse collects and ignores it ("-e ./x ; marker")
             if name in _FLAG_OPTIONS:
                 continue
+            if name in _REMOVED_OPTIONS:
+                self._finding(
+                    path,
+                    whole,
+                    "invalid-requirement",
+                    f"'{name}' is no longer a pip option (pip 24 and later reject this requirements file); "
+                    "use '--config-settings' or drop it",
+                )
+                return
             kind = _VALUE_OPTIONS.get(name)
             if kind is None:
                 self._finding(
@@ -279,15 +309,27 @@ class RequirementsFileParser:
                 )
                 return
             if kind in ("requirement", "constraint"):
-                self._include(path, whole, expand_vars(value, self.environ), kind == "constraint", stack)
+                self._include(path, whole, value, kind == "constraint", stack)
             elif kind == "editable":
                 offset = logical.text.find(value, start)
                 vstart = offset if offset >= 0 else start
+                if value.count("[") != value.count("]"):
+                    # pip ends the value at the first space: "-e ./pkg[a, b]" gives it "./pkg[a,".
+                    self._finding(
+                        path,
+                        logical.span(vstart, vstart + len(value)),
+                        "invalid-requirement",
+                        f"'{value}' is not a valid editable requirement (pip reads the value up to the first "
+                        "space; write the extras without spaces)",
+                    )
+                    continue
                 self._requirement(path, logical, vstart, value, constraint, editable=True)
 
-    def _include(self, path: Path, span: Span, target: str, constraint: bool, stack: list[Path]) -> None:
+    def _include(self, path: Path, span: Span, written: str, constraint: bool, stack: list[Path]) -> None:
+        # Messages name the include as written: an expanded ${VAR} may be a secret.
+        target = expand_vars(written, self.environ)
         if _URL_RE.match(target) and not target.startswith("file:"):
-            self._finding(path, span, "unknown-syntax", f"remote include {target} is not checked")
+            self._finding(path, span, "unknown-syntax", f"remote include {written} is not checked")
             return
         if target.startswith("file:"):
             target = unquote(urlparse(target).path)
@@ -298,13 +340,18 @@ class RequirementsFileParser:
         what = "constraints file" if constraint else "included file"
         if key in stack:
             chain = " → ".join(p.name for p in [*stack[stack.index(key) :], key])
-            self._finding(
-                path, span, "include-cycle", f"{target} includes itself ({chain}); the cycle was not followed"
-            )
+            message = f"{written} includes itself ({chain}); the cycle was not followed"
+            self._finding(path, span, "include-cycle", message)
             return
-        if not included.is_file():
-            self._finding(path, span, "include-missing", f"{what} {target} does not exist ({included})")
+        if not fsread.lexists(included):
+            where = f" ({included})" if written == target else ""
+            why = fsread.access_problem(included) or "does not exist"  # EACCES, ENAMETOOLONG, ELOOP
+            self._finding(path, span, "include-missing", f"{what} {written} {why}{where}")
             return
+        edges = self.result.includes.setdefault(self._first.get(_key(path), path), [])
+        child = self._first.get(key, included)
+        if child not in edges:
+            edges.append(child)
         self._parse(included, constraint, stack)
 
     def _requirement(
@@ -317,6 +364,17 @@ class RequirementsFileParser:
         if editable or _looks_like_url_or_path(text):
             link, _, marker = text.partition(";") if not _URL_RE.match(text) else _split_url_marker(text)
             link = link.strip()
+            egg_name = _egg_name_if_versioned(link)
+            if egg_name is not None:
+                fragment = link[link.index("egg=") :].split("&", 1)[0]
+                self._finding(
+                    path,
+                    span,
+                    "invalid-requirement",
+                    f"'#{fragment}' carries a version: pip 25+ rejects it (#egg= takes the project name "
+                    f"only: '#egg={egg_name}', or write '{egg_name} @ URL')",
+                )
+                return
             extras = ""
             m = re.match(r"^(?P<link>.*?)(?P<extras>\[[^\]]*\])$", link)
             if m and not _URL_RE.match(link):
@@ -331,15 +389,16 @@ class RequirementsFileParser:
                 except InvalidRequirement:
                     req = None
             record = RequirementRecord(
-                path, span, text, req, name, editable, url, constraint, origin=origin, root=self._root
-            )
+                path, span, text, req, name, editable, url, constraint, origin=origin, root=self._root,
+                expanded=_expansions(raw, self.environ),
+            )  # fmt: skip
             self._add(record)
             return
         try:
-            req = parse_requirement(text)
+            req = parse_requirement(_pip_marker_split(text))
         except InvalidRequirement as exc:
             self._finding(
-                path, span, "invalid-requirement", f"'{text}' is not a valid requirement: {_first_line(exc)}"
+                path, span, "invalid-requirement", f"'{raw}' is not a valid requirement: {_first_line(exc)}"
             )
             return
         self._add(
@@ -354,6 +413,7 @@ class RequirementsFileParser:
                 constraint,
                 origin=origin,
                 root=self._root,
+                expanded=_expansions(raw, self.environ),
             )
         )
 
@@ -361,19 +421,58 @@ class RequirementsFileParser:
         (self.result.constraints if record.constraint else self.result.requirements).append(record)
 
     def _finding(self, path: Path, span: Span, code: str, message: str) -> None:
+        if self.project is not None and not _within(path, self.project):
+            # A file outside the project (-r ~/.aws/credentials) may hold secrets: name the file and
+            # line, never quote its text.
+            message = (
+                f"line {span.line + 1} of {path} is not a requirement venvkeeper can use; its text is not "
+                "shown because the file is outside the project"
+            )
         self.result.findings.append(Finding(path, span, code, message))
 
 
 def _split_url_marker(text: str) -> tuple[str, str, str]:
-    # In a URL ";" may be part of the URL; pip needs whitespace before the marker separator.
-    m = re.search(r"\s+;\s*", text)
-    if not m:
-        return text, "", ""
-    return text[: m.start()], ";", text[m.end() :]
+    # pip (req.constructors.parse_req_from_line): in a URL the marker separator is "; " — ";" followed by
+    # a space — since a bare ";" may be part of the URL. "x.whl ;marker" keeps ";marker" in the URL.
+    head, sep, marker = text.partition("; ")
+    return (head, ";", marker) if sep else (text, "", "")
+
+
+def _egg_name_if_versioned(link: str) -> str | None:
+    """The name part of an ``#egg=`` fragment that also carries a version ("pkg-1.0", "pkg==1.0")."""
+    at = link.find("egg=")
+    if at <= 0 or link[at - 1] not in "#&":
+        return None
+    value = link[at + len("egg=") :].split("&", 1)[0]
+    cut = next((i for i, c in enumerate(value) if c in "=<>!~"), None)
+    if cut is None:
+        # "pkg-1.0" (a version after the last dash), but not "django-2fa" (a name with a digit in it).
+        name, dash, tail = value.rpartition("-")
+        if not dash or not name:
+            return None
+        try:
+            Version(tail)
+        except InvalidVersion:
+            return None
+        cut = len(name)
+    return value[:cut] if cut else None
+
+
+def _pip_marker_split(text: str) -> str:
+    """A named requirement as pip reads it: split at the first ";" (pip does, before PEP 508 parsing), so
+    ``name @ https://x.whl; marker`` is accepted as pip accepts it (packaging alone wants a space first)."""
+    head, sep, marker = text.partition(";")
+    if not sep or "@" not in head:
+        return text
+    return f"{head.rstrip()} ; {marker.strip()}"
 
 
 def _as_url(url: str) -> str:
     return url if _URL_RE.match(url) else Path(url).absolute().as_uri()
+
+
+def _within(path: Path, directory: Path) -> bool:
+    return _key(path) == _key(directory) or _key(directory) in _key(path).parents
 
 
 def _key(path: Path) -> Path:

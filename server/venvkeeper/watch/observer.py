@@ -19,6 +19,8 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
+from venvkeeper import fsread
+
 log = logging.getLogger(__name__)
 
 #: Event types that can change what we report. Opened/closed-without-writing events are noise.
@@ -72,7 +74,7 @@ class DirWatcher:
         wanted_set = set(wanted)
         with self._lock:
             for path in list(self._watches):
-                if path not in wanted_set or not path.is_dir():
+                if path not in wanted_set or not fsread.is_dir(path):
                     watch = self._watches.pop(path)
                     try:
                         self._observer.unschedule(watch)
@@ -80,7 +82,7 @@ class DirWatcher:
                         pass  # already gone with its directory
             for path in wanted_set - set(self._watches):
                 try:
-                    if not path.is_dir():
+                    if not fsread.is_dir(path):
                         continue
                     self._watches[path] = self._observer.schedule(self._handler, str(path), recursive=False)
                 except OSError as exc:  # vanished meanwhile, permission denied, inotify limit

@@ -5,37 +5,52 @@ from __future__ import annotations
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from venvkeeper.creation.plan import default_plan, pyproject_requirements
+from venvkeeper.creation.plan import InstallPlan, default_plan
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed, InstallProgress, run_subprocess
+from venvkeeper.host import Host
+from venvkeeper.settings import Settings
 
 
-def test_pyproject_dependencies_extras_and_groups() -> None:
-    data = {
-        "project": {
-            "dependencies": ["attrs"],
-            "optional-dependencies": {"fast": ["orjson"], "docs": ["sphinx"]},
-        },
-        "dependency-groups": {
-            "test": ["pytest"],
-            "dev": ["ruff", {"include-group": "test"}, "pytest"],
-            "loop": [{"include-group": "loop"}],
-        },
-    }
-    assert pyproject_requirements(data, "all", ("dev",)) == ["attrs", "sphinx", "orjson", "ruff", "pytest"]
-    assert pyproject_requirements(data, ("fast",), ()) == ["attrs", "orjson"]
-    assert pyproject_requirements(data, (), "all") == ["attrs", "ruff", "pytest"]  # cycles stop, no crash
+def _plan(project: Path, **settings: Any) -> InstallPlan:
+    return default_plan(project, Settings(**settings), Host(environ={}))
 
 
-def test_default_plan_prefers_requirements_txt(tmp_path: Path) -> None:
+def test_pyproject_dependencies_extras_and_groups_as_the_check_reads_them(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\ndependencies = ["attrs"]\n'
+        '[project.optional-dependencies]\nFast_IO = ["orjson"]\ndocs = ["sphinx"]\n'
+        '[dependency-groups]\ntest = ["pytest"]\nDev = ["ruff", {include-group = "test"}, "pytest"]\n'
+        'loop = [{include-group = "loop"}]\n'
+    )
+    assert _plan(tmp_path).requirements == ("attrs", "orjson", "sphinx", "ruff", "pytest")
+    # Names compare normalised (PEP 685 / PEP 735): "fast-io" selects "Fast_IO", "dev" selects "Dev".
+    assert _plan(tmp_path, extras=("fast-io",), dependency_groups=("dev",)).requirements == (
+        "attrs", "orjson", "ruff", "pytest",
+    )  # fmt: skip
+    assert _plan(tmp_path, extras=(), dependency_groups="all").requirements == ("attrs", "pytest", "ruff")
+    plan = _plan(tmp_path)
+    assert plan.label == "pyproject.toml dependencies" and plan.sources == (tmp_path / "pyproject.toml",)
+
+
+def test_default_plan_installs_every_source_the_check_reads(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["attrs"]\n')
-    plan = default_plan(tmp_path)
-    assert plan.requirements == ("attrs",) and plan.sources == (tmp_path / "pyproject.toml",)
     (tmp_path / "requirements.txt").write_text("attrs\n")
-    plan = default_plan(tmp_path)
-    assert plan.requirement_files == (tmp_path / "requirements.txt",) and plan.label == "requirements.txt"
+    (tmp_path / "requirements-dev.txt").write_text("# nothing yet\n")  # declares nothing: not installed
+    (tmp_path / "constraints.txt").write_text("attrs<99\n")  # constrains only who includes it
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "ci").mkdir()
+    (tmp_path / "requirements" / "ci" / "lint.in").write_text("ruff\n")
+    plan = _plan(tmp_path)
+    assert plan.requirements == ("attrs",)
+    assert plan.requirement_files == (
+        tmp_path / "requirements.txt",
+        tmp_path / "requirements" / "ci" / "lint.in",
+    )
+    assert plan.label == "pyproject.toml, requirements.txt, requirements/ci/lint.in"
 
 
 def test_progress_from_pip_and_uv_output() -> None:

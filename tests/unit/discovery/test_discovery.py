@@ -236,3 +236,19 @@ def test_app_interpreter_and_status(tmp_path):
     # First refresh announces, the second reports no change.
     assert [c[0] for c in app.refresh()] == [p]
     assert app.refresh() == []
+
+
+def test_a_requirements_file_appearing_in_a_sub_folder_adds_no_project(tmp_path):
+    # Shaped like a cookiecutter-django tree: requirements/full/requirements.txt written after startup.
+    host = Host(environ={}, state_dir=tmp_path / "state", cache_dir=tmp_path / "cache", home=tmp_path)
+    ws = tmp_path / "ws"
+    p = project(ws, "app")
+    app = App(host=host, settings=Settings())
+    app.set_roots([ws])
+    full = p / "requirements" / "full"
+    full.mkdir(parents=True)
+    (full / "requirements.txt").write_text("alpha\n")
+    assert app.rescan(full) == ([], [])
+    assert app.rescan(p / "requirements") == ([], [])
+    assert app.projects() == [p]
+    assert app.project_for(full / "requirements.txt") == p

@@ -470,7 +470,7 @@ def test_python_envs_of_1_mb_is_skipped_with_a_reason_and_others_answer(tmp_path
     fake_env(p / "venv")
     d = discover(p, make_ctx(tmp_path, log=log))
     assert chosen(d) == ("conventional", "venv")
-    assert any(".python-envs is larger than" in m for m in log)
+    assert any(".python-envs is 1.0 MB; venvkeeper reads a .python-envs up to 64 KiB" in m for m in log)
 
 
 # -- zero processes, unreadable dirs ---------------------------------------------------------------
@@ -628,5 +628,5 @@ def test_fifos_in_place_of_tool_files_are_logged_never_read(tmp_path):
     fake_env(p / "venv")
     d = discover(p, make_ctx(tmp_path, log=log))  # would block forever if any FIFO were opened for reading
     assert chosen(d) == ("conventional", "venv")
-    assert any("poetry.toml is not a regular file" in m for m in log)
-    assert any(".python-envs is not a regular file" in m for m in log)
+    assert any("poetry.toml is a named pipe (FIFO), not a regular file" in m for m in log)
+    assert any(".python-envs is a named pipe (FIFO), not a regular file" in m for m in log)

@@ -1,0 +1,117 @@
+"""What-if on edit, wired: open requirement buffers (saved or not) get ``would-conflict`` on lines whose
+pin would break an installed dependent, within one debounce of the keystroke.
+
+Translation only: the verdict is :func:`venvkeeper.requirements.whatif.what_if_findings`; the buffers'
+findings are published with the project's own through ``server.extra_findings``, so one publish never
+drops the other's. Nothing is read from disk for a keystroke: the env's consistency report is the one
+the last check pass made (every change under site-packages re-runs it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from venvkeeper.findings import Finding
+from venvkeeper.lsp import diagnostics
+from venvkeeper.lsp.workspace import uri_to_path
+from venvkeeper.requirements.layout import (
+    inside_requirements_dir,
+    is_requirements_dir_source_name,
+    is_root_source_name,
+)
+from venvkeeper.requirements.markers import marker_environment
+from venvkeeper.requirements.provider import last_consistency
+from venvkeeper.requirements.whatif import what_if_findings
+
+log = logging.getLogger("venvkeeper")
+
+if TYPE_CHECKING:
+    from venvkeeper.lsp.server import VenvkeeperServer
+
+
+def _is_requirements_buffer(path: Path) -> bool:
+    """A requirement source by name (requirements/layout.py): ``requirements*.txt``, ``*-requirements.txt``,
+    ``constraints*.txt``, pip-tools ``*.in``, anything ``.txt``/``.in`` below a ``requirements/`` dir (not
+    any .txt: a README.txt mentioning "foo==1.0" is not a requirement)."""
+    if is_root_source_name(path.name):
+        return True
+    return is_requirements_dir_source_name(path.name) and inside_requirements_dir(path.parent)
+
+
+class WhatIf:
+    def __init__(self, server: VenvkeeperServer) -> None:
+        self.server = server
+        #: Open requirement buffers: path -> current text.
+        self.buffers: dict[Path, str] = {}
+        self._pending: dict[Path, asyncio.TimerHandle] = {}
+
+    def findings(self, project: Path) -> list[Finding]:
+        try:
+            return self._findings(project)
+        except Exception:  # a bug here must not stop the project's own diagnostics from publishing
+            log.exception("what-if check failed")
+            return []
+
+    def _findings(self, project: Path) -> list[Finding]:
+        app = self.server.app
+        mine = [p for p in self.buffers if app.project_for(p) == project]
+        if not mine:
+            return []
+        chosen = app.discovery(project).chosen
+        if chosen is None or chosen.env.state != "ok":
+            return []
+        env = chosen.env
+        report = last_consistency(env, self.server.host)
+        environment = marker_environment(env, self.server.host)
+        base = {"project": str(project), "env": str(env.path)}
+        out: list[Finding] = []
+        for path in mine:
+            for f in what_if_findings(path, self.buffers[path], report, environment):
+                out.append(Finding(f.file, f.span, f.code, f.message, {**base, **f.data}))
+        return out
+
+    def changed(self, uri: str, text: str | None) -> None:
+        """A buffer opened, changed (``text``) or closed (None): re-publish its project after the debounce."""
+        path = uri_to_path(uri)
+        if path is None or not _is_requirements_buffer(path):
+            return
+        if text is None:
+            self.buffers.pop(path, None)
+        else:
+            self.buffers[path] = text
+        project = self.server.app.project_for(path)
+        loop = self.server.loop
+        if project is None or loop is None:
+            return
+        pending = self._pending.pop(path, None)
+        if pending is not None:
+            pending.cancel()
+        delay = self.server.app.settings.debounce_ms / 1000
+        self._pending[path] = loop.call_later(delay, self._publish, path, project)
+
+    def _publish(self, path: Path, project: Path) -> None:
+        self._pending.pop(path, None)
+        diagnostics.publish(self.server, [project])
+
+
+def register(server: VenvkeeperServer) -> None:
+    whatif = WhatIf(server)
+    server.extra_findings.append(whatif.findings)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: VenvkeeperServer, params: types.DidOpenTextDocumentParams) -> None:
+        whatif.changed(params.text_document.uri, params.text_document.text)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: VenvkeeperServer, params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        whatif.changed(uri, ls.workspace.get_text_document(uri).source)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: VenvkeeperServer, params: types.DidCloseTextDocumentParams) -> None:
+        whatif.changed(params.text_document.uri, None)
