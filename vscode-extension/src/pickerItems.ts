@@ -3,7 +3,7 @@
  * ordering and texts are unit-tested without VS Code.
  */
 import type { EnvironmentCandidate, EnvironmentsResult } from './protocol';
-import { interpreterLabel, TRUST_HINT } from './statusModel';
+import { interpreterLabel } from './statusModel';
 
 export type PickerAction =
   | { type: 'select'; envPath: string }
@@ -79,7 +79,7 @@ export function buildPickerEntries(result: EnvironmentsResult, options: { truste
   entries.push({ label: '$(folder-opened) Browse for interpreter…', action: { type: 'browse' } });
   if (!trusted) {
     // Not a separator: VS Code does not draw a trailing one. Choosing it opens the trust editor.
-    entries.push({ label: '$(shield) Trust this folder to create or install', detail: TRUST_HINT, action: { type: 'manageTrust' } });
+    entries.push({ label: '$(shield) Trust this folder to create or install', detail: 'Restricted Mode: venvkeeper only reads here. Opens Manage Workspace Trust.', action: { type: 'manageTrust' } });
   }
   return entries;
 }
