@@ -156,10 +156,16 @@ class Operations:
 
             def job() -> tuple[T, Optional[str]]:
                 result = work(progress, cancel)
-                return result, summarize(result, clock() - started) if summarize else None
+                if summarize is None:
+                    return result, None
+                try:
+                    return result, summarize(result, clock() - started)
+                except Exception:  # the work is done: a summary that cannot be made must not undo that
+                    log.exception("summarising %s failed", title)
+                    return result, None
 
             try:
-                result, summary = await loop.run_in_executor(None, job)
+                result, summary_line = await loop.run_in_executor(None, job)
             except asyncio.CancelledError:
                 # $/cancelRequest cancelled the handler: stop the tool too (the worker cleans up).
                 cancel.cancel()
@@ -174,9 +180,9 @@ class Operations:
                 raise CommandRefused(
                     message, data={"decisive": decisive, "retry": isinstance(exc, CommandFailed)}
                 ) from None
-            outcome = summary or "done"
-            if summary:
-                log.info("%s", summary)
+            outcome = summary_line or "done"
+            if summary_line:
+                log.info("%s", summary_line)
             return result
         finally:
             self.running.pop(project, None)
