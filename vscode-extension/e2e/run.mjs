@@ -690,10 +690,20 @@ async function main() {
       // Item 1: the tool's whole output is in the log exactly once; item 4: no doubled prefix anywhere.
       let logText = '';
       await waitFor(page, () => (logText = extensionLog(cs.userDataDir)).includes('[end of output]'), 10_000);
-      const copies = logText.split('[end of output]').length - 1;
+      const copies = logText.split('[end of output]').length - 1; // counted after the first failure
       const decisiveCopies = logText.split('RuntimeError: failpkg needs a C compiler').length - 1;
       if (copies !== 1) throw new Error(`the tool output is in the log ${copies} times`);
       if (/venvkeeper: venvkeeper:/i.test(logText)) throw new Error('"venvkeeper: venvkeeper:" in the log');
+      // Choose Python… asks which base Python (one button per version found) and creates with it: it fails
+      // the same way here (the package does not build anywhere), and the new toast has the same buttons.
+      await error.first().locator('.monaco-button').filter({ hasText: 'Choose Python' }).first().click();
+      const ask = page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'Create the environment for failproj with' });
+      await ask.first().waitFor({ timeout: 15_000 });
+      const pythons = (await ask.first().locator('.monaco-button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
+      await shot(page, 'fail1b-choose-python');
+      if (!pythons.some((b) => /^Python 3\.\d+/.test(b))) throw new Error(`no Python to choose: ${JSON.stringify(pythons)}`);
+      await ask.first().locator('.monaco-button').filter({ hasText: /^Python 3/ }).first().click();
+      await error.first().waitFor({ timeout: 120_000 });
       // Show output opens the channel with it.
       await error.first().locator('.monaco-button').filter({ hasText: 'Show output' }).first().click();
       await page.locator('.panel .monaco-editor').filter({ hasText: /pip\sinstall\s\(exit\scode\s1\)\ssaid:|metadata-generation-failed/ }).first().waitFor({ timeout: 15_000 });
@@ -708,7 +718,7 @@ async function main() {
       const left = readdirSync(fixtures.failproj).filter((f) => f !== 'requirements.txt');
       await page.close();
       if (left.length > 0) throw new Error(`left in the project after the failure: ${left.join(', ')}`);
-      return `"${message}" [${buttons.join(', ')}]; output logged ${copies}x (decisive line ${decisiveCopies}x); status bar "Create env" opens the picker`;
+      return `"${message}" [${buttons.join(', ')}]; output logged ${copies}x (decisive line ${decisiveCopies}x); Choose Python… offered ${JSON.stringify(pythons)}; status bar "Create env" opens the picker`;
     });
 
     await step('(g) Cancel on the creation progress leaves no env', async () => {
