@@ -112,7 +112,7 @@ def test_the_create_offer_path_reads_nothing_hostile(build, ws: Path, host: Host
     assert offer is not None and offer.plan.label == "requirements.txt"
     # requirements.txt itself a trap: nothing to install, no offer, no stall.
     hostile.fifo(project / "requirements.txt")
-    assert within_safety_net(lambda: default_plan(project)).empty
+    assert within_safety_net(lambda: default_plan(project, Settings(), host)).empty
 
 
 def test_a_non_utf8_file_name_with_a_finding(ws: Path, host: Host, capsys) -> None:  # type: ignore[no-untyped-def]
