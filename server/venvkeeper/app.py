@@ -4,6 +4,11 @@ The LSP server and the CLI both drive an :class:`App`. It caches discovery and c
 project; :meth:`App.invalidate` (called by the watcher or a handler) marks what must be recomputed, and
 :meth:`App.refresh` recomputes it and says which projects' answers changed, so the server notifies
 clients only about real changes.
+
+A check may run on another thread (the server keeps its event loop free that way): :meth:`App.check_job`
+takes a snapshot of what the check needs, :meth:`CheckJob.run` touches no App state, and
+:meth:`App.apply_check` stores the result only if nothing invalidated the project meanwhile. The App
+itself is only ever used from one thread.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.discovery.projects import find_projects, nearest_project
 from venvkeeper.findings import Finding
 from venvkeeper.host import Host
+from venvkeeper.requirements.lockcheck import drift_summary
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
 from venvkeeper.views import ActivationBuilder, candidates_view, interpreter_view
@@ -43,6 +49,22 @@ class ProjectState:
     last_view: Optional[dict[str, Any]] = None
     #: Whether the last view was ever announced (first computation is not a "change").
     announced: bool = False
+    #: Bumped by every invalidation: a check started before the bump is stale and is dropped.
+    generation: int = 0
+
+
+@dataclass(frozen=True)
+class CheckJob:
+    """One project's check, ready to run on any thread: it reads files, never the App."""
+
+    project: Path
+    state: ProjectState
+    generation: int
+    context: CheckContext
+    log: Callable[[str], None]
+
+    def run(self) -> list[Finding]:
+        return run_checks(self.context, self.log)
 
 
 @dataclass
@@ -161,10 +183,29 @@ class App:
     def findings(self, project: Path) -> list[Finding]:
         st = self._projects.setdefault(project, ProjectState())
         if st.findings is None:
-            assert self.state is not None
-            ctx = CheckContext(project, self.discovery(project), self.settings, self.host, self.state)
-            st.findings = run_checks(ctx, self.log)
+            st.findings = self.check_job(project).run()
         return st.findings
+
+    def needs_check(self, project: Path) -> bool:
+        """Whether ``project`` (a known one) has no current findings."""
+        st = self._projects.get(project)
+        return st is not None and st.findings is None
+
+    def check_job(self, project: Path) -> CheckJob:
+        """The check of ``project`` as a job for another thread (discovery runs here, if not cached)."""
+        assert self.state is not None
+        st = self._projects.setdefault(project, ProjectState())
+        ctx = CheckContext(project, self.discovery(project), self.settings, self.host, self.state)
+        return CheckJob(project, st, st.generation, ctx, self.log)
+
+    def apply_check(self, job: CheckJob, findings: list[Finding]) -> bool:
+        """Store a finished job's findings; False (dropped) when the project changed since it started."""
+        st = self._projects.get(job.project)
+        if st is not job.state or st.generation != job.generation:
+            return False
+        if st.findings is None:
+            st.findings = findings
+        return True
 
     def status(self, project: Path) -> str:
         disc = self.discovery(project)
@@ -192,8 +233,9 @@ class App:
         # terminal's PATH (a committed .venv/bin/ls would take over `ls`). Trust turns it back on:
         # the settings change re-checks every project and the new view is announced.
         activation = self.activation if self.settings.trusted else None
+        detail = drift_summary(self.findings(project)) if status == "stale" else None
         view = interpreter_view(
-            disc, status if status != "none" else "ok", self.problem_counts(project), activation
+            disc, status if status != "none" else "ok", self.problem_counts(project), activation, detail
         )
         if view is not None and status == "broken" and not view.get("problem"):
             # Broken by a finding (a dependency conflict, a base interpreter gone): the status bar's
@@ -219,6 +261,11 @@ class App:
         return {"projectRoot": str(project), "environments": candidates_view(self.discovery(project))}
 
     def select(self, path: Path, env_path: Optional[Path]) -> tuple[Path, Optional[dict[str, Any]]]:
+        project = self.set_selection(path, env_path)
+        return project, self.interpreter(project)
+
+    def set_selection(self, path: Path, env_path: Optional[Path]) -> Path:
+        """Record the env chosen for ``path``'s project (None: automatic) and invalidate that project."""
         project = self.project_for(path)
         if project is None:
             raise SelectionError(f"{path} is not inside any project of the workspace")
@@ -233,7 +280,7 @@ class App:
                 )
             self.state.set_selection(project, env_dir)
         self.invalidate([project])
-        return project, self.interpreter(project)
+        return project
 
     # -- change tracking -------------------------------------------------------------------------
     def invalidate(self, projects: Optional[Iterable[Path]] = None, *, findings_only: bool = False) -> None:
@@ -247,6 +294,7 @@ class App:
             if not findings_only:
                 st.discovery = None
             st.findings = None
+            st.generation += 1
 
     def refresh(
         self, projects: Optional[Iterable[Path]] = None

@@ -70,6 +70,28 @@ CODES: tuple[Code, ...] = (
         ("recreate",),
         "the env's Python does not satisfy `requires-python`",
     ),
+    # -- lock files (uv.lock, poetry.lock, pdm.lock, Pipfile.lock, pylock.toml) against the env
+    Code(
+        "lock-drift",
+        "warning",
+        "stale",
+        ("install",),
+        "the env differs from what the project's lock file pins",
+    ),
+    Code(
+        "lock-outdated",
+        "warning",
+        "none",
+        (),
+        "the declared dependencies changed since the lock file was written",
+    ),
+    Code(
+        "lock-invalid",
+        "error",
+        "none",
+        (),
+        "the lock file is unreadable (FIFO, device, too big), unparsable or of an unknown version",
+    ),
     # -- the env against itself (what `pip check` knows; requirements/conflicts.py)
     Code(
         "dependency-conflict",
@@ -118,6 +140,13 @@ CODES: tuple[Code, ...] = (
         "a `-r`/`-c` file does not exist or cannot be reached (permission denied, name too long)",
     ),
     Code("include-cycle", "error", "none", (), "a `-r` include forms a cycle"),
+    Code(
+        "include-too-deep",
+        "error",
+        "none",
+        (),
+        "a chain of `-r`/`-c` includes is more than 50 files deep; the rest is not read",
+    ),
     Code(
         "unknown-syntax",
         "warning",

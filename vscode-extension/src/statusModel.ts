@@ -141,7 +141,11 @@ export function describeStatus(interp: Interpreter | null, options: DescribeOpti
     lines.push(`Why broken: ${interp.problem ?? 'the environment is not usable'}`);
   }
   if (kind === 'stale') {
-    lines.push('See Problems for what is missing or mismatched.');
+    lines.push(
+      interp.statusDetail !== undefined
+        ? `Stale: ${interp.statusDetail} (see Problems).`
+        : 'See Problems for what is missing or mismatched.',
+    );
   }
   if (kind === 'activatedElsewhere' && virtualEnv !== null) {
     lines.push(`Activated elsewhere: VIRTUAL_ENV is ${virtualEnv}, which belongs to another project.`);

@@ -418,6 +418,7 @@ def register(server: VenvkeeperServer) -> None:
         arg = _argument(args)
         project = _project(server, arg)
         env = _env(server, project)
+        await server.checks.ensure([project])  # its findings, computed off the event loop if due
         wanted = _strings(arg.get("requirements"), "requirements") or _missing_installs(server, project)
         if not wanted:
             return {"envPath": str(env), "installed": []}

@@ -1,8 +1,9 @@
 """Lifecycle and workspace handlers, and the refresh pipeline every change goes through.
 
 Pipeline: file-system events (watchdog threads) → :class:`Debouncer` (asyncio loop) →
-:func:`on_fs_events` routes paths to projects → :func:`refresh` recomputes, announces changed
-interpreters, republishes diagnostics and resyncs the watch set.
+:func:`on_fs_events` routes paths to projects → :func:`refresh` re-checks them on worker threads
+(:mod:`venvkeeper.lsp.checkrunner`), then, back on the loop, announces changed interpreters,
+republishes diagnostics and resyncs the watch set.
 """
 
 from __future__ import annotations
@@ -106,8 +107,27 @@ def _initialization_settings(options: Any) -> dict[str, Any]:
 def refresh(
     server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None, *, watches: bool = True
 ) -> None:
+    """Re-check ``projects`` (default: all) and publish; returns at once once the loop runs, the
+    checks going on in worker threads so that requests are answered meanwhile."""
+    targets = list(projects) if projects is not None else server.app.projects()
+    if server.loop is None:  # before `initialized`: nothing to keep responsive yet
+        _publish(server, targets, watches=watches)
+        return
+    server.spawn(refresh_async(server, targets, watches=watches))
+
+
+async def refresh_async(
+    server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None, *, watches: bool = True
+) -> None:
+    """:func:`refresh`, finished when the results are published."""
+    targets = list(projects) if projects is not None else server.app.projects()
+    await server.checks.ensure(targets)
+    _publish(server, targets, watches=watches)
+
+
+def _publish(server: VenvkeeperServer, targets: list[Path], *, watches: bool) -> None:
+    """Announce changed interpreters and publish diagnostics (checks not yet run are run here)."""
     app = server.app
-    targets = list(projects) if projects is not None else app.projects()
     for project, view in app.refresh(targets):
         server.notify_environment(project, view)
     diagnostics.publish(server, targets)
@@ -163,6 +183,8 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
                 or path.parent == project
                 or path == project / REQUIREMENTS_DIR
                 or (project / REQUIREMENTS_DIR) in path.parents
+                # a uv workspace's one uv.lock, above its member projects
+                or (path.name == "uv.lock" and path.parent in project.parents)
                 or any(path == env or env in path.parents for env in env_dirs[project])
             ):
                 affected.add(project)
@@ -305,10 +327,9 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
     server.app.invalidate()
     for project in server.app.projects():
         try:
-            refresh(server, [project], watches=False)
-        except Exception:
+            await refresh_async(server, [project], watches=False)
+        except Exception:  # one project's failure never stops another's
             log.exception("refreshing %s failed", project)
-        await asyncio.sleep(0)
     sync_watches(server)
     for hook in server.after_initial_sweep:
         try:
@@ -318,7 +339,9 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
 
 
 #: Files whose appearance anywhere can create a project or an env; watched by the client when it can.
-CLIENT_WATCH_GLOB = "**/{" + ",".join((*CLIENT_WATCH_NAMES, "pyvenv.cfg", ".venv")) + "}"
+#: Lock files: a project's lock (or a uv workspace's) changing re-checks it.
+LOCK_WATCH_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock*.toml")
+CLIENT_WATCH_GLOB = "**/{" + ",".join((*CLIENT_WATCH_NAMES, *LOCK_WATCH_NAMES, "pyvenv.cfg", ".venv")) + "}"
 
 
 async def register_client_watchers(server: VenvkeeperServer) -> None:
