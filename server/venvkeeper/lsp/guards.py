@@ -40,7 +40,7 @@ from venvkeeper.lsp import diagnostics, protocol
 from venvkeeper.requirements.installed import InstalledDist, read_installed
 from venvkeeper.requirements.records import RequirementRecord
 from venvkeeper.watch.debounce import Debouncer
-from venvkeeper.watch.observer import DirWatcher
+from venvkeeper.watch.observer import AnyDirWatcher, make_dir_watcher
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -103,18 +103,23 @@ def install_bursts(
     )
 
 
+#: Refreshes closer together than this share one resync of the global-site watches.
+RESYNC_AFTER_S = 0.2
+
+
 class GlobalGuard:
     def __init__(self, server: VenvkeeperServer) -> None:
         self.server = server
         self.sites: list[GlobalSite] = []
         self.snapshots: dict[Path, dict[str, InstalledDist]] = {}
-        self.watcher: Optional[DirWatcher] = None
+        self.watcher: Optional[AnyDirWatcher] = None
         self.bursts: Optional[Debouncer[Path]] = None
         #: project -> canonical dist name -> the global-install finding on its requirement line.
         self.recent: dict[Path, dict[str, Finding]] = {}
         self.open: dict[Path, OpenWarning] = {}
         #: The directories watched right now (read on the loop by the burst debouncer).
         self.watched: set[Path] = set()
+        self._resync_handle: Optional[asyncio.TimerHandle] = None
 
     # -- watching --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -122,7 +127,8 @@ class GlobalGuard:
         if loop is None or self.watcher is not None:
             return
         self.bursts = install_bursts(loop, self.on_burst, lambda: self.watched)
-        watcher = DirWatcher(self.bursts.push)
+        # Global sites: creations, deletions and moves only — a Python start reading them is no event.
+        watcher = make_dir_watcher(self.bursts.push, structure_only=lambda _p: True)
         try:
             watcher.start()
         except Exception as exc:  # no inotify or limits reached: the start-up check still reports
@@ -137,6 +143,9 @@ class GlobalGuard:
         )
 
     def stop(self) -> None:
+        if self._resync_handle is not None:
+            self._resync_handle.cancel()
+            self._resync_handle = None
         if self.bursts is not None:
             self.bursts.cancel()
         if self.watcher is not None:
@@ -163,6 +172,23 @@ class GlobalGuard:
         if self.watcher is not None:
             self.watcher.sync(d for d in (_watch_dir(s) for s in self.sites) if d is not None)
             self.watched = self.watcher.watched
+
+    def schedule_resync(self) -> None:
+        """After a refresh: resync once the current burst of refreshes is over, not once per project
+        (resync looks at every project: per refresh that made the initial sweep O(projects²)). Before
+        :meth:`start` there is nothing to resync — start does it once."""
+        loop = self.server.loop
+        if self.watcher is None or loop is None:
+            return
+        if self._resync_handle is None:
+            self._resync_handle = loop.call_later(RESYNC_AFTER_S, self._resync_now)
+
+    def _resync_now(self) -> None:
+        self._resync_handle = None
+        try:
+            self.resync()
+        except Exception:
+            log.exception("resyncing the global-site watches failed")
 
     def on_burst(self, paths: set[Path]) -> None:
         try:
@@ -429,7 +455,7 @@ def register(server: VenvkeeperServer) -> None:
     server.after_initial_sweep.append(guard.start)
 
     def after_refresh(projects: list[Path]) -> None:
-        guard.resync()
+        guard.schedule_resync()
         guard.drop_resolved(projects)
 
     server.after_refresh.append(after_refresh)

@@ -7,7 +7,7 @@ evaluated for the env's Python from pyvenv.cfg.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from venvkeeper.context import CheckContext
@@ -30,11 +30,12 @@ from venvkeeper.requirements.conflict_findings import (
 from venvkeeper.requirements.conflicts import Consistency, check_consistency
 from venvkeeper.requirements.installed import InstalledDist, duplicate_dist_infos, read_installed
 from venvkeeper.requirements.markers import env_python_version, marker_environment
-from venvkeeper.requirements.records import ParsedSources
+from venvkeeper.requirements.records import ParsedSources, RequirementRecord
 from venvkeeper.requirements.sources import main_source, parse_sources, project_sources
 from venvkeeper.settings import Settings
 
 __all__ = [
+    "ResolveInputs",
     "consistency_findings",
     "env_consistency",
     "env_site_dirs",
@@ -44,6 +45,7 @@ __all__ = [
     "requirement_files",
     "requirement_findings",
     "requirement_problems",
+    "resolve_inputs",
 ]
 
 
@@ -155,3 +157,22 @@ def requirement_files(project: Path, settings: Settings, host: Host) -> list[Pat
     What a watcher should watch: a change to any of them changes the findings.
     """
     return _parse(project, settings, host).files
+
+
+@dataclass(frozen=True)
+class ResolveInputs:
+    """What "find versions that work together" asks the resolver about (read from disk, no spawn)."""
+
+    declared: list[RequirementRecord]
+    constraints: list[RequirementRecord]
+    report: Consistency
+    files: list[Path]
+
+
+def resolve_inputs(project: Path, env: Environment, settings: Settings, host: Host) -> ResolveInputs:
+    """The project's declared lines, its constraints, the env's conflicts and the files read, fresh."""
+    parsed = _parse(project, settings, host)
+    environment = marker_environment(env, host)
+    declared = declared_requirements(parsed.requirements, environment)
+    report = env_consistency(env, host, requested_extras(declared))
+    return ResolveInputs(list(declared.values()), list(parsed.constraints), report, list(parsed.files))
