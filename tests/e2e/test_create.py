@@ -161,9 +161,37 @@ async def test_create_command_reports_progress(tmp_path: Path, wheelhouse: Path,
     assert reports[0].cancellable
     messages = [getattr(r, "message", None) or "" for r in reports]
     assert any(m.startswith("installing") or m.startswith("installed") for m in messages)
+    # The end says what happened in one line (issue 15 item 2).
+    assert reports[-1].message is not None and reports[-1].message.startswith(
+        f"Created .venv with Python {XY}"
+    )
+    assert reports[-1].message.split(" in ")[0].endswith("and installed 2 packages")
     await s.wait_env_change(
         lambda c: bool(c["interpreter"]) and c["interpreter"]["envPath"] == str(app / ".venv")
     )
+
+
+async def test_failed_create_says_the_decisive_line_once(
+    tmp_path: Path, wheelhouse: Path, start_server: Any
+) -> None:
+    ws = tmp_path / "ws"
+    app = project(ws, "app", "nopkg==1.0\n")
+    s = await start_server(
+        [ws], {"settings": {"autoCreate": "never", "backend": "venv"}}, offline_env(wheelhouse)
+    )
+    with pytest.raises(JsonRpcException) as failed:
+        await s.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="venvkeeper.create", arguments=[{"uri": app.as_uri()}])
+        )
+    decisive = "No matching distribution found for nopkg==1.0"
+    assert failed.value.message == f"Creating the environment for app failed: {decisive}"
+    assert failed.value.data == {"decisive": decisive, "retry": True}
+    # Logged once, with pip's whole output after the line; never a doubled prefix.
+    await wait_log(s.client, "Could not find a version that satisfies the requirement nopkg==1.0")
+    logs = [m.message for m in s.client.log_messages]
+    assert sum("Could not find a version that satisfies" in m for m in logs) == 1
+    assert not any(m.startswith("venvkeeper:") for m in logs)
+    assert sorted(p.name for p in app.iterdir()) == [".python-version", "requirements.txt"]
 
 
 BLOCKING_BACKEND = """

@@ -87,3 +87,27 @@ async def test_create_refuses_with_trusted_string_false_and_never_runs_the_works
     plain = result._asdict() if hasattr(result, "_asdict") else result
     assert plain["envPath"] == str(app / ".venv") and plain["backend"] == "venv"
     assert not ran.exists()
+
+
+async def test_untrusted_offers_no_quick_fix_that_would_fail(tmp_path: Path, start_server: Any) -> None:
+    """Issue 15 item 8: every quick fix runs pip/uv, so Restricted Mode gets the diagnostic but no fix."""
+    from support.envs import make_venv
+    from tests.e2e.test_diagnostics import quick_fixes
+
+    proj = tmp_path / "ws" / "app"
+    proj.mkdir(parents=True)
+    reqs = proj / "requirements.txt"
+    reqs.write_text("alpha==1.0\n")
+    make_venv(proj / ".venv")
+    s = await start_server([tmp_path / "ws"], {"trusted": False})
+    uri = reqs.as_uri()
+
+    def not_installed() -> list[types.Diagnostic]:
+        return [d for d in s.client.diagnostics.get(uri, []) if d.code == "not-installed"]
+
+    await s.wait_for(lambda: bool(not_installed()))
+    assert await quick_fixes(s.client, reqs, not_installed()[0]) == []
+    configure(s.client, {"trusted": True})
+    await wait_log(s.client, "workspace trusted")
+    titles = [a.title for a in await quick_fixes(s.client, reqs, not_installed()[0])]
+    assert "Install alpha==1.0 into .venv" in titles

@@ -15,6 +15,7 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import { NotificationProgressFeature } from './progress';
+import { ServerMessagesFeature } from './serverMessages';
 import {
   DidChangeEnvironmentNotification,
   type DidChangeEnvironmentParams,
@@ -68,6 +69,14 @@ export class VenvkeeperClient implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly readyEmitter = new vscode.EventEmitter<void>();
   private readonly envEmitter = new vscode.EventEmitter<DidChangeEnvironmentParams>();
+  private readonly busyEmitter = new vscode.EventEmitter<string | undefined>();
+  /** Fires with the title of a running create/sync/install, or undefined when it ended. */
+  readonly onDidChangeBusy = this.busyEmitter.event;
+  /**
+   * Runs a server command with the extension's own error UI (commands.ts). Code actions go through it
+   * too, instead of vscode-languageclient's generic "Request workspace/executeCommand failed." toast.
+   */
+  commandRunner: ((command: string, args: unknown[]) => Promise<unknown>) | undefined;
   /** Fires whenever a server (re)started and answers requests. */
   readonly onDidBecomeReady = this.readyEmitter.event;
   readonly onDidChangeEnvironment = this.envEmitter.event;
@@ -76,7 +85,7 @@ export class VenvkeeperClient implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     readonly output: vscode.LogOutputChannel,
   ) {
-    this.disposables.push(this.readyEmitter, this.envEmitter);
+    this.disposables.push(this.readyEmitter, this.envEmitter, this.busyEmitter);
   }
 
   /** The running client, or undefined while starting/stopped. */
@@ -193,6 +202,8 @@ export class VenvkeeperClient implements vscode.Disposable {
         closed: () => this.onServerClosed(),
       },
       middleware: {
+        executeCommand: async (command, args, next): Promise<unknown> =>
+          this.commandRunner !== undefined ? this.commandRunner(command, args) : ((await next(command, args)) as unknown),
         workspace: {
           // A pulled `venvkeeper` section must carry trust and VIRTUAL_ENV too, or a server in an
           // untrusted workspace would read the default trusted = true.
@@ -209,7 +220,8 @@ export class VenvkeeperClient implements vscode.Disposable {
       },
     };
     const client = new LanguageClient('venvkeeper', 'venvkeeper', serverOptions, clientOptions);
-    client.registerFeature(new NotificationProgressFeature(client));
+    client.registerFeature(new NotificationProgressFeature(client, (title) => { this.busyEmitter.fire(title); }));
+    client.registerFeature(new ServerMessagesFeature(client, this.output));
     client.onNotification(DidChangeEnvironmentNotification, (params) => { this.envEmitter.fire(params); });
     this.disposables.push(
       client.onDidChangeState((e) => {

@@ -4,9 +4,23 @@
  */
 import * as vscode from 'vscode';
 import type { VenvkeeperClient } from './client';
+import { CHOOSE_PYTHON, commandFailure, RETRY, SHOW_OUTPUT } from './messageModel';
 import { selectInterpreter } from './picker';
 import { ServerCommands } from './protocol';
 import { activeSubject, type StatusBar } from './statusBar';
+import { TRUST_HINT } from './statusModel';
+
+/** A base Python for "Choose Python…": the interpreter file the user picks. */
+async function choosePython(): Promise<string | undefined> {
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFiles: true,
+    canSelectFolders: false,
+    canSelectMany: false,
+    title: 'Choose the Python to create the environment with',
+    openLabel: 'Create with this Python',
+  });
+  return picked?.[0]?.fsPath;
+}
 
 export const ClientCommands = {
   selectInterpreter: 'venvkeeper.selectInterpreter',
@@ -27,17 +41,42 @@ export function registerCommands(client: VenvkeeperClient, statusBar: StatusBar)
     return subject;
   };
 
+  /** Every server command (palette, picker, code actions): a failure shows its one line and the next steps. */
+  const execute = async (command: string, argument: Record<string, unknown>): Promise<unknown> => {
+    try {
+      return await client.executeServerCommand(command, argument);
+    } catch (err) {
+      const failure = commandFailure(command, err);
+      void vscode.window.showErrorMessage(failure.message, ...failure.actions).then(async (choice) => {
+        if (choice === SHOW_OUTPUT) {
+          client.output.show(true);
+        } else if (choice === RETRY) {
+          await execute(command, argument);
+        } else if (choice === CHOOSE_PYTHON) {
+          const python = await choosePython();
+          if (python !== undefined) {
+            await execute(command, { ...argument, python });
+          }
+        }
+      });
+      return undefined;
+    }
+  };
+  client.commandRunner = (command, args) => {
+    const [argument] = args;
+    return execute(command, typeof argument === 'object' && argument !== null ? (argument as Record<string, unknown>) : {});
+  };
+
   const runServerCommand = async (command: string, extra: Record<string, unknown> = {}): Promise<void> => {
     const subject = subjectOrWarn();
     if (subject === undefined) {
       return;
     }
-    try {
-      await client.executeServerCommand(command, { uri: subject.toString(), ...extra });
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      void vscode.window.showErrorMessage(`venvkeeper: ${message}`);
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showInformationMessage(`venvkeeper: ${TRUST_HINT}`);
+      return;
     }
+    await execute(command, { uri: subject.toString(), ...extra });
   };
 
   const createEnvironment = (): Promise<void> => runServerCommand(ServerCommands.create);

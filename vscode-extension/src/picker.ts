@@ -1,6 +1,7 @@
 /** The interpreter quick pick: candidates from `venvkeeper/environments`, then create / enter a path. */
 import * as vscode from 'vscode';
 import type { VenvkeeperClient } from './client';
+import { prefixed } from './messageModel';
 import { buildPickerEntries, type PickerAction, type PickerEntry } from './pickerItems';
 
 interface Item extends vscode.QuickPickItem {
@@ -36,13 +37,13 @@ async function pick(client: VenvkeeperClient, subject: vscode.Uri): Promise<Pick
     const result = await client.environments(subject);
     if (result === undefined) {
       qp.placeholder = 'The venvkeeper server is not running';
-      qp.items = buildPickerEntries({ projectRoot: null, environments: [] }).map(toItem);
+      qp.items = buildPickerEntries({ projectRoot: null, environments: [] }, { trusted: vscode.workspace.isTrusted }).map(toItem);
     } else {
       qp.placeholder =
         result.projectRoot === null
           ? 'This file is in no Python project'
           : `Select the environment for ${result.projectRoot}`;
-      const items = buildPickerEntries(result).map(toItem);
+      const items = buildPickerEntries(result, { trusted: vscode.workspace.isTrusted }).map(toItem);
       qp.items = items;
       const first = items.find((i) => i.action?.type === 'select');
       if (first !== undefined) {
@@ -90,6 +91,10 @@ export async function selectInterpreter(
   if (action.type === 'create') {
     await createEnvironment();
     return;
+  }
+  if (action.type === 'manageTrust') {
+    await vscode.commands.executeCommand('workbench.trust.manage');
+    return;
   } else if (action.type === 'select') {
     envPath = action.envPath;
   } else if (action.type === 'clearSelection') {
@@ -106,6 +111,6 @@ export async function selectInterpreter(
   } catch (err) {
     // InvalidParams carries the server's reason ("… is not a virtual environment: …").
     const message = err instanceof Error ? err.message : String(err);
-    void vscode.window.showErrorMessage(`venvkeeper: ${message}`);
+    void vscode.window.showErrorMessage(prefixed(message));
   }
 }

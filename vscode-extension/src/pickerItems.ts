@@ -10,7 +10,8 @@ export type PickerAction =
   | { type: 'clearSelection' }
   | { type: 'create' }
   | { type: 'enterPath' }
-  | { type: 'browse' };
+  | { type: 'browse' }
+  | { type: 'manageTrust' };
 
 export interface PickerEntry {
   label: string;
@@ -52,7 +53,9 @@ function candidateIcon(c: EnvironmentCandidate): string {
   return '';
 }
 
-export function buildPickerEntries(result: EnvironmentsResult): PickerEntry[] {
+/** `trusted: false` (Restricted Mode): no "Create new environment…" (it could not run), one line why (opens the trust editor). */
+export function buildPickerEntries(result: EnvironmentsResult, options: { trusted?: boolean } = {}): PickerEntry[] {
+  const trusted = options.trusted !== false;
   // The server sends the chosen env first; keep that order even if a future server does not.
   const envs = [...result.environments].sort((a, b) => Number(b.chosen) - Number(a.chosen));
   const entries: PickerEntry[] = envs.map((c) => ({
@@ -69,8 +72,14 @@ export function buildPickerEntries(result: EnvironmentsResult): PickerEntry[] {
       action: { type: 'clearSelection' },
     });
   }
-  entries.push({ label: '$(add) Create new environment…', action: { type: 'create' } });
+  if (trusted) {
+    entries.push({ label: '$(add) Create new environment…', action: { type: 'create' } });
+  }
   entries.push({ label: '$(edit) Enter interpreter path…', action: { type: 'enterPath' } });
   entries.push({ label: '$(folder-opened) Browse for interpreter…', action: { type: 'browse' } });
+  if (!trusted) {
+    // Not a separator: VS Code does not draw a trailing one. Choosing it opens the trust editor.
+    entries.push({ label: '$(shield) Trust this folder to create or install', detail: 'Restricted Mode: venvkeeper only reads here. Opens Manage Workspace Trust.', action: { type: 'manageTrust' } });
+  }
   return entries;
 }

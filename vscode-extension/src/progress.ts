@@ -5,6 +5,7 @@
  * is registered after the built-in features, and the last `onRequest` for a method wins.
  */
 import * as vscode from 'vscode';
+import { progressEndNote } from './messageModel';
 import {
   type BaseLanguageClient,
   type ClientCapabilities,
@@ -23,12 +24,15 @@ class NotificationProgress implements vscode.Disposable {
   private finish: (() => void) | undefined;
   private reported = 0;
   private done = false;
+  /** The title while it runs (the status bar shows it as busy). */
+  title: string | undefined;
   private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly client: BaseLanguageClient,
     private readonly token: ProgressToken,
     private readonly onDone: (part: NotificationProgress) => void,
+    private readonly onBusy: () => void,
   ) {
     this.subscription = client.onProgress(WorkDoneProgress.type, token, (value) => {
       if (value.kind === 'begin') {
@@ -36,12 +40,19 @@ class NotificationProgress implements vscode.Disposable {
       } else if (value.kind === 'report') {
         this.report(value);
       } else {
+        // The server's one-line summary ("Created .venv with Python … in 14 s") goes away by itself.
+        const note = progressEndNote(value.message);
+        if (note !== undefined) {
+          vscode.window.setStatusBarMessage(note, 15_000);
+        }
         this.dispose();
       }
     });
   }
 
   private begin(value: WorkDoneProgressBegin): void {
+    this.title = value.title;
+    this.onBusy();
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: value.title, cancellable: value.cancellable === true },
       (progress, cancel) => {
@@ -87,7 +98,16 @@ class NotificationProgress implements vscode.Disposable {
 export class NotificationProgressFeature implements StaticFeature {
   private readonly parts = new Set<NotificationProgress>();
 
-  constructor(private readonly client: BaseLanguageClient) {}
+  /** `onBusy` gets the title of a running operation, or undefined when none runs. */
+  constructor(
+    private readonly client: BaseLanguageClient,
+    private readonly onBusy: (title: string | undefined) => void = () => undefined,
+  ) {}
+
+  private busyChanged(): void {
+    const running = [...this.parts].find((p) => p.title !== undefined);
+    this.onBusy(running?.title);
+  }
 
   getState(): FeatureState {
     return { kind: 'static' };
@@ -99,7 +119,17 @@ export class NotificationProgressFeature implements StaticFeature {
 
   initialize(): void {
     this.client.onRequest(WorkDoneProgressCreateRequest.type, (params) => {
-      this.parts.add(new NotificationProgress(this.client, params.token, (part) => this.parts.delete(part)));
+      this.parts.add(
+        new NotificationProgress(
+          this.client,
+          params.token,
+          (part) => {
+            this.parts.delete(part);
+            this.busyChanged();
+          },
+          () => { this.busyChanged(); },
+        ),
+      );
     });
   }
 

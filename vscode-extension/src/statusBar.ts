@@ -8,6 +8,7 @@ import type { VenvkeeperClient } from './client';
 import type { DidChangeEnvironmentParams, Interpreter } from './protocol';
 import { isInside, samePath } from './paths';
 import {
+  busyStatus,
   cachedFor,
   describeStatus,
   type InterpreterCache,
@@ -46,6 +47,9 @@ export class StatusBar implements vscode.Disposable {
   private generation = 0;
   private loggedCached = false;
   private loggedDaemon = false;
+  /** The title of a running create/sync/install: shown instead of the env until it ends. */
+  private busy: string | undefined;
+  private lastView: StatusView | undefined;
   /** The daemon's (or cached) answer for the active subject; undefined = not known yet. */
   current: ActiveInterpreter | undefined;
   /** Fires when the active project's interpreter is known or changes. */
@@ -67,6 +71,12 @@ export class StatusBar implements vscode.Disposable {
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()),
       client.onDidBecomeReady(() => this.refresh()),
       client.onDidChangeEnvironment((p) => { this.onEnvironmentChanged(p); }),
+      client.onDidChangeBusy((title) => {
+        this.busy = title;
+        if (this.lastView !== undefined) {
+          this.render(this.lastView);
+        }
+      }),
     );
   }
 
@@ -118,7 +128,16 @@ export class StatusBar implements vscode.Disposable {
     if (interpreter === undefined || generation !== this.generation) {
       return;
     }
-    this.apply(subject, interpreter);
+    // No env: is the subject in a project at all? (A repo root with the project in backend/ is not.)
+    let inProject = true;
+    if (interpreter === null) {
+      const envs = await this.client.environments(subject).catch(() => undefined);
+      inProject = envs?.projectRoot !== null;
+      if (generation !== this.generation) {
+        return;
+      }
+    }
+    this.apply(subject, interpreter, inProject);
   }
 
   private onEnvironmentChanged(params: DidChangeEnvironmentParams): void {
@@ -141,12 +160,13 @@ export class StatusBar implements vscode.Disposable {
     }
   }
 
-  private apply(subject: vscode.Uri, interpreter: Interpreter | null): void {
+  private apply(subject: vscode.Uri, interpreter: Interpreter | null, inProject = true): void {
     this.render(
       describeStatus(interpreter, {
         virtualEnv: process.env.VIRTUAL_ENV ?? null,
         subject: subject.fsPath,
         trusted: vscode.workspace.isTrusted,
+        inProject,
       }),
     );
     if (!this.loggedDaemon) {
@@ -167,7 +187,9 @@ export class StatusBar implements vscode.Disposable {
     }
   }
 
-  private render(view: StatusView): void {
+  private render(env: StatusView): void {
+    this.lastView = env;
+    const view = this.busy === undefined ? env : busyStatus(this.busy);
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     this.item.backgroundColor = view.background === null ? undefined : new vscode.ThemeColor(view.background);

@@ -4,7 +4,7 @@
 import type { Interpreter } from './protocol';
 import { displayEnvPath, isInside, samePath } from './paths';
 
-export type StatusKind = 'ok' | 'stale' | 'broken' | 'none' | 'activatedElsewhere' | 'starting';
+export type StatusKind = 'ok' | 'stale' | 'broken' | 'none' | 'noProject' | 'activatedElsewhere' | 'starting' | 'busy';
 
 export interface StatusView {
   kind: StatusKind;
@@ -18,14 +18,35 @@ export interface StatusView {
   background: 'statusBarItem.warningBackground' | 'statusBarItem.errorBackground' | null;
 }
 
+/**
+ * One icon per state, each with its meaning in the tooltip (MEANINGS). Stale is not `$(sync)`: a
+ * spinning-arrows icon reads as "busy"; only busy and starting spin.
+ */
 const ICONS: Record<StatusKind, string> = {
   ok: '$(check)',
-  stale: '$(sync)',
+  stale: '$(history)',
   broken: '$(error)',
-  none: '$(circle-slash)',
+  none: '$(add)',
+  noProject: '$(info)',
   activatedElsewhere: '$(warning)',
   starting: '$(loading~spin)',
+  busy: '$(loading~spin)',
 };
+
+/** The first tooltip line: what the icon means. */
+const MEANINGS: Record<StatusKind, string> = {
+  ok: 'OK: the environment satisfies the requirements',
+  stale: 'Stale: the environment no longer satisfies the requirements',
+  broken: 'Broken: the environment cannot run',
+  none: 'No environment for this project',
+  noProject: 'No Python project here',
+  activatedElsewhere: 'Another project\'s environment is activated',
+  starting: 'Starting…',
+  busy: 'Working…',
+};
+
+/** The passive line of Restricted Mode (issue 15 item 8): why create/install are not offered. */
+export const TRUST_HINT = 'Restricted Mode: venvkeeper only reads. Trust this folder to create or install.';
 
 /** `3.12.1 (.venv)`: the version and where the env is (relative to the project when inside it). */
 export function interpreterLabel(interp: Pick<Interpreter, 'version' | 'envPath'>, projectRoot: string | null): string {
@@ -38,8 +59,10 @@ const STATE_WORDS: Record<StatusKind, string> = {
   stale: ', stale: requirements not satisfied',
   broken: ', broken',
   none: '',
+  noProject: '',
   activatedElsewhere: ', another project is activated',
   starting: '',
+  busy: '',
 };
 
 export interface DescribeOptions {
@@ -51,25 +74,45 @@ export interface DescribeOptions {
   subject?: string | null;
   /** Workspace trust; false = Restricted Mode, where the server only reads. */
   trusted?: boolean;
+  /** With no interpreter: false when the subject is in no Python project (a repo root with backend/). */
+  inProject?: boolean;
 }
 
 export function describeStatus(interp: Interpreter | null, options: DescribeOptions = {}): StatusView {
   const virtualEnv = options.virtualEnv ?? null;
   const cachedNote = options.cached === true ? ['', '(last known; checking…)'] : [];
-  if (options.trusted === false) {
-    cachedNote.unshift('', 'Restricted Mode: venvkeeper only reads; it creates and installs nothing until you trust this folder.');
+  const trusted = options.trusted !== false;
+  if (!trusted) {
+    cachedNote.unshift('', TRUST_HINT);
+  }
+  if (interp === null && options.inProject === false) {
+    // Not alarming: a folder that holds projects below it (backend/) is not itself one.
+    const tooltip = [
+      `venvkeeper: ${MEANINGS.noProject}.`,
+      options.subject ? `For: ${options.subject}` : null,
+      'Open a file of a project (a folder with pyproject.toml or requirements.txt) to see its environment.',
+      ...cachedNote,
+    ].filter((l): l is string => l !== null);
+    return {
+      kind: 'noProject',
+      text: `${ICONS.noProject} venvkeeper`,
+      ariaLabel: 'venvkeeper: no Python project here',
+      tooltip: tooltip.join('\n'),
+      background: null,
+    };
   }
   if (interp === null) {
+    // Trusted: the item itself is the way to create one (it stays when the prompt toast is gone).
     const tooltip = [
-      'venvkeeper: no environment for this project.',
+      `venvkeeper: ${MEANINGS.none}.`,
       options.subject ? `For: ${options.subject}` : null,
-      'Click to select or create one.',
+      trusted ? 'Click to create one or select an existing interpreter.' : 'Click to select an existing interpreter.',
       ...cachedNote,
     ].filter((l): l is string => l !== null);
     return {
       kind: 'none',
-      text: `${ICONS.none} No env`,
-      ariaLabel: 'venvkeeper: no environment',
+      text: trusted ? `${ICONS.none} Create env` : '$(circle-slash) No env',
+      ariaLabel: trusted ? 'venvkeeper: no environment, create env' : 'venvkeeper: no environment',
       tooltip: tooltip.join('\n'),
       background: null,
     };
@@ -91,17 +134,17 @@ export function describeStatus(interp: Interpreter | null, options: DescribeOpti
     kind = 'ok';
   }
 
-  const lines: string[] = [`venvkeeper: ${interp.envPath}`, `Project: ${interp.projectRoot}`];
+  const lines: string[] = [`venvkeeper: ${MEANINGS[kind]}`, `Env: ${interp.envPath}`, `Project: ${interp.projectRoot}`];
   lines.push(`Python ${interp.version ?? 'version unknown'} · ${interp.kind}`);
   lines.push(`Why this env: ${interp.source}`);
   if (kind === 'broken') {
-    lines.push(`Broken: ${interp.problem ?? 'the environment is not usable'}`);
+    lines.push(`Why broken: ${interp.problem ?? 'the environment is not usable'}`);
   }
   if (kind === 'stale') {
     lines.push(
       interp.statusDetail !== undefined
         ? `Stale: ${interp.statusDetail} (see Problems).`
-        : 'Stale: the requirements are not satisfied (see Problems).',
+        : 'See Problems for what is missing or mismatched.',
     );
   }
   if (kind === 'activatedElsewhere' && virtualEnv !== null) {
@@ -126,6 +169,17 @@ export function describeStatus(interp: Interpreter | null, options: DescribeOpti
     ariaLabel: `venvkeeper: ${label}${STATE_WORDS[kind]}`,
     tooltip: lines.join('\n'),
     background,
+  };
+}
+
+/** While a create, sync or install runs: `title` is its progress title. */
+export function busyStatus(title: string): StatusView {
+  return {
+    kind: 'busy',
+    text: `${ICONS.busy} ${title.length > 40 ? `${title.slice(0, 39)}…` : title}`,
+    ariaLabel: `venvkeeper: busy, ${title}`,
+    tooltip: `venvkeeper: ${MEANINGS.busy}\n${title}\nCancel it from its notification.`,
+    background: null,
   };
 }
 

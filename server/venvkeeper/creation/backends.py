@@ -114,9 +114,9 @@ def _install_args(plan: InstallPlan) -> list[str]:
     return args
 
 
-def _check(what: str, result_code: int, tail: Sequence[str]) -> None:
+def _check(what: str, result_code: int, tail: Sequence[str], output: Sequence[str] = ()) -> None:
     if result_code != 0:
-        raise CommandFailed(what, result_code, tail)
+        raise CommandFailed(what, result_code, tail, output)
 
 
 class Backend(Protocol):
@@ -169,7 +169,7 @@ class VenvBackend:
             result = ctx.runner(
                 [*argv, "--copies", str(build_dir)], env=ctx.env, cwd=ctx.cwd, cancel=ctx.cancel
             )
-        _check("python -m venv", result.returncode, result.tail)
+        _check("python -m venv", result.returncode, result.tail, result.output)
         ctx.cancel.raise_if_cancelled()
         self._seed_pip(base, build_dir, final_dir, ctx, windows=windows)
 
@@ -202,7 +202,7 @@ class VenvBackend:
                 cwd=ctx.cwd,
                 cancel=ctx.cancel,
             )
-            _check("installing pip", result.returncode, result.tail)
+            _check("installing pip", result.returncode, result.tail, result.output)
             return
         image, fresh = pip_image(ctx.host.cache_dir, wheel, base.major_minor)
         seed_pip(
@@ -225,7 +225,7 @@ class VenvBackend:
                 cwd=ctx.cwd,
                 cancel=ctx.cancel,
             )
-            _check("installing pip", result.returncode, result.tail)
+            _check("installing pip", result.returncode, result.tail, result.output)
 
     def install(self, env_dir: Path, plan: InstallPlan, ctx: ToolContext) -> None:
         if plan.empty:
@@ -254,7 +254,7 @@ class VenvBackend:
             *_install_args(plan),
         ]
         result = ctx.runner(argv, env=ctx.env, cwd=ctx.cwd, on_line=progress.feed, cancel=ctx.cancel)
-        _check("pip install", result.returncode, result.tail)
+        _check("pip install", result.returncode, result.tail, result.output)
 
 
 class UvBackend:
@@ -290,7 +290,7 @@ class UvBackend:
         ]
         env = {**ctx.env, "UV_LINK_MODE": "copy"} if copies else ctx.env
         result = ctx.runner(argv, env=env, cwd=ctx.cwd, cancel=ctx.cancel)
-        _check("uv venv", result.returncode, result.tail)
+        _check("uv venv", result.returncode, result.tail, result.output)
 
     def install(self, env_dir: Path, plan: InstallPlan, ctx: ToolContext) -> None:
         if plan.empty:
@@ -313,7 +313,7 @@ class UvBackend:
             *_install_args(plan),
         ]
         result = ctx.runner(argv, env=ctx.env, cwd=ctx.cwd, on_line=progress.feed, cancel=ctx.cancel)
-        _check("uv pip install", result.returncode, result.tail)
+        _check("uv pip install", result.returncode, result.tail, result.output)
 
 
 def find_uv(host: Host, uv_path: str | None, extra_dirs: Sequence[Path] = ()) -> Path | None:

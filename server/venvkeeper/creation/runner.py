@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -27,6 +27,11 @@ from venvkeeper.creation.lifetime import ToolReaper, default_reaper
 
 #: How many trailing output lines an error message quotes.
 TAIL_LINES = 20
+#: How many output lines a failure keeps for the log (the full output of any real pip/uv run; bounded
+#: so a tool that prints without end cannot grow the daemon).
+OUTPUT_LINES = 5000
+#: The longest decisive line shown to the user.
+DECISIVE_MAX = 300
 #: How long a cancelled tool gets to exit after SIGTERM before SIGKILL.
 TERMINATE_GRACE_S = 3.0
 
@@ -91,20 +96,106 @@ class CancelToken:
 
 
 class CommandFailed(Exception):
-    """A tool exited non-zero; the message quotes its last output lines."""
+    """A tool exited non-zero. ``decisive`` is the one line that says why (:func:`decisive_line`);
+    ``output`` the tool's whole output (for the log); the message is the decisive line."""
 
-    def __init__(self, what: str, returncode: int, tail: Sequence[str]) -> None:
+    def __init__(
+        self, what: str, returncode: int, tail: Sequence[str], output: Sequence[str] | None = None
+    ) -> None:
         self.what = what
         self.returncode = returncode
         self.tail = list(tail)
-        quoted = "\n".join(f"  {line}" for line in self.tail) or "  (no output)"
-        super().__init__(f"{what} failed (exit code {returncode}):\n{quoted}")
+        self.output = list(output) if output else list(tail)
+        self.decisive = decisive_line(self.output)
+        super().__init__(f"{what} failed (exit code {returncode}): {self.decisive}")
 
 
 @dataclass(frozen=True)
 class RunResult:
     returncode: int
     tail: list[str]
+    #: Every output line (at most :data:`OUTPUT_LINES`, the last ones); empty from runners that keep none.
+    output: list[str] = field(default_factory=list)
+
+
+# -- the decisive line of a failed pip/uv run ---------------------------------------------------------
+# Fitted to real output of pip 23.2 and 26.3 and uv 0.13 (tests/unit/creation/fixtures/tool_failures).
+
+_PIP_ERROR = re.compile(r"^\s*ERROR:\s*(.+)$")
+_UV_ERROR = re.compile(r"^error:\s*(.+)$")
+_UV_CAUSE = re.compile(r"^\s*(?:cause|Caused by):\s*(.+)$")
+_BLOCK_END = re.compile(r"^\s*\[end of output\]\s*$")
+_UV_BLOCK = re.compile(r"^\s*\[(?:stderr|stdout)\]\s*$")
+_GENERIC_COMPILER = re.compile(r"^error: command .* failed with exit code")
+_ERRORISH = re.compile(r"error|Error|ERROR")
+_BUILT_NAME = (
+    re.compile(r"Failed to build `([^`]+)`"),
+    re.compile(r"Failed building wheel for (\S+)"),
+    re.compile(r"Building wheel for (\S+)"),
+    re.compile(r"^\s*(?:Processing|Collecting)\s+(\S+)"),
+)
+_ARCHIVE = re.compile(r"\.(?:tar\.gz|tar\.bz2|zip|whl)$")
+
+
+def _last_of_block(lines: Sequence[str]) -> str | None:
+    """The line that ends a build backend's quoted output (pip's ``[end of output]``, uv's ``[stderr]``)."""
+    block: list[str] = []
+    for i in range(len(lines) - 1, -1, -1):
+        if _BLOCK_END.match(lines[i]):
+            block = [ln.strip() for ln in lines[max(0, i - 50) : i] if ln.strip()]
+            break
+        if _UV_BLOCK.match(lines[i]):
+            indent = len(lines[i]) - len(lines[i].lstrip())
+            for ln in lines[i + 1 :]:
+                if ln.strip() and len(ln) - len(ln.lstrip()) < indent:
+                    break
+                if ln.strip():
+                    block.append(ln.strip())
+            break
+    if not block:
+        return None
+    last = block[-1]
+    if _GENERIC_COMPILER.match(last):
+        # "command gcc failed" says less than the compiler's own error just above it.
+        earlier = [ln for ln in block[:-1] if _ERRORISH.search(ln)]
+        if earlier:
+            return earlier[-1]
+    return last
+
+
+def _built_name(lines: Sequence[str]) -> str | None:
+    for pattern in _BUILT_NAME:
+        for line in reversed(lines):
+            m = pattern.search(line)
+            if m:
+                return _ARCHIVE.sub("", m.group(1).rsplit("/", 1)[-1])
+    return None
+
+
+def decisive_line(lines: Sequence[str]) -> str:
+    """The one line of a failed pip/uv run that says why: a build failure names the package and the
+    backend's last error; otherwise pip's last ``ERROR:`` or uv's ``error:`` with its last cause."""
+    text = [ln.rstrip() for ln in lines if ln.strip()]
+    if not text:
+        return "no output"
+    detail = _last_of_block(text)
+    if detail is not None:
+        name = _built_name(text)
+        line = f"{name} failed to build: {detail}" if name else detail
+    else:
+        uv = [i for i, ln in enumerate(text) if _UV_ERROR.match(ln)]
+        pip = [m.group(1) for ln in text if (m := _PIP_ERROR.match(ln))]
+        if uv:
+            first = uv[-1]
+            headline = _UV_ERROR.match(text[first]).group(1)  # type: ignore[union-attr]
+            causes = [m.group(1) for ln in text[first + 1 :] if (m := _UV_CAUSE.match(ln))]
+            line = f"{headline}: {causes[-1]}" if causes else headline
+        elif pip:
+            line = pip[-1]
+        else:
+            line = text[-1].strip()
+    line = line.strip()
+    return line if len(line) <= DECISIVE_MAX else line[: DECISIVE_MAX - 1] + "…"
 
 
 class Runner(Protocol):
@@ -226,7 +317,7 @@ def _follow(
     on_start: Callable[[int], None] | None,
 ) -> RunResult:
     """Stream the tool's output until it exits; kill its group on cancel or on any error here."""
-    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    output: deque[str] = deque(maxlen=OUTPUT_LINES)
     # The cancel callback runs on the canceller's thread (the LSP event loop): it only signals, never waits.
     unregister = cancel.on_cancel(lambda: _signal_cancel(proc)) if cancel is not None else None
     try:
@@ -237,7 +328,7 @@ def _follow(
             line = raw.rstrip("\r\n")
             if not line.strip():
                 continue
-            tail.append(line)
+            output.append(line)
             if on_line is not None:
                 on_line(line)
         returncode = proc.wait()
@@ -253,7 +344,8 @@ def _follow(
     if cancel is not None and cancel.cancelled:
         _kill_group(proc)  # on this (worker) thread: make sure nothing of the tool is left running
         raise Cancelled("cancelled")
-    return RunResult(returncode, list(tail))
+    kept = list(output)
+    return RunResult(returncode, kept[-TAIL_LINES:], kept)
 
 
 # -- progress parsing ---------------------------------------------------------------------------------

@@ -138,6 +138,8 @@ def register(server: VenvkeeperServer) -> None:
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=True),
     )
     def code_action(ls: VenvkeeperServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        if not server.app.settings.trusted:
+            return []  # every fix runs a tool, which Restricted Mode forbids: offer none that would fail
         actions: list[types.CodeAction] = []
         lazy = resolves_edits(server)
         for diagnostic in params.context.diagnostics:

@@ -23,6 +23,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from venvkeeper import codes
+from venvkeeper.creation import summary
 from venvkeeper.creation.addpip import AddPipError, add_pip
 from venvkeeper.creation.backends import BackendUnavailable, select_backend
 from venvkeeper.creation.create import (
@@ -32,6 +33,7 @@ from venvkeeper.creation.create import (
     ProgressStep,
     create_env,
     install_into_env,
+    installed_requirements,
     recreate_env,
     sync_env,
     tool_environment,
@@ -73,7 +75,11 @@ USER_ERRORS = (
 
 
 class CommandRefused(JsonRpcException):
-    """LSP ``RequestFailed``: the message says why."""
+    """LSP ``RequestFailed``: the message says why (no "venvkeeper:" prefix: clients name the server).
+
+    ``data`` (docs/PROTOCOL.md "Command errors"): ``{ decisive, retry }`` — the one line that says
+    why, and whether running the same command again may help (a tool failed, not a refusal).
+    """
 
     CODE = int(types.LSPErrorCodes.RequestFailed)
 
@@ -98,6 +104,24 @@ def quiet_cancel(handler: Handler) -> Handler:
 
 
 Work = Callable[[Callable[[ProgressStep], None], CancelToken], T]
+#: The one line that ends the progress on success: what was done, in how many seconds (run on the worker).
+Summarize = Callable[[T, float], str]
+
+
+def failure(title: str, exc: Exception) -> tuple[str, str]:
+    """The user-facing message of a failed operation and its decisive line."""
+    decisive = exc.decisive if isinstance(exc, CommandFailed) else str(exc)
+    return f"{title} failed: {decisive}", decisive
+
+
+def log_failure(title: str, exc: Exception) -> None:
+    """Log a failure once, with the tool's whole output (the client's "Show output" opens it)."""
+    message, _ = failure(title, exc)
+    if isinstance(exc, CommandFailed):
+        output = "\n".join(f"  {line}" for line in exc.output) or "  (no output)"
+        log.warning("%s\n%s (exit code %s) said:\n%s", message, exc.what, exc.returncode, output)
+    else:
+        log.warning("%s", message)
 
 
 class Operations:
@@ -107,10 +131,13 @@ class Operations:
         self.server = server
         self.running: dict[Path, CancelToken] = {}
 
-    async def run(self, project: Path, title: str, work: Work[T]) -> T:
+    async def run(
+        self, project: Path, title: str, work: Work[T], summarize: Optional[Summarize[T]] = None
+    ) -> T:
+        """Run ``work`` on a worker thread; on success end the progress with ``summarize``'s line."""
         server = self.server
         if project in self.running:
-            raise CommandRefused(f"venvkeeper: an operation is already running for {project}")
+            raise CommandRefused(f"an operation is already running for {project}")
         cancel = CancelToken()
         self.running[project] = cancel
         loop = asyncio.get_running_loop()
@@ -122,7 +149,7 @@ class Operations:
             except Exception as exc:  # the client refused the token: work without progress
                 log.info("window/workDoneProgress/create failed: %s", exc)
                 token = None
-        outcome = "failed"
+        outcome: Optional[str] = None
         try:
             if token is not None:
                 server.work_done_progress.begin(
@@ -145,22 +172,38 @@ class Operations:
             def progress(step: ProgressStep) -> None:  # called on the worker thread
                 loop.call_soon_threadsafe(report, step)
 
+            clock = server.host.monotonic
+            started = clock()
+
+            def job() -> tuple[T, Optional[str]]:
+                result = work(progress, cancel)
+                if summarize is None:
+                    return result, None
+                try:
+                    return result, summarize(result, clock() - started)
+                except Exception:  # the work is done: a summary that cannot be made must not undo that
+                    log.exception("summarising %s failed", title)
+                    return result, None
+
             try:
-                result = await loop.run_in_executor(None, lambda: work(progress, cancel))
+                result, summary_line = await loop.run_in_executor(None, job)
             except asyncio.CancelledError:
                 # $/cancelRequest cancelled the handler: stop the tool too (the worker cleans up).
                 cancel.cancel()
-                outcome = "cancelled"
+                outcome = "cancelled; nothing was changed"
                 raise
             except Cancelled:
-                outcome = "cancelled"
-                raise OperationCancelled(
-                    f"venvkeeper: {title.lower()} was cancelled; nothing was changed"
-                ) from None
+                outcome = "cancelled; nothing was changed"
+                raise OperationCancelled(f"{title} was cancelled; nothing was changed") from None
             except USER_ERRORS as exc:
-                log.warning("%s failed: %s", title, exc)
-                raise CommandRefused(f"venvkeeper: {title.lower()} failed: {exc}") from None
-            outcome = "done"
+                log_failure(title, exc)
+                message, decisive = failure(title, exc)
+                raise CommandRefused(
+                    message, data={"decisive": decisive, "retry": isinstance(exc, CommandFailed)}
+                ) from None
+            outcome = summary_line or "done"
+            if summary_line:
+                log.info("%s", summary_line)
             return result
         finally:
             self.running.pop(project, None)
@@ -175,14 +218,14 @@ def _argument(args: Sequence[Any]) -> dict[str, Any]:
         plain = plain[0]  # some clients wrap the argument list once more
     if isinstance(plain, list) and plain and isinstance(plain[0], dict):
         return plain[0]
-    raise CommandRefused("venvkeeper: the command takes one argument object, e.g. { uri }")
+    raise CommandRefused("the command takes one argument object, e.g. { uri }")
 
 
 def _strings(value: Any, name: str) -> Optional[list[str]]:
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise CommandRefused(f"venvkeeper: '{name}' must be a list of strings")
+        raise CommandRefused(f"'{name}' must be a list of strings")
     return value
 
 
@@ -190,21 +233,21 @@ def _project(server: VenvkeeperServer, arg: dict[str, Any]) -> Path:
     from venvkeeper.lsp.workspace import uri_to_path
 
     if not server.app.settings.trusted:
-        raise CommandRefused("venvkeeper: the workspace is not trusted; nothing is created or installed")
+        raise CommandRefused("the workspace is not trusted; nothing is created or installed")
     uri = arg.get("uri")
     path = uri_to_path(uri) if isinstance(uri, str) else None
     if path is None:
-        raise CommandRefused("venvkeeper: 'uri' must be a file:// URI of a file or folder in a project")
+        raise CommandRefused("'uri' must be a file:// URI of a file or folder in a project")
     project = server.app.project_for(path)
     if project is None:
-        raise CommandRefused(f"venvkeeper: {path} is not inside any project of the workspace")
+        raise CommandRefused(f"{path} is not inside any project of the workspace")
     return project
 
 
 def _chosen_env(server: VenvkeeperServer, project: Path) -> Environment:
     chosen = server.app.discovery(project).chosen
     if chosen is None:
-        raise CommandRefused(f"venvkeeper: {project} has no environment; create one first")
+        raise CommandRefused(f"{project} has no environment; create one first")
     return chosen.env
 
 
@@ -229,7 +272,7 @@ def _create_plan(server: VenvkeeperServer, project: Path, install: Any) -> Optio
     if install is None:
         return None
     if not isinstance(install, dict):
-        raise CommandRefused("venvkeeper: 'install' must be an object")
+        raise CommandRefused("'install' must be an object")
     files = _strings(install.get("requirements"), "install.requirements")
     settings = server.app.settings
     if files:
@@ -257,6 +300,20 @@ def _log_leftovers(result: CreateResult) -> None:
     """Say once what the create recovered of earlier, killed creates (creation/journal.py)."""
     for note in result.leftovers:
         log.info("%s", note)
+
+
+def _summarize_create(server: VenvkeeperServer, project: Path) -> Summarize[CreateResult]:
+    def summarize(result: CreateResult, seconds: float) -> str:
+        packages = installed_requirements(result.env_path, windows=server.host.platform == "windows")
+        return summary.created(
+            summary.env_label(result.env_path, project),
+            result.choice.python.version,
+            len(packages),
+            seconds,
+            replaced=result.replaced,
+        )
+
+    return summarize
 
 
 def _result_view(result: CreateResult) -> dict[str, Any]:
@@ -294,6 +351,7 @@ async def create_for_project(
         lambda progress, cancel: create_env(
             request, host=server.host, progress=progress, cancel=cancel, state=server.app.state
         ),
+        _summarize_create(server, project),
     )
     _log_leftovers(result)
     log.info("created %s: %s", result.env_path, result.choice.reason)
@@ -440,6 +498,7 @@ def register(server: VenvkeeperServer) -> None:
             lambda progress, cancel: install_into_env(
                 env, plan, progress=progress, cancel=cancel, **_install_kwargs()
             ),
+            lambda _, seconds: summary.installed(summary.env_label(env, project), wanted, seconds),
         )
         _after_change(server, project)
         return {"envPath": str(env), "installed": wanted}
@@ -470,6 +529,7 @@ def register(server: VenvkeeperServer) -> None:
                 cancel=cancel,
                 **_install_kwargs(),
             ),
+            lambda _, seconds: summary.synced(summary.env_label(env, project), plan.label, seconds),
         )
         _after_change(server, project)
         return {"envPath": str(env), "installed": plan.label}
@@ -494,7 +554,7 @@ def register(server: VenvkeeperServer) -> None:
         env = _env(server, project)
         wanted = _strings(arg.get("requirements"), "requirements")
         if not wanted:
-            raise CommandRefused("venvkeeper: 'requirements' must name at least one requirement")
+            raise CommandRefused("'requirements' must name at least one requirement")
         return await install(project, env, wanted, f"Installing {' '.join(wanted)} into {env.name}")
 
     @server.command(protocol.CMD_RECREATE)
@@ -512,6 +572,7 @@ def register(server: VenvkeeperServer) -> None:
             lambda progress, cancel: recreate_env(
                 request, host=server.host, progress=progress, cancel=cancel
             ),
+            _summarize_create(server, project),
         )
         _log_leftovers(result)
         _after_change(server, project)

@@ -314,9 +314,7 @@ class GlobalGuard:
         settings = server.app.settings
         if not settings.trusted:
             server.window_show_message(
-                types.ShowMessageParams(
-                    types.MessageType.Warning, "venvkeeper: untrusted workspace; nothing installed"
-                )
+                types.ShowMessageParams(types.MessageType.Warning, "untrusted workspace; nothing installed")
             )
             return
         wanted = _to_install(dists, warning.required_by.get(project.root, ()))
@@ -339,7 +337,7 @@ class GlobalGuard:
             log.warning("install into %s failed: %s", project.env, exc)
             server.window_show_message(
                 types.ShowMessageParams(
-                    types.MessageType.Error, f"venvkeeper: installing into {project.env_label} failed: {exc}"
+                    types.MessageType.Error, f"installing into {project.env_label} failed: {exc}"
                 )
             )
             return
@@ -382,7 +380,7 @@ class GlobalGuard:
         message = f"Removed {', '.join(removed)} from the user site." if removed else "Nothing was removed."
         if refused:
             message += " Refused: " + "; ".join(r["reason"] for r in refused)
-        server.window_show_message(types.ShowMessageParams(types.MessageType.Info, f"venvkeeper: {message}"))
+        server.window_show_message(types.ShowMessageParams(types.MessageType.Info, message))
         self._refresh(self.server.app.projects())
         return {"removed": removed, "refused": refused}
 
@@ -476,7 +474,7 @@ def register(server: VenvkeeperServer) -> None:
                 from pygls.exceptions import JsonRpcException
 
                 raise JsonRpcException(
-                    "venvkeeper: the workspace is untrusted; nothing is removed from the user site",
+                    "the workspace is untrusted; nothing is removed from the user site",
                     code=int(types.LSPErrorCodes.RequestFailed),
                 )
             wanted = {canonical(n) for n in names}

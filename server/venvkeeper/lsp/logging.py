@@ -1,4 +1,8 @@
-"""Logs go to stderr and, once the client is connected, to window/logMessage — never to stdout."""
+"""Logs go to stderr until a client is connected, then to window/logMessage — never to stdout.
+
+Only one of the two while a client listens: editors show the server's stderr in the same output channel
+as window/logMessage (vscode-languageclient does), so both would say every line twice.
+"""
 
 from __future__ import annotations
 
@@ -19,12 +23,17 @@ _LEVELS = {
 }
 
 
+#: The client handlers of this process (one per server; tests build several).
+_CLIENT_HANDLERS: list[ClientLogHandler] = []
+
+
 class ClientLogHandler(logging.Handler):
     def __init__(self, server: VenvkeeperServer) -> None:
         # No level of its own: the root logger's (``--log-level``) decides, so ``debug`` shows
         # venvkeeper's audit lines (e.g. each re-check pass) in the client's log too.
         super().__init__(logging.NOTSET)
         self.server = server
+        _CLIENT_HANDLERS.append(self)
 
     def emit(self, record: logging.LogRecord) -> None:
         if not self.server.connected:
@@ -45,6 +54,11 @@ class ClientLogHandler(logging.Handler):
             pass
 
 
+def _not_sent_to_a_client(record: logging.LogRecord) -> bool:
+    """Stderr's filter: a record a connected client receives through window/logMessage is not repeated."""
+    return not any(h.server.connected and record.levelno >= h.level for h in _CLIENT_HANDLERS)
+
+
 def _running_loop() -> asyncio.AbstractEventLoop | None:
     try:
         return asyncio.get_running_loop()
@@ -56,6 +70,7 @@ def setup_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     if not any(getattr(h, "_venvkeeper_stderr", False) for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
+        handler.addFilter(_not_sent_to_a_client)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler._venvkeeper_stderr = True  # type: ignore[attr-defined]
         root.addHandler(handler)

@@ -16,6 +16,7 @@ the others are logged, and the venvkeeper.create command stays available.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -46,6 +47,12 @@ if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
 
 log = logging.getLogger("venvkeeper")
+
+#: The buttons of a failed create (the VS Code client adds its own "Show output").
+RETRY = "Retry"
+CHOOSE_PYTHON = "Choose Python…"
+#: At most this many Pythons are offered as buttons.
+MAX_PYTHON_BUTTONS = 6
 
 
 class CreatePrompts:
@@ -174,20 +181,49 @@ class CreatePrompts:
             server.app.state.decline(offer.project, DECLINE_KEY)
             log.info("will not offer to create an env for %s again", offer.project)
 
-    async def _create(self, offer: Offer) -> None:
-        from venvkeeper.lsp.commands import OperationCancelled, create_for_project
+    async def _create(self, offer: Offer, python: Optional[str] = None) -> None:
+        from venvkeeper.lsp.commands import CommandRefused, OperationCancelled, create_for_project
 
         server = self.server
         if not server.app.settings.trusted:
             return
         try:
-            await create_for_project(server, offer.project)
+            await create_for_project(server, offer.project, {"python": python} if python else None)
         except OperationCancelled as exc:  # the user pressed Cancel: nothing to report as an error
             log.info("%s", exc)
+        except CommandRefused as exc:  # already logged once, with the tool's output
+            retry = isinstance(exc.data, dict) and exc.data.get("retry") is True
+            if not retry or not server.supports_message_actions():
+                server.window_show_message(types.ShowMessageParams(types.MessageType.Error, exc.message))
+                return
+            title = await server.ask(exc.message, [RETRY, CHOOSE_PYTHON], types.MessageType.Error)
+            if title == RETRY:
+                await self._create(offer, python)
+            elif title == CHOOSE_PYTHON:
+                chosen = await self._choose_python(offer)
+                if chosen is not None:
+                    await self._create(offer, chosen)
         except Exception as exc:
             message = getattr(exc, "message", None) or str(exc)
             log.warning("%s", message)
             server.window_show_message(types.ShowMessageParams(types.MessageType.Error, message))
+
+    async def _choose_python(self, offer: Offer) -> Optional[str]:
+        """Ask which base Python to create with (one button per version found); its path, or None."""
+        loop = asyncio.get_running_loop()
+        found = await loop.run_in_executor(None, find_interpreters, self.server.host)
+        choices: dict[str, str] = {}
+        for base in found:
+            title = f"Python {base.version}{' (free-threaded)' if base.free_threaded else ''}"
+            choices.setdefault(title, str(base.path))
+        if not choices:
+            self.server.window_show_message(
+                types.ShowMessageParams(types.MessageType.Error, "No Python interpreter found to create with")
+            )
+            return None
+        titles = list(choices)[:MAX_PYTHON_BUTTONS]
+        picked = await self.server.ask(f"Create the environment for {offer.project.name} with:", titles)
+        return choices.get(picked) if picked is not None else None
 
 
 def register(server: VenvkeeperServer) -> None:

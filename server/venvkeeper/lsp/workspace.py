@@ -79,9 +79,7 @@ def apply_settings(server: VenvkeeperServer, raw: Any, *, announce: bool = True)
         log.warning(problem)
     if problems and announce and server.connected:
         server.window_show_message(
-            types.ShowMessageParams(
-                type=types.MessageType.Warning, message="venvkeeper: " + "; ".join(problems)
-            )
+            types.ShowMessageParams(type=types.MessageType.Warning, message="; ".join(problems))
         )
 
 

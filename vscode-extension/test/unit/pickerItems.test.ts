@@ -60,4 +60,13 @@ describe('buildPickerEntries', () => {
       ['create', 'enterPath', 'browse'],
     );
   });
+
+  it('offers no create in Restricted Mode and says why in one passive line', () => {
+    const entries = buildPickerEntries({ projectRoot: '/work/app', environments: [] }, { trusted: false });
+    assert.ok(!entries.some((e) => e.action?.type === 'create'));
+    const last = entries[entries.length - 1];
+    assert.deepEqual(last?.action, { type: 'manageTrust' });
+    assert.match(last?.label ?? '', /Trust this folder to create or install/);
+    assert.equal(entries.filter((e) => /Trust this folder/.test(e.label)).length, 1);
+  });
 });

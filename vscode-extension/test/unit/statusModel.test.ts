@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cachedFor, describeStatus, interpreterLabel, rememberAnswer } from '../../src/statusModel';
+import { busyStatus, cachedFor, describeStatus, interpreterLabel, rememberAnswer } from '../../src/statusModel';
 import { interpreter } from './fixtures';
 
 describe('describeStatus', () => {
@@ -17,7 +17,8 @@ describe('describeStatus', () => {
   it('marks a stale env with the warning colour and says why', () => {
     const view = describeStatus(interpreter({ status: 'stale', problems: { errors: 0, warnings: 2 } }));
     assert.equal(view.kind, 'stale');
-    assert.equal(view.text, '$(sync) 3.12.1 (.venv)');
+    assert.equal(view.text, '$(history) 3.12.1 (.venv)');
+    assert.match(view.tooltip, /^venvkeeper: Stale: the environment no longer satisfies the requirements/);
     assert.equal(view.background, 'statusBarItem.warningBackground');
     assert.match(view.tooltip, /0 error\(s\), 2 warning\(s\)/);
     assert.equal(view.ariaLabel, 'venvkeeper: 3.12.1 (.venv), stale: requirements not satisfied');
@@ -37,14 +38,44 @@ describe('describeStatus', () => {
     );
     assert.equal(view.kind, 'broken');
     assert.equal(view.background, 'statusBarItem.errorBackground');
-    assert.match(view.tooltip, /Broken: base interpreter \/usr\/bin\/python3\.11 is gone/);
+    assert.match(view.tooltip, /Why broken: base interpreter \/usr\/bin\/python3\.11 is gone/);
+    assert.match(view.tooltip, /^venvkeeper: Broken: the environment cannot run/);
   });
 
-  it('says "No env" when the project has none', () => {
+  it('offers "Create env" when the project has none (trusted)', () => {
     const view = describeStatus(null, { subject: '/work/app/main.py' });
     assert.equal(view.kind, 'none');
-    assert.equal(view.text, '$(circle-slash) No env');
+    assert.equal(view.text, '$(add) Create env');
     assert.match(view.tooltip, /\/work\/app\/main\.py/);
+    assert.match(view.tooltip, /Click to create one/);
+  });
+
+  it('says only "No env" with the trust hint in Restricted Mode, where creating cannot run', () => {
+    const view = describeStatus(null, { subject: '/work/app', trusted: false });
+    assert.equal(view.text, '$(circle-slash) No env');
+    assert.doesNotMatch(view.tooltip, /create one/);
+    assert.match(view.tooltip, /Trust this folder to create or install/);
+  });
+
+  it('says nothing alarming for a folder that is not itself a project', () => {
+    const view = describeStatus(null, { subject: '/work/repo', inProject: false });
+    assert.equal(view.kind, 'noProject');
+    assert.equal(view.text, '$(info) venvkeeper');
+    assert.equal(view.background, null);
+    assert.doesNotMatch(view.tooltip, /no environment/i);
+    assert.match(view.tooltip, /No Python project here/);
+  });
+
+  it('gives every state its own icon', () => {
+    const icons = [
+      describeStatus(interpreter()).text,
+      describeStatus(interpreter({ status: 'stale' })).text,
+      describeStatus(interpreter({ state: 'broken', status: 'broken' })).text,
+      describeStatus(null).text,
+      busyStatus('Creating the environment for app').text,
+    ].map((t) => /^\$\([^)]+\)/.exec(t)?.[0]);
+    assert.equal(new Set(icons).size, 5, JSON.stringify(icons));
+    assert.ok(!icons.includes('$(sync)'), 'stale must not look busy');
   });
 
   it('flags a VIRTUAL_ENV of another project as activated elsewhere', () => {
@@ -65,7 +96,7 @@ describe('describeStatus', () => {
   });
 
   it('says when the workspace is in Restricted Mode', () => {
-    assert.match(describeStatus(interpreter(), { trusted: false }).tooltip, /Restricted Mode: venvkeeper only reads/);
+    assert.match(describeStatus(interpreter(), { trusted: false }).tooltip, /Restricted Mode: venvkeeper only reads\. Trust this folder to create or install\./);
     assert.doesNotMatch(describeStatus(interpreter(), { trusted: true }).tooltip, /Restricted Mode/);
   });
 
