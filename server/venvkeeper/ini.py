@@ -17,8 +17,13 @@ import re
 _INNER_BLANKS_RE = re.compile(r"(?<=\S)[^\S\n]{2,}")
 
 
-def parse_ini(text: str) -> configparser.ConfigParser:
-    """``text`` parsed without interpolation; raises :class:`configparser.Error` like ``read_string``."""
+def parse_ini(text: str, *, keep_case: bool = False) -> configparser.ConfigParser:
+    """``text`` parsed without interpolation; raises :class:`configparser.Error` like ``read_string``.
+
+    ``keep_case`` keeps option names as written (setup.cfg's extra names) instead of lower-casing them.
+    """
     parser = configparser.ConfigParser(interpolation=None)
+    if keep_case:
+        parser.optionxform = str  # type: ignore[assignment, method-assign]
     parser.read_string(_INNER_BLANKS_RE.sub(" ", text))
     return parser

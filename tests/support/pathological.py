@@ -25,6 +25,7 @@ from venvkeeper.requirements.poetry import PoetrySyntaxError, translate_text
 from venvkeeper.requirements.pyproject import parse_pyproject
 from venvkeeper.requirements.records import ParsedSources
 from venvkeeper.requirements.reqfile import parse_requirements_file
+from venvkeeper.requirements.setuptools import parse_setup_cfg
 
 #: One megabyte of blanks: 1M²/2 regex steps (hours) for a quadratic pattern.
 MB = 1024 * 1024
@@ -137,6 +138,18 @@ def _setup_cfg(text: str) -> Callable[[Path], object]:
     return run
 
 
+def _setup_cfg_requirements(text: str) -> Callable[[Path], object]:
+    def run(tmp: Path) -> object:
+        project = tmp / "cfgreqs"
+        project.mkdir(exist_ok=True)
+        (project / "setup.cfg").write_text(text, encoding="utf-8")
+        result = ParsedSources()
+        parse_setup_cfg(project / "setup.cfg", result, "all", lambda _path: None)
+        return result
+
+    return run
+
+
 BLANKS = " " * MB
 SHAPES: dict[str, Callable[[Path], object]] = {
     # requirement lines (issue 9: 50k blanks took 6.8 s per re-check)
@@ -177,6 +190,12 @@ SHAPES: dict[str, Callable[[Path], object]] = {
     "pyvenv.cfg, blanks": _pyvenv(f"home = /usr{' ' * PYVENV_MAX_BYTES}x\n"),
     "EXTERNALLY-MANAGED, blanks": _externally_managed(f"[externally-managed]\nError = a\n b{' ' * CAP}c\n"),
     "setup.cfg, blanks": _setup_cfg(f"[metadata]\nname = x\nlong = a\n\nz{' ' * CAP}y\n"),
+    "setup.cfg requirements, blanks": _setup_cfg_requirements(
+        f"[options]\ninstall_requires =\n  a{' ' * MB}b\n"
+    ),
+    "setup.cfg, 40k requirements": _setup_cfg_requirements(
+        "[options]\ninstall_requires =\n" + "".join(f"  pkg{i}>=1\n" for i in range(40_000))
+    ),
 }
 
 

@@ -21,6 +21,7 @@ from packaging.utils import canonicalize_name
 
 from venvkeeper import fsread
 from venvkeeper.findings import FILE_START, Finding, Span
+from venvkeeper.ini import parse_ini
 from venvkeeper.requirements.records import (
     ParsedSources,
     RequirementRecord,
@@ -76,6 +77,9 @@ class _LineFinder:
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
         self.used: set[int] = set()
+        #: Values of a list come in file order: each search starts after the previous find, so a
+        #: setup.cfg with thousands of requirements is scanned once, not once per requirement.
+        self.cursor: dict[int, int] = {}
 
     def section_start(self, name: str) -> int:
         for number, line in enumerate(self.lines):
@@ -84,11 +88,13 @@ class _LineFinder:
         return 0
 
     def find(self, needle: str, start: int) -> Span:
-        for number in range(start, len(self.lines)):
+        first = self.cursor.get(start, start)
+        for number in range(first, len(self.lines)):
             line = self.lines[number]
             col = line.find(needle)
             if col >= 0 and number not in self.used:
                 self.used.add(number)
+                self.cursor[start] = number + 1
                 return Span(number, col, number, col + len(needle))
         return Span(start, 0, start, len(self.lines[start]) if start < len(self.lines) else 0)
 
@@ -101,10 +107,9 @@ def parse_setup_cfg(path: Path, result: ParsedSources, extras: Selection, includ
     if text is None:
         emit.finding(FILE_START, "unknown-syntax", problem or "setup.cfg cannot be read")
         return
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.optionxform = str  # type: ignore[assignment, method-assign]  # keep extra names as written
     try:
-        parser.read_string(text, str(path))
+        # Linear on any input (configparser alone is quadratic on runs of blanks: see ini.py).
+        parser = parse_ini(text, keep_case=True)  # extra names as written
     except configparser.Error as exc:
         line = getattr(exc, "lineno", 1) or 1
         emit.finding(
