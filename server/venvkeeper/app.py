@@ -26,6 +26,8 @@ from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.discovery.projects import find_projects, nearest_project
 from venvkeeper.findings import Finding
 from venvkeeper.host import Host
+from venvkeeper.requirements.provider import parsed_requirements
+from venvkeeper.requirements.records import ParsedSources
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
 from venvkeeper.views import ActivationBuilder, candidates_view, interpreter_view
@@ -39,6 +41,8 @@ class SelectionError(ValueError):
 class ProjectState:
     discovery: Optional[Discovery] = None
     findings: Optional[list[Finding]] = None
+    #: The memo of the check pass that made ``findings`` (the parsed sources among others).
+    memo: Optional[dict[str, Any]] = None
     #: The last view sent to clients, to detect real changes.
     last_view: Optional[dict[str, Any]] = None
     #: Whether the last view was ever announced (first computation is not a "change").
@@ -162,9 +166,19 @@ class App:
         st = self._projects.setdefault(project, ProjectState())
         if st.findings is None:
             assert self.state is not None
-            ctx = CheckContext(project, self.discovery(project), self.settings, self.host, self.state)
-            st.findings = run_checks(ctx, self.log)
+            st.memo = {}
+            st.findings = run_checks(self._check_context(project, st.memo), self.log)
         return st.findings
+
+    def _check_context(self, project: Path, memo: dict[str, Any]) -> CheckContext:
+        assert self.state is not None
+        return CheckContext(project, self.discovery(project), self.settings, self.host, self.state, memo)
+
+    def requirements(self, project: Path) -> ParsedSources:
+        """The project's parsed requirement sources, from the same pass as its findings (no second parse)."""
+        self.findings(project)
+        st = self._projects[project]
+        return parsed_requirements(self._check_context(project, st.memo if st.memo is not None else {}))
 
     def status(self, project: Path) -> str:
         disc = self.discovery(project)
@@ -247,6 +261,7 @@ class App:
             if not findings_only:
                 st.discovery = None
             st.findings = None
+            st.memo = None
 
     def refresh(
         self, projects: Optional[Iterable[Path]] = None

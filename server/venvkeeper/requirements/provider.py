@@ -40,6 +40,7 @@ __all__ = [
     "env_site_dirs",
     "last_consistency",
     "missing_requirements",
+    "parsed_requirements",
     "project_sources",
     "requirement_files",
     "requirement_findings",
@@ -80,17 +81,17 @@ def requirement_problems(ctx: CheckContext) -> list[Problem]:
     env = ctx.env
     if env is None or env.state != "ok":
         return []
-    return ctx.cached("requirement_problems", lambda: _checker(ctx, _parsed(ctx), env).problems())
+    return ctx.cached("requirement_problems", lambda: _checker(ctx, parsed_requirements(ctx), env).problems())
 
 
-def _parsed(ctx: CheckContext) -> ParsedSources:
+def parsed_requirements(ctx: CheckContext) -> ParsedSources:
     """The project's sources, parsed once per check run (several providers need them)."""
     return ctx.cached("parsed_sources", lambda: _parse(ctx.project, ctx.settings, ctx.host))
 
 
 def requirement_findings(ctx: CheckContext) -> list[Finding]:
     """Parse findings for every source; with a usable env also the satisfaction findings."""
-    parsed = _parsed(ctx)
+    parsed = parsed_requirements(ctx)
     env = ctx.env
     base = {"project": str(ctx.project)}
     if env is not None:
@@ -124,7 +125,7 @@ def consistency_findings(ctx: CheckContext) -> list[Finding]:
     if env is None or env.state != "ok":
         return []
     environment = marker_environment(env, ctx.host)
-    declared = declared_requirements(_parsed(ctx).requirements, environment)
+    declared = declared_requirements(parsed_requirements(ctx).requirements, environment)
     report = env_consistency(env, ctx.host, requested_extras(declared))
     if len(_LAST) > 256:
         _LAST.clear()
