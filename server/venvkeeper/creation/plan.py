@@ -18,17 +18,14 @@ from typing import Any
 from venvkeeper import fsread
 from venvkeeper.host import Host
 from venvkeeper.requirements import _toml
+from venvkeeper.requirements.layout import MANAGER_FILES, METADATA_SOURCES
 from venvkeeper.requirements.records import ParsedSources, RequirementRecord, read_source_text
 from venvkeeper.requirements.sources import (
-    METADATA_SOURCES,
     is_constraints_source,
     parse_sources,
     project_sources,
 )
 from venvkeeper.settings import Selection, Settings
-
-#: Files that make a project "managed" by another tool: we never offer to create an env for those.
-MANAGER_FILES = ("poetry.lock", "Pipfile", "Pipfile.lock", "pdm.lock", "environment.yml", "environment.yaml")
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ class GlobalSite:
         return f"a global site ({where})"
 
 
-def system_site_dirs(base: BaseInterpreter) -> list[Path]:
+def base_site_dirs(base: BaseInterpreter) -> list[Path]:
     """Where ``pip install`` (as root or with write access) puts packages for ``base``, existing or not."""
     prefix = base.prefix
     if base.layout == "windows":
@@ -116,7 +116,7 @@ def sites_of_base(base: BaseInterpreter, host: Host) -> list[GlobalSite]:
     managed = externally_managed(base) is not None
     sites = [
         GlobalSite(d, "system", base.version, base.prefix, managed)
-        for d in _unique(system_site_dirs(base))
+        for d in _unique(base_site_dirs(base))
         if fsread.is_dir(d)
     ]
     if base.version:

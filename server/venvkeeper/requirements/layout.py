@@ -32,6 +32,11 @@ PROJECT_FILES = (
     "environment.yaml",
     "pixi.toml",
 )
+#: Project files that are not pip requirements files (read by their own parsers).
+SETUPTOOLS_SOURCES = ("setup.cfg", "setup.py")
+METADATA_SOURCES = ("pyproject.toml", *SETUPTOOLS_SOURCES)
+#: Files that make a project "managed" by another tool: we never offer to create an env for those.
+MANAGER_FILES = ("poetry.lock", "Pipfile", "Pipfile.lock", "pdm.lock", "environment.yml", "environment.yaml")
 #: The conventional directory of requirement files (``requirements/base.txt``, ``requirements/ci/lint.in``).
 REQUIREMENTS_DIR = "requirements"
 #: How deep below ``requirements/`` files are still sources (requirements/a/b/c/x.txt is depth 3).

@@ -13,14 +13,14 @@ from pathlib import Path
 from venvkeeper.context import CheckContext
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
+from venvkeeper.guards.paths import env_label
 from venvkeeper.host import Host
 from venvkeeper.requirements.check import (
     Checker,
     Problem,
     changed_since_sync,
-    env_label,
+    inherited_site_dirs,
     problem_finding,
-    system_site_dirs,
 )
 from venvkeeper.requirements.conflict_findings import (
     conflict_findings,
@@ -50,7 +50,7 @@ __all__ = [
 
 def env_site_dirs(env: Environment) -> list[Path]:
     """Where pip would look for installed dists: the env's site-packages, then the base's if inherited."""
-    return [*env.site_packages(), *system_site_dirs(env)]
+    return [*env.site_packages(), *inherited_site_dirs(env)]
 
 
 def env_consistency(
@@ -136,7 +136,7 @@ def consistency_findings(ctx: CheckContext) -> list[Finding]:
                 _LOGGED.clear()
             _LOGGED.add(reason)
             ctx.log(f"consistency check of {env.path}: {reason}")
-    found = conflict_findings(report, declared, main_source(ctx.project), env_label(env, ctx.project))
+    found = conflict_findings(report, declared, main_source(ctx.project), env_label(env.path, ctx.project))
     base = {"project": str(ctx.project), "env": str(env.path)}
     return [replace(f, data={**base, **f.data}) for f in found]
 

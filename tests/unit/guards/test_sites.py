@@ -28,9 +28,9 @@ def test_env_base_gives_its_site_packages_and_the_user_site(tmp_path: Path) -> N
 
 def test_debian_layout_lists_dist_packages_and_usr_local(tmp_path: Path) -> None:
     from venvkeeper.guards.base import BaseInterpreter
-    from venvkeeper.guards.sites import system_site_dirs
+    from venvkeeper.guards.sites import base_site_dirs
 
-    dirs = system_site_dirs(BaseInterpreter(Path("/usr"), "3.11", "posix"))
+    dirs = base_site_dirs(BaseInterpreter(Path("/usr"), "3.11", "posix"))
     assert Path("/usr/lib/python3/dist-packages") in dirs
     assert Path("/usr/local/lib/python3.11/dist-packages") in dirs
     assert len(dirs) <= MAX_SITES_PER_BASE - 1  # room for the user site
