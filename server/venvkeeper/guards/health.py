@@ -17,7 +17,7 @@ from pathlib import Path
 from venvkeeper import fsread
 from venvkeeper.discovery.identify import is_complete_env_dir
 from venvkeeper.discovery.model import Environment
-from venvkeeper.guards.base import version_of_executable
+from venvkeeper.guards.base_interpreters import version_of_executable
 from venvkeeper.guards.paths import real, same_path, tilde
 
 #: Scripts and activate files are small; never read more than this from one.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from venvkeeper import fsread
-from venvkeeper.guards.base import BaseInterpreter
+from venvkeeper.guards.base_interpreters import BaseInterpreter
 
 MARKER = "EXTERNALLY-MANAGED"
 #: The marker is a tiny INI file; anything bigger is not read beyond this.

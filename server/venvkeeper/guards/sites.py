@@ -16,7 +16,7 @@ from typing import Literal
 
 from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment
-from venvkeeper.guards.base import BaseInterpreter, base_of_env, python_on_path
+from venvkeeper.guards.base_interpreters import BaseInterpreter, base_of_env, python_on_path
 from venvkeeper.guards.paths import real, tilde
 from venvkeeper.guards.pep668 import externally_managed
 from venvkeeper.host import Host
