@@ -26,6 +26,7 @@ from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.discovery.projects import find_projects, nearest_project
 from venvkeeper.findings import Finding
 from venvkeeper.host import Host
+from venvkeeper.requirements.lockcheck import drift_summary
 from venvkeeper.requirements.provider import parsed_requirements
 from venvkeeper.requirements.records import ParsedSources
 from venvkeeper.settings import Settings
@@ -206,8 +207,9 @@ class App:
         # terminal's PATH (a committed .venv/bin/ls would take over `ls`). Trust turns it back on:
         # the settings change re-checks every project and the new view is announced.
         activation = self.activation if self.settings.trusted else None
+        detail = drift_summary(self.findings(project)) if status == "stale" else None
         view = interpreter_view(
-            disc, status if status != "none" else "ok", self.problem_counts(project), activation
+            disc, status if status != "none" else "ok", self.problem_counts(project), activation, detail
         )
         if view is not None and status == "broken" and not view.get("problem"):
             # Broken by a finding (a dependency conflict, a base interpreter gone): the status bar's

@@ -13,6 +13,7 @@ from venvkeeper.codes import REPLACES_ENV_BROKEN
 from venvkeeper.context import CheckContext, Provider
 from venvkeeper.findings import FILE_START, Finding
 from venvkeeper.guards.provider import guard_findings
+from venvkeeper.requirements.lockcheck import lock_findings
 from venvkeeper.requirements.provider import consistency_findings, requirement_findings
 from venvkeeper.requirements.sources import main_source
 
@@ -39,6 +40,9 @@ PROVIDERS: list[Provider] = [
     env_broken_findings,
     requirement_findings,
     consistency_findings,
+    # After the consistency check: a locked package it already reports (missing, conflicting) is not
+    # reported again as lock drift.
+    lock_findings,
     guard_findings,
 ]
 

@@ -18,6 +18,7 @@ from venvkeeper import __version__, fsread
 from venvkeeper.app import App, normalize
 from venvkeeper.creation.cli import add_create_command
 from venvkeeper.host import Host
+from venvkeeper.requirements.lockcheck import lock_files
 from venvkeeper.requirements.sources import main_source
 from venvkeeper.settings import parse_settings
 
@@ -140,6 +141,7 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
                 "interpreter": app.interpreter(project),
                 "environments": app.environments_for(project)["environments"],
                 "diagnostics": rows,
+                "lock": next((str(lock) for lock in lock_files(project)), None),
                 "leftovers": [
                     {"path": str(n.path), "message": n.message, "removed": n.resolved}
                     for n in leftovers
@@ -181,6 +183,9 @@ def _print_project(entry: dict[str, Any], base: Path) -> None:
         )
         print(f"  interpreter: {interp['python']}")
         print(f"  why: {interp['source']}")
+    if entry.get("lock"):
+        detail = (interp or {}).get("statusDetail")
+        print(f"  lock: {_rel(Path(entry['lock']), project)}" + (f" — {detail}" if detail else ""))
     for env in entry["environments"]:
         if env["rejected"]:
             print(f"  not chosen: {_rel(Path(env['envPath']), project)} — {env['rejected']}")

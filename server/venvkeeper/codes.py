@@ -70,6 +70,28 @@ CODES: tuple[Code, ...] = (
         ("recreate",),
         "the env's Python does not satisfy `requires-python`",
     ),
+    # -- lock files (uv.lock, poetry.lock, pdm.lock, Pipfile.lock, pylock.toml) against the env
+    Code(
+        "lock-drift",
+        "warning",
+        "stale",
+        ("install",),
+        "the env differs from what the project's lock file pins",
+    ),
+    Code(
+        "lock-outdated",
+        "warning",
+        "none",
+        (),
+        "the declared dependencies changed since the lock file was written",
+    ),
+    Code(
+        "lock-invalid",
+        "error",
+        "none",
+        (),
+        "the lock file is unreadable (FIFO, device, too big), unparsable or of an unknown version",
+    ),
     # -- the env against itself (what `pip check` knows; requirements/conflicts.py)
     Code(
         "dependency-conflict",

@@ -32,6 +32,7 @@ def interpreter_view(
     status: str,
     problems: Optional[dict[str, int]] = None,
     activation: Optional[ActivationBuilder] = None,
+    detail: Optional[str] = None,
 ) -> Optional[dict[str, Any]]:
     chosen = discovery.chosen
     if chosen is None:
@@ -41,6 +42,8 @@ def interpreter_view(
     view["status"] = status
     if problems is not None:
         view["problems"] = problems
+    if detail is not None:
+        view["statusDetail"] = detail
     if activation is not None and chosen.env.state == "ok":
         act = activation(chosen.env)
         if act is not None:

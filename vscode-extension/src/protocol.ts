@@ -48,6 +48,8 @@ export interface Interpreter {
   origin: EnvOrigin;
   status: EnvStatus;
   problems?: { errors: number; warnings: number };
+  /** Why the status is what it is, in one line, when the server can say more (e.g. "3 packages differ from uv.lock"). */
+  statusDetail?: string;
   activation?: Activation;
 }
 

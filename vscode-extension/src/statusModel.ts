@@ -98,7 +98,11 @@ export function describeStatus(interp: Interpreter | null, options: DescribeOpti
     lines.push(`Broken: ${interp.problem ?? 'the environment is not usable'}`);
   }
   if (kind === 'stale') {
-    lines.push('Stale: the requirements are not satisfied (see Problems).');
+    lines.push(
+      interp.statusDetail !== undefined
+        ? `Stale: ${interp.statusDetail} (see Problems).`
+        : 'Stale: the requirements are not satisfied (see Problems).',
+    );
   }
   if (kind === 'activatedElsewhere' && virtualEnv !== null) {
     lines.push(`Activated elsewhere: VIRTUAL_ENV is ${virtualEnv}, which belongs to another project.`);

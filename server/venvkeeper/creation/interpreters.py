@@ -41,6 +41,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from venvkeeper import fsread
+from venvkeeper.discovery.identify import is_complete_env_dir
 from venvkeeper.discovery.userdirs import pyenv_root
 from venvkeeper.host import Host
 
@@ -134,7 +135,7 @@ def _is_script(path: Path) -> bool:
 
 
 def _in_virtualenv(exe: Path) -> bool:
-    return fsread.is_file(exe.parent.parent / "pyvenv.cfg") or fsread.is_file(exe.parent / "pyvenv.cfg")
+    return is_complete_env_dir(exe.parent.parent) or is_complete_env_dir(exe.parent)
 
 
 def _is_executable_file(path: Path, windows: bool) -> bool:

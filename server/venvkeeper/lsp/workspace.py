@@ -165,6 +165,8 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
                 or path.parent == project
                 or path == project / REQUIREMENTS_DIR
                 or (project / REQUIREMENTS_DIR) in path.parents
+                # a uv workspace's one uv.lock, above its member projects
+                or (path.name == "uv.lock" and path.parent in project.parents)
                 or any(path == env or env in path.parents for env in env_dirs[project])
             ):
                 affected.add(project)
@@ -320,7 +322,9 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
 
 
 #: Files whose appearance anywhere can create a project or an env; watched by the client when it can.
-CLIENT_WATCH_GLOB = "**/{" + ",".join((*CLIENT_WATCH_NAMES, "pyvenv.cfg", ".venv")) + "}"
+#: Lock files: a project's lock (or a uv workspace's) changing re-checks it.
+LOCK_WATCH_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock*.toml")
+CLIENT_WATCH_GLOB = "**/{" + ",".join((*CLIENT_WATCH_NAMES, *LOCK_WATCH_NAMES, "pyvenv.cfg", ".venv")) + "}"
 
 
 async def register_client_watchers(server: VenvkeeperServer) -> None:

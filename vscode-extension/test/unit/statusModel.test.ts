@@ -23,6 +23,14 @@ describe('describeStatus', () => {
     assert.equal(view.ariaLabel, 'venvkeeper: 3.12.1 (.venv), stale: requirements not satisfied');
   });
 
+  it('says how many packages differ from the lock file when the server tells', () => {
+    const view = describeStatus(
+      interpreter({ status: 'stale', statusDetail: '3 packages differ from uv.lock', problems: { errors: 0, warnings: 3 } }),
+    );
+    assert.equal(view.kind, 'stale');
+    assert.match(view.tooltip, /Stale: 3 packages differ from uv\.lock \(see Problems\)\./);
+  });
+
   it('marks a broken env red with its problem', () => {
     const view = describeStatus(
       interpreter({ state: 'broken', status: 'broken', problem: 'base interpreter /usr/bin/python3.11 is gone' }),
