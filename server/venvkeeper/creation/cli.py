@@ -25,7 +25,7 @@ from venvkeeper.creation.create import (
 )
 from venvkeeper.creation.interpreters import NoSuitablePython
 from venvkeeper.creation.journal import recover_leftovers
-from venvkeeper.creation.plan import InstallPlan, plan_from_sources, selection_plan
+from venvkeeper.creation.plan import InstallPlan, requested_plan
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
 from venvkeeper.discovery.projects import nearest_project
 from venvkeeper.host import Host
@@ -69,11 +69,10 @@ def _plan(args: argparse.Namespace, project: Path, settings: Settings, host: Hos
     """``-r FILE`` (a requirements file or pyproject.toml) or ``--extra``/``--group``: read as the check
     reads them; None = the default (every source of the project)."""
     if args.requirement:
-        files = [Path(f).resolve() for f in args.requirement]
-        return plan_from_sources(project, files, settings, host)
+        return requested_plan(project, settings, host, [Path(f).resolve() for f in args.requirement])
     if args.extra or args.group:
         # Exactly what was named: "--group dev" alone installs no extras.
-        return selection_plan(project, settings, host, tuple(args.extra), tuple(args.group))
+        return requested_plan(project, settings, host, extras=tuple(args.extra), groups=tuple(args.group))
     return None
 
 

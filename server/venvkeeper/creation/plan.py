@@ -126,6 +126,22 @@ def selection_plan(
     return plan_from_sources(project, metadata, settings, host, extras=extras, groups=groups)
 
 
+def requested_plan(
+    project: Path,
+    settings: Settings,
+    host: Host,
+    files: Sequence[Path] = (),
+    extras: Selection | None = None,
+    groups: Selection | None = None,
+) -> InstallPlan:
+    """What a create/sync request names: ``files`` (requirement files or a pyproject) read as the check
+    reads them, else the declared dependencies with exactly the ``extras``/``groups`` named (None = the
+    settings'). The CLI's ``-r/--extra/--group`` and the LSP ``install`` argument both end here."""
+    if files:
+        return plan_from_sources(project, files, settings, host)
+    return selection_plan(project, settings, host, extras, groups)
+
+
 def read_pyproject(path: Path) -> dict[str, Any] | None:
     """The pyproject's TOML data (bounded read), or None when it is missing or not valid TOML."""
     text, _ = read_source_text(path, fsread.PYPROJECT)

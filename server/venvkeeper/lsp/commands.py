@@ -35,7 +35,7 @@ from venvkeeper.creation.create import (
     sync_env,
 )
 from venvkeeper.creation.interpreters import NoSuitablePython
-from venvkeeper.creation.plan import InstallPlan, default_plan, plan_from_sources, selection_plan
+from venvkeeper.creation.plan import InstallPlan, default_plan, plan_from_sources, requested_plan
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
 from venvkeeper.discovery.model import Environment
 from venvkeeper.lsp import protocol
@@ -209,17 +209,14 @@ def _create_plan(server: VenvkeeperServer, project: Path, install: Any) -> Optio
         return None
     if not isinstance(install, dict):
         raise CommandRefused("venvkeeper: 'install' must be an object")
-    files = _strings(install.get("requirements"), "install.requirements")
-    settings = server.app.settings
-    if files:
-        paths = [_resolve(project, f) for f in files]
-        return plan_from_sources(project, paths, settings, server.host)
+    files = _strings(install.get("requirements"), "install.requirements") or []
     extras = _strings(install.get("extras"), "install.extras")
     groups = _strings(install.get("groups"), "install.groups")
-    return selection_plan(
+    return requested_plan(
         project,
-        settings,
+        server.app.settings,
         server.host,
+        [_resolve(project, f) for f in files],
         tuple(extras) if extras is not None else None,
         tuple(groups) if groups is not None else None,
     )
