@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from venvkeeper import fsread
+from venvkeeper import codes, fsread
+from venvkeeper.findings import Finding
 from venvkeeper.host import Host
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.layout import MANAGER_FILES, METADATA_SOURCES
@@ -140,6 +141,19 @@ def requested_plan(
     if files:
         return plan_from_sources(project, files, settings, host)
     return selection_plan(project, settings, host, extras, groups)
+
+
+def missing_install_args(findings: Sequence[Finding]) -> list[str]:
+    """pip arguments for what the checks found missing or mismatched ("-e <dir>" becomes two)."""
+    wanted = [
+        f.data["install"]
+        for f in findings
+        if f.code in codes.MISSING and isinstance(f.data.get("install"), str) and f.data["install"]
+    ]
+    args: list[str] = []
+    for install in dict.fromkeys(wanted):
+        args.extend(install.split(" ", 1) if install.startswith("-e ") else [install])
+    return args
 
 
 def read_pyproject(path: Path) -> dict[str, Any] | None:

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from venvkeeper import codes
 from venvkeeper.creation.addpip import AddPipError, add_pip
 from venvkeeper.creation.backends import BackendUnavailable
 from venvkeeper.creation.create import (
@@ -35,7 +34,13 @@ from venvkeeper.creation.create import (
     sync_env,
 )
 from venvkeeper.creation.interpreters import NoSuitablePython
-from venvkeeper.creation.plan import InstallPlan, default_plan, plan_from_sources, requested_plan
+from venvkeeper.creation.plan import (
+    InstallPlan,
+    default_plan,
+    missing_install_args,
+    plan_from_sources,
+    requested_plan,
+)
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
 from venvkeeper.discovery.model import Environment
 from venvkeeper.lsp import protocol
@@ -288,19 +293,6 @@ def operations(server: VenvkeeperServer) -> Operations:
     return ops
 
 
-def _missing_installs(server: VenvkeeperServer, project: Path) -> list[str]:
-    """pip arguments for what the checks found missing or mismatched ("-e <dir>" becomes two)."""
-    wanted = [
-        f.data["install"]
-        for f in server.app.findings(project)
-        if f.code in codes.MISSING and isinstance(f.data.get("install"), str) and f.data["install"]
-    ]
-    args: list[str] = []
-    for install in dict.fromkeys(wanted):
-        args.extend(install.split(" ", 1) if install.startswith("-e ") else [install])
-    return args
-
-
 def register(server: VenvkeeperServer) -> None:
     def _install_kwargs() -> dict[str, Any]:
         settings = server.app.settings
@@ -355,7 +347,9 @@ def register(server: VenvkeeperServer) -> None:
         arg = _argument(args)
         project = _project(server, arg)
         env = _env(server, project)
-        wanted = _strings(arg.get("requirements"), "requirements") or _missing_installs(server, project)
+        wanted = _strings(arg.get("requirements"), "requirements") or missing_install_args(
+            server.app.findings(project)
+        )
         if not wanted:
             return {"envPath": str(env), "installed": []}
         return await install(project, env, wanted, f"Installing missing requirements into {env.name}")

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from venvkeeper.creation.interpreters import (
-    NoSuitablePython,
-    choose_base,
-    default_interpreter,
-    find_interpreters,
+from venvkeeper.creation.offer import (
+    CREATE,
+    DECLINE_KEY,
+    NEVER,
+    Offer,
+    create_python_version,
+    should_offer_create,
 )
-from venvkeeper.creation.offer import CREATE, DECLINE_KEY, NEVER, Offer, should_offer_create
-from venvkeeper.creation.plan import python_version_file, requires_python
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -36,21 +36,6 @@ class CreatePrompts:
         #: Projects already offered in this session (the "once per session" rule).
         self.prompted: set[Path] = set()
         self.ready = False
-
-    def _python_version(self, project: Path) -> Optional[str]:
-        try:
-            host = self.server.host
-            found = find_interpreters(host)
-            choice = choose_base(
-                found,
-                requires_python(project),
-                python_version_file(project),
-                None,
-                default=default_interpreter(host, found),
-            )
-        except NoSuitablePython:
-            return None
-        return choice.python.major_minor
 
     def consider(self, projects: list[Path]) -> None:
         if not self.ready:
@@ -69,7 +54,7 @@ class CreatePrompts:
                     app.settings,
                     app.state,
                     self.prompted,
-                    python_version=lambda p=project: self._python_version(p),  # type: ignore[misc]
+                    python_version=lambda p=project: create_python_version(p, server.host),  # type: ignore[misc]
                     root=next((r for r in app.roots if r == project or r in project.parents), None),
                     host=server.host,
                 )

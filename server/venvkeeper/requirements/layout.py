@@ -110,3 +110,12 @@ CLIENT_WATCH_NAMES = (
 )
 #: A second client watch glob: any file below a ``requirements/`` directory.
 CLIENT_WATCH_REQUIREMENTS_DIR = "**/requirements/**"
+
+
+def is_requirement_source_path(path: PurePath) -> bool:
+    """A requirement source by name alone (an editor buffer, saved or not): ``requirements*.txt``,
+    ``*-requirements.txt``, ``constraints*.txt``, pip-tools ``*.in``, anything ``.txt``/``.in`` below a
+    ``requirements/`` dir — not any .txt: a README.txt mentioning "foo==1.0" is not a requirement."""
+    if is_root_source_name(path.name):
+        return True
+    return is_requirements_dir_source_name(path.name) and inside_requirements_dir(path.parent)
