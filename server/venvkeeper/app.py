@@ -25,6 +25,7 @@ from venvkeeper.discovery.locators import LocateContext
 from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.discovery.projects import find_projects, nearest_project
 from venvkeeper.findings import Finding
+from venvkeeper.guards.activation import activation_json
 from venvkeeper.host import Host
 from venvkeeper.requirements.lockcheck import drift_summary
 from venvkeeper.requirements.provider import parsed_requirements
@@ -292,8 +293,6 @@ class App:
 
 def default_activation(env: Environment) -> Optional[dict[str, Any]]:
     """Terminal activation data for every shell (guards/activation.py)."""
-    from venvkeeper.guards.activation import activation_json
-
     return activation_json(env)
 
 

@@ -47,6 +47,7 @@ from venvkeeper.discovery.identify import is_complete_env_dir
 from venvkeeper.discovery.pyvenv import PyvenvError, read_pyvenv_cfg
 from venvkeeper.host import Host
 from venvkeeper.requirements.check import file_digest
+from venvkeeper.requirements.installed import read_installed
 from venvkeeper.settings import Selection, Settings
 from venvkeeper.state import StateStore
 
@@ -120,10 +121,6 @@ def default_env_path(project: Path) -> Path:
         if is_complete_env_dir(project / name):
             return project / name
     return project / ".venv"
-
-
-def write_sync_record(state: StateStore, project: Path, env: Path, sources: Sequence[Path]) -> None:
-    state.set_sync_record(project, {"env": str(env), **_digests(sources)})
 
 
 def tool_environment(host: Host, extra: Mapping[str, str]) -> dict[str, str]:
@@ -320,8 +317,6 @@ def sync_env(
 
 def installed_requirements(env_path: Path, *, windows: bool) -> list[str]:
     """``name==version`` for what the env holds (editables as ``-e <dir>``), pip itself excluded."""
-    from venvkeeper.requirements.installed import read_installed
-
     site_dirs = (
         [env_path / "Lib" / "site-packages"]
         if windows

@@ -16,7 +16,7 @@ from venvkeeper.discovery.identify import is_complete_env_dir
 from venvkeeper.discovery.model import Environment, Layout
 from venvkeeper.discovery.pyvenv import PyvenvError, read_pyvenv_cfg
 from venvkeeper.discovery.userdirs import pyenv_root
-from venvkeeper.guards.paths import real
+from venvkeeper.guards.paths import real, tilde
 from venvkeeper.host import Host
 
 _POSIX_EXE_RE = re.compile(r"^python(\d+)\.(\d+)$")
@@ -49,8 +49,6 @@ class BaseInterpreter:
         return any(part.endswith(".framework") for part in self.prefix.parts)
 
     def describe(self, home: Path) -> str:
-        from venvkeeper.guards.paths import tilde
-
         name = f"Python {self.version}" if self.version else "Python"
         return f"{name} at {tilde(self.prefix, home)}"
 

@@ -12,6 +12,7 @@ from venvkeeper import codes
 from venvkeeper.guards.paths import env_label
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.diagnostics import file_uri
+from venvkeeper.lsp.workspace import uri_to_path
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -81,8 +82,6 @@ def fixes_for(diagnostic: types.Diagnostic, document_uri: str) -> list[types.Cod
 
 
 def _path_of(uri: str) -> Optional[str]:
-    from venvkeeper.lsp.workspace import uri_to_path
-
     path = uri_to_path(uri)
     return str(path) if path is not None else None
 

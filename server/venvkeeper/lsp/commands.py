@@ -44,6 +44,7 @@ from venvkeeper.creation.plan import (
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
 from venvkeeper.discovery.model import Environment
 from venvkeeper.lsp import protocol
+from venvkeeper.lsp.workspace import refresh, uri_to_path
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -171,8 +172,6 @@ def _strings(value: Any, name: str) -> Optional[list[str]]:
 
 
 def _project(server: VenvkeeperServer, arg: dict[str, Any]) -> Path:
-    from venvkeeper.lsp.workspace import uri_to_path
-
     if not server.app.settings.trusted:
         raise CommandRefused("venvkeeper: the workspace is not trusted; nothing is created or installed")
     uri = arg.get("uri")
@@ -228,8 +227,6 @@ def _create_plan(server: VenvkeeperServer, project: Path, install: Any) -> Optio
 
 
 def _after_change(server: VenvkeeperServer, project: Path) -> None:
-    from venvkeeper.lsp.workspace import refresh
-
     server.app.invalidate([project])
     refresh(server, [project])
 

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
+from venvkeeper.creation.create import install_into_env
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
 from venvkeeper.guards.global_watch import (
@@ -37,6 +39,7 @@ from venvkeeper.guards.globals import (
 from venvkeeper.guards.paths import tilde
 from venvkeeper.guards.sites import GlobalSite
 from venvkeeper.lsp import diagnostics, protocol
+from venvkeeper.lsp.workspace import refresh
 from venvkeeper.requirements.installed import InstalledDist, read_installed
 from venvkeeper.requirements.records import RequirementRecord
 
@@ -127,8 +130,6 @@ class GlobalGuard:
     async def install_into_env(
         self, project: WatchedProject, warning: GlobalInstallWarning, dists: Sequence[InstalledDist]
     ) -> None:
-        from venvkeeper.creation.create import install_into_env
-
         server = self.server
         settings = server.app.settings
         if not settings.trusted:
@@ -196,8 +197,6 @@ class GlobalGuard:
             self.publish(project)
 
     def _refresh(self, projects: list[Path]) -> None:
-        from venvkeeper.lsp.workspace import refresh
-
         self.server.app.invalidate(projects)
         refresh(self.server, projects)
 
@@ -235,12 +234,8 @@ def register(server: VenvkeeperServer) -> None:
             """``{ uri, dists: string[] }``: remove those dists from the user site(s), after confirmation."""
             names = protocol.param(list(args), "dists")
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                from pygls.exceptions import JsonRpcInvalidParams
-
                 raise JsonRpcInvalidParams("expected {uri, dists: string[]}")
             if not ls.app.settings.trusted:
-                from pygls.exceptions import JsonRpcException
-
                 raise JsonRpcException(
                     "venvkeeper: the workspace is untrusted; nothing is removed from the user site",
                     code=int(types.LSPErrorCodes.RequestFailed),

@@ -23,6 +23,7 @@ from venvkeeper.creation.offer import (
     create_python_version,
     should_offer_create,
 )
+from venvkeeper.lsp.commands import OperationCancelled, create_for_project
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -85,8 +86,6 @@ class CreatePrompts:
             log.info("will not offer to create an env for %s again", offer.project)
 
     async def _create(self, offer: Offer) -> None:
-        from venvkeeper.lsp.commands import OperationCancelled, create_for_project
-
         server = self.server
         if not server.app.settings.trusted:
             return
