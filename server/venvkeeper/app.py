@@ -4,6 +4,11 @@ The LSP server and the CLI both drive an :class:`App`. It caches discovery and c
 project; :meth:`App.invalidate` (called by the watcher or a handler) marks what must be recomputed, and
 :meth:`App.refresh` recomputes it and says which projects' answers changed, so the server notifies
 clients only about real changes.
+
+A check may run on another thread (the server keeps its event loop free that way): :meth:`App.check_job`
+takes a snapshot of what the check needs, :meth:`CheckJob.run` touches no App state, and
+:meth:`App.apply_check` stores the result only if nothing invalidated the project meanwhile. The App
+itself is only ever used from one thread.
 """
 
 from __future__ import annotations
@@ -49,6 +54,22 @@ class ProjectState:
     last_view: Optional[dict[str, Any]] = None
     #: Whether the last view was ever announced (first computation is not a "change").
     announced: bool = False
+    #: Bumped by every invalidation: a check started before the bump is stale and is dropped.
+    generation: int = 0
+
+
+@dataclass(frozen=True)
+class CheckJob:
+    """One project's check, ready to run on any thread: it reads files, never the App."""
+
+    project: Path
+    state: ProjectState
+    generation: int
+    context: CheckContext
+    log: Callable[[str], None]
+
+    def run(self) -> list[Finding]:
+        return run_checks(self.context, self.log)
 
 
 @dataclass
@@ -167,20 +188,40 @@ class App:
     def findings(self, project: Path) -> list[Finding]:
         st = self._projects.setdefault(project, ProjectState())
         if st.findings is None:
-            assert self.state is not None
-            st.memo = {}
-            st.findings = run_checks(self._check_context(project, st.memo), self.log)
+            job = self.check_job(project)
+            st.findings = job.run()
+            st.memo = job.context.memo
         return st.findings
 
-    def _check_context(self, project: Path, memo: dict[str, Any]) -> CheckContext:
+    def needs_check(self, project: Path) -> bool:
+        """Whether ``project`` (a known one) has no current findings."""
+        st = self._projects.get(project)
+        return st is not None and st.findings is None
+
+    def check_job(self, project: Path) -> CheckJob:
+        """The check of ``project`` as a job for another thread (discovery runs here, if not cached)."""
         assert self.state is not None
-        return CheckContext(project, self.discovery(project), self.settings, self.host, self.state, memo)
+        st = self._projects.setdefault(project, ProjectState())
+        ctx = CheckContext(project, self.discovery(project), self.settings, self.host, self.state, memo={})
+        return CheckJob(project, st, st.generation, ctx, self.log)
+
+    def apply_check(self, job: CheckJob, findings: list[Finding]) -> bool:
+        """Store a finished job's findings; False (dropped) when the project changed since it started."""
+        st = self._projects.get(job.project)
+        if st is not job.state or st.generation != job.generation:
+            return False
+        if st.findings is None:
+            st.findings = findings
+            st.memo = job.context.memo
+        return True
 
     def requirements(self, project: Path) -> ParsedSources:
         """The project's parsed requirement sources, from the same pass as its findings (no second parse)."""
         self.findings(project)
         st = self._projects[project]
-        return parsed_requirements(self._check_context(project, st.memo if st.memo is not None else {}))
+        assert self.state is not None
+        ctx = CheckContext(project, self.discovery(project), self.settings, self.host, self.state, st.memo)
+        return parsed_requirements(ctx)
 
     def status(self, project: Path) -> str:
         disc = self.discovery(project)
@@ -236,6 +277,11 @@ class App:
         return {"projectRoot": str(project), "environments": candidates_view(self.discovery(project))}
 
     def select(self, path: Path, env_path: Optional[Path]) -> tuple[Path, Optional[dict[str, Any]]]:
+        project = self.set_selection(path, env_path)
+        return project, self.interpreter(project)
+
+    def set_selection(self, path: Path, env_path: Optional[Path]) -> Path:
+        """Record the env chosen for ``path``'s project (None: automatic) and invalidate that project."""
         project = self.project_for(path)
         if project is None:
             raise SelectionError(f"{path} is not inside any project of the workspace")
@@ -250,7 +296,7 @@ class App:
                 )
             self.state.set_selection(project, env_dir)
         self.invalidate([project])
-        return project, self.interpreter(project)
+        return project
 
     # -- change tracking -------------------------------------------------------------------------
     def invalidate(self, projects: Optional[Iterable[Path]] = None, *, findings_only: bool = False) -> None:
@@ -265,6 +311,7 @@ class App:
                 st.discovery = None
             st.findings = None
             st.memo = None
+            st.generation += 1
 
     def refresh(
         self, projects: Optional[Iterable[Path]] = None

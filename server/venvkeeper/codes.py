@@ -141,6 +141,13 @@ CODES: tuple[Code, ...] = (
     ),
     Code("include-cycle", "error", "none", (), "a `-r` include forms a cycle"),
     Code(
+        "include-too-deep",
+        "error",
+        "none",
+        (),
+        "a chain of `-r`/`-c` includes is more than 50 files deep; the rest is not read",
+    ),
+    Code(
         "unknown-syntax",
         "warning",
         "none",

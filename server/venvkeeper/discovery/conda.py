@@ -81,10 +81,40 @@ def identify_conda_env(path: Path, ctx: LocateContext) -> Optional[Environment]:
     )
 
 
+def _unquote_start(text: str) -> str:
+    return text[1:] if text[:1] in ("'", '"') else text
+
+
+def _ends_scalar(tail: str) -> bool:
+    """What may follow a scalar's characters: a closing quote, blanks, a comment."""
+    tail = _unquote_start(tail).lstrip(" \t")
+    return not tail or tail.startswith("#")
+
+
+#: A YAML scalar's characters up to a quote, a comment or the end of the line.
+_SCALAR_RE = re.compile(r"[^'\"#\r\n]+")
+
+
 def yaml_scalar(text: str, key: str) -> Optional[str]:
-    """A top-level ``key: value`` of a YAML file (plain or quoted scalar), or None."""
-    m = re.search(rf"(?m)^{re.escape(key)}:[ \t]*['\"]?([^'\"#\r\n]+?)['\"]?[ \t]*(?:#.*)?$", text)
-    return m.group(1).strip() if m else None
+    """A top-level ``key: value`` of a YAML file (plain or quoted scalar), or None.
+
+    Line by line rather than one ``(?m)^key:[ \t]*['"]?([^'"#]+?)['"]?[ \t]*(?:#.*)?$`` search: that lazy
+    group retried ``[ \t]*`` from every blank of a value like ``a<16k blanks>b'c`` (23 s; issue 9).
+    """
+    prefix = f"{key}:"
+    for line in text.splitlines():
+        if not line.startswith(prefix):
+            continue
+        rest = line[len(prefix) :]
+        value = rest.lstrip(" \t")
+        blanks = len(rest) - len(value)
+        value = _unquote_start(value)
+        m = _SCALAR_RE.match(value)
+        if m is not None and _ends_scalar(value[m.end() :]):
+            return m.group(0).strip()
+        if m is None and blanks and _ends_scalar(rest[blanks:]):
+            return ""  # "key:" followed by blanks only: an empty value, as the pattern above found it
+    return None
 
 
 def yaml_list(text: str, key: str) -> list[str]:

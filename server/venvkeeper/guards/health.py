@@ -25,15 +25,19 @@ _MAX_READ = 64 * 1024
 #: Looking at this many scripts' shebangs is enough to tell a moved env; a huge bin/ costs no more.
 _MAX_SCRIPTS = 25
 
+#: Matched against one line at a time (``rx.match(line)``): a leading ``\s*`` over the whole script
+#: would cross newlines, and an activate of 20k newlines made ``re.MULTILINE`` searches quadratic.
 _ACTIVATE_RES = (
     # bash/zsh (venv, virtualenv, uv): VIRTUAL_ENV="/p" or export VIRTUAL_ENV='/p'; skip computed values ($…).
-    re.compile(r"""^\s*(?:export\s+)?VIRTUAL_ENV=(["'])(?P<p>[^"'$`]+)\1""", re.MULTILINE),
+    re.compile(r"""[ \t]*(?:export[ \t]+)?VIRTUAL_ENV=(["'])(?P<p>[^"'$`]+)\1"""),
     # fish: set -gx VIRTUAL_ENV "/p"
-    re.compile(r"""^\s*set\s+-gx\s+VIRTUAL_ENV\s+(["'])(?P<p>[^"'$`]+)\1""", re.MULTILINE),
+    re.compile(r"""[ \t]*set[ \t]+-gx[ \t]+VIRTUAL_ENV[ \t]+(["'])(?P<p>[^"'$`]+)\1"""),
     # csh: setenv VIRTUAL_ENV "/p"
-    re.compile(r"""^\s*setenv\s+VIRTUAL_ENV\s+(["'])(?P<p>[^"'$`]+)\1""", re.MULTILINE),
-    # cmd: set "VIRTUAL_ENV=C:\p"  or  set VIRTUAL_ENV=C:\p
-    re.compile(r"""^\s*@?set\s+"?VIRTUAL_ENV=(?P<p>[^"%\r\n]+)"?\s*$""", re.MULTILINE | re.IGNORECASE),
+    re.compile(r"""[ \t]*setenv[ \t]+VIRTUAL_ENV[ \t]+(["'])(?P<p>[^"'$`]+)\1"""),
+    # cmd: set "VIRTUAL_ENV=C:\p"  or  set VIRTUAL_ENV=C:\p. The value is taken whole inside a lookahead
+    # (which never backtracks; Python 3.9 has no atomic groups): otherwise a value of blanks followed by
+    # junk is retried from every blank.
+    re.compile(r"""[ \t]*@?set[ \t]+"?VIRTUAL_ENV=(?=(?P<p>[^"%\r\n]+))(?P=p)"?[ \t]*$""", re.IGNORECASE),
 )
 _ACTIVATE_FILES = ("activate", "activate.fish", "activate.csh", "activate.bat")
 # pip's launcher for paths with spaces: "#!/bin/sh" then "'''exec' "/p q/bin/python" "$0" "$@"".
@@ -162,11 +166,9 @@ def recorded_paths(env: Environment) -> list[RecordedPath]:
         text = fsread.text_head(bin_dir / name, _MAX_READ)
         if text is None:
             continue
-        for rx in _ACTIVATE_RES:
-            m = rx.search(text)
-            if m:
-                out.append(RecordedPath(f"VIRTUAL_ENV in {bin_dir.name}/{name}", m.group("p").strip()))
-                break
+        recorded = _activate_virtual_env(text)
+        if recorded is not None:
+            out.append(RecordedPath(f"VIRTUAL_ENV in {bin_dir.name}/{name}", recorded))
     for script, interpreter in _shebangs(bin_dir):
         env_dir = _env_of_interpreter(interpreter, env.layout)
         if env_dir is not None:
@@ -175,6 +177,17 @@ def recorded_paths(env: Environment) -> list[RecordedPath]:
     if command_path is not None:
         out.append(RecordedPath("pyvenv.cfg's command", command_path))
     return out
+
+
+def _activate_virtual_env(text: str) -> str | None:
+    """The literal path an activate script sets VIRTUAL_ENV to (the first form that any line uses)."""
+    lines = text.splitlines()
+    for rx in _ACTIVATE_RES:
+        for line in lines:
+            m = rx.match(line)
+            if m:
+                return m.group("p").strip()
+    return None
 
 
 def _shebangs(bin_dir: Path) -> Iterator[tuple[str, str]]:

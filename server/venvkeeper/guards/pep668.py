@@ -14,6 +14,7 @@ from pathlib import Path
 
 from venvkeeper import fsread
 from venvkeeper.guards.base_interpreters import BaseInterpreter
+from venvkeeper.ini import parse_ini
 
 MARKER = "EXTERNALLY-MANAGED"
 #: The marker is a tiny INI file; anything bigger is not read beyond this.
@@ -61,9 +62,8 @@ def _read_marker(marker: Path) -> ExternallyManaged | None:
     if isinstance(head, fsread.Unreadable):
         fsread.note(head)
         return None if head.missing else ExternallyManaged(marker, None)
-    parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read_string(head.decode("utf-8", errors="replace"))
+        parser = parse_ini(head.decode("utf-8", errors="replace"))
         error = parser.get("externally-managed", "Error", fallback=None)
     except configparser.Error:
         error = None

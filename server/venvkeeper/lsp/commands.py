@@ -344,6 +344,7 @@ def register(server: VenvkeeperServer) -> None:
         arg = _argument(args)
         project = _project(server, arg)
         env = _env(server, project)
+        await server.checks.ensure([project])  # its findings, computed off the event loop if due
         wanted = _strings(arg.get("requirements"), "requirements") or missing_install_args(
             server.app.findings(project)
         )

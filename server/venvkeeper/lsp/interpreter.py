@@ -11,7 +11,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from venvkeeper.app import SelectionError
 from venvkeeper.lsp import protocol
-from venvkeeper.lsp.workspace import refresh, uri_to_path
+from venvkeeper.lsp.workspace import refresh_async, uri_to_path
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -31,9 +31,15 @@ def _path_param(params: Any) -> Optional[Path]:
 
 def register(server: VenvkeeperServer) -> None:
     @server.feature(protocol.INTERPRETER)
-    def interpreter(ls: VenvkeeperServer, params: Any) -> Optional[dict[str, Any]]:
+    async def interpreter(ls: VenvkeeperServer, params: Any) -> Optional[dict[str, Any]]:
         path = _path_param(params)
-        return ls.app.interpreter_for(path) if path is not None else None
+        if path is None:
+            return None
+        project = ls.app.project_for(path)
+        if project is not None:
+            # This project's check (if due) runs on a worker; other requests are answered meanwhile.
+            await ls.checks.ensure([project])
+        return ls.app.interpreter_for(path)
 
     @server.feature(protocol.ENVIRONMENTS)
     def environments(ls: VenvkeeperServer, params: Any) -> dict[str, Any]:
@@ -43,7 +49,7 @@ def register(server: VenvkeeperServer) -> None:
         return ls.app.environments_for(path)
 
     @server.feature(protocol.SELECT)
-    def select(ls: VenvkeeperServer, params: Any) -> Optional[dict[str, Any]]:
+    async def select(ls: VenvkeeperServer, params: Any) -> Optional[dict[str, Any]]:
         path = _path_param(params)
         env_path = protocol.param(params, "envPath")
         if path is None:
@@ -51,11 +57,11 @@ def register(server: VenvkeeperServer) -> None:
         if env_path is not None and not isinstance(env_path, str):
             raise JsonRpcInvalidParams("envPath must be a string or null")
         try:
-            project, view = ls.app.select(path, Path(env_path) if env_path else None)
+            project = ls.app.set_selection(path, Path(env_path) if env_path else None)
         except SelectionError as exc:
             raise JsonRpcInvalidParams(str(exc)) from None
         log.info("selected %s for %s", env_path or "(automatic)", project)
-        refresh(ls, [project])
-        return view
+        await refresh_async(ls, [project])
+        return ls.app.interpreter(project)
 
     _ = types  # lsprotocol types are used by the other handler modules; keep the import symmetric

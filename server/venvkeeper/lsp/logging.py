@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from typing import TYPE_CHECKING
@@ -27,12 +28,24 @@ class ClientLogHandler(logging.Handler):
         if not self.server.connected:
             return
         try:
-            msg = self.format(record)
-            self.server.window_log_message(
-                types.LogMessageParams(type=_LEVELS.get(record.levelno, types.MessageType.Log), message=msg)
+            params = types.LogMessageParams(
+                type=_LEVELS.get(record.levelno, types.MessageType.Log), message=self.format(record)
             )
+            loop = self.server.loop
+            if loop is not None and _running_loop() is not loop:
+                # Checks log from worker threads; only the loop's thread may write to the client.
+                loop.call_soon_threadsafe(self.server.window_log_message, params)
+            else:
+                self.server.window_log_message(params)
         except Exception:  # logging must never break the server
             pass
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # a thread without a loop (a check's worker, a watchdog thread)
+        return None
 
 
 def setup_logging(level: int = logging.INFO) -> None:

@@ -20,6 +20,7 @@ from venvkeeper.app import App
 from venvkeeper.findings import Finding
 from venvkeeper.host import Host
 from venvkeeper.lsp import protocol
+from venvkeeper.lsp.checkrunner import CheckRunner
 from venvkeeper.lsp.logging import ClientLogHandler
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import DirWatcher
@@ -32,6 +33,8 @@ class VenvkeeperServer(LanguageServer):
         super().__init__("venvkeeper", __version__)
         self.host = host
         self.app = App(host=host, log=log.info)
+        #: Checks run off the event loop, one at a time per project (lsp/checkrunner.py).
+        self.checks = CheckRunner(self.app)
         self.connected = False
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self.watcher: Optional[DirWatcher] = None

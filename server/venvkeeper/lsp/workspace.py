@@ -1,8 +1,9 @@
 """Lifecycle and workspace handlers, and the refresh pipeline every change goes through.
 
 Pipeline: file-system events (watchdog threads) → :class:`Debouncer` (asyncio loop) →
-:func:`on_fs_events` routes paths to projects → :func:`refresh` recomputes, announces changed
-interpreters, republishes diagnostics and resyncs the watch set.
+:func:`on_fs_events` routes paths to projects → :func:`refresh` re-checks them on worker threads
+(:mod:`venvkeeper.lsp.checkrunner`), then, back on the loop, announces changed interpreters,
+republishes diagnostics and resyncs the watch set.
 """
 
 from __future__ import annotations
@@ -108,8 +109,27 @@ def _initialization_settings(options: Any) -> dict[str, Any]:
 def refresh(
     server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None, *, watches: bool = True
 ) -> None:
+    """Re-check ``projects`` (default: all) and publish; returns at once once the loop runs, the
+    checks going on in worker threads so that requests are answered meanwhile."""
+    targets = list(projects) if projects is not None else server.app.projects()
+    if server.loop is None:  # before `initialized`: nothing to keep responsive yet
+        _publish(server, targets, watches=watches)
+        return
+    server.spawn(refresh_async(server, targets, watches=watches))
+
+
+async def refresh_async(
+    server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None, *, watches: bool = True
+) -> None:
+    """:func:`refresh`, finished when the results are published."""
+    targets = list(projects) if projects is not None else server.app.projects()
+    await server.checks.ensure(targets)
+    _publish(server, targets, watches=watches)
+
+
+def _publish(server: VenvkeeperServer, targets: list[Path], *, watches: bool) -> None:
+    """Announce changed interpreters and publish diagnostics (checks not yet run are run here)."""
     app = server.app
-    targets = list(projects) if projects is not None else app.projects()
     for project, view in app.refresh(targets):
         server.notify_environment(project, view)
     diagnostics.publish(server, targets)
@@ -309,10 +329,9 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
     server.app.invalidate()
     for project in server.app.projects():
         try:
-            refresh(server, [project], watches=False)
-        except Exception:
+            await refresh_async(server, [project], watches=False)
+        except Exception:  # one project's failure never stops another's
             log.exception("refreshing %s failed", project)
-        await asyncio.sleep(0)
     sync_watches(server)
     for hook in server.after_initial_sweep:
         try:

@@ -39,20 +39,22 @@ def _headers(text: str) -> dict[str, list[str]]:
     A tiny parser rather than ``email.parser``: it is several times faster and we need only a few
     headers. Parsing stops at the first blank line (the long description follows).
     """
-    out: dict[str, list[str]] = {}
-    last: str | None = None
+    # Each value is collected as a list of its folded lines and joined once: ``+=`` per continuation
+    # line would copy the value each time (quadratic on a header of 100k continuation lines).
+    parts: dict[str, list[list[str]]] = {}
+    last: list[str] | None = None
     for line in text.splitlines():
         if not line.strip():
             break
         if line[:1] in (" ", "\t") and last is not None:
-            out[last][-1] += " " + line.strip()
+            last.append(line.strip())
             continue
         key, sep, value = line.partition(":")
         if not sep:
             continue
-        last = key.strip().lower()
-        out.setdefault(last, []).append(value.strip())
-    return out
+        last = [value.strip()]
+        parts.setdefault(key.strip().lower(), []).append(last)
+    return {key: [" ".join(v) for v in values] for key, values in parts.items()}
 
 
 def _read_text(path: Path, kind: fsread.Kind = fsread.METADATA) -> str | None:

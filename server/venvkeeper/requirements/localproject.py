@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from venvkeeper import fsread
+from venvkeeper.ini import parse_ini
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.records import read_source_text
 
@@ -31,10 +32,8 @@ def local_project_name(directory: Path) -> str | None:
     cfg = directory / "setup.cfg"
     cfg_text, _ = read_source_text(cfg) if fsread.is_file(cfg) else (None, None)
     if cfg_text is not None:
-        parser = configparser.ConfigParser(interpolation=None)
         try:
-            parser.read_string(cfg_text, source=str(cfg))
-            name = parser.get("metadata", "name", fallback=None)
+            name = parse_ini(cfg_text).get("metadata", "name", fallback=None)
         except (configparser.Error, OSError, UnicodeDecodeError):
             name = None
         if name:

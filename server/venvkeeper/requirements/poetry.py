@@ -23,7 +23,10 @@ class PoetrySyntaxError(ValueError):
     """A constraint Poetry's grammar does not allow (or we do not understand); str() says which."""
 
 
-_OPERATOR_RE = re.compile(r"^(===|==|!=|~=|<=|>=|<|>|\^|~|=)?\s*(.*)$")
+_OPERATOR_RE = re.compile(r"===|==|!=|~=|<=|>=|<|>|\^|~|=")
+# Poetry also accepts space-separated constraints (">= 1.2 < 1.5"): split before each operator. The
+# lookbehind starts a blank run only at its first blank, so a long run is not retried from each blank.
+_SPACE_SPLIT_RE = re.compile(r"(?<!\s)\s+(?=[<>=!~^])")
 
 
 def _bump(release: tuple[int, ...], index: int) -> str:
@@ -44,8 +47,8 @@ def translate_single(constraint: str) -> str:
     if text in ("*", ""):
         return ""
     m = _OPERATOR_RE.match(text)
-    assert m is not None  # the pattern matches every string
-    op, rest = m.group(1) or "", m.group(2).strip()
+    op = m.group(0) if m else ""
+    rest = text[len(op) :].strip()
     if op == "^":
         version = _version(rest, text)
         release = version.release
@@ -75,8 +78,7 @@ def translate_text(constraint: str) -> list[str]:
     """A full Poetry constraint as PEP 440 specifier strings, one per ``||`` alternative, order kept."""
     alternatives = []
     for alternative in constraint.split("||"):
-        # Poetry also accepts space-separated constraints (">= 1.2 < 1.5"): split before each operator.
-        parts = [p for chunk in alternative.split(",") for p in re.split(r"\s+(?=[<>=!~^])", chunk.strip())]
+        parts = [p for chunk in alternative.split(",") for p in _SPACE_SPLIT_RE.split(chunk.strip())]
         specs = [translate_single(p) for p in parts if p.strip()]
         text = ",".join(s for s in specs if s)
         try:

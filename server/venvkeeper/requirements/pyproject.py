@@ -15,7 +15,7 @@ Values come from ``tomllib``; their positions from :mod:`venvkeeper.requirements
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -186,46 +186,64 @@ class PyprojectParser:
 
     # -- PEP 735 -------------------------------------------------------------------------------
     def _dependency_groups(self, groups: dict[str, Any], chosen: list[str]) -> None:
-        by_name = {canonicalize_name(k): k for k in groups}
-        emitted: set[tuple[str, int]] = set()
+        by_name: dict[str, str] = {canonicalize_name(k): k for k in groups}
+        #: "walking" while a group is on the current include path, "done" once all of it was read.
+        state: dict[str, str] = {}
+        for raw in chosen:
+            if raw not in state:
+                self._walk_group(groups, by_name, raw, state)
 
-        def walk(raw: str, stack: list[str]) -> None:
+    def _walk_group(
+        self, groups: dict[str, Any], by_name: dict[str, str], root: str, state: dict[str, str]
+    ) -> None:
+        """Read ``root`` and what it includes, depth first with an explicit stack: a chain of 10k groups
+        does not recurse, and a group included from many places is read once (not once per path)."""
+        path: list[str] = []
+        where: dict[str, int] = {}  # index in ``path`` of each group on it
+        frames: list[tuple[str, Iterator[tuple[int, Any]]]] = []
+
+        def enter(raw: str) -> None:
             values = groups[raw]
             if not isinstance(values, list):
+                state[raw] = "done"
                 self._finding(
                     self._value_span(("dependency-groups", raw)),
                     "invalid-requirement",
                     f"dependency group '{raw}' must be an array",
                 )
                 return
-            for index, value in enumerate(values):
-                if isinstance(value, dict):
-                    include = value.get("include-group")
-                    span = self._item_span(("dependency-groups", raw), index)
-                    if not isinstance(include, str) or len(value) != 1:
-                        self._finding(
-                            span,
-                            "unknown-syntax",
-                            f'only {{include-group = "name"}} tables are allowed, not {value!r}',
-                        )
-                        continue
-                    target = by_name.get(canonicalize_name(include))
-                    if target is None:
-                        self._finding(span, "include-missing", f"dependency group '{include}' does not exist")
-                    elif target in stack:
-                        chain = " → ".join([*stack[stack.index(target) :], target])
-                        self._finding(
-                            span, "include-cycle", f"dependency groups include each other ({chain})"
-                        )
-                    else:
-                        walk(target, [*stack, target])
-                    continue
-                if (raw, index) not in emitted:
-                    emitted.add((raw, index))
-                    self._pep508(("dependency-groups", raw), index, value, f"dependency-groups[{raw}]")
+            state[raw] = "walking"
+            where[raw] = len(path)
+            path.append(raw)
+            frames.append((raw, enumerate(values)))
 
-        for raw in chosen:
-            walk(raw, [raw])
+        enter(root)
+        while frames:
+            raw, items = frames[-1]
+            step = next(items, None)
+            if step is None:
+                frames.pop()
+                path.pop()
+                state[raw] = "done"
+                continue
+            index, value = step
+            if not isinstance(value, dict):
+                self._pep508(("dependency-groups", raw), index, value, f"dependency-groups[{raw}]")
+                continue
+            include = value.get("include-group")
+            span = self._item_span(("dependency-groups", raw), index)
+            if not isinstance(include, str) or len(value) != 1:
+                message = f'only {{include-group = "name"}} tables are allowed, not {value!r}'
+                self._finding(span, "unknown-syntax", message)
+                continue
+            target = by_name.get(canonicalize_name(include))
+            if target is None:
+                self._finding(span, "include-missing", f"dependency group '{include}' does not exist")
+            elif state.get(target) == "walking":
+                chain = _cycle_text(path, where[target])
+                self._finding(span, "include-cycle", f"dependency groups include each other ({chain})")
+            elif target not in state:
+                enter(target)
 
     # -- PDM -----------------------------------------------------------------------------------
     def _pdm_dev(self, dev: dict[str, Any]) -> None:
@@ -414,6 +432,14 @@ def _error_span(text: str, message: str) -> Span:
     length = len(lines[line]) if lines else 0
     col = min(max(col, 0), length)
     return Span(line, col, line, max(length, col))
+
+
+def _cycle_text(path: list[str], start: int) -> str:
+    """``a → b → a`` for the cycle ``path[start:]``; a long one is shortened to one readable line."""
+    length = len(path) - start
+    short = length <= 6
+    names = path[start:] if short else [*path[start : start + 3], f"… {length - 4} more …", path[-1]]
+    return " → ".join([*names, path[start]])
 
 
 def parse_pyproject(path: Path, result: ParsedSources, extras: Selection, groups: Selection) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from packaging.requirements import Requirement
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
@@ -27,9 +27,13 @@ def parse_requirement(text: str) -> Requirement:
     """``Requirement(text)``, memoised: a re-check parses the same few hundred strings every time.
 
     Callers must not mutate the result (packaging's Requirement is mutable, we never change it).
-    Raises :class:`packaging.requirements.InvalidRequirement` (not cached) like the constructor.
+    Raises :class:`packaging.requirements.InvalidRequirement` (not cached) like the constructor, also
+    where an older packaging would recurse past the stack on deeply nested marker parentheses.
     """
-    return Requirement(text)
+    try:
+        return Requirement(text)
+    except RecursionError:
+        raise InvalidRequirement("markers are nested too deeply") from None
 
 
 def selected(name: str, selection: Selection) -> bool:

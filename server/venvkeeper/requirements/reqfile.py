@@ -6,7 +6,12 @@ line still maps back to the physical line and column of each character. ``${VAR}
 the pieces *after* their positions are taken, so a span always covers the text as written.
 
 ``-r`` includes are read relative to the including file, recursively, each file once; a file that
-includes itself (directly or not) gives ``include-cycle`` on the ``-r`` line instead of recursing.
+includes itself (directly or not) gives ``include-cycle`` on the ``-r`` line instead of recursing, and
+a chain deeper than :data:`MAX_INCLUDE_DEPTH` files gives ``include-too-deep`` there.
+
+Every step is linear in the length of the file, whatever it holds (issue 9): the regexes cannot
+backtrack over a run of blanks (a ``\\s+`` only starts where the run starts), continuation lines are
+joined once, and positions are looked up by bisection.
 """
 
 from __future__ import annotations
@@ -34,12 +39,18 @@ from venvkeeper.requirements.records import (
 )
 
 # pip: req_file.COMMENT_RE / ENV_VAR_RE (only upper-case names are expanded; unset ones stay as written).
-_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+# pip's "(^|\s+)#.*$" retries "\s+" from every blank of a run that is not followed by "#": quadratic
+# on a line of 50k blanks. "(?<!\s)" lets the run be tried only from its first blank; same matches.
+_COMMENT_RE = re.compile(r"(^|(?<!\s)\s+)#.*$")
 _ENV_VAR_RE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
 _LINE_SPLIT_RE = re.compile(r"\r\n|\r|\n")
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:")
 _ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
 _EGG_FRAGMENT_RE = re.compile(r"[#&]egg=(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
+_ARCHIVE_VERSION_RE = re.compile(r"-\d")
+
+#: How many files deep a chain of ``-r``/``-c`` includes is followed (real projects use 2 or 3).
+MAX_INCLUDE_DEPTH = 50
 
 #: Options pip accepts in a requirements file that take a value / that are flags.
 _VALUE_OPTIONS = {
@@ -76,9 +87,12 @@ class _Logical:
     text: str
     #: (offset in ``text``, physical line, physical column of that offset), ascending by offset.
     pieces: list[tuple[int, int, int]] = field(default_factory=list)
+    _offsets: list[int] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def pos(self, offset: int) -> tuple[int, int]:
-        i = max(bisect_right([p[0] for p in self.pieces], offset) - 1, 0)
+        if len(self._offsets) != len(self.pieces):
+            self._offsets = [p[0] for p in self.pieces]
+        i = max(bisect_right(self._offsets, offset) - 1, 0)
         start, line, col = self.pieces[i]
         return line, max(col + offset - start, 0)
 
@@ -92,29 +106,32 @@ class _Logical:
 def _logical_lines(text: str) -> list[_Logical]:
     """pip's ``join_lines``: a line ending in ``\\`` continues on the next; a comment line ends it."""
     out: list[_Logical] = []
-    current: _Logical | None = None
+    # The line being continued: its parts are joined once at its end (``+=`` on a long line is
+    # quadratic), so ``length`` keeps the offset the next part starts at.
+    parts: list[str] = []
+    pieces: list[tuple[int, int, int]] = []
+    length = 0
     for number, line in enumerate(_LINE_SPLIT_RE.split(text)):
         is_comment = bool(_COMMENT_RE.match(line))
         if not line.endswith("\\") or is_comment:
             col = 0
             if is_comment:
                 line, col = " " + line, -1  # pip prepends a space so the comment is matched later
-            if current is not None:
-                current.pieces.append((len(current.text), number, col))
-                current.text += line
-                out.append(current)
-                current = None
+            if pieces:
+                pieces.append((length, number, col))
+                parts.append(line)
+                out.append(_Logical("".join(parts), pieces))
+                parts, pieces, length = [], [], 0
             else:
                 out.append(_Logical(line, [(0, number, col)]))
         else:
             lead = len(line) - len(line.lstrip("\\"))
             piece = line.strip("\\")
-            if current is None:
-                current = _Logical("", [])
-            current.pieces.append((len(current.text), number, lead))
-            current.text += piece
-    if current is not None:
-        out.append(current)
+            pieces.append((length, number, lead))
+            parts.append(piece)
+            length += len(piece)
+    if pieces:
+        out.append(_Logical("".join(parts), pieces))
     return out
 
 
@@ -167,7 +184,8 @@ def _name_from_filename(filename: str) -> str | None:
     for suffix in _ARCHIVE_SUFFIXES:
         if filename.endswith(suffix):
             stem = filename[: -len(suffix)]
-            name = re.sub(r"-\d.*$", "", stem)
+            version = _ARCHIVE_VERSION_RE.search(stem)
+            name = stem[: version.start()] if version else stem
             return canonicalize_name(name) if name else None
     return None
 
@@ -240,8 +258,10 @@ class RequirementsFileParser:
                 break
             args.append(token)
         args_text = " ".join(args).rstrip()
-        options_text = stripped[len(" ".join(args)) :].strip()
-        options_start = lead + stripped.index(options_text) if options_text else lead + len(stripped)
+        rest = stripped[len(" ".join(args)) :]
+        options_text = rest.strip()
+        # Where the options start, counted (``str.index`` could find the same text earlier in the line).
+        options_start = lead + len(stripped) - len(rest.lstrip())
         if args_text:
             self._requirement(path, logical, lead, args_text, constraint, editable=False)
         if options_text:
@@ -264,6 +284,9 @@ class RequirementsFileParser:
             self._finding(path, whole, "invalid-requirement", f"cannot read the options '{text}': {exc}")
             return
         i = 0
+        # Where to look for the next editable's text: each search starts past the previous one, and
+        # after one miss (a quoted value) no more searches are made, so the line is scanned once.
+        cursor: int | None = start
         while i < len(tokens):
             token = tokens[i]
             i += 1
@@ -311,7 +334,8 @@ class RequirementsFileParser:
             if kind in ("requirement", "constraint"):
                 self._include(path, whole, value, kind == "constraint", stack)
             elif kind == "editable":
-                offset = logical.text.find(value, start)
+                offset = logical.text.find(value, cursor) if cursor is not None else -1
+                cursor = offset + len(value) if offset >= 0 else None
                 vstart = offset if offset >= 0 else start
                 if value.count("[") != value.count("]"):
                     # pip ends the value at the first space: "-e ./pkg[a, b]" gives it "./pkg[a,".
@@ -352,6 +376,15 @@ class RequirementsFileParser:
         child = self._first.get(key, included)
         if child not in edges:
             edges.append(child)
+        if len(stack) >= MAX_INCLUDE_DEPTH:
+            self._finding(
+                path,
+                span,
+                "include-too-deep",
+                f"{target} was not read: it is {len(stack) + 1} files deep in a chain of includes, and "
+                f"venvkeeper follows at most {MAX_INCLUDE_DEPTH}",
+            )
+            return
         self._parse(included, constraint, stack)
 
     def _requirement(
@@ -376,9 +409,9 @@ class RequirementsFileParser:
                 )
                 return
             extras = ""
-            m = re.match(r"^(?P<link>.*?)(?P<extras>\[[^\]]*\])$", link)
-            if m and not _URL_RE.match(link):
-                link, extras = m.group("link"), m.group("extras")
+            split = _split_extras(link)
+            if split and not _URL_RE.match(link):
+                link, extras = split
             name, url = _name_from_link(link, base)
             req: Requirement | None = None
             if name:
@@ -429,6 +462,21 @@ class RequirementsFileParser:
                 "shown because the file is outside the project"
             )
         self.result.findings.append(Finding(path, span, code, message))
+
+
+def _split_extras(link: str) -> tuple[str, str] | None:
+    r"""``./pkg[a,b]`` -> ``("./pkg", "[a,b]")``: the extras are the trailing ``[...]`` holding no ``]``.
+
+    The same split as ``re.match(r"^(.*?)(\[[^\]]*\])$")``, without its quadratic retries on a link
+    full of ``[``: find the last inner ``]``, then the first ``[`` after it.
+    """
+    if not link.endswith("]"):
+        return None
+    inner_close = link.rfind("]", 0, len(link) - 1)
+    open_at = link.find("[", inner_close + 1, len(link) - 1)
+    if open_at < 0:
+        return None
+    return link[:open_at], link[open_at:]
 
 
 def _split_url_marker(text: str) -> tuple[str, str, str]:

@@ -16,10 +16,15 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from venvkeeper.findings import Span
+from venvkeeper.requirements._toml import MAX_DEPTH, string_at
 
 KeyPath = tuple[str, ...]
 
 _BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
+# A bare value (number, bool, date): up to the next separator.
+_BARE_VALUE_RE = re.compile(r"[^,\]\}\r\n#]*")
+#: Values nested deeper than this stop the lexer (tomllib has refused such documents already, see _toml).
+_MAX_DEPTH = 2 * MAX_DEPTH
 
 
 @dataclass
@@ -43,6 +48,7 @@ class _Lexer:
         self.line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
         self.found: dict[KeyPath, ValuePos] = {}
         self.aot_index: dict[KeyPath, int] = {}
+        self.depth = 0
 
     def pos(self, offset: int) -> tuple[int, int]:
         line = bisect_right(self.line_starts, offset) - 1
@@ -122,6 +128,15 @@ class _Lexer:
 
     # -- values --------------------------------------------------------------------------------
     def value(self, path: KeyPath) -> ValuePos:
+        self.depth += 1
+        try:
+            if self.depth > _MAX_DEPTH:
+                raise _Stop
+            return self._value(path)
+        finally:
+            self.depth -= 1
+
+    def _value(self, path: KeyPath) -> ValuePos:
         c = self.peek()
         start = self.i
         if c in ('"', "'"):
@@ -154,7 +169,7 @@ class _Lexer:
                     self.i += 1
             whole = self.span(start, self.i)
             return ValuePos(whole, whole)
-        m = re.compile(r"[^,\]\}\r\n#]*").match(self.t, self.i)
+        m = _BARE_VALUE_RE.match(self.t, self.i)
         if not m or not m.group(0).strip():
             raise _Stop
         self.i = m.start() + len(m.group(0).rstrip())
@@ -163,31 +178,11 @@ class _Lexer:
 
     def string(self) -> tuple[int, int]:
         """Skip a string; return the offsets of its content (between the quotes)."""
-        quote = self.peek()
-        triple = self.peek(3) == quote * 3
-        delim = quote * 3 if triple else quote
-        self.i += len(delim)
-        content = self.i
-        while self.i < len(self.t):
-            c = self.t[self.i]
-            if c == "\\" and quote == '"':
-                self.i += 2
-                continue
-            if self.t.startswith(delim, self.i):
-                end = self.i
-                self.i += len(delim)
-                if triple:
-                    # Up to two quotes right before the closing delimiter belong to the content.
-                    extra = 0
-                    while extra < 2 and self.peek() == quote:
-                        self.i += 1
-                        extra += 1
-                    end += extra
-                return content, end
-            if not triple and c in "\r\n":
-                raise _Stop
-            self.i += 1
-        raise _Stop
+        found = string_at(self.t, self.i)
+        if found is None:
+            raise _Stop
+        content, end, self.i = found
+        return content, end
 
 
 def _decode_basic(raw: str) -> str:
