@@ -124,3 +124,15 @@ def test_install_into_env_takes_the_top_level_dists_of_the_burst(tmp_path: Path)
         "asgiref==3.7.2",
         "sqlparse==0.4.4",
     ]
+
+
+def test_env_label_is_relative_inside_the_project_else_the_path_shortened_only_when_asked(
+    tmp_path: Path,
+) -> None:
+    from venvkeeper.guards.paths import env_label
+
+    project, home = tmp_path / "proj", tmp_path / "home"
+    assert env_label(project / ".venv", project, home) == ".venv"
+    assert env_label(home / "envs" / "x", project, home) == "~/envs/x"
+    assert env_label(home / "envs" / "x", project) == str(home / "envs" / "x")
+    assert env_label(home / "envs" / "x", None) == str(home / "envs" / "x")
