@@ -126,8 +126,16 @@ class SiteSnapshots:
     def reread(self, site: GlobalSite) -> None:
         self.snapshots[site.path] = read_installed([site.path])
 
-    def user_sites(self) -> list[GlobalSite]:
-        return [s for s in self.sites if s.kind == "user" and s.exists]
+    def in_user_sites(self, names: Iterable[str]) -> list[tuple[GlobalSite, list[InstalledDist]]]:
+        """Each existing user site with those of ``names`` it holds now (sites holding none left out)."""
+        wanted = {canonical(n) for n in names}
+        out: list[tuple[GlobalSite, list[InstalledDist]]] = []
+        for site in self.sites:
+            if site.kind == "user" and site.exists:
+                dists = [d for k, d in read_installed([site.path]).items() if k in wanted]
+                if dists:
+                    out.append((site, dists))
+        return out
 
 
 class GlobalSiteWatch:

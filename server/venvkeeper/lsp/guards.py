@@ -40,7 +40,7 @@ from venvkeeper.guards.paths import tilde
 from venvkeeper.guards.sites import GlobalSite
 from venvkeeper.lsp import diagnostics, protocol
 from venvkeeper.lsp.workspace import refresh
-from venvkeeper.requirements.installed import InstalledDist, read_installed
+from venvkeeper.requirements.installed import InstalledDist
 from venvkeeper.requirements.records import RequirementRecord
 
 if TYPE_CHECKING:
@@ -240,13 +240,10 @@ def register(server: VenvkeeperServer) -> None:
                     "venvkeeper: the workspace is untrusted; nothing is removed from the user site",
                     code=int(types.LSPErrorCodes.RequestFailed),
                 )
-            wanted = {canonical(n) for n in names}
             guard.watch.resync()
             result: dict[str, Any] = {"removed": [], "refused": []}
-            for site in guard.watch.snapshots.user_sites():
-                dists = [d for k, d in read_installed([site.path]).items() if k in wanted]
-                if dists:
-                    part = await guard.uninstall(site, dists, confirm=True)
-                    result["removed"] += part.get("removed", [])
-                    result["refused"] += part.get("refused", [])
+            for site, dists in guard.watch.snapshots.in_user_sites(names):
+                part = await guard.uninstall(site, dists, confirm=True)
+                result["removed"] += part.get("removed", [])
+                result["refused"] += part.get("refused", [])
             return result

@@ -136,3 +136,14 @@ def test_env_label_is_relative_inside_the_project_else_the_path_shortened_only_w
     assert env_label(home / "envs" / "x", project, home) == "~/envs/x"
     assert env_label(home / "envs" / "x", project) == str(home / "envs" / "x")
     assert env_label(home / "envs" / "x", None) == str(home / "envs" / "x")
+
+
+def test_uninstall_looks_only_at_existing_user_sites_and_the_names_asked_for(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    dist_info(site.path, "Requests", "2.31.0")
+    dist_info(site.path, "flask", "3.0.0")
+    system = GlobalSite(tmp_path / "usr" / "site-packages", "system", "3.12", tmp_path / "usr", False)
+    dist_info(system.path, "requests", "2.31.0")
+    snapshots = SiteSnapshots(host(tmp_path), [system, site], {})
+    [(found_site, dists)] = snapshots.in_user_sites(["requests", "not-there"])
+    assert found_site == site and [d.name for d in dists] == ["Requests"]
