@@ -20,9 +20,7 @@ from venvkeeper.findings import Finding
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.workspace import uri_to_path
 from venvkeeper.requirements.layout import is_requirement_source_path
-from venvkeeper.requirements.markers import marker_environment
-from venvkeeper.requirements.provider import last_consistency
-from venvkeeper.requirements.whatif import what_if_findings
+from venvkeeper.requirements.provider import what_if_buffers
 
 log = logging.getLogger("venvkeeper")
 
@@ -52,15 +50,7 @@ class WhatIf:
         chosen = app.discovery(project).chosen
         if chosen is None or chosen.env.state != "ok":
             return []
-        env = chosen.env
-        report = last_consistency(env, self.server.host)
-        environment = marker_environment(env, self.server.host)
-        base = {"project": str(project), "env": str(env.path)}
-        out: list[Finding] = []
-        for path in mine:
-            for f in what_if_findings(path, self.buffers[path], report, environment):
-                out.append(Finding(f.file, f.span, f.code, f.message, {**base, **f.data}))
-        return out
+        return what_if_buffers(project, chosen.env, {p: self.buffers[p] for p in mine}, self.server.host)
 
     def changed(self, uri: str, text: str | None) -> None:
         """A buffer opened, changed (``text``) or closed (None): re-publish its project after the debounce."""

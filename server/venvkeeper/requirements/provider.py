@@ -32,6 +32,7 @@ from venvkeeper.requirements.installed import InstalledDist, duplicate_dist_info
 from venvkeeper.requirements.markers import env_python_version, marker_environment
 from venvkeeper.requirements.records import ParsedSources
 from venvkeeper.requirements.sources import main_source, parse_sources, project_sources
+from venvkeeper.requirements.whatif import what_if_findings
 from venvkeeper.settings import Settings
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "requirement_files",
     "requirement_findings",
     "requirement_problems",
+    "what_if_buffers",
 ]
 
 
@@ -156,3 +158,18 @@ def requirement_files(project: Path, settings: Settings, host: Host) -> list[Pat
     What a watcher should watch: a change to any of them changes the findings.
     """
     return _parse(project, settings, host).files
+
+
+def what_if_buffers(
+    project: Path, env: Environment, buffers: Mapping[Path, str], host: Host
+) -> list[Finding]:
+    """``would-conflict`` on the lines of unsaved requirement ``buffers`` of ``project``, against the
+    env's consistency report from the last check pass (nothing is read from disk for a keystroke)."""
+    report = last_consistency(env, host)
+    environment = marker_environment(env, host)
+    base = {"project": str(project), "env": str(env.path)}
+    out: list[Finding] = []
+    for path, text in buffers.items():
+        for f in what_if_findings(path, text, report, environment):
+            out.append(replace(f, data={**base, **f.data}))
+    return out
