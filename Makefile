@@ -60,7 +60,7 @@ compat39: setup demo
 	@PY39=$$(scripts/find-python.sh 3.9); \
 	if [ -z "$$PY39" ]; then echo "compat39: no python3.9 on this machine, skipped"; exit 0; fi; \
 	set -e; rm -rf .venv-py39; "$$PY39" -m venv .venv-py39; \
-	.venv-py39/bin/python -m pip install -q . pytest pytest-asyncio; \
+	.venv-py39/bin/python -m pip install -q . pytest pytest-asyncio hypothesis; \
 	.venv-py39/bin/python -m pip check; \
 	.venv-py39/bin/venvkeeper check examples/demo > /dev/null; \
 	$(BIN)/python tests/compat/smoke_serve.py .venv-py39/bin/python; \

@@ -26,7 +26,7 @@ from venvkeeper.context import CheckContext
 from venvkeeper.creation.journal import Leftover, recover_leftovers
 from venvkeeper.discovery.discover import discover
 from venvkeeper.discovery.identify import identify_env
-from venvkeeper.discovery.locators import LocateContext
+from venvkeeper.discovery.locators import LOCATORS, LocateContext, Locator
 from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.discovery.projects import find_projects, nearest_project
 from venvkeeper.findings import Finding
@@ -79,6 +79,8 @@ class App:
     state: Optional[StateStore] = None
     log: Callable[[str], None] = lambda _m: None
     activation: Optional[ActivationBuilder] = None
+    #: The discovery order (discovery/locators.py); the CLI puts the env its command line names first.
+    locators: tuple[Locator, ...] = LOCATORS
 
     def __post_init__(self) -> None:
         if self.state is None:
@@ -182,7 +184,7 @@ class App:
     def discovery(self, project: Path) -> Discovery:
         st = self._projects.setdefault(project, ProjectState())
         if st.discovery is None:
-            st.discovery = discover(project, self._locate_context())
+            st.discovery = discover(project, self._locate_context(), self.locators)
         return st.discovery
 
     def findings(self, project: Path) -> list[Finding]:

@@ -11,26 +11,16 @@ import shutil
 import sys
 import threading
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from venvkeeper.creation.backends import BackendUnavailable
-from venvkeeper.creation.create import (
-    CreateError,
-    CreateRequest,
-    CreateResult,
-    ProgressStep,
-    create_env,
-    default_env_path,
-    recreate_env,
-)
-from venvkeeper.creation.interpreters import NoSuitablePython
-from venvkeeper.creation.journal import recover_leftovers
 from venvkeeper.creation.plan import InstallPlan, requested_plan
-from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
 from venvkeeper.discovery.projects import nearest_project
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
+
+if TYPE_CHECKING:
+    from venvkeeper.creation.create import CreateResult, ProgressStep
 
 BAR_WIDTH = 24
 
@@ -88,6 +78,20 @@ def _index_options(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def cmd_create(args: argparse.Namespace, host: Host) -> int:
+    # Imported here, not at the top: every `venvkeeper` command builds this subcommand's parser, and
+    # the creation machinery is ~40% of the CLI's import time (`venvkeeper check` in a pre-commit hook).
+    from venvkeeper.creation.backends import BackendUnavailable
+    from venvkeeper.creation.create import (
+        CreateError,
+        CreateRequest,
+        create_env,
+        default_env_path,
+        recreate_env,
+    )
+    from venvkeeper.creation.interpreters import NoSuitablePython
+    from venvkeeper.creation.journal import recover_leftovers
+    from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
+
     path = Path(os.path.abspath(args.path))
     project = nearest_project(path, [Path(path.anchor or "/")]) if not args.here else path
     if project is None:
