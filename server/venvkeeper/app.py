@@ -100,6 +100,15 @@ class App:
         for root in roots:
             self.add_root(root, scan=scan)
 
+    def adopt(self, projects: Iterable[Path]) -> list[Path]:
+        """Add projects found by a walk made elsewhere (e.g. in a worker thread); return the new ones."""
+        added = []
+        for project in projects:
+            if project not in self._projects and self._inside_roots(project):
+                self._projects[project] = ProjectState()
+                added.append(project)
+        return added
+
     def add_root(self, root: Path, *, scan: bool = True) -> list[Path]:
         """Add a root; ``scan=False`` finds its projects only when asked about a path (the CLI's "/")."""
         root = normalize(root)
@@ -128,6 +137,9 @@ class App:
 
     def projects(self) -> list[Path]:
         return sorted(self._projects)
+
+    def has_project(self, path: Path) -> bool:
+        return path in self._projects
 
     def rescan(self, directory: Path) -> tuple[list[Path], list[Path]]:
         """Re-find projects at or below ``directory``; return (added, removed)."""

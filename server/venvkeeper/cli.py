@@ -358,7 +358,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the language server (stdio by default)")
     p.add_argument("--stdio", action="store_true", help="speak LSP over stdin/stdout (the default)")
     p.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead of stdio")
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument(
+        "--log-level",
+        # The environment variable lets a client that cannot pass arguments (or a test) ask for the
+        # debug audit of re-check passes.
+        default=os.environ.get("VENVKEEPER_LOG_LEVEL", "info").lower(),
+        choices=["debug", "info", "warning", "error"],
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("which", help="print the interpreter a file or folder uses")

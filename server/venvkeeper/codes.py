@@ -25,9 +25,11 @@ StatusEffect = Literal["none", "stale", "broken"]
 #: - sync: install from the finding's requirement source;
 #: - install-compatible: install the version of a dependency its installed dependent accepts (the
 #:   finding's ``install``, e.g. "numpy<1.24");
+#: - resolve: "Find versions that work together" — ask the resolver for a consistent set, show it as an
+#:   edit of the requirement lines, and (second action) apply it and sync the env;
 #: - add-pip: give the env the pip its base interpreter bundles;
 #: - recreate: rebuild the env.
-FixKind = Literal["install", "install-compatible", "sync", "add-pip", "recreate"]
+FixKind = Literal["install", "install-compatible", "resolve", "sync", "add-pip", "recreate"]
 
 
 @dataclass(frozen=True)
@@ -97,21 +99,21 @@ CODES: tuple[Code, ...] = (
         "dependency-conflict",
         "error",
         "broken",
-        ("install-compatible",),
+        ("install-compatible", "resolve"),
         "an installed dist requires a version of another that is not the installed one",
     ),
     Code(
         "dependency-missing",
         "error",
         "broken",
-        ("install-compatible",),
+        ("install-compatible", "resolve"),
         "an installed dist requires a dist that is not installed",
     ),
     Code(
         "python-incompatible",
         "error",
         "broken",
-        (),
+        ("resolve",),
         "an installed dist's `Requires-Python` excludes the env's Python",
     ),
     Code(

@@ -83,9 +83,24 @@ async def test_prompt_not_now_and_never(
     lib = project(ws, "lib")
     settings = {"settings": {"backend": "venv"}}
     s = await start_server([ws], settings, offline_env(wheelhouse))
-    prompts = Prompts(s.client, {"app/.venv": "Never for this project", "lib/.venv": "Not now"})
-    await prompts.wait(2)
-    assert sorted(r.message for r in prompts.requests) == [
+    # Two projects lack an env: one grouped prompt; "Choose…" then asks project by project.
+    prompts = Prompts(
+        s.client,
+        {
+            "2 projects have no environment": "Choose…",
+            "app/.venv": "Never for this project",
+            "lib/.venv": "Not now",
+        },
+    )
+    await prompts.wait(3)
+    assert prompts.requests[0].message == "2 projects have no environment: app and lib"
+    assert [a.title for a in prompts.requests[0].actions or []] == [
+        "Create all",
+        "Choose…",
+        "Not now",
+        "Never for these",
+    ]
+    assert sorted(r.message for r in prompts.requests[1:]) == [
         f"Create {name}/.venv with Python {XY} and install requirements.txt?" for name in ("app", "lib")
     ]
     await wait_log(s.client, "will not offer to create an env for")

@@ -221,4 +221,63 @@ def test_readme_handler_switches_what_the_type_checker_resolves(
         "vim.lsp.buf_request(0, 'venvkeeper/select', {uri = vim.uri_from_bufnr(0), envPath = ...}, function() end)",
         str(app / "other-env"),
     )
-    wait_lua(nvim, unresolved.format("gamma"), 180_000)
+    # venvkeeper has switched (its answer names the other env), then basedpyright follows.
+    nvim.command("VenvkeeperWhich")
+    wait_lua(nvim, "vim.fn.execute('messages'):find('other-env/bin/python', 1, true) ~= nil", 60_000)
+    wait_lua(nvim, unresolved.format("gamma"), 300_000)
+
+
+def test_dependency_conflict_on_both_lines_and_find_versions(
+    tmp_path: Path, wheelhouse: Path, request: pytest.FixtureRequest
+) -> None:
+    """Issue 11's scenario in Neovim: the conflict is on both requirement lines, and picking "Find
+    versions that work together" (resolved with codeAction/resolve) edits the buffer, nothing else."""
+    build_wheelhouse(
+        wheelhouse,
+        [
+            Dist("numpy", "1.23.5"),
+            Dist("numpy", "1.24.3"),
+            Dist("scikit-learn", "0.24.1", requires=["numpy<1.24"]),
+            Dist("scikit-learn", "1.3.2", requires=["numpy>=1.17.3"]),
+        ],
+    )
+    app = tmp_path / "ws" / "app"
+    app.mkdir(parents=True)
+    reqs = app / "requirements.txt"
+    reqs.write_text("numpy==1.24.3\nscikit-learn==0.24.1\n")
+    make_env(app / ".venv", wheelhouse)
+    pip = [str(app / ".venv" / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", "--no-deps"]
+    subprocess.run(
+        [*pip, "--find-links", str(wheelhouse), "numpy==1.24.3", "scikit-learn==0.24.1"],
+        check=True,
+        env={**os.environ, "PIP_CONFIG_FILE": os.devnull},
+    )
+    nvim = request.getfixturevalue("nvim")
+    nvim.command(f"edit {reqs}")
+    conflicts = (
+        "#vim.tbl_filter(function(d) return d.message:find('numpy<1.24', 1, true) end, vim.diagnostic.get(0))"
+    )
+    wait_lua(nvim, f"{conflicts} == 2", 30_000)
+    found = sorted(
+        (d["lnum"], d["code"], d["message"]) for d in diagnostics(nvim) if d["code"] != "env-no-pip"
+    )
+    assert found == [
+        (0, "dependency-conflict", "numpy 1.24.3 breaks scikit-learn 0.24.1, which requires numpy<1.24"),
+        (
+            1,
+            "dependency-conflict",
+            "scikit-learn 0.24.1 needs numpy<1.24, but numpy 1.24.3 is installed (required by line 1)",
+        ),
+    ]
+
+    # vim.lsp.buf.code_action()'s list on line 2: 1 = "Install numpy<1.24 into .venv",
+    # 2 = "Find versions that work together" (its edit resolved only now), 3 = "… and sync .venv".
+    nvim.command("call cursor(2, 1)")
+    nvim.exec_lua("vim.lsp.buf.code_action()", async_=True)
+    wait_blocking(nvim, 30)
+    nvim.input("2<CR>")
+    wait_lua(nvim, "vim.api.nvim_buf_get_lines(0, 1, 2, false)[1] == 'scikit-learn==1.3.2'", 60_000)
+    assert nvim.current.buffer[:] == ["numpy==1.24.3", "scikit-learn==1.3.2"]
+    # Shown, not done: the file on disk and the env are as they were until the user saves and syncs.
+    assert reqs.read_text() == "numpy==1.24.3\nscikit-learn==0.24.1\n"
+    assert any((app / ".venv").glob("lib/python*/site-packages/scikit_learn-0.24.1.dist-info"))

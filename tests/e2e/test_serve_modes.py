@@ -53,7 +53,7 @@ async def test_tcp_transport(tmp_path: Path, state_dir: Path):
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60  # a safety net: start-up takes seconds on a loaded machine
         while True:
             try:
                 sock = socket.create_connection(("127.0.0.1", port), timeout=1)

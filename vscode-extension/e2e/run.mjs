@@ -10,7 +10,8 @@
 // is in the Problems panel with its quick fix; (k) a VIRTUAL_ENV of another project shows the
 // activated-elsewhere state; (l) activateTerminals: false and (m) syncPythonExtension: false in the
 // workspace settings are honoured (and turning them on takes effect live); (n) a repo committing .venv/bin/ls opened in
-// Restricted Mode activates no terminal until the folder is trusted. Plus the speed figures from the extension's log
+// Restricted Mode activates no terminal until the folder is trusted; (o) issue 11's dependency conflict is in the
+// Problems panel on both requirement lines. Plus the speed figures from the extension's log
 // (status bar after activation, cold and from the workspace-state cache).
 // Every step runs even when an earlier one failed; the exit code is non-zero when any failed.
 
@@ -36,7 +37,7 @@ const CS_DIR = arg(
 );
 const OUT = arg('out', path.join(REPO, 'test-output', 'e2e'));
 const KEEP = process.argv.includes('--keep');
-const ONLY = arg('only', 'a,d,e,f,i,j,b,g,h,c,speed,trust,n,k,l,m').split(',');
+const ONLY = arg('only', 'a,d,e,f,i,j,b,g,h,c,o,speed,trust,n,k,l,m').split(',');
 if (!VSIX) {
   console.error('usage: node e2e/run.mjs --vsix FILE [--code-server-dir DIR] [--out DIR]');
   process.exit(2);
@@ -150,7 +151,22 @@ from support.hostile import committed_venv_repo
 committed_venv_repo(Path(sys.argv[1]), Path(sys.argv[2]))
 `, hostileproj, hostileRan], { env: { ...process.env, PYTHONPATH: path.join(REPO, 'tests') } });
 
-  return { wheelhouse, envproj, newproj, missingproj, cancelproj, otherproj, offproj, hostileproj, hostileRan };
+  // (o): issue 11's scenario: numpy==1.24.3 next to scikit-learn==0.24.1 (which requires numpy<1.24),
+  // both installed --no-deps (what a terminal `pip install numpy==1.24.3` leaves behind).
+  const conflictproj = path.join(WORK, 'conflictproj');
+  mkdirSync(conflictproj);
+  writeFileSync(path.join(conflictproj, 'requirements.txt'), 'numpy==1.24.3\nscikit-learn==0.24.1\n');
+  sh(PYTHON, ['-c', `
+import sys, subprocess, venv; from pathlib import Path
+from support.wheelhouse import Dist, build_wheelhouse
+wh, env = Path(sys.argv[1]), Path(sys.argv[2])
+build_wheelhouse(wh, [Dist("numpy", "1.24.3"), Dist("scikit-learn", "0.24.1", requires=["numpy<1.24"])])
+venv.create(env, with_pip=False)
+subprocess.run([sys.executable, "-m", "pip", "--python", str(env / "bin" / "python"), "install", "-q", "--no-deps",
+                "--no-index", "--find-links", str(wh), "numpy==1.24.3", "scikit-learn==0.24.1"], check=True)
+`, wheelhouse, path.join(conflictproj, '.venv')], { env: { ...process.env, PYTHONPATH: path.join(REPO, 'tests'), PIP_CONFIG_FILE: '/dev/null' } });
+
+  return { wheelhouse, envproj, newproj, missingproj, cancelproj, otherproj, offproj, hostileproj, hostileRan, conflictproj };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -652,6 +668,29 @@ async function main() {
       sh(path.join(fixtures.missingproj, '.venv', 'bin', 'python'), ['-c', 'import tinydep']);
       await page.close();
       return `problem "${problemText}"; quick fix "${actionText}" installed tinydep; status "${text}"`;
+    });
+
+    await step('(o) a dependency conflict is in Problems on both requirement lines, the env broken', async () => {
+      const page = await openFolder(context, cs.port, fixtures.conflictproj);
+      currentPage = page;
+      const status = await statusText(page, (t) => t.includes('(.venv)') && t.includes('broken'), 30_000);
+      await runCommand(page, 'View: Focus Problems');
+      const rows = page.locator('.markers-panel .monaco-list-row').filter({ hasText: 'numpy<1.24' });
+      await rows.nth(1).waitFor({ timeout: 30_000 });
+      const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+      await shot(page, 'o-conflict-problems');
+      const want = [
+        'numpy 1.24.3 breaks scikit-learn 0.24.1, which requires numpy<1.24',
+        'scikit-learn 0.24.1 needs numpy<1.24, but numpy 1.24.3 is installed (required by line 1)',
+      ];
+      for (const w of want) {
+        if (!texts.some((t) => t.includes(w))) throw new Error(`Problems lacks "${w}": ${JSON.stringify(texts)}`);
+      }
+      if (!texts.some((t) => /\[Ln 1,/.test(t)) || !texts.some((t) => /\[Ln 2,/.test(t))) {
+        throw new Error(`expected the conflict on lines 1 and 2: ${JSON.stringify(texts)}`);
+      }
+      await page.close();
+      return `status "${status}"; ${texts.length} problems: ${texts.join(' | ')}`;
     });
 
     await step('speed status bar after activation (cold, then cached)', async () => {

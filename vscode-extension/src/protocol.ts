@@ -133,4 +133,5 @@ export const ServerCommands = {
   installIntoEnv: 'venvkeeper.installIntoEnv',
   uninstallUserSite: 'venvkeeper.uninstallUserSite',
   addPip: 'venvkeeper.addPip',
+  findCompatibleVersions: 'venvkeeper.findCompatibleVersions',
 } as const;

@@ -107,7 +107,7 @@ def has_pip_module(env_dir: Path) -> bool:
 
 
 def _install_args(plan: InstallPlan) -> list[str]:
-    args: list[str] = []
+    args: list[str] = ["--no-deps"] if plan.no_deps else []
     for f in plan.requirement_files:
         args += ["-r", str(f)]
     for req in plan.requirements:

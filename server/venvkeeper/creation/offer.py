@@ -8,7 +8,7 @@ never when another tool manages the project (Poetry, Pipenv, PDM, Hatch, conda),
 
 from __future__ import annotations
 
-from collections.abc import MutableSet
+from collections.abc import MutableSet, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -41,6 +41,14 @@ NEVER = "Never for this project"
 DECLINE_KEY = "create"
 
 _TOOL_ENV_DIRS = {".tox", ".nox", ".hatch"}
+
+#: The grouped prompt's buttons (issue 14: one prompt, not a hundred).
+CREATE_ALL = "Create all"
+CHOOSE = "Choose…"
+NEVER_THESE = "Never for these"
+GROUP_ACTIONS = (CREATE_ALL, CHOOSE, NOT_NOW, NEVER_THESE)
+#: Project names listed in the grouped message before "and N more".
+GROUP_NAMES_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -130,3 +138,19 @@ def create_python_version(project: Path, host: Host) -> str | None:
     except NoSuitablePython:
         return None
     return choice.python.major_minor
+
+
+def group_message(projects: Sequence[Path], root: Path | None = None) -> str:
+    """ "3 projects have no environment: api, web and tools" — one prompt for every project lacking an env
+    at once, naming a few (relative to the workspace root) so the user knows what "all" means."""
+
+    def label(p: Path) -> str:
+        return p.relative_to(root).as_posix() if root is not None and root in p.parents else p.name
+
+    names = [label(p) for p in projects[:GROUP_NAMES_SHOWN]]
+    rest = len(projects) - len(names)
+    if rest > 0:
+        listed = ", ".join(names) + f" and {rest} more"
+    else:
+        listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    return f"{len(projects)} projects have no environment: {listed}"

@@ -40,6 +40,8 @@ class InstallPlan:
     sources: tuple[Path, ...] = ()
     #: Short description for prompts and progress ("requirements.txt", "pyproject.toml dependencies").
     label: str = "nothing"
+    #: Install exactly these (``--no-deps``): the set was resolved already (creation/resolve.py).
+    no_deps: bool = False
 
     @property
     def empty(self) -> bool:

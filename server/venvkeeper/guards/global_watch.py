@@ -42,7 +42,7 @@ from venvkeeper.host import Host
 from venvkeeper.requirements.installed import InstalledDist, read_installed
 from venvkeeper.requirements.records import RequirementRecord
 from venvkeeper.watch.debounce import Debouncer
-from venvkeeper.watch.observer import DirWatcher
+from venvkeeper.watch.observer import AnyDirWatcher, make_dir_watcher
 
 log = logging.getLogger("venvkeeper")
 
@@ -52,6 +52,8 @@ QUICK_S = 0.15
 SETTLE_S = 2.0
 #: Never wait longer than this after the first event of a burst.
 MAX_WAIT_S = 10.0
+#: Refreshes closer together than this share one resync of the global-site watches.
+RESYNC_AFTER_S = 0.2
 #: Installs into a site that follow a message within this time belong to the same burst (no 2nd message).
 SAME_BURST_S = 10.0
 
@@ -153,8 +155,10 @@ class GlobalSiteWatch:
         self.snapshots = SiteSnapshots(host)
         self.envs = envs
         self.on_installs = on_installs
-        self.watcher: Optional[DirWatcher] = None
+        self.watcher: Optional[AnyDirWatcher] = None
         self.bursts: Optional[Debouncer[Path]] = None
+        self.loop: Optional[asyncio.AbstractEventLoop] = None
+        self._resync_handle: Optional[asyncio.TimerHandle] = None
         #: The directories watched right now (read on the loop by the burst debouncer).
         self.watched: set[Path] = set()
 
@@ -165,8 +169,10 @@ class GlobalSiteWatch:
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         if self.watcher is not None:
             return
+        self.loop = loop
         self.bursts = install_bursts(loop, self.on_burst, lambda: self.watched)
-        watcher = DirWatcher(self.bursts.push)
+        # Global sites: creations, deletions and moves only — a Python start reading them is no event.
+        watcher = make_dir_watcher(self.bursts.push, structure_only=lambda _p: True)
         try:
             watcher.start()
         except Exception as exc:  # no inotify or limits reached: the start-up check still reports
@@ -181,6 +187,9 @@ class GlobalSiteWatch:
         )
 
     def stop(self) -> None:
+        if self._resync_handle is not None:
+            self._resync_handle.cancel()
+            self._resync_handle = None
         if self.bursts is not None:
             self.bursts.cancel()
         if self.watcher is not None:
@@ -193,6 +202,22 @@ class GlobalSiteWatch:
         if self.watcher is not None:
             self.watcher.sync(dirs)
             self.watched = self.watcher.watched
+
+    def schedule_resync(self) -> None:
+        """After a refresh: resync once the current burst of refreshes is over, not once per project
+        (resync looks at every project: per refresh that made the initial sweep O(projects²)). Before
+        :meth:`start` there is nothing to resync — start does it once."""
+        if self.watcher is None or self.loop is None:
+            return
+        if self._resync_handle is None:
+            self._resync_handle = self.loop.call_later(RESYNC_AFTER_S, self._resync_now)
+
+    def _resync_now(self) -> None:
+        self._resync_handle = None
+        try:
+            self.resync()
+        except Exception:
+            log.exception("resyncing the global-site watches failed")
 
     def on_burst(self, paths: set[Path]) -> None:
         try:

@@ -22,8 +22,18 @@ def _command(title: str, command: str, argument: dict[str, Any]) -> types.Comman
     return types.Command(title=title, command=command, arguments=[argument])
 
 
-def fixes_for(diagnostic: types.Diagnostic, document_uri: str) -> list[types.CodeAction]:
-    """The quick fixes for one of our diagnostics (none for others')."""
+#: ``CodeAction.data`` of the "Find versions that work together" action that codeAction/resolve fills in.
+RESOLVE_EDIT = "venvkeeper.findCompatibleVersions.edit"
+
+
+def fixes_for(
+    diagnostic: types.Diagnostic, document_uri: str, resolve_edits: bool = False
+) -> list[types.CodeAction]:
+    """The quick fixes for one of our diagnostics (none for others').
+
+    ``resolve_edits``: the client resolves a code action's ``edit`` lazily (``codeAction/resolve``), so
+    "Find versions that work together" is offered without running anything and resolved when chosen.
+    """
     if diagnostic.source != protocol.DIAGNOSTIC_SOURCE or not isinstance(diagnostic.data, dict):
         return []
     data: dict[str, Any] = diagnostic.data
@@ -67,6 +77,22 @@ def fixes_for(diagnostic: types.Diagnostic, document_uri: str) -> list[types.Cod
                 {"uri": project_uri, "requirements": [wanted]},
                 preferred=True,
             )
+    if "resolve" in fixes:
+        title = "Find versions that work together"
+        argument = {"uri": project_uri}
+        if resolve_edits:
+            # Nothing runs until the user picks it: codeAction/resolve asks the resolver for the edit.
+            out.append(
+                types.CodeAction(
+                    title=title,
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    data={"kind": RESOLVE_EDIT, **argument},
+                )
+            )
+        else:
+            add(title, protocol.CMD_FIND_COMPATIBLE, argument)
+        add(f"{title} and sync {label}", protocol.CMD_FIND_COMPATIBLE, {**argument, "sync": True})
     if "sync" in fixes:
         source = data.get("source") or _path_of(document_uri)
         name = Path(source).name if source else "requirements"
@@ -86,13 +112,46 @@ def _path_of(uri: str) -> Optional[str]:
     return str(path) if path is not None else None
 
 
+def resolves_edits(server: VenvkeeperServer) -> bool:
+    """The client fills in a code action's ``edit`` with ``codeAction/resolve``."""
+    caps = server.client_capabilities
+    action = caps.text_document.code_action if caps and caps.text_document else None
+    support = action.resolve_support if action else None
+    return bool(support and "edit" in support.properties)
+
+
 def register(server: VenvkeeperServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=True),
     )
     def code_action(ls: VenvkeeperServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         actions: list[types.CodeAction] = []
+        lazy = resolves_edits(server)
         for diagnostic in params.context.diagnostics:
-            actions.extend(fixes_for(diagnostic, params.text_document.uri))
+            actions.extend(fixes_for(diagnostic, params.text_document.uri, lazy))
         return actions
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def resolve_code_action(ls: VenvkeeperServer, action: types.CodeAction) -> types.CodeAction:
+        """Run the resolver for "Find versions that work together" and attach the edit (nothing else
+        changes: the user sees the edit and saves it, or picks "… and sync" to install it)."""
+        from venvkeeper.lsp.commands import _project, find_compatible_versions, workspace_edit
+
+        data = protocol.as_plain(action.data)
+        if not isinstance(data, dict) or data.get("kind") != RESOLVE_EDIT:
+            return action
+        project = _project(server, data)  # refused (RequestFailed) when untrusted
+        proposal = await find_compatible_versions(server, project, sync=False)
+        action.edit = workspace_edit(proposal)
+        if not proposal.edits:
+            server.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Info,
+                    message=(
+                        "venvkeeper: the declared requirements already allow versions that work together "
+                        f"({proposal.summary}); no line needs to change — sync the env to install them"
+                    ),
+                )
+            )
+        return action

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sys
 import uuid
 import weakref
 from collections.abc import Awaitable, Sequence
@@ -22,7 +23,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from venvkeeper.creation.addpip import AddPipError, add_pip
-from venvkeeper.creation.backends import BackendUnavailable
+from venvkeeper.creation.backends import BackendUnavailable, select_backend
 from venvkeeper.creation.create import (
     CreateError,
     CreateRequest,
@@ -32,7 +33,9 @@ from venvkeeper.creation.create import (
     install_into_env,
     recreate_env,
     sync_env,
+    tool_environment,
 )
+from venvkeeper.creation.indexes import uv_index_options
 from venvkeeper.creation.interpreters import NoSuitablePython
 from venvkeeper.creation.plan import (
     InstallPlan,
@@ -41,7 +44,15 @@ from venvkeeper.creation.plan import (
     plan_from_sources,
     requested_plan,
 )
-from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
+from venvkeeper.creation.resolve import (
+    Proposal,
+    ResolveFailed,
+    find_compatible,
+    record_sync_after_edits,
+    request_for,
+    select_resolver,
+)
+from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed, run_subprocess
 from venvkeeper.discovery.model import Environment
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.workspace import refresh, uri_to_path
@@ -50,11 +61,21 @@ if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
 
 log = logging.getLogger("venvkeeper")
+#: Where uv is looked for besides PATH: next to the daemon's interpreter (as the install backends do).
+_DAEMON_DIRS = (Path(sys.executable).parent,)
 T = TypeVar("T")
 
 #: Findings whose ``data.install`` says what to install to fix them.
 #: Domain errors whose message is the user-facing reason.
-USER_ERRORS = (CommandFailed, CreateError, NoSuitablePython, BackendUnavailable, AddPipError, OSError)
+USER_ERRORS = (
+    CommandFailed,
+    CreateError,
+    NoSuitablePython,
+    BackendUnavailable,
+    AddPipError,
+    ResolveFailed,
+    OSError,
+)
 
 
 class CommandRefused(JsonRpcException):
@@ -290,6 +311,107 @@ def operations(server: VenvkeeperServer) -> Operations:
     return ops
 
 
+def workspace_edit(proposal: Proposal) -> types.WorkspaceEdit:
+    """The proposal's line edits as a WorkspaceEdit (``changes``: every client applies those)."""
+    from venvkeeper.lsp.diagnostics import file_uri
+
+    changes: dict[str, list[types.TextEdit]] = {}
+    for edit in proposal.edits:
+        span = edit.span
+        changes.setdefault(file_uri(edit.file), []).append(
+            types.TextEdit(
+                range=types.Range(
+                    types.Position(span.line, span.start), types.Position(span.end_line, span.end)
+                ),
+                new_text=edit.new,
+            )
+        )
+    return types.WorkspaceEdit(changes=changes)
+
+
+def proposal_view(proposal: Proposal) -> dict[str, Any]:
+    return {
+        "tool": proposal.tool,
+        "changes": [str(c) for c in proposal.changes],
+        "edits": [
+            {"file": str(e.file), "line": e.span.line, "old": e.old, "new": e.new} for e in proposal.edits
+        ],
+        "install": list(proposal.pins),
+    }
+
+
+async def find_compatible_versions(server: VenvkeeperServer, project: Path, *, sync: bool) -> Proposal:
+    """Resolve (and with ``sync`` install the set found) as one cancellable operation with progress.
+
+    Only on an explicit user action: it spawns the resolver. The env changes only when ``sync`` is set
+    and the resolve succeeded; a failed or cancelled install is rolled back by pip/uv, so the env is
+    left as it was. Nothing is edited here: the caller shows or applies the edit.
+    """
+    env = _chosen_env(server, project)
+    settings = server.app.settings
+    host = server.host
+
+    def work(progress: Callable[[ProgressStep], None], cancel: CancelToken) -> Proposal:
+        request = request_for(project, env, settings, host, tool_env=tool_environment(host, {}))
+        if not request.conflicts:
+            raise ResolveFailed(f"{env.path.name} has no dependency conflicts any more; nothing to resolve")
+        resolver = select_resolver(settings.backend, host, project, env, settings.uv_path, _DAEMON_DIRS)
+        proposal = find_compatible(
+            request,
+            resolver=resolver,
+            runner=run_subprocess,
+            cancel=cancel,
+            report=lambda message: progress(ProgressStep(message, None)),
+        )
+        log.info("%s proposes: %s", proposal.tool, proposal.summary)
+        if sync and proposal.pins:
+            # Exactly the changes of the set found (--no-deps): no second resolution that could differ.
+            backend = select_backend(settings.backend, host, settings.uv_path, _DAEMON_DIRS)
+            install_into_env(
+                env.path,
+                InstallPlan(requirements=proposal.pins, label=proposal.summary, no_deps=True),
+                host=host,
+                backend=backend,
+                index_options=tuple(uv_index_options(host, project, env.path))
+                if backend.name == "uv"
+                else (),
+                progress=progress,
+                cancel=cancel,
+            )
+        return proposal
+
+    title = "Finding versions that work together" + (f" and syncing {env.path.name}" if sync else "")
+    return await operations(server).run(project, title, work)
+
+
+async def apply_proposal(
+    server: VenvkeeperServer, project: Path, proposal: Proposal, *, synced: bool
+) -> bool:
+    """Ask the client to apply the proposal's edit (``workspace/applyEdit``); True when it did."""
+    applied = True
+    if proposal.edits:
+        label = f"venvkeeper: {proposal.summary}"
+        try:
+            result = await server.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=workspace_edit(proposal), label=label)
+            )
+            applied = bool(result.applied)
+            if not applied:
+                log.warning(
+                    "the client did not apply the edit: %s", result.failure_reason or "no reason given"
+                )
+        except Exception as exc:
+            log.warning("workspace/applyEdit failed: %s", exc)
+            applied = False
+    if synced:
+        env = _env(server, project)
+        # The env now holds what the edited files say: record them as synced (as they will be saved).
+        if server.app.state is not None:
+            record_sync_after_edits(server.app.state, project, env, proposal if applied else None)
+        _after_change(server, project)
+    return applied
+
+
 def register(server: VenvkeeperServer) -> None:
     def _install_kwargs() -> dict[str, Any]:
         settings = server.app.settings
@@ -382,6 +504,17 @@ def register(server: VenvkeeperServer) -> None:
         _log_leftovers(result)
         _after_change(server, project)
         return _result_view(result)
+
+    @server.command(protocol.CMD_FIND_COMPATIBLE)
+    @quiet_cancel
+    async def find_compatible_command(ls: Any, *args: Any) -> dict[str, Any]:
+        """Resolve, then apply the edit (``sync``: install the set first: a failed install edits nothing)."""
+        arg = _argument(args)
+        project = _project(server, arg)
+        sync = arg.get("sync") is True
+        proposal = await find_compatible_versions(server, project, sync=sync)
+        applied = await apply_proposal(server, project, proposal, synced=sync)
+        return {**proposal_view(proposal), "applied": applied, "synced": sync}
 
     @server.command(protocol.CMD_ADD_PIP)
     @quiet_cancel

@@ -222,7 +222,7 @@ def register(server: VenvkeeperServer) -> None:
     server.after_initial_sweep.append(guard.start)
 
     def after_refresh(projects: list[Path]) -> None:
-        guard.watch.resync()
+        guard.watch.schedule_resync()
         guard.drop_resolved(projects)
 
     server.after_refresh.append(after_refresh)

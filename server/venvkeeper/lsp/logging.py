@@ -21,12 +21,16 @@ _LEVELS = {
 
 class ClientLogHandler(logging.Handler):
     def __init__(self, server: VenvkeeperServer) -> None:
-        super().__init__(logging.INFO)
+        # No level of its own: the root logger's (``--log-level``) decides, so ``debug`` shows
+        # venvkeeper's audit lines (e.g. each re-check pass) in the client's log too.
+        super().__init__(logging.NOTSET)
         self.server = server
 
     def emit(self, record: logging.LogRecord) -> None:
         if not self.server.connected:
             return
+        if record.levelno < logging.INFO and not record.name.startswith("venvkeeper"):
+            return  # other libraries' debug chatter stays on stderr
         try:
             params = types.LogMessageParams(
                 type=_LEVELS.get(record.levelno, types.MessageType.Log), message=self.format(record)

@@ -1,26 +1,38 @@
 """The auto-create prompt: a project that declares dependencies has no env → offer to create one.
 
 Sent with the standard ``window/showMessageRequest`` (so it works in any LSP client that supports
-message actions) after the initial sweep and whenever a refresh finds such a project. The decision is
-:func:`venvkeeper.creation.offer.should_offer_create` (at most once per project per session, never when
-declined, untrusted, managed by another tool, …). "Never for this project" is persisted in the user
-state dir; ``autoCreate: "always"`` creates without asking.
+message actions). The decision per project is :func:`venvkeeper.creation.offer.should_offer_create`
+(at most once per project per session, never when declined, untrusted, managed by another tool, …).
+"Never for this project" is persisted in the user state dir; ``autoCreate: "always"`` creates without
+asking.
+
+One prompt, not a hundred (issue 14; docs/user-research.md "Prompts"): the projects found lacking an
+env in one pass get *one* message — a single project its own "Create .venv …?", several a grouped
+"N projects have no environment: …" with Create all / Choose… / Not now / Never for these ("Choose…"
+then asks project by project: the user asked for it). After that first prompt of the session, a
+project found later is offered only when the user opens one of its files (its own prompt, once);
+the others are logged, and the venvkeeper.create command stays available.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 
 from venvkeeper.creation.offer import (
+    CHOOSE,
     CREATE,
+    CREATE_ALL,
     DECLINE_KEY,
+    GROUP_ACTIONS,
     NEVER,
+    NEVER_THESE,
     Offer,
     create_python_version,
+    group_message,
     should_offer_create,
 )
 from venvkeeper.lsp.commands import OperationCancelled, create_for_project
@@ -37,16 +49,31 @@ class CreatePrompts:
         #: Projects already offered in this session (the "once per session" rule).
         self.prompted: set[Path] = set()
         self.ready = False
+        #: Whether this session has shown its one unprompted offer (single or grouped).
+        self.asked = False
+        #: Projects the user opened a file of (each may get its own offer once).
+        self.opened_projects: set[Path] = set()
+        #: Projects offered only as part of a grouped prompt.
+        self.grouped_only: set[Path] = set()
 
-    def consider(self, projects: list[Path]) -> None:
+    def consider(self, projects: list[Path], *, opened: bool = False) -> None:
+        """Offer envs for those of ``projects`` that lack one. ``opened``: the user opened a file of
+        the (single) project — it may get its own prompt even after the session's first."""
         if not self.ready:
             return  # the initial sweep calls us once it has seen every project
         server = self.server
         app = server.app
         assert app.state is not None
-        known = set(app.projects())
+        if self.asked and not opened and app.settings.auto_create != "always":
+            projects = [p for p in projects if p in self.opened_projects]
+        if opened:
+            # Offered only inside a grouped prompt so far: its own prompt is still owed, once.
+            for project in self.grouped_only.intersection(projects):
+                self.grouped_only.discard(project)
+                self.prompted.discard(project)
+        offers: list[Offer] = []
         for project in projects:
-            if project not in known:
+            if not app.has_project(project):
                 continue
             try:
                 offer = should_offer_create(
@@ -56,14 +83,56 @@ class CreatePrompts:
                     app.state,
                     self.prompted,
                     python_version=lambda p=project: create_python_version(p, server.host),  # type: ignore[misc]
-                    root=next((r for r in app.roots if r == project or r in project.parents), None),
+                    root=self._root(project),
                     host=server.host,
                 )
             except Exception:
                 log.exception("deciding whether to offer an env for %s failed", project)
                 continue
             if offer is not None:
+                offers.append(offer)
+        if not offers:
+            return
+        if offers[0].automatic:
+            for offer in offers:
                 self.server.spawn(self._handle(offer))
+            return
+        self.asked = True
+        if len(offers) == 1:
+            self.server.spawn(self._handle(offers[0]))
+        else:
+            self.grouped_only.update(o.project for o in offers)
+            self.server.spawn(self._handle_group(offers))
+
+    def opened(self, path: Path) -> None:
+        project = self.server.app.project_for(path)
+        if project is not None and project not in self.opened_projects:
+            self.opened_projects.add(project)
+            self.consider([project], opened=True)
+
+    def _root(self, project: Path) -> Optional[Path]:
+        return next((r for r in self.server.app.roots if r == project or r in project.parents), None)
+
+    async def _handle_group(self, offers: list[Offer]) -> None:
+        server = self.server
+        projects = [o.project for o in offers]
+        message = group_message(projects, self._root(projects[0]))
+        if not server.supports_message_actions():
+            log.info("%s (use the venvkeeper.create command)", message)
+            return
+        title = await server.ask(message, GROUP_ACTIONS)
+        if title == CREATE_ALL:
+            for offer in offers:  # one at a time: creates contend for the disk and the network
+                await self._create(offer)
+        elif title == CHOOSE:
+            for offer in offers:
+                self.grouped_only.discard(offer.project)
+                await self._handle(offer)
+        elif title == NEVER_THESE:
+            assert server.app.state is not None
+            for project in projects:
+                server.app.state.decline(project, DECLINE_KEY)
+            log.info("will not offer to create an env for %s again", ", ".join(map(str, projects)))
 
     async def _handle(self, offer: Offer) -> None:
         server = self.server
@@ -108,3 +177,4 @@ def register(server: VenvkeeperServer) -> None:
 
     server.after_initial_sweep.append(after_sweep)
     server.after_refresh.append(prompts.consider)
+    server.on_open.append(prompts.opened)

@@ -21,6 +21,7 @@ CMD_RECREATE = "venvkeeper.recreate"
 CMD_INSTALL_INTO_ENV = "venvkeeper.installIntoEnv"
 CMD_UNINSTALL_USER_SITE = "venvkeeper.uninstallUserSite"
 CMD_ADD_PIP = "venvkeeper.addPip"
+CMD_FIND_COMPATIBLE = "venvkeeper.findCompatibleVersions"
 
 DIAGNOSTIC_SOURCE = "venvkeeper"
 

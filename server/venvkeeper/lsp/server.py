@@ -23,7 +23,7 @@ from venvkeeper.lsp import protocol
 from venvkeeper.lsp.checkrunner import CheckRunner
 from venvkeeper.lsp.logging import ClientLogHandler
 from venvkeeper.watch.debounce import Debouncer
-from venvkeeper.watch.observer import DirWatcher
+from venvkeeper.watch.observer import AnyDirWatcher
 
 log = logging.getLogger("venvkeeper")
 
@@ -37,8 +37,11 @@ class VenvkeeperServer(LanguageServer):
         self.checks = CheckRunner(self.app)
         self.connected = False
         self.loop: Optional[asyncio.AbstractEventLoop] = None
-        self.watcher: Optional[DirWatcher] = None
+        self.watcher: Optional[AnyDirWatcher] = None
         self.debouncer: Optional[Debouncer[Path]] = None
+        #: Projects waiting for a re-check (project -> the path that triggered it), drained in slices.
+        self.pending_rechecks: dict[Path, Path] = {}
+        self.draining = False
         #: URIs that currently carry our diagnostics, per project (to clear them when fixed).
         self.published: dict[Path, set[str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -49,6 +52,8 @@ class VenvkeeperServer(LanguageServer):
         self.extra_findings: list[Callable[[Path], list[Finding]]] = []
         #: Hooks run once, after the first sweep over every project (e.g. prompts, global watches).
         self.after_initial_sweep: list[Callable[[], None]] = []
+        #: Hooks run when the editor opens a file (its path).
+        self.on_open: list[Callable[[Path], None]] = []
         logging.getLogger().addHandler(ClientLogHandler(self))
 
     # -- capability checks (habit: check before using optional client features) -----------------

@@ -83,6 +83,14 @@ def register(server: VenvkeeperServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: VenvkeeperServer, params: types.DidOpenTextDocumentParams) -> None:
         whatif.changed(params.text_document.uri, params.text_document.text)
+        path = uri_to_path(params.text_document.uri)
+        if path is None:
+            return
+        for hook in ls.on_open:
+            try:
+                hook(path)
+            except Exception:
+                log.exception("on-open hook failed")
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: VenvkeeperServer, params: types.DidChangeTextDocumentParams) -> None:

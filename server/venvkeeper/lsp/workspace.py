@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -19,19 +20,18 @@ from pygls.uris import to_fs_path
 
 from venvkeeper import fsread
 from venvkeeper.app import normalize
-from venvkeeper.discovery.identify import is_env_dir
+from venvkeeper.discovery.projects import find_projects
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.protocol import as_plain
 from venvkeeper.requirements.layout import (
     CLIENT_WATCH_NAMES,
     CLIENT_WATCH_REQUIREMENTS_DIR,
-    REQUIREMENTS_DIR,
-    is_structural_name,
 )
 from venvkeeper.settings import parse_settings
 from venvkeeper.watch.debounce import Debouncer
-from venvkeeper.watch.observer import DirWatcher
+from venvkeeper.watch.observer import make_dir_watcher
 from venvkeeper.watch.plan import project_watch_dirs, tree_dirs
+from venvkeeper.watch.routing import ProjectIndex, outermost
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -105,6 +105,13 @@ def _initialization_settings(options: Any) -> dict[str, Any]:
     return merged
 
 
+#: A burst of this many paths is a storm (a checkout), not a save: wait for STORM_QUIET_S of quiet, at
+#: most STORM_CAP_S after its first event, before re-checking.
+STORM_AFTER = 50
+STORM_QUIET_S = 0.5
+STORM_CAP_S = 30.0
+
+
 # -- the refresh pipeline -------------------------------------------------------------------------
 def refresh(
     server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None, *, watches: bool = True
@@ -162,71 +169,82 @@ def sync_watches(server: VenvkeeperServer) -> None:
             server.debouncer.push(d)
 
 
-def _inside_env(path: Path, stop: Path) -> bool:
-    for parent in path.parents:
-        if parent == stop or len(parent.parts) < len(stop.parts):
-            return False
-        if is_env_dir(parent):
-            return True
-    return False
+def project_index(server: VenvkeeperServer) -> ProjectIndex:
+    app = server.app
+    projects = app.projects()
+    return ProjectIndex(app.roots, projects, {p: app.env_dirs(p) for p in projects}, is_dir=fsread.is_dir)
 
 
 def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
-    """Route debounced paths to the projects they concern and refresh those."""
+    """Route debounced paths to the projects they concern (O(depth) a path, watch/routing.py) and queue
+    those for a re-check; the re-checks run in slices (:func:`drain_rechecks`) so queries are answered
+    meanwhile."""
     app = server.app
-    affected: set[Path] = set()
-    rescan_dirs: set[Path] = set()
-    projects = app.projects()
-    env_dirs = {p: app.env_dirs(p) for p in projects}
-    for path in paths:
-        for project in projects:
-            if (
-                path == project
-                or path.parent == project
-                or path == project / REQUIREMENTS_DIR
-                or (project / REQUIREMENTS_DIR) in path.parents
-                # a uv workspace's one uv.lock, above its member projects
-                or (path.name == "uv.lock" and path.parent in project.parents)
-                or any(path == env or env in path.parents for env in env_dirs[project])
-            ):
-                affected.add(project)
-        root = next((r for r in app.roots if path == r or r in path.parents), None)
-        if root is None or _inside_env(path, root):
-            continue
-        if _changes_project_set(path, projects):
-            rescan_dirs.add(path if fsread.is_dir(path) and path not in projects else path.parent)
+    routing = project_index(server).route(paths)
+    affected = dict(routing.affected)
     removed_all: list[Path] = []
-    for d in _outermost(rescan_dirs):
+    for d in outermost(routing.rescan):
         added, removed = app.rescan(d)
-        affected.update(added)
+        for project in added:
+            affected.setdefault(project, d)
         removed_all.extend(removed)
     for project in removed_all:
-        affected.discard(project)
+        affected.pop(project, None)
+        server.pending_rechecks.pop(project, None)
         diagnostics.clear(server, project)
+    if removed_all and not affected:
+        sync_watches(server)
+    if not affected:
+        return
     app.invalidate(affected)
-    refresh(server, sorted(affected))
+    for project, trigger in affected.items():
+        server.pending_rechecks.setdefault(project, trigger)
+    if server.loop is None:  # no loop (unit use): re-check at once
+        _recheck_pending(server)
+        return
+    if not server.draining:
+        server.draining = True
+        server.spawn(drain_rechecks(server))
 
 
-def _changes_project_set(path: Path, projects: list[Path]) -> bool:
+def _log_pass(project: Path, trigger: Path, t0: float) -> None:
+    # One line per re-check pass, so a storm can be audited (issue 14).
+    log.debug(
+        "re-check pass: project=%s trigger=%s duration=%.1fms",
+        project,
+        trigger,
+        (time.perf_counter() - t0) * 1000,
+    )
+
+
+def _recheck_pending(server: VenvkeeperServer) -> None:
+    while server.pending_rechecks:
+        project = next(iter(server.pending_rechecks))
+        trigger = server.pending_rechecks.pop(project)
+        t0 = time.perf_counter()
+        refresh(server, [project], watches=False)
+        _log_pass(project, trigger, t0)
+    sync_watches(server)
+
+
+async def drain_rechecks(server: VenvkeeperServer) -> None:
+    """Re-check queued projects one at a time, yielding to the loop between them; watches are resynced
+    once at the end, not once per project."""
     try:
-        if fsread.is_dir(path):
-            return path not in projects
-        exists = fsread.exists(path)
-    except OSError:
-        return True
-    marker = is_structural_name(path.name)
-    if not exists:
-        return True  # something vanished: a project (or its marker) may be gone
-    return marker and path.parent not in projects
-
-
-def _outermost(dirs: set[Path]) -> list[Path]:
-    ordered = sorted(dirs, key=lambda p: len(p.parts))
-    out: list[Path] = []
-    for d in ordered:
-        if not any(o == d or o in d.parents for o in out):
-            out.append(d)
-    return out
+        while server.pending_rechecks:
+            project = next(iter(server.pending_rechecks))
+            trigger = server.pending_rechecks.pop(project)
+            if server.app.has_project(project):
+                t0 = time.perf_counter()
+                try:
+                    await refresh_async(server, [project], watches=False)
+                except Exception:  # one project's failure never stops another's
+                    log.exception("refreshing %s failed", project)
+                _log_pass(project, trigger, t0)
+            await asyncio.sleep(0)
+        sync_watches(server)
+    finally:
+        server.draining = False
 
 
 # -- handlers ------------------------------------------------------------------------------------
@@ -234,7 +252,9 @@ def register(server: VenvkeeperServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: VenvkeeperServer, params: types.InitializeParams) -> None:
         apply_settings(ls, _initialization_settings(params.initialization_options), announce=False)
-        ls.app.set_roots(_roots_from_initialize(params))
+        # Answer `initialize` before walking the workspace (issue 14, goal 5): the walk runs in a worker
+        # thread at the start of the initial sweep; a query meanwhile finds its project by walking up.
+        ls.app.set_roots(_roots_from_initialize(params), scan=False)
         log.info("venvkeeper started; roots: %s", ", ".join(map(str, ls.app.roots)) or "(none)")
 
     @server.feature(types.INITIALIZED)
@@ -243,9 +263,16 @@ def register(server: VenvkeeperServer) -> None:
         ls.loop = asyncio.get_running_loop()
         settings = ls.app.settings
         ls.debouncer = Debouncer(
-            ls.loop, lambda paths: on_fs_events(ls, paths), delay=settings.debounce_ms / 1000
+            ls.loop,
+            lambda paths: on_fs_events(ls, paths),
+            delay=settings.debounce_ms / 1000,
+            # A checkout or branch switch: wait for it to end, up to the cap, so each project is
+            # re-checked once per storm (issue 14, goal 2).
+            max_wait=STORM_CAP_S,
+            storm_after=STORM_AFTER,
+            storm_quiet=STORM_QUIET_S,
         )
-        ls.watcher = DirWatcher(ls.debouncer.push)
+        ls.watcher = make_dir_watcher(ls.debouncer.push)
         try:
             ls.watcher.start()
         except Exception as exc:  # no inotify, limits reached: still answer queries
@@ -286,10 +313,11 @@ def register(server: VenvkeeperServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: VenvkeeperServer, params: types.DidSaveTextDocumentParams) -> None:
-        # Watchdog sees saves too; routing through the debouncer merges both into one re-check.
+        # The editor's own save needs no debounce (nothing to coalesce it with) unless a burst is already
+        # pending; the watch's event for the same write then finds nothing left to do but one re-check.
         path = uri_to_path(params.text_document.uri)
         if path is not None and ls.debouncer is not None:
-            ls.debouncer.push(path)
+            ls.debouncer.push_now(path)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: VenvkeeperServer, params: types.DidChangeWatchedFilesParams) -> None:
@@ -308,6 +336,10 @@ def register(server: VenvkeeperServer) -> None:
 async def initial_sweep(server: VenvkeeperServer) -> None:
     if server.supports_configuration_pull():
         await pull_configuration(server, do_refresh=False)
+    loop = asyncio.get_running_loop()
+    roots = list(server.app.roots)
+    found = await loop.run_in_executor(None, lambda: [p for r in roots for p in find_projects(r)])
+    server.app.adopt(found)
     # What killed creates left next to the envs is finished or rolled back before anything looks at the
     # envs; off the event loop, since removing a leftover env takes a while.
     projects = server.app.projects()
@@ -333,6 +365,7 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
         except Exception:  # one project's failure never stops another's
             log.exception("refreshing %s failed", project)
     sync_watches(server)
+    log.info("initial sweep done: %d projects", len(server.app.projects()))
     for hook in server.after_initial_sweep:
         try:
             hook()

@@ -7,7 +7,7 @@ evaluated for the env's Python from pyvenv.cfg.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from venvkeeper.context import CheckContext
@@ -30,12 +30,13 @@ from venvkeeper.requirements.conflict_findings import (
 from venvkeeper.requirements.conflicts import Consistency, check_consistency
 from venvkeeper.requirements.installed import InstalledDist, duplicate_dist_infos, read_installed
 from venvkeeper.requirements.markers import env_python_version, marker_environment
-from venvkeeper.requirements.records import ParsedSources
+from venvkeeper.requirements.records import ParsedSources, RequirementRecord
 from venvkeeper.requirements.sources import main_source, parse_sources, project_sources
 from venvkeeper.requirements.whatif import what_if_findings
 from venvkeeper.settings import Settings
 
 __all__ = [
+    "ResolveInputs",
     "consistency_findings",
     "env_consistency",
     "env_site_dirs",
@@ -46,6 +47,7 @@ __all__ = [
     "requirement_files",
     "requirement_findings",
     "requirement_problems",
+    "resolve_inputs",
     "what_if_buffers",
 ]
 
@@ -173,3 +175,22 @@ def what_if_buffers(
         for f in what_if_findings(path, text, report, environment):
             out.append(replace(f, data={**base, **f.data}))
     return out
+
+
+@dataclass(frozen=True)
+class ResolveInputs:
+    """What "find versions that work together" asks the resolver about (read from disk, no spawn)."""
+
+    declared: list[RequirementRecord]
+    constraints: list[RequirementRecord]
+    report: Consistency
+    files: list[Path]
+
+
+def resolve_inputs(project: Path, env: Environment, settings: Settings, host: Host) -> ResolveInputs:
+    """The project's declared lines, its constraints, the env's conflicts and the files read, fresh."""
+    parsed = _parse(project, settings, host)
+    environment = marker_environment(env, host)
+    declared = declared_requirements(parsed.requirements, environment)
+    report = env_consistency(env, host, requested_extras(declared))
+    return ResolveInputs(list(declared.values()), list(parsed.constraints), report, list(parsed.files))

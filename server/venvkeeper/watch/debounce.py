@@ -4,6 +4,12 @@ Watchdog calls us from its threads; :meth:`Debouncer.push` hops onto the loop wi
 ``call_soon_threadsafe``. The callback runs once the events have been quiet for ``delay`` seconds,
 or at the latest ``max_wait`` seconds after the first event of the burst (so a long ``pip install``
 still gives timely updates).
+
+Storms (issue 14): once a burst holds ``storm_after`` items it is a `git checkout` or a branch switch,
+not an editor save, and the quiet window grows to ``storm_quiet`` — so a checkout that writes for
+several seconds with short pauses still ends in one callback (one re-check per project), as long as
+it lasts less than ``max_wait``. :meth:`push_now` is for an editor's own save: nothing to coalesce
+with, so no delay unless a burst is already pending.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ class Debouncer(Generic[T]):
         max_wait: float = 1.0,
         quiet_for: Optional[Callable[[T], float]] = None,
         ignore: Optional[Callable[[T], bool]] = None,
+        storm_after: int = 0,
+        storm_quiet: float = 0.0,
     ) -> None:
         self._loop = loop
         self._callback = callback
@@ -33,6 +41,8 @@ class Debouncer(Generic[T]):
         self._quiet_for = quiet_for
         #: Items that never start or extend a burst.
         self._ignore = ignore
+        self.storm_after = storm_after
+        self.storm_quiet = storm_quiet
         self._pending: set[T] = set()
         self._timer: Optional[asyncio.TimerHandle] = None
         self._first: Optional[float] = None
@@ -54,8 +64,29 @@ class Debouncer(Generic[T]):
         if self._timer is not None:
             self._timer.cancel()
         quiet = self._quiet_for(item) if self._quiet_for is not None else self.delay
+        if self.storm_after and len(self._pending) >= self.storm_after:
+            quiet = max(quiet, self.storm_quiet)
         due = min(now + quiet, self._first + self.max_wait)
         self._timer = self._loop.call_at(due, self._flush)
+
+    def push_now(self, item: T) -> None:
+        """Thread-safe: ``item`` is decisive (an editor saved it) — flush at once, unless a burst is
+        pending, in which case it joins the burst (one callback for both)."""
+        try:
+            self._loop.call_soon_threadsafe(self._add_now, item)
+        except RuntimeError:
+            pass
+
+    def _add_now(self, item: T) -> None:
+        if self._pending:
+            self._add(item)
+            return
+        self._pending.add(item)
+        self._flush()
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
 
     def _flush(self) -> None:
         items, self._pending = self._pending, set()

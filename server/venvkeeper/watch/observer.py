@@ -13,13 +13,15 @@ import logging
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Union
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from venvkeeper import fsread
+from venvkeeper.watch.inotify import InotifyDirWatcher
+from venvkeeper.watch.inotify import available as inotify_available
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in _RELEVANT:
             return
+        if event.is_directory and event.event_type in ("modified", "closed"):
+            return  # "a child changed": the child's own event says which, and whether it matters
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if raw:
                 path = raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else raw
@@ -87,3 +91,16 @@ class DirWatcher:
                     self._watches[path] = self._observer.schedule(self._handler, str(path), recursive=False)
                 except OSError as exc:  # vanished meanwhile, permission denied, inotify limit
                     log.warning("cannot watch %s: %s", path, exc)
+
+
+#: Either watcher: both keep the same interface (start, stop, sync, watched).
+AnyDirWatcher = Union[DirWatcher, InotifyDirWatcher]
+
+
+def make_dir_watcher(
+    sink: EventSink, structure_only: Callable[[Path], bool] = lambda _p: False
+) -> AnyDirWatcher:
+    """One inotify fd and thread for every dir on Linux (watch/inotify.py); watchdog elsewhere."""
+    if inotify_available():
+        return InotifyDirWatcher(sink, structure_only)
+    return DirWatcher(sink)

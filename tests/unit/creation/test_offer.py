@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from venvkeeper.creation.offer import DECLINE_KEY, Offer, should_offer_create
+from venvkeeper.creation.offer import DECLINE_KEY, GROUP_ACTIONS, Offer, group_message, should_offer_create
 from venvkeeper.discovery.model import Discovery
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
@@ -112,3 +112,12 @@ def test_no_dependencies_no_env_dirs_of_tools_or_existing_env(tmp_path: Path) ->
     (pep832 / "requirements.txt").write_text("x\n")
     (pep832 / ".venv").write_text("/elsewhere/env\n")
     assert offer(pep832, state) is None
+
+
+def test_group_message_names_a_few_projects(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    three = [ws / "api", ws / "web", ws / "libs" / "tools"]
+    assert group_message(three, ws) == "3 projects have no environment: api, web and libs/tools"
+    many = [ws / f"p{i}" for i in range(100)]
+    assert group_message(many, ws) == "100 projects have no environment: p0, p1, p2 and 97 more"
+    assert GROUP_ACTIONS == ("Create all", "Choose…", "Not now", "Never for these")
