@@ -30,8 +30,11 @@ from venvkeeper.discovery.locators import LOCATORS, LocateContext, Locator
 from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.discovery.projects import find_projects, nearest_project
 from venvkeeper.findings import Finding
+from venvkeeper.guards.activation import activation_json
 from venvkeeper.host import Host
 from venvkeeper.requirements.lockcheck import drift_summary
+from venvkeeper.requirements.provider import parsed_requirements
+from venvkeeper.requirements.records import ParsedSources
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
 from venvkeeper.views import ActivationBuilder, candidates_view, interpreter_view
@@ -45,6 +48,8 @@ class SelectionError(ValueError):
 class ProjectState:
     discovery: Optional[Discovery] = None
     findings: Optional[list[Finding]] = None
+    #: The memo of the check pass that made ``findings`` (the parsed sources among others).
+    memo: Optional[dict[str, Any]] = None
     #: The last view sent to clients, to detect real changes.
     last_view: Optional[dict[str, Any]] = None
     #: Whether the last view was ever announced (first computation is not a "change").
@@ -197,7 +202,9 @@ class App:
     def findings(self, project: Path) -> list[Finding]:
         st = self._projects.setdefault(project, ProjectState())
         if st.findings is None:
-            st.findings = self.check_job(project).run()
+            job = self.check_job(project)
+            st.findings = job.run()
+            st.memo = job.context.memo
         return st.findings
 
     def needs_check(self, project: Path) -> bool:
@@ -209,7 +216,7 @@ class App:
         """The check of ``project`` as a job for another thread (discovery runs here, if not cached)."""
         assert self.state is not None
         st = self._projects.setdefault(project, ProjectState())
-        ctx = CheckContext(project, self.discovery(project), self.settings, self.host, self.state)
+        ctx = CheckContext(project, self.discovery(project), self.settings, self.host, self.state, memo={})
         return CheckJob(project, st, st.generation, ctx, self.log)
 
     def apply_check(self, job: CheckJob, findings: list[Finding]) -> bool:
@@ -219,7 +226,16 @@ class App:
             return False
         if st.findings is None:
             st.findings = findings
+            st.memo = job.context.memo
         return True
+
+    def requirements(self, project: Path) -> ParsedSources:
+        """The project's parsed requirement sources, from the same pass as its findings (no second parse)."""
+        self.findings(project)
+        st = self._projects[project]
+        assert self.state is not None
+        ctx = CheckContext(project, self.discovery(project), self.settings, self.host, self.state, st.memo)
+        return parsed_requirements(ctx)
 
     def status(self, project: Path) -> str:
         disc = self.discovery(project)
@@ -308,6 +324,7 @@ class App:
             if not findings_only:
                 st.discovery = None
             st.findings = None
+            st.memo = None
             st.generation += 1
 
     def refresh(
@@ -337,8 +354,6 @@ class App:
 
 def default_activation(env: Environment) -> Optional[dict[str, Any]]:
     """Terminal activation data for every shell (guards/activation.py)."""
-    from venvkeeper.guards.activation import activation_json
-
     return activation_json(env)
 
 

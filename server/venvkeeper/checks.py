@@ -50,7 +50,7 @@ PROVIDERS: list[Provider] = [
 def run_checks(ctx: CheckContext, log: Callable[[str], None] = lambda _m: None) -> list[Finding]:
     """Run every provider; one that raises is logged and skipped, never fatal."""
     findings: list[Finding] = []
-    ctx = replace(ctx, memo={}, log=log)
+    ctx = replace(ctx, memo=ctx.memo if ctx.memo is not None else {}, log=log)
     for provider in PROVIDERS:
         try:
             findings.extend(provider(ctx))

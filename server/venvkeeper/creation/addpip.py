@@ -13,7 +13,7 @@ from pathlib import Path
 
 from venvkeeper.creation.pipseed import bundled_pip_wheel_under, cached_pip_wheel, pip_image, seed_pip
 from venvkeeper.discovery.model import Environment
-from venvkeeper.guards.base import base_of_env
+from venvkeeper.guards.base_interpreters import base_of_env
 from venvkeeper.guards.health import has_pip
 from venvkeeper.host import Host
 

@@ -99,7 +99,8 @@ def env_site_packages(env_dir: Path, major_minor: str, *, windows: bool) -> Path
     )
 
 
-def has_pip(env_dir: Path) -> bool:
+def has_pip_module(env_dir: Path) -> bool:
+    """Whether ``python -m pip`` can run inside the env (the pip package is in its site-packages)."""
     return any(
         fsread.is_dir(p) for p in fsread.glob(env_dir, "lib*/python*/site-packages/pip")
     ) or fsread.is_dir(env_dir / "Lib" / "site-packages" / "pip")
@@ -239,7 +240,7 @@ class VenvBackend:
         # An env without pip (made by uv without --seed, or --without-pip) gets the daemon's pip.
         pip = (
             python_module_argv(python, "pip")
-            if has_pip(env_dir)
+            if has_pip_module(env_dir)
             else python_module_argv(ctx.daemon_python, "pip", "--python", str(python))
         )
         argv = [

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from venvkeeper.creation.plan import InstallPlan, plan_from_sources, selection_plan
+from venvkeeper.creation.plan import InstallPlan, requested_plan
 from venvkeeper.discovery.projects import nearest_project
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
@@ -59,11 +59,10 @@ def _plan(args: argparse.Namespace, project: Path, settings: Settings, host: Hos
     """``-r FILE`` (a requirements file or pyproject.toml) or ``--extra``/``--group``: read as the check
     reads them; None = the default (every source of the project)."""
     if args.requirement:
-        files = [Path(f).resolve() for f in args.requirement]
-        return plan_from_sources(project, files, settings, host)
+        return requested_plan(project, settings, host, [Path(f).resolve() for f in args.requirement])
     if args.extra or args.group:
         # Exactly what was named: "--group dev" alone installs no extras.
-        return selection_plan(project, settings, host, tuple(args.extra), tuple(args.group))
+        return requested_plan(project, settings, host, extras=tuple(args.extra), groups=tuple(args.group))
     return None
 
 

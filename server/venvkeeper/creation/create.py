@@ -43,9 +43,11 @@ from venvkeeper.creation.journal import (
 from venvkeeper.creation.plan import InstallPlan, default_plan, python_version_file, requires_python
 from venvkeeper.creation.relocate import retarget_env
 from venvkeeper.creation.runner import CancelToken, Runner, RunResult, run_subprocess
+from venvkeeper.discovery.identify import is_complete_env_dir
 from venvkeeper.discovery.pyvenv import PyvenvError, read_pyvenv_cfg
 from venvkeeper.host import Host
 from venvkeeper.requirements.check import file_digest
+from venvkeeper.requirements.installed import read_installed
 from venvkeeper.settings import Selection, Settings
 from venvkeeper.state import StateStore
 
@@ -116,13 +118,9 @@ Progress = Callable[[ProgressStep], None]
 
 def default_env_path(project: Path) -> Path:
     for name in CONVENTIONAL_NAMES:
-        if fsread.is_file(project / name / "pyvenv.cfg"):
+        if is_complete_env_dir(project / name):
             return project / name
     return project / ".venv"
-
-
-def write_sync_record(state: StateStore, project: Path, env: Path, sources: Sequence[Path]) -> None:
-    state.set_sync_record(project, {"env": str(env), **_digests(sources)})
 
 
 def tool_environment(host: Host, extra: Mapping[str, str]) -> dict[str, str]:
@@ -143,7 +141,7 @@ def _digests(sources: Sequence[Path]) -> dict[str, str]:
 
 def _swap_into_place(txn: Transaction, target: Path, *, replace: bool) -> bool:
     """Swap the built env in (exchanging it with the env at ``target`` when replacing)."""
-    if fsread.lexists(target) and (not replace or not fsread.is_file(target / "pyvenv.cfg")):
+    if fsread.lexists(target) and (not replace or not is_complete_env_dir(target)):
         # Something appeared at the target while we were building: never delete what we did not make.
         raise CreateError(f"{target} appeared while the new env was being built; the new env was discarded")
     return txn.swap(target)
@@ -210,7 +208,7 @@ def create_env(
     report(choice.reason, 5)
 
     if fsread.lexists(target):
-        if not fsread.is_file(target / "pyvenv.cfg"):
+        if not is_complete_env_dir(target):
             raise CreateError(f"{target} exists and is not a virtual environment; not touching it")
         if not request.replace:
             raise CreateError(f"{target} already exists; recreate it to replace it")
@@ -281,7 +279,7 @@ def install_into_env(
     backend: Backend | None = None,
 ) -> None:
     """Install ``plan`` into an existing env (Install missing / Install into env)."""
-    if not fsread.is_file(env_path / "pyvenv.cfg"):
+    if not is_complete_env_dir(env_path):
         raise CreateError(f"{env_path} is not a virtual environment")
     backend = backend or select_backend(backend_preference, host, uv_path, [Path(sys.executable).parent])
     ctx = ToolContext(
@@ -319,8 +317,6 @@ def sync_env(
 
 def installed_requirements(env_path: Path, *, windows: bool) -> list[str]:
     """``name==version`` for what the env holds (editables as ``-e <dir>``), pip itself excluded."""
-    from venvkeeper.requirements.installed import read_installed
-
     site_dirs = (
         [env_path / "Lib" / "site-packages"]
         if windows
@@ -346,7 +342,7 @@ def recreate_env(
 ) -> CreateResult:
     """Rebuild the env aside with what it had installed (same Python X.Y when still found), then swap."""
     target = request.env_path or default_env_path(request.project)
-    if not fsread.is_file(target / "pyvenv.cfg"):
+    if not is_complete_env_dir(target):
         raise CreateError(f"{target} is not a virtual environment; nothing to recreate")
     windows = host.platform == "windows"
     reqs = installed_requirements(target, windows=windows)

@@ -41,6 +41,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from venvkeeper import fsread
+from venvkeeper.discovery.identify import is_complete_env_dir
+from venvkeeper.discovery.userdirs import pyenv_root
 from venvkeeper.host import Host
 
 _POSIX_NAME_RE = re.compile(r"^python3(?:\.(\d+)(t?))?$")
@@ -133,7 +135,7 @@ def _is_script(path: Path) -> bool:
 
 
 def _in_virtualenv(exe: Path) -> bool:
-    return fsread.is_file(exe.parent.parent / "pyvenv.cfg") or fsread.is_file(exe.parent / "pyvenv.cfg")
+    return is_complete_env_dir(exe.parent.parent) or is_complete_env_dir(exe.parent)
 
 
 def _is_executable_file(path: Path, windows: bool) -> bool:
@@ -219,11 +221,6 @@ def _under(root: Path, absolute: str) -> Path:
     return root.joinpath(*Path(absolute).parts[1:])
 
 
-def _pyenv_root(host: Host) -> Path:
-    value = host.environ.get("PYENV_ROOT")
-    return Path(value) if value else host.home / ".pyenv"
-
-
 def _uv_python_dir(host: Host) -> Path:
     if host.environ.get("UV_PYTHON_INSTALL_DIR"):
         return Path(host.environ["UV_PYTHON_INSTALL_DIR"])
@@ -241,7 +238,7 @@ def _places(host: Host, root: Path) -> Iterable[tuple[Path, str]]:
             continue
         yield d, "PATH"
     bin_name = "" if windows else "bin"
-    pyenv_versions = _pyenv_root(host) / "versions"
+    pyenv_versions = pyenv_root(host.environ, host.home, windows=host.platform == "windows") / "versions"
     for v in sorted(pyenv_versions.glob("*")) if fsread.is_dir(pyenv_versions) else []:
         yield (v / bin_name if bin_name else v), "pyenv"
     uv_dir = _uv_python_dir(host)
@@ -295,7 +292,11 @@ def _pyenv_global(host: Host) -> str:
     first name in ``$PYENV_ROOT/version`` (``pyenv global``); "system" when unset, as pyenv does."""
     names = host.environ.get("PYENV_VERSION", "").replace(":", " ").split()
     if not names:
-        text = fsread.text_head(_pyenv_root(host) / "version", 4096, fsread.PYTHON_VERSION)
+        text = fsread.text_head(
+            pyenv_root(host.environ, host.home, windows=host.platform == "windows") / "version",
+            4096,
+            fsread.PYTHON_VERSION,
+        )
         if text is None:
             return "system"
         names = text.split("#", 1)[0].split()
@@ -338,7 +339,7 @@ def _pyenv_version(host: Host, found: Sequence[BasePython]) -> tuple[BasePython,
     version = _pyenv_global(host)
     if version == "system":
         return None
-    prefix = _pyenv_root(host) / "versions" / version
+    prefix = pyenv_root(host.environ, host.home, windows=host.platform == "windows") / "versions" / version
     pyenv = next((p for p in found if p.origin == "pyenv" and prefix in p.path.parents), None)
     return (pyenv, f"pyenv's global version {version}") if pyenv is not None else None
 

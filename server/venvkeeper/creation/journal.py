@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Protocol, TypedDict
 
 from venvkeeper import fsread
+from venvkeeper.discovery.identify import is_complete_env_dir
 
 TMP_MARK = ".venvkeeper-tmp-"
 #: Older versions moved the old env aside into ``.venvkeeper-old-XXXX/<name>``.
@@ -448,10 +449,8 @@ def kill_dead_builders_tools(work: Path, pgid: int, proc: Path = ProcRoot) -> bo
 
 
 def _holds_env(path: Path) -> bool:
-    try:
-        return (path / "pyvenv.cfg").is_file() and not path.is_symlink()
-    except OSError:
-        return False
+    """A complete env that is not a link (a link's target is not ours to move back)."""
+    return is_complete_env_dir(path) and not fsread.is_symlink(path)
 
 
 def _recover_journaled(work: Path, journal: JournalData) -> str:

@@ -15,7 +15,20 @@ from typing import Callable
 
 from venvkeeper import fsread
 from venvkeeper.creation.create import default_env_path
-from venvkeeper.creation.plan import InstallPlan, default_plan, managed_by, read_pyproject
+from venvkeeper.creation.interpreters import (
+    NoSuitablePython,
+    choose_base,
+    default_interpreter,
+    find_interpreters,
+)
+from venvkeeper.creation.plan import (
+    InstallPlan,
+    default_plan,
+    managed_by,
+    python_version_file,
+    read_pyproject,
+    requires_python,
+)
 from venvkeeper.discovery.model import Discovery
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
@@ -108,6 +121,23 @@ def should_offer_create(
         ),
         automatic=settings.auto_create == "always",
     )
+
+
+def create_python_version(project: Path, host: Host) -> str | None:
+    """The Python X.Y that Create would use for ``project`` (requires-python, .python-version, the
+    default interpreter), or None when no installed Python fits."""
+    try:
+        found = find_interpreters(host)
+        choice = choose_base(
+            found,
+            requires_python(project),
+            python_version_file(project),
+            None,
+            default=default_interpreter(host, found),
+        )
+    except NoSuitablePython:
+        return None
+    return choice.python.major_minor
 
 
 def group_message(projects: Sequence[Path], root: Path | None = None) -> str:

@@ -15,20 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from venvkeeper import fsread
+from venvkeeper import codes, fsread
+from venvkeeper.findings import Finding
 from venvkeeper.host import Host
 from venvkeeper.requirements import _toml
+from venvkeeper.requirements.layout import MANAGER_FILES, METADATA_SOURCES
 from venvkeeper.requirements.records import ParsedSources, RequirementRecord, read_source_text
 from venvkeeper.requirements.sources import (
-    METADATA_SOURCES,
     is_constraints_source,
     parse_sources,
     project_sources,
 )
 from venvkeeper.settings import Selection, Settings
-
-#: Files that make a project "managed" by another tool: we never offer to create an env for those.
-MANAGER_FILES = ("poetry.lock", "Pipfile", "Pipfile.lock", "pdm.lock", "environment.yml", "environment.yaml")
 
 
 @dataclass(frozen=True)
@@ -129,6 +127,35 @@ def selection_plan(
     """The project's declared dependencies (pyproject, setup.cfg, setup.py) with chosen extras/groups."""
     metadata = [p for p in project_sources(project) if p.name in METADATA_SOURCES]
     return plan_from_sources(project, metadata, settings, host, extras=extras, groups=groups)
+
+
+def requested_plan(
+    project: Path,
+    settings: Settings,
+    host: Host,
+    files: Sequence[Path] = (),
+    extras: Selection | None = None,
+    groups: Selection | None = None,
+) -> InstallPlan:
+    """What a create/sync request names: ``files`` (requirement files or a pyproject) read as the check
+    reads them, else the declared dependencies with exactly the ``extras``/``groups`` named (None = the
+    settings'). The CLI's ``-r/--extra/--group`` and the LSP ``install`` argument both end here."""
+    if files:
+        return plan_from_sources(project, files, settings, host)
+    return selection_plan(project, settings, host, extras, groups)
+
+
+def missing_install_args(findings: Sequence[Finding]) -> list[str]:
+    """pip arguments for what the checks found missing or mismatched ("-e <dir>" becomes two)."""
+    wanted = [
+        f.data["install"]
+        for f in findings
+        if f.code in codes.MISSING and isinstance(f.data.get("install"), str) and f.data["install"]
+    ]
+    args: list[str] = []
+    for install in dict.fromkeys(wanted):
+        args.extend(install.split(" ", 1) if install.startswith("-e ") else [install])
+    return args
 
 
 def read_pyproject(path: Path) -> dict[str, Any] | None:

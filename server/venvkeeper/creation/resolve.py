@@ -42,7 +42,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 
-from venvkeeper.creation.backends import find_uv, has_pip
+from venvkeeper.creation.backends import find_uv, has_pip_module
 from venvkeeper.creation.indexes import uv_index_options
 from venvkeeper.creation.runner import CancelToken, CommandFailed, Runner, python_module_argv
 from venvkeeper.discovery.model import Environment
@@ -433,7 +433,7 @@ def select_resolver(
     uv = None if preference == "venv" else find_uv(host, uv_path, extra_dirs)
     if uv is not None:
         return UvResolver(uv, uv_index_options(host, project, env.path))
-    return PipResolver(pip_argv(env.python, Path(sys.executable), has_pip(env.path)))
+    return PipResolver(pip_argv(env.python, Path(sys.executable), has_pip_module(env.path)))
 
 
 # -- the whole question ---------------------------------------------------------------------------

@@ -24,6 +24,13 @@ def is_env_dir(path: Path) -> bool:
     return fsread.lexists(cfg) and not fsread.is_dir(cfg)
 
 
+def is_complete_env_dir(path: Path | str) -> bool:
+    """A venv whose ``pyvenv.cfg`` is a regular file: what replacing, recreating or installing into
+    an env requires (never touch a dir whose ``pyvenv.cfg`` is a FIFO or a dir; see :func:`is_env_dir`).
+    """
+    return fsread.is_file(Path(path) / "pyvenv.cfg")
+
+
 def _layout(path: Path, prefer: str) -> Layout:
     posix = path / "bin"
     windows = path / "Scripts"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from venvkeeper import fsread
+from venvkeeper.discovery.identify import is_complete_env_dir
 from venvkeeper.requirements.layout import (
     PROJECT_FILES,
     REQUIREMENTS_DIR,
@@ -148,7 +149,7 @@ def nearest_project(path: Path, roots: Sequence[Path]) -> Optional[Path]:
         if should_skip(part) or part == REQUIREMENTS_DIR:
             break  # a requirements/ tree belongs to the project above it
         current = current / part
-        if fsread.is_file(current / "pyvenv.cfg"):
+        if is_complete_env_dir(current):
             break
         if is_project_root(current):
             best = current

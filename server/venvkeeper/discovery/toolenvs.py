@@ -23,6 +23,7 @@ from venvkeeper.discovery import files
 from venvkeeper.discovery.context import LocateContext, ProjectFiles, env_candidates
 from venvkeeper.discovery.identify import is_env_dir
 from venvkeeper.discovery.model import Candidate, Origin
+from venvkeeper.discovery.userdirs import pyenv_root
 
 #: .project / .pdm-python / .python-version files hold one path or a few names.
 MAX_SMALL_FILE = 4096
@@ -414,15 +415,6 @@ class HatchLocator:
 # -- pyenv-virtualenv ------------------------------------------------------------------------------
 
 
-def pyenv_root(ctx: LocateContext) -> Optional[Path]:
-    explicit = ctx.env_path("PYENV_ROOT")
-    if explicit is not None:
-        return explicit
-    if ctx.home is None:
-        return None
-    return ctx.home / ".pyenv" / "pyenv-win" if ctx.windows else ctx.home / ".pyenv"
-
-
 def python_version_names(text: str) -> list[str]:
     """The names in a ``.python-version`` (whitespace- or line-separated; ``#`` starts a comment)."""
     names: list[str] = []
@@ -444,7 +436,11 @@ class PyenvLocator:
     def locate(self, project: Path, ctx: LocateContext) -> Iterable[Candidate]:
         if not ctx.project(project).has(".python-version"):
             return
-        root = pyenv_root(ctx)
+        root = (
+            pyenv_root(ctx.environ, ctx.home, windows=ctx.windows)
+            if ctx.home is not None
+            else ctx.env_path("PYENV_ROOT")
+        )
         text = ctx.read_text(project / ".python-version", MAX_SMALL_FILE)
         if root is None or not text:
             return

@@ -74,3 +74,12 @@ def expand_home(value: str, home: Path) -> Path:
     if value.startswith(("~/", "~\\")):
         return home / value[2:]
     return Path(value)
+
+
+def pyenv_root(environ: Mapping[str, str], home: Path, *, windows: bool = False) -> Path:
+    """pyenv's root: ``$PYENV_ROOT`` (``~`` expanded), else ``~/.pyenv`` (``~/.pyenv/pyenv-win`` for
+    pyenv-win). Discovery, base-interpreter choice and the guards all ask here."""
+    value = environ.get("PYENV_ROOT", "").strip()
+    if value:
+        return expand_home(value, home)
+    return home / ".pyenv" / "pyenv-win" if windows else home / ".pyenv"

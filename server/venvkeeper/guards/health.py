@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from venvkeeper import fsread
+from venvkeeper.discovery.identify import is_complete_env_dir
 from venvkeeper.discovery.model import Environment
-from venvkeeper.guards.base import version_of_executable
+from venvkeeper.guards.base_interpreters import version_of_executable
 from venvkeeper.guards.paths import real, same_path, tilde
 
 #: Scripts and activate files are small; never read more than this from one.
@@ -266,7 +267,7 @@ def _matches(recorded: str, env: Environment) -> bool:
     # A script with "#!/usr/bin/python3" names a system Python, not an old location of this env: only a
     # path that is gone (moved) or is another env (copied) is evidence.
     try:
-        return fsread.exists(path) and not _is_env_dir(str(path))
+        return fsread.exists(path) and not is_complete_env_dir(path)
     except OSError:
         return True
 
@@ -279,7 +280,7 @@ def moved_problem(env: Environment, label: str, user_home: Path) -> HealthProble
     sources = ", ".join(dict.fromkeys(r.source for r in mismatches if r.path == old))
     old_shown = tilde(Path(old), user_home)
     pip_label = f"{label}{os.sep}{env.bin_dir.name}{os.sep}pip"
-    if _is_env_dir(old):
+    if is_complete_env_dir(old):
         consequence = (
             f"the original still exists, so {pip_label} and activate run {old_shown}'s Python "
             "and install there"
@@ -297,17 +298,11 @@ def moved_problem(env: Environment, label: str, user_home: Path) -> HealthProble
     )
 
 
-def _is_env_dir(path: str) -> bool:
-    try:
-        return fsread.is_file(Path(path) / "pyvenv.cfg")
-    except (OSError, ValueError):
-        return False
-
-
 # -- pip -----------------------------------------------------------------------------------------
 
 
 def has_pip(env: Environment) -> bool:
+    """Whether the env offers pip to its user: a pip script in bin/ or a pip dist-info in a site dir."""
     scripts = ("pip.exe", "pip3.exe", "pip") if env.layout == "windows" else ("pip", "pip3")
     if any(fsread.exists(env.bin_dir / s) for s in scripts):
         return True

@@ -42,9 +42,11 @@ def tilde(path: PurePath, home: Path) -> str:
     return str(path)
 
 
-def env_label(env_path: Path, project: Path, home: Path) -> str:
-    """How to name an env in a message: ``.venv`` when it is in the project, else its (~) path."""
-    for env_p, proj_p in ((env_path, project), (real(env_path), real(project))):
-        if is_within(env_p, proj_p) and env_p != proj_p:
-            return str(PurePath(env_p).relative_to(proj_p))
-    return tilde(env_path, home)
+def env_label(env_path: Path, project: Path | None, home: Path | None = None) -> str:
+    """How a message names an env: ``.venv`` when it is in the project, else its path (``~``-shortened
+    when ``home`` is given)."""
+    if project is not None:
+        for env_p, proj_p in ((env_path, project), (real(env_path), real(project))):
+            if is_within(env_p, proj_p) and env_p != proj_p:
+                return str(PurePath(env_p).relative_to(proj_p))
+    return tilde(env_path, home) if home is not None else str(env_path)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from venvkeeper import fsread
-from venvkeeper.guards.base import BaseInterpreter
+from venvkeeper.guards.base_interpreters import BaseInterpreter
 from venvkeeper.ini import parse_ini
 
 MARKER = "EXTERNALLY-MANAGED"

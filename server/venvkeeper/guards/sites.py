@@ -16,7 +16,7 @@ from typing import Literal
 
 from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment
-from venvkeeper.guards.base import BaseInterpreter, base_of_env, python_on_path
+from venvkeeper.guards.base_interpreters import BaseInterpreter, base_of_env, python_on_path
 from venvkeeper.guards.paths import real, tilde
 from venvkeeper.guards.pep668 import externally_managed
 from venvkeeper.host import Host
@@ -62,7 +62,7 @@ class GlobalSite:
         return f"a global site ({where})"
 
 
-def system_site_dirs(base: BaseInterpreter) -> list[Path]:
+def base_site_dirs(base: BaseInterpreter) -> list[Path]:
     """Where ``pip install`` (as root or with write access) puts packages for ``base``, existing or not."""
     prefix = base.prefix
     if base.layout == "windows":
@@ -116,7 +116,7 @@ def sites_of_base(base: BaseInterpreter, host: Host) -> list[GlobalSite]:
     managed = externally_managed(base) is not None
     sites = [
         GlobalSite(d, "system", base.version, base.prefix, managed)
-        for d in _unique(system_site_dirs(base))
+        for d in _unique(base_site_dirs(base))
         if fsread.is_dir(d)
     ]
     if base.version:

@@ -10,18 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from venvkeeper import fsread
+from venvkeeper.discovery.identify import is_complete_env_dir
 from venvkeeper.discovery.model import Environment
 from venvkeeper.discovery.projects import is_project_root
 from venvkeeper.guards.paths import env_label, is_within, real, same_path, tilde
 
 CODE = "stale-virtual-env"
-
-
-def _is_env(path: Path) -> bool:
-    try:
-        return fsread.is_file(path / "pyvenv.cfg")
-    except OSError:
-        return False
 
 
 def _owner_project(env_path: Path) -> bool:
@@ -41,7 +35,7 @@ def stale_virtual_env_message(
     active = Path(virtual_env)
     shown = tilde(active, user_home)
     ours = f"this project's env {tilde(env.path, user_home)}" if env is not None else None
-    if not _is_env(active):
+    if not is_complete_env_dir(active):
         gone = (
             "no longer exists"
             if not fsread.exists(active)

@@ -9,23 +9,13 @@ from typing import TYPE_CHECKING, Any, Optional
 from lsprotocol import types
 
 from venvkeeper import codes
+from venvkeeper.guards.paths import env_label
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.diagnostics import file_uri
+from venvkeeper.lsp.workspace import uri_to_path
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
-
-
-def _env_label(data: dict[str, Any]) -> str:
-    env, project = data.get("env"), data.get("project")
-    if not env:
-        return "the environment"
-    if project:
-        try:
-            return str(Path(env).relative_to(project))
-        except ValueError:
-            pass
-    return str(env)
 
 
 def _command(title: str, command: str, argument: dict[str, Any]) -> types.Command:
@@ -51,7 +41,7 @@ def fixes_for(
     project: Optional[str] = data.get("project")
     if not project or not data.get("env"):
         return []
-    label = _env_label(data)
+    label = env_label(Path(data["env"]), Path(project))
     project_uri = file_uri(Path(project))
     out: list[types.CodeAction] = []
 
@@ -118,8 +108,6 @@ def fixes_for(
 
 
 def _path_of(uri: str) -> Optional[str]:
-    from venvkeeper.lsp.workspace import uri_to_path
-
     path = uri_to_path(uri)
     return str(path) if path is not None else None
 

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from venvkeeper import codes
 from venvkeeper.creation import summary
 from venvkeeper.creation.addpip import AddPipError, add_pip
 from venvkeeper.creation.backends import BackendUnavailable, select_backend
@@ -40,7 +39,13 @@ from venvkeeper.creation.create import (
 )
 from venvkeeper.creation.indexes import uv_index_options
 from venvkeeper.creation.interpreters import NoSuitablePython
-from venvkeeper.creation.plan import InstallPlan, default_plan, plan_from_sources, selection_plan
+from venvkeeper.creation.plan import (
+    InstallPlan,
+    default_plan,
+    missing_install_args,
+    plan_from_sources,
+    requested_plan,
+)
 from venvkeeper.creation.resolve import (
     Proposal,
     ResolveFailed,
@@ -52,6 +57,7 @@ from venvkeeper.creation.resolve import (
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed, run_subprocess
 from venvkeeper.discovery.model import Environment
 from venvkeeper.lsp import protocol
+from venvkeeper.lsp.workspace import refresh, uri_to_path
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -230,8 +236,6 @@ def _strings(value: Any, name: str) -> Optional[list[str]]:
 
 
 def _project(server: VenvkeeperServer, arg: dict[str, Any]) -> Path:
-    from venvkeeper.lsp.workspace import uri_to_path
-
     if not server.app.settings.trusted:
         raise CommandRefused("the workspace is not trusted; nothing is created or installed")
     uri = arg.get("uri")
@@ -273,25 +277,20 @@ def _create_plan(server: VenvkeeperServer, project: Path, install: Any) -> Optio
         return None
     if not isinstance(install, dict):
         raise CommandRefused("'install' must be an object")
-    files = _strings(install.get("requirements"), "install.requirements")
-    settings = server.app.settings
-    if files:
-        paths = [_resolve(project, f) for f in files]
-        return plan_from_sources(project, paths, settings, server.host)
+    files = _strings(install.get("requirements"), "install.requirements") or []
     extras = _strings(install.get("extras"), "install.extras")
     groups = _strings(install.get("groups"), "install.groups")
-    return selection_plan(
+    return requested_plan(
         project,
-        settings,
+        server.app.settings,
         server.host,
+        [_resolve(project, f) for f in files],
         tuple(extras) if extras is not None else None,
         tuple(groups) if groups is not None else None,
     )
 
 
 def _after_change(server: VenvkeeperServer, project: Path) -> None:
-    from venvkeeper.lsp.workspace import refresh
-
     server.app.invalidate([project])
     refresh(server, [project])
 
@@ -368,19 +367,6 @@ def operations(server: VenvkeeperServer) -> Operations:
     if ops is None:
         ops = _OPERATIONS[server] = Operations(server)
     return ops
-
-
-def _missing_installs(server: VenvkeeperServer, project: Path) -> list[str]:
-    """pip arguments for what the checks found missing or mismatched ("-e <dir>" becomes two)."""
-    wanted = [
-        f.data["install"]
-        for f in server.app.findings(project)
-        if f.code in codes.MISSING and isinstance(f.data.get("install"), str) and f.data["install"]
-    ]
-    args: list[str] = []
-    for install in dict.fromkeys(wanted):
-        args.extend(install.split(" ", 1) if install.startswith("-e ") else [install])
-    return args
 
 
 def workspace_edit(proposal: Proposal) -> types.WorkspaceEdit:
@@ -541,7 +527,9 @@ def register(server: VenvkeeperServer) -> None:
         project = _project(server, arg)
         env = _env(server, project)
         await server.checks.ensure([project])  # its findings, computed off the event loop if due
-        wanted = _strings(arg.get("requirements"), "requirements") or _missing_installs(server, project)
+        wanted = _strings(arg.get("requirements"), "requirements") or missing_install_args(
+            server.app.findings(project)
+        )
         if not wanted:
             return {"envPath": str(env), "installed": []}
         return await install(project, env, wanted, f"Installing missing requirements into {env.name}")

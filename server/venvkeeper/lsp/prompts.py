@@ -23,12 +23,7 @@ from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 
-from venvkeeper.creation.interpreters import (
-    NoSuitablePython,
-    choose_base,
-    default_interpreter,
-    find_interpreters,
-)
+from venvkeeper.creation.interpreters import find_interpreters
 from venvkeeper.creation.offer import (
     CHOOSE,
     CREATE,
@@ -38,10 +33,11 @@ from venvkeeper.creation.offer import (
     NEVER,
     NEVER_THESE,
     Offer,
+    create_python_version,
     group_message,
     should_offer_create,
 )
-from venvkeeper.creation.plan import python_version_file, requires_python
+from venvkeeper.lsp.commands import CommandRefused, OperationCancelled, create_for_project
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -67,21 +63,6 @@ class CreatePrompts:
         self.opened_projects: set[Path] = set()
         #: Projects offered only as part of a grouped prompt.
         self.grouped_only: set[Path] = set()
-
-    def _python_version(self, project: Path) -> Optional[str]:
-        try:
-            host = self.server.host
-            found = find_interpreters(host)
-            choice = choose_base(
-                found,
-                requires_python(project),
-                python_version_file(project),
-                None,
-                default=default_interpreter(host, found),
-            )
-        except NoSuitablePython:
-            return None
-        return choice.python.major_minor
 
     def consider(self, projects: list[Path], *, opened: bool = False) -> None:
         """Offer envs for those of ``projects`` that lack one. ``opened``: the user opened a file of
@@ -109,7 +90,7 @@ class CreatePrompts:
                     app.settings,
                     app.state,
                     self.prompted,
-                    python_version=lambda p=project: self._python_version(p),  # type: ignore[misc]
+                    python_version=lambda p=project: create_python_version(p, server.host),  # type: ignore[misc]
                     root=self._root(project),
                     host=server.host,
                 )
@@ -182,8 +163,6 @@ class CreatePrompts:
             log.info("will not offer to create an env for %s again", offer.project)
 
     async def _create(self, offer: Offer, python: Optional[str] = None) -> None:
-        from venvkeeper.lsp.commands import CommandRefused, OperationCancelled, create_for_project
-
         server = self.server
         if not server.app.settings.trusted:
             return

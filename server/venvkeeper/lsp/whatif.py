@@ -19,28 +19,13 @@ from lsprotocol import types
 from venvkeeper.findings import Finding
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.workspace import uri_to_path
-from venvkeeper.requirements.layout import (
-    inside_requirements_dir,
-    is_requirements_dir_source_name,
-    is_root_source_name,
-)
-from venvkeeper.requirements.markers import marker_environment
-from venvkeeper.requirements.provider import last_consistency
-from venvkeeper.requirements.whatif import what_if_findings
+from venvkeeper.requirements.layout import is_requirement_source_path
+from venvkeeper.requirements.provider import what_if_buffers
 
 log = logging.getLogger("venvkeeper")
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
-
-
-def _is_requirements_buffer(path: Path) -> bool:
-    """A requirement source by name (requirements/layout.py): ``requirements*.txt``, ``*-requirements.txt``,
-    ``constraints*.txt``, pip-tools ``*.in``, anything ``.txt``/``.in`` below a ``requirements/`` dir (not
-    any .txt: a README.txt mentioning "foo==1.0" is not a requirement)."""
-    if is_root_source_name(path.name):
-        return True
-    return is_requirements_dir_source_name(path.name) and inside_requirements_dir(path.parent)
 
 
 class WhatIf:
@@ -65,20 +50,12 @@ class WhatIf:
         chosen = app.discovery(project).chosen
         if chosen is None or chosen.env.state != "ok":
             return []
-        env = chosen.env
-        report = last_consistency(env, self.server.host)
-        environment = marker_environment(env, self.server.host)
-        base = {"project": str(project), "env": str(env.path)}
-        out: list[Finding] = []
-        for path in mine:
-            for f in what_if_findings(path, self.buffers[path], report, environment):
-                out.append(Finding(f.file, f.span, f.code, f.message, {**base, **f.data}))
-        return out
+        return what_if_buffers(project, chosen.env, {p: self.buffers[p] for p in mine}, self.server.host)
 
     def changed(self, uri: str, text: str | None) -> None:
         """A buffer opened, changed (``text``) or closed (None): re-publish its project after the debounce."""
         path = uri_to_path(uri)
-        if path is None or not _is_requirements_buffer(path):
+        if path is None or not is_requirement_source_path(path):
             return
         if text is None:
             self.buffers.pop(path, None)

@@ -38,6 +38,7 @@ from packaging.version import InvalidVersion, Version
 from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import FILE_START, Finding
+from venvkeeper.guards.paths import env_label
 from venvkeeper.requirements.installed import InstalledDist
 from venvkeeper.requirements.markers import env_python_version, marker_applies
 from venvkeeper.requirements.records import ParsedSources, RequirementRecord, conceal, parse_requirement
@@ -60,16 +61,6 @@ def file_digest(path: Path) -> str | None:
     if isinstance(data, fsread.Unreadable):
         return None
     return hashlib.sha256(data).hexdigest()
-
-
-def env_label(env: Environment, project: Path | None) -> str:
-    """How messages name the env: relative to the project when inside it (".venv"), else its path."""
-    if project is not None:
-        try:
-            return env.path.relative_to(project).as_posix() or "."
-        except ValueError:
-            pass
-    return str(env.path)
 
 
 def _python_label(env: Environment, project: Path | None) -> str:
@@ -110,7 +101,7 @@ class Checker:
         self.env = env
         self.environment = environment
         self.project = project
-        self.label = env_label(env, project)
+        self.label = env_label(env.path, project)
         self.python = _python_label(env, project)
         self.version = env_python_version(env)
         # (constraints file, name) -> its applicable constraint records.
@@ -361,7 +352,7 @@ def changed_since_sync(
     synced_env = record.get("env")
     if not synced_env or _resolved(Path(synced_env)) != _resolved(env.path):
         return []
-    label = env_label(env, project)
+    label = env_label(env.path, project)
     out: list[Finding] = []
     for path in files:
         key = next((k for k in (str(path), str(path.absolute()), str(_resolved(path))) if k in record), None)
@@ -383,7 +374,7 @@ def changed_since_sync(
     return out
 
 
-def system_site_dirs(env: Environment) -> list[Path]:
+def inherited_site_dirs(env: Environment) -> list[Path]:
     """The base interpreter's site dirs for ``--system-site-packages`` envs (best effort, no spawn)."""
     cfg = env.cfg
     if cfg is None or not cfg.include_system_site_packages or not cfg.home:
@@ -416,8 +407,7 @@ __all__ = [
     "Checker",
     "Problem",
     "changed_since_sync",
-    "env_label",
     "file_digest",
+    "inherited_site_dirs",
     "problem_finding",
-    "system_site_dirs",
 ]

@@ -32,6 +32,11 @@ PROJECT_FILES = (
     "environment.yaml",
     "pixi.toml",
 )
+#: Project files that are not pip requirements files (read by their own parsers).
+SETUPTOOLS_SOURCES = ("setup.cfg", "setup.py")
+METADATA_SOURCES = ("pyproject.toml", *SETUPTOOLS_SOURCES)
+#: Files that make a project "managed" by another tool: we never offer to create an env for those.
+MANAGER_FILES = ("poetry.lock", "Pipfile", "Pipfile.lock", "pdm.lock", "environment.yml", "environment.yaml")
 #: The conventional directory of requirement files (``requirements/base.txt``, ``requirements/ci/lint.in``).
 REQUIREMENTS_DIR = "requirements"
 #: How deep below ``requirements/`` files are still sources (requirements/a/b/c/x.txt is depth 3).
@@ -105,3 +110,12 @@ CLIENT_WATCH_NAMES = (
 )
 #: A second client watch glob: any file below a ``requirements/`` directory.
 CLIENT_WATCH_REQUIREMENTS_DIR = "**/requirements/**"
+
+
+def is_requirement_source_path(path: PurePath) -> bool:
+    """A requirement source by name alone (an editor buffer, saved or not): ``requirements*.txt``,
+    ``*-requirements.txt``, ``constraints*.txt``, pip-tools ``*.in``, anything ``.txt``/``.in`` below a
+    ``requirements/`` dir — not any .txt: a README.txt mentioning "foo==1.0" is not a requirement."""
+    if is_root_source_name(path.name):
+        return True
+    return is_requirements_dir_source_name(path.name) and inside_requirements_dir(path.parent)

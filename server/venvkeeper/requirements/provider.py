@@ -13,14 +13,14 @@ from pathlib import Path
 from venvkeeper.context import CheckContext
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
+from venvkeeper.guards.paths import env_label
 from venvkeeper.host import Host
 from venvkeeper.requirements.check import (
     Checker,
     Problem,
     changed_since_sync,
-    env_label,
+    inherited_site_dirs,
     problem_finding,
-    system_site_dirs,
 )
 from venvkeeper.requirements.conflict_findings import (
     conflict_findings,
@@ -32,6 +32,7 @@ from venvkeeper.requirements.installed import InstalledDist, duplicate_dist_info
 from venvkeeper.requirements.markers import env_python_version, marker_environment
 from venvkeeper.requirements.records import ParsedSources, RequirementRecord
 from venvkeeper.requirements.sources import main_source, parse_sources, project_sources
+from venvkeeper.requirements.whatif import what_if_findings
 from venvkeeper.settings import Settings
 
 __all__ = [
@@ -41,17 +42,19 @@ __all__ = [
     "env_site_dirs",
     "last_consistency",
     "missing_requirements",
+    "parsed_requirements",
     "project_sources",
     "requirement_files",
     "requirement_findings",
     "requirement_problems",
     "resolve_inputs",
+    "what_if_buffers",
 ]
 
 
 def env_site_dirs(env: Environment) -> list[Path]:
     """Where pip would look for installed dists: the env's site-packages, then the base's if inherited."""
-    return [*env.site_packages(), *system_site_dirs(env)]
+    return [*env.site_packages(), *inherited_site_dirs(env)]
 
 
 def env_consistency(
@@ -82,17 +85,17 @@ def requirement_problems(ctx: CheckContext) -> list[Problem]:
     env = ctx.env
     if env is None or env.state != "ok":
         return []
-    return ctx.cached("requirement_problems", lambda: _checker(ctx, _parsed(ctx), env).problems())
+    return ctx.cached("requirement_problems", lambda: _checker(ctx, parsed_requirements(ctx), env).problems())
 
 
-def _parsed(ctx: CheckContext) -> ParsedSources:
+def parsed_requirements(ctx: CheckContext) -> ParsedSources:
     """The project's sources, parsed once per check run (several providers need them)."""
     return ctx.cached("parsed_sources", lambda: _parse(ctx.project, ctx.settings, ctx.host))
 
 
 def requirement_findings(ctx: CheckContext) -> list[Finding]:
     """Parse findings for every source; with a usable env also the satisfaction findings."""
-    parsed = _parsed(ctx)
+    parsed = parsed_requirements(ctx)
     env = ctx.env
     base = {"project": str(ctx.project)}
     if env is not None:
@@ -126,7 +129,7 @@ def consistency_findings(ctx: CheckContext) -> list[Finding]:
     if env is None or env.state != "ok":
         return []
     environment = marker_environment(env, ctx.host)
-    declared = declared_requirements(_parsed(ctx).requirements, environment)
+    declared = declared_requirements(parsed_requirements(ctx).requirements, environment)
     report = env_consistency(env, ctx.host, requested_extras(declared))
     if len(_LAST) > 256:
         _LAST.clear()
@@ -137,7 +140,7 @@ def consistency_findings(ctx: CheckContext) -> list[Finding]:
                 _LOGGED.clear()
             _LOGGED.add(reason)
             ctx.log(f"consistency check of {env.path}: {reason}")
-    found = conflict_findings(report, declared, main_source(ctx.project), env_label(env, ctx.project))
+    found = conflict_findings(report, declared, main_source(ctx.project), env_label(env.path, ctx.project))
     base = {"project": str(ctx.project), "env": str(env.path)}
     return [replace(f, data={**base, **f.data}) for f in found]
 
@@ -157,6 +160,21 @@ def requirement_files(project: Path, settings: Settings, host: Host) -> list[Pat
     What a watcher should watch: a change to any of them changes the findings.
     """
     return _parse(project, settings, host).files
+
+
+def what_if_buffers(
+    project: Path, env: Environment, buffers: Mapping[Path, str], host: Host
+) -> list[Finding]:
+    """``would-conflict`` on the lines of unsaved requirement ``buffers`` of ``project``, against the
+    env's consistency report from the last check pass (nothing is read from disk for a keystroke)."""
+    report = last_consistency(env, host)
+    environment = marker_environment(env, host)
+    base = {"project": str(project), "env": str(env.path)}
+    out: list[Finding] = []
+    for path, text in buffers.items():
+        for f in what_if_findings(path, text, report, environment):
+            out.append(replace(f, data={**base, **f.data}))
+    return out
 
 
 @dataclass(frozen=True)

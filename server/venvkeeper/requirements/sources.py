@@ -18,14 +18,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from venvkeeper import fsread
+from venvkeeper.discovery.identify import is_env_dir
 from venvkeeper.discovery.projects import walk_dirs
 from venvkeeper.host import Host
 from venvkeeper.requirements import _toml
 from venvkeeper.requirements.layout import (
     MAX_REQUIREMENTS_DEPTH,
     MAX_REQUIREMENTS_FILES,
+    METADATA_SOURCES,
     PROJECT_FILES,
     REQUIREMENTS_DIR,
+    SETUPTOOLS_SOURCES,
     is_constraints_name,
     is_requirements_dir_source_name,
     is_root_source_name,
@@ -49,9 +52,6 @@ __all__ = [
     "parse_sources",
     "project_sources",
 ]
-
-#: Sources that are not pip requirements files (read by their own parsers).
-METADATA_SOURCES = ("pyproject.toml", "setup.cfg", "setup.py")
 
 
 def _pyproject_counts(path: Path) -> bool:
@@ -96,7 +96,7 @@ def project_sources(project: Path, settings: Settings | None = None, host: Host 
     # a link to /dev/zero is refused by the reader, and the refusal is shown on that file.
     if fsread.lexists(pyproject) and not fsread.is_dir(pyproject) and _pyproject_counts(pyproject):
         sources.append(pyproject)
-    for name in ("setup.cfg", "setup.py"):
+    for name in SETUPTOOLS_SOURCES:
         if fsread.is_file(project / name) and _setuptools_counts(project / name):
             sources.append(project / name)
     try:
@@ -109,7 +109,7 @@ def project_sources(project: Path, settings: Settings | None = None, host: Host 
     names.sort(key=lambda n: (n.endswith(".in"), is_constraints_name(n), n))
     sources.extend(project / n for n in names)
     subdir = project / REQUIREMENTS_DIR
-    if fsread.is_dir(subdir) and not fsread.exists(subdir / "pyvenv.cfg"):
+    if fsread.is_dir(subdir) and not is_env_dir(subdir):
         if fsread.access_problem(subdir) is not None:
             sources.append(subdir)  # unreadable: reading it yields the diagnostic that says so
         else:

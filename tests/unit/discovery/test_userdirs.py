@@ -87,3 +87,15 @@ def test_user_dirs_match_platformdirs(tmp_path: Path, platform: str, environ: di
         for app, kind, roaming, unset in CALLS
     ]
     assert ours == expected
+
+
+def test_pyenv_root_is_the_variable_expanded_against_the_injected_home_else_the_default(
+    tmp_path: Path,
+) -> None:
+    from venvkeeper.discovery.userdirs import pyenv_root
+
+    home = tmp_path / "home"
+    assert pyenv_root({}, home) == home / ".pyenv"
+    assert pyenv_root({}, home, windows=True) == home / ".pyenv" / "pyenv-win"
+    assert pyenv_root({"PYENV_ROOT": "~/tools/pyenv"}, home) == home / "tools" / "pyenv"
+    assert pyenv_root({"PYENV_ROOT": "  "}, home) == home / ".pyenv"

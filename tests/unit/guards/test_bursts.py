@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from venvkeeper.lsp.guards import install_bursts
+from venvkeeper.guards.global_watch import install_bursts
 
 
 async def test_one_callback_for_a_burst_that_ends_with_a_dist_info() -> None:

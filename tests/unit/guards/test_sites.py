@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from venvkeeper.guards.base import base_of_env, python_on_path
+from venvkeeper.guards.base_interpreters import base_of_env, python_on_path
 from venvkeeper.guards.sites import MAX_SITES_PER_BASE, global_sites, sites_of_base, user_site_dir
 
 from .conftest import BASE_XY, env_of, fake_prefix, host_for, venv_on
@@ -27,17 +27,17 @@ def test_env_base_gives_its_site_packages_and_the_user_site(tmp_path: Path) -> N
 
 
 def test_debian_layout_lists_dist_packages_and_usr_local(tmp_path: Path) -> None:
-    from venvkeeper.guards.base import BaseInterpreter
-    from venvkeeper.guards.sites import system_site_dirs
+    from venvkeeper.guards.base_interpreters import BaseInterpreter
+    from venvkeeper.guards.sites import base_site_dirs
 
-    dirs = system_site_dirs(BaseInterpreter(Path("/usr"), "3.11", "posix"))
+    dirs = base_site_dirs(BaseInterpreter(Path("/usr"), "3.11", "posix"))
     assert Path("/usr/lib/python3/dist-packages") in dirs
     assert Path("/usr/local/lib/python3.11/dist-packages") in dirs
     assert len(dirs) <= MAX_SITES_PER_BASE - 1  # room for the user site
 
 
 def test_pythonuserbase_and_per_os_user_sites(tmp_path: Path) -> None:
-    from venvkeeper.guards.base import BaseInterpreter
+    from venvkeeper.guards.base_interpreters import BaseInterpreter
 
     host = host_for(tmp_path, PYTHONUSERBASE=str(tmp_path / "ub"))
     assert user_site_dir(host, "3.12") == tmp_path / "ub" / "lib" / "python3.12" / "site-packages"

@@ -236,3 +236,19 @@ def test_pyproject_strings_and_included_files_carry_their_conflicts(
         ("ml.txt", 1, 0, 20, "scikit-learn 0.24.1 needs numpy<1.24, but numpy 1.24.3 is installed "
          "(required by pyproject.toml line 5)"),
     ]  # fmt: skip
+
+
+def test_what_if_buffers_tags_each_finding_with_its_project_and_env(tmp_path: Path, host: Host) -> None:
+    from venvkeeper.requirements.provider import what_if_buffers
+
+    env = fake_env(tmp_path / ".venv")
+    site = env.site_packages()[0]
+    add_dist_info(site, "numpy", "1.23.5")
+    add_dist_info(site, "scikit-learn", "0.24.1", requires=["numpy<1.24"])
+    buffers = {
+        tmp_path / "requirements.txt": "numpy==1.24.3\n",
+        tmp_path / "dev-requirements.txt": "numpy==1.23.5\n",
+    }
+    [found] = what_if_buffers(tmp_path, env, buffers, host)
+    assert (found.file, found.span.line, found.code) == (tmp_path / "requirements.txt", 0, "would-conflict")
+    assert (found.data["project"], found.data["env"]) == (str(tmp_path), str(env.path))

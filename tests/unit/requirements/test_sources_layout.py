@@ -194,3 +194,19 @@ def test_a_requirements_sub_folder_is_never_a_project(tmp_path: Path, make_ctx: 
         for f in requirement_findings(make_ctx(ws, environment(env.path)))
     }
     assert ("requirements/full/requirements.txt", 1) in flagged
+
+
+def test_an_editor_buffer_is_a_requirement_source_by_its_name_alone() -> None:
+    from pathlib import PurePosixPath
+
+    from venvkeeper.requirements.layout import is_requirement_source_path
+
+    yes = [
+        "/p/requirements.txt",
+        "/p/dev-requirements.txt",
+        "/p/constraints.txt",
+        "/p/requirements/ci/lint.in",
+    ]
+    no = ["/p/README.txt", "/p/notes/pins.txt", "/p/main.py"]
+    assert [is_requirement_source_path(PurePosixPath(p)) for p in yes] == [True] * len(yes)
+    assert [is_requirement_source_path(PurePosixPath(p)) for p in no] == [False] * len(no)

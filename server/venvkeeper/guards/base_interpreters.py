@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from venvkeeper import fsread
+from venvkeeper.discovery.identify import is_complete_env_dir
 from venvkeeper.discovery.model import Environment, Layout
 from venvkeeper.discovery.pyvenv import PyvenvError, read_pyvenv_cfg
-from venvkeeper.guards.paths import real
+from venvkeeper.discovery.userdirs import pyenv_root
+from venvkeeper.guards.paths import real, tilde
 from venvkeeper.host import Host
 
 _POSIX_EXE_RE = re.compile(r"^python(\d+)\.(\d+)$")
@@ -47,8 +49,6 @@ class BaseInterpreter:
         return any(part.endswith(".framework") for part in self.prefix.parts)
 
     def describe(self, home: Path) -> str:
-        from venvkeeper.guards.paths import tilde
-
         name = f"Python {self.version}" if self.version else "Python"
         return f"{name} at {tilde(self.prefix, home)}"
 
@@ -119,11 +119,6 @@ def base_of_env(env: Environment) -> BaseInterpreter | None:
     return BaseInterpreter(prefix, cfg.major_minor, env.layout, executable)
 
 
-def _pyenv_root(host: Host) -> Path:
-    raw = host.environ.get("PYENV_ROOT")
-    return Path(raw) if raw else host.home / ".pyenv"
-
-
 def _pyenv_shim_target(shims: Path, host: Host) -> Path | None:
     """What pyenv's ``python3`` shim runs: ``$PYENV_VERSION`` or ``$PYENV_ROOT/version``; None = "system"."""
     root = shims.parent
@@ -141,7 +136,7 @@ def python_on_path(host: Host) -> BaseInterpreter | None:
     """What ``python3`` (``python`` on Windows) on PATH runs, skipping venvs and pyenv's "system"."""
     names = ("python.exe", "python3.exe") if host.platform == "windows" else ("python3",)
     layout: Layout = "windows" if host.platform == "windows" else "posix"
-    pyenv_shims = _pyenv_root(host) / "shims"
+    pyenv_shims = pyenv_root(host.environ, host.home, windows=host.platform == "windows") / "shims"
     for directory in host.path_dirs:
         # The Microsoft Store alias only opens the Store (exit 9009); it is not an interpreter.
         if "WindowsApps" in directory.parts:
@@ -157,7 +152,7 @@ def python_on_path(host: Host) -> BaseInterpreter | None:
                 candidate = target
             exe = real(candidate)
             prefix = exe.parent if layout == "windows" else exe.parent.parent
-            if fsread.is_file(prefix / "pyvenv.cfg"):
+            if is_complete_env_dir(prefix):
                 break  # an activated venv in the daemon's PATH is not a global place
             version = version_of_executable(exe) or version_from_layout(prefix, layout)
             return BaseInterpreter(prefix, version, layout, exe)

@@ -1,0 +1,149 @@
+"""The global-install watch without a server: snapshots, burst merging, findings, what to install."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from venvkeeper.guards.global_watch import (
+    SAME_BURST_S,
+    GlobalInstallFindings,
+    OpenWarnings,
+    SiteSnapshots,
+    install_plan,
+    watch_dir,
+    watched_projects,
+)
+from venvkeeper.guards.globals import WatchedProject, global_install_warning
+from venvkeeper.guards.sites import GlobalSite
+from venvkeeper.host import Host
+from venvkeeper.requirements.installed import read_installed
+from venvkeeper.requirements.records import RequirementRecord
+from venvkeeper.requirements.sources import parse_sources
+from venvkeeper.settings import Settings
+
+
+def host(tmp_path: Path) -> Host:
+    return Host(
+        environ={}, home=tmp_path / "home", state_dir=tmp_path / "state", cache_dir=tmp_path / "cache"
+    )
+
+
+def dist_info(site: Path, name: str, version: str, requires: tuple[str, ...] = ()) -> Path:
+    """A dist-info as pip leaves it (METADATA is all read_installed needs)."""
+    d = site / f"{name}-{version}.dist-info"
+    d.mkdir(parents=True)
+    lines = [f"Name: {name}", f"Version: {version}", *(f"Requires-Dist: {r}" for r in requires)]
+    (d / "METADATA").write_text("\n".join(["Metadata-Version: 2.1", *lines, ""]))
+    return d
+
+
+def user_site(tmp_path: Path) -> GlobalSite:
+    base = tmp_path / "home" / ".local"
+    return GlobalSite(base / "lib" / "python3.12" / "site-packages", "user", "3.12", None, False, base)
+
+
+def project_with(tmp_path: Path, requirements: str) -> tuple[Path, list[RequirementRecord]]:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "requirements.txt").write_text(requirements)
+    parsed = parse_sources([root / "requirements.txt"], Settings(), host(tmp_path), root)
+    return root, list(parsed.requirements)
+
+
+def test_watch_dir_is_the_nearest_existing_parent_of_a_user_site_not_made_yet(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    (tmp_path / "home").mkdir()
+    assert watch_dir(site) == tmp_path / "home"
+    site.path.mkdir(parents=True)
+    assert watch_dir(site) == site.path
+
+
+def test_a_site_made_after_the_first_look_reports_everything_in_it_as_new(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    snapshots = SiteSnapshots(host(tmp_path), [site], {site.path: {}})
+    info = dist_info(site.path, "requests", "2.31.0")
+    appeared = snapshots.appeared({info})
+    assert [(s, [d.name for d in dists]) for s, dists in appeared] == [(site, ["requests"])]
+    assert snapshots.appeared(set()) == []  # the snapshot moved on (a touched dist-info would count again)
+
+
+def test_a_second_burst_joins_the_open_message_until_it_was_answered_long_ago(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    dist_info(site.path, "requests", "2.31.0")
+    root = tmp_path / "proj"
+    warning = global_install_warning(
+        site,
+        list(read_installed([site.path]).values()),
+        [WatchedProject(root, root / ".venv", ".venv")],
+        tmp_path,
+    )
+    assert warning is not None
+    open_warnings = OpenWarnings()
+    first = open_warnings.add(warning, now=100.0)
+    assert first is not None
+    assert open_warnings.add(warning, now=200.0) is None  # unanswered: joins
+    first.answered = True
+    assert open_warnings.add(warning, now=100.0 + SAME_BURST_S / 2) is None  # answered just now: joins
+    assert open_warnings.add(warning, now=100.0 + SAME_BURST_S + 1) is not None
+
+
+def test_a_finding_lands_on_the_requirement_line_and_goes_when_the_env_has_the_dist(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    dist_info(site.path, "requests", "2.31.0")
+    root, records = project_with(tmp_path, "flask\nrequests>=2\n")
+    env = root / ".venv"
+    projects, by_project = watched_projects([(root, _FakeEnv(env), records)], tmp_path / "home")  # type: ignore[list-item]
+    assert projects[0].required == frozenset({"flask", "requests"})
+    warning = global_install_warning(
+        site, list(read_installed([site.path]).values()), projects, tmp_path / "home"
+    )
+    assert warning is not None
+    findings = GlobalInstallFindings()
+    assert findings.add(warning, by_project, tmp_path / "home") == [root]
+    [finding] = findings.of(root)
+    assert (finding.code, finding.span.line, finding.data["requirement"]) == ("global-install", 1, "requests")
+    assert "not into .venv" in finding.message
+    assert not findings.drop_resolved(root, None)  # still only in the user site
+    assert findings.forget(["requests"]) == [root]
+    assert findings.of(root) == []
+
+
+class _FakeEnv:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+
+def test_install_into_env_takes_the_top_level_dists_of_the_burst(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    dist_info(site, "django", "4.2.7", ("asgiref>=3.6", "sqlparse>=0.3.1"))
+    dist_info(site, "asgiref", "3.7.2")
+    dist_info(site, "sqlparse", "0.4.4")
+    dists = list(read_installed([site]).values())
+    assert install_plan(dists, ()).requirements == ("django==4.2.7",)
+    assert sorted(install_plan(dists, ("asgiref", "sqlparse")).requirements) == [
+        "asgiref==3.7.2",
+        "sqlparse==0.4.4",
+    ]
+
+
+def test_env_label_is_relative_inside_the_project_else_the_path_shortened_only_when_asked(
+    tmp_path: Path,
+) -> None:
+    from venvkeeper.guards.paths import env_label
+
+    project, home = tmp_path / "proj", tmp_path / "home"
+    assert env_label(project / ".venv", project, home) == ".venv"
+    assert env_label(home / "envs" / "x", project, home) == "~/envs/x"
+    assert env_label(home / "envs" / "x", project) == str(home / "envs" / "x")
+    assert env_label(home / "envs" / "x", None) == str(home / "envs" / "x")
+
+
+def test_uninstall_looks_only_at_existing_user_sites_and_the_names_asked_for(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    dist_info(site.path, "Requests", "2.31.0")
+    dist_info(site.path, "flask", "3.0.0")
+    system = GlobalSite(tmp_path / "usr" / "site-packages", "system", "3.12", tmp_path / "usr", False)
+    dist_info(system.path, "requests", "2.31.0")
+    snapshots = SiteSnapshots(host(tmp_path), [system, site], {})
+    [(found_site, dists)] = snapshots.in_user_sites(["requests", "not-there"])
+    assert found_site == site and [d.name for d in dists] == ["Requests"]
