@@ -216,12 +216,14 @@ def test_readme_handler_switches_what_the_type_checker_resolves(
         180_000,
     )
 
-    # Choosing the other env in venvkeeper switches basedpyright: gamma is not there.
-    nvim.exec_lua(
-        "vim.lsp.buf_request(0, 'venvkeeper/select', {uri = vim.uri_from_bufnr(0), envPath = ...}, function() end)",
+    # Choosing the other env in venvkeeper switches basedpyright: gamma is not there. The request is
+    # waited for (venvkeeper answers once the other env is chosen), then venvkeeper's own answer says so.
+    selected = nvim.exec_lua(
+        "return vim.lsp.buf_request_sync(0, 'venvkeeper/select',"
+        " {uri = vim.uri_from_bufnr(0), envPath = ...}, 120000) ~= nil",
         str(app / "other-env"),
     )
-    # venvkeeper has switched (its answer names the other env), then basedpyright follows.
+    assert selected
     nvim.command("VenvkeeperWhich")
     wait_lua(nvim, "vim.fn.execute('messages'):find('other-env/bin/python', 1, true) ~= nil", 60_000)
     wait_lua(nvim, unresolved.format("gamma"), 300_000)
