@@ -422,7 +422,8 @@ def main(argv: Optional[Sequence[str]] = None, host: Optional[Host] = None) -> i
     func: Command = args.func
     try:
         status = func(args, host or Host.from_process())
-        sys.stdout.flush()
+        if not sys.stdout.closed:  # `serve` over stdio: pygls closes stdout when the client says exit
+            sys.stdout.flush()
         return status
     except KeyboardInterrupt:
         return 130
