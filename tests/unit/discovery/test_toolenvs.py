@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ntpath
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -570,6 +571,9 @@ print(json.dumps({"chosen": d.chosen and d.chosen.origin, "log": log}))
 """
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 10), reason="the 3.9 compat env's interpreter cannot load libpython under setpriv"
+)
 def test_unreadable_tool_dirs_are_skipped_with_a_reason(tmp_path):
     """Root ignores file modes, so the discovery runs as nobody (uid 65534) on a tree nobody can reach."""
     if os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists():

@@ -70,6 +70,10 @@ def oracle(platform: str, env: dict[str, str]) -> list[str]:
     ],
 )
 def test_user_dirs_match_platformdirs(tmp_path: Path, platform: str, environ: dict[str, str]) -> None:
+    if platform == "darwin" and environ and sys.version_info < (3, 10):
+        pytest.skip(
+            "platformdirs < 4.5 (the last for Python 3.9) ignores XDG_* on macOS; newer ones honour it"
+        )
     home = tmp_path / "home"
     expected = oracle(platform, {"HOME": str(home), "PATH": "/usr/bin:/bin", **environ})
     ours = [
