@@ -10,12 +10,11 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from support.killing import DEADLINE_S, SLOW_BACKEND, live_members, wait_for
 from support.rawlsp import RawLspClient
 from support.wheelhouse import Dist, build_wheelhouse
 from venvkeeper.creation.journal import JOURNAL, TMP_MARK
@@ -27,49 +26,6 @@ pytestmark = [
 
 BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable))
 XY = f"{sys.version_info[0]}.{sys.version_info[1]}"
-DEADLINE_S = 120.0
-
-SLOW_BACKEND = """
-import os, time
-def _slow():
-    here = os.path.dirname(os.path.abspath(__file__))
-    with open(os.path.join(here, "started.tmp"), "w") as fh:
-        fh.write(f"{os.getpid()} {os.getpgid(0)}")
-    os.replace(os.path.join(here, "started.tmp"), os.path.join(here, "started"))
-    time.sleep(600)  # a build that takes long: the test kills venvkeeper meanwhile
-def get_requires_for_build_wheel(config_settings=None):
-    _slow()
-    return []
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    _slow()
-"""
-
-
-def wait_for(what: str, done: Callable[[], bool], proc: subprocess.Popen[bytes] | None = None) -> float:
-    start = time.monotonic()
-    while not done():
-        if proc is not None and proc.poll() is not None:
-            pytest.fail(f"the server exited ({proc.returncode}) before {what}")
-        if time.monotonic() - start > DEADLINE_S:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
-    return time.monotonic() - start
-
-
-def live_members(pgid: int) -> list[int]:
-    """Pids of process group ``pgid`` still running (zombies awaiting a reaper do not count)."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_bytes()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if fields[0] != b"Z" and int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
 
 
 def test_sigkill_of_the_daemon_mid_build_kills_its_tools_and_the_next_start_rolls_back(

@@ -13,13 +13,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from support.killing import DEADLINE_S, SLOW_BACKEND, live_members, wait_for
 from venvkeeper.creation.create import CreateRequest, create_env
 from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.journal import JOURNAL, TMP_MARK
@@ -31,50 +30,6 @@ pytestmark = [
 ]
 
 DRIVER = Path(__file__).parents[2] / "support" / "killable_create.py"
-DEADLINE_S = 120.0
-
-SLOW_BACKEND = """
-import os, time
-def _slow():
-    here = os.path.dirname(os.path.abspath(__file__))
-    with open(os.path.join(here, "started.tmp"), "w") as fh:
-        fh.write(f"{os.getpid()} {os.getpgid(0)}")
-    os.replace(os.path.join(here, "started.tmp"), os.path.join(here, "started"))
-    time.sleep(600)  # a build that takes long: the test kills venvkeeper meanwhile
-def get_requires_for_build_wheel(config_settings=None):
-    _slow()
-    return []
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    _slow()
-"""
-
-
-def wait_for(what: str, done: Callable[[], bool], proc: subprocess.Popen[bytes] | None = None) -> float:
-    """Poll ``done`` until true (bounded); fail early if ``proc`` exits meanwhile. Returns the wait."""
-    start = time.monotonic()
-    while not done():
-        if proc is not None and proc.poll() is not None:
-            pytest.fail(f"the create exited ({proc.returncode}) before {what}")
-        if time.monotonic() - start > DEADLINE_S:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
-    return time.monotonic() - start
-
-
-def live_members(pgid: int) -> list[int]:
-    """Pids of process group ``pgid`` that are still running (zombies awaiting a reaper do not count)."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_bytes()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if fields[0] != b"Z" and int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
 
 
 def cli_env(tmp_path: Path, offline: dict[str, Any]) -> dict[str, str]:

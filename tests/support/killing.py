@@ -1,0 +1,58 @@
+"""Shared by the kill tests (unit: the CLI create; e2e: the daemon): a build backend that blocks until
+killed, a bounded wait for an observable state, and the live members of a process group."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+#: A safety net only: every wait ends as soon as its condition holds.
+DEADLINE_S = 120.0
+
+#: An in-tree build backend that says it started (pid and pgid in ``started``) and then blocks.
+SLOW_BACKEND = """
+import os, time
+def _slow():
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "started.tmp"), "w") as fh:
+        fh.write(f"{os.getpid()} {os.getpgid(0)}")
+    os.replace(os.path.join(here, "started.tmp"), os.path.join(here, "started"))
+    time.sleep(600)  # a build that takes long: the test kills venvkeeper meanwhile
+def get_requires_for_build_wheel(config_settings=None):
+    _slow()
+    return []
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    _slow()
+"""
+
+
+def wait_for(what: str, done: Callable[[], bool], proc: subprocess.Popen[bytes] | None = None) -> float:
+    """Poll ``done`` until true (bounded); fail early if ``proc`` exits meanwhile. Returns the wait."""
+    start = time.monotonic()
+    while not done():
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"the process exited ({proc.returncode}) before {what}")
+        if time.monotonic() - start > DEADLINE_S:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+def live_members(pgid: int) -> list[int]:
+    """Pids of process group ``pgid`` that are still running (zombies awaiting a reaper do not count)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_bytes()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if fields[0] != b"Z" and int(fields[2]) == pgid:
+            members.append(int(entry.name))
+    return members
