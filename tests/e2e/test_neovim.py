@@ -126,7 +126,7 @@ def wait_blocking(nvim: Any, timeout: float) -> None:
 def wait_lua(nvim: Any, condition: str, timeout_ms: int) -> None:
     """Neovim's own vim.wait: it keeps handling LSP messages while the condition is false."""
     ok = nvim.exec_lua(f"return vim.wait({timeout_ms}, function() return {condition} end, 20)")
-    assert ok, f"timed out waiting for: {condition}"
+    assert ok, f"timed out waiting for: {condition}\nNeovim's messages:\n{nvim.command_output('messages')}"
 
 
 def diagnostics(nvim: Any) -> list[dict[str, Any]]:
@@ -208,8 +208,15 @@ def test_readme_handler_switches_what_the_type_checker_resolves(
         " vim.diagnostic.get(0)) > 0"
     )
     nvim.command(f"edit {app / 'main.py'}")
+    # The README's handler has handed venvkeeper's choice (.venv) to basedpyright: both clients are
+    # attached (under load venvkeeper can start seconds after basedpyright) and the setting is there.
+    python_path = (
+        "vim.tbl_get(vim.tbl_filter(function(c) return c.name == 'basedpyright' end,"
+        " vim.lsp.buf_get_clients(0))[1] or {}, 'config', 'settings', 'python', 'pythonPath') or ''"
+    )
+    wait_lua(nvim, f"({python_path}):find('/.venv/bin/python', 1, true) ~= nil", 180_000)
     # basedpyright has analysed the file (the module that exists nowhere is unresolved) and, fed the
-    # .venv that venvkeeper chose, resolves gamma.
+    # .venv, resolves gamma.
     wait_lua(
         nvim,
         unresolved.format("no_such_module_anywhere") + " and not (" + unresolved.format("gamma") + ")",
@@ -219,11 +226,13 @@ def test_readme_handler_switches_what_the_type_checker_resolves(
     # Choosing the other env in venvkeeper switches basedpyright: gamma is not there. The request is
     # waited for (venvkeeper answers once the other env is chosen), then venvkeeper's own answer says so.
     selected = nvim.exec_lua(
-        "return vim.lsp.buf_request_sync(0, 'venvkeeper/select',"
-        " {uri = vim.uri_from_bufnr(0), envPath = ...}, 120000) ~= nil",
+        "for id, answer in pairs(vim.lsp.buf_request_sync(0, 'venvkeeper/select',"
+        " {uri = vim.uri_from_bufnr(0), envPath = ...}, 120000) or {}) do"
+        " if vim.lsp.get_client_by_id(id).name == 'venvkeeper' then return answer.result end end",
         str(app / "other-env"),
     )
-    assert selected
+    assert selected and selected["python"].endswith("other-env/bin/python"), selected
+    wait_lua(nvim, f"({python_path}):find('/other-env/bin/python', 1, true) ~= nil", 60_000)
     nvim.command("VenvkeeperWhich")
     wait_lua(nvim, "vim.fn.execute('messages'):find('other-env/bin/python', 1, true) ~= nil", 60_000)
     wait_lua(nvim, unresolved.format("gamma"), 300_000)
