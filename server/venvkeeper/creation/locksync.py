@@ -104,6 +104,8 @@ class LockSync:
     current: bool
     #: What the sync reads: the lock and the files it was locked from (the sync record hashes them).
     sources: tuple[Path, ...]
+    #: Why the lock cannot be used (lock-invalid's message); nothing is installed from it then.
+    problem: Optional[str] = None
 
     @property
     def uses_tool(self) -> bool:
@@ -119,6 +121,14 @@ class LockSync:
         if self.uses_tool and self.tool is not None:
             return f"{self.tool.name} sync"
         return f"the pins of {self.lock_name}"
+
+    @property
+    def description(self) -> str:
+        """ "uv.lock (uv sync)", "poetry.lock (pip; poetry was not found)" — for titles and summaries."""
+        if self.uses_tool:
+            return f"{self.lock_name} ({self.label})"
+        why = f"; {self.tool.name} was not found" if self.tool is not None else ""
+        return f"{self.lock_name} (pip{why})"
 
     @property
     def plan(self) -> InstallPlan:
@@ -176,12 +186,13 @@ def plan_lock_sync(
         executable = find_tool(host, tool.executable_name(host), extra_dirs)
     if lock is None and executable is None:
         return None  # a [tool.uv] project without uv and without a lock: nothing to install from
-    current = True
+    current, problem = True, None
     if lock is not None:
         try:
             current = read_lock(lock, _inputs(project, lock, marker_environment(None, host))).outdated is None
-        except LockInvalid:
-            current = False  # the sync refuses it (build_from_lock); the tool is never run on it
+        except LockInvalid as exc:
+            # The sync refuses it (build_from_lock) and the tool is never run on it.
+            current, problem = False, exc.message
     sources = [p for p in (lock, project / "pyproject.toml", project / "Pipfile") if p is not None]
     return LockSync(
         project=project,
@@ -189,6 +200,7 @@ def plan_lock_sync(
         tool=tool,
         executable=executable,
         current=current,
+        problem=problem,
         sources=tuple(
             p
             for p in sources

@@ -35,10 +35,12 @@ from venvkeeper.creation.create import (
     installed_requirements,
     recreate_env,
     sync_env,
+    sync_env_from_lock,
     tool_environment,
 )
 from venvkeeper.creation.indexes import uv_index_options
 from venvkeeper.creation.interpreters import NoSuitablePython
+from venvkeeper.creation.locksync import LockSync, plan_lock_sync
 from venvkeeper.creation.plan import (
     InstallPlan,
     default_plan,
@@ -342,6 +344,8 @@ async def create_for_project(
         plan=_create_plan(server, project, arg.get("install")),
         extras=settings.extras,
         groups=settings.dependency_groups,
+        # A project with a lock is created from it (its tool, or pip from the pins) unless told what.
+        lock_sync=None if arg.get("install") is not None else lock_sync_for(server, project, None),
     )
     ops = operations(server)
     result = await ops.run(
@@ -356,6 +360,35 @@ async def create_for_project(
     log.info("created %s: %s", result.env_path, result.choice.reason)
     _after_change(server, project)
     return _result_view(result)
+
+
+def lock_sync_for(server: VenvkeeperServer, project: Path, source: Optional[str]) -> Optional[LockSync]:
+    """How a create or a sync of ``project`` goes through its lock (creation/locksync.py), or None: no
+    lock, or the sync names another source than the lock."""
+    sync = plan_lock_sync(project, server.host, server.app.settings.uv_path, _DAEMON_DIRS)
+    if sync is None or not source:
+        return sync
+    named = _resolve(project, source)
+    return sync if sync.lock is not None and named.absolute() == sync.lock.absolute() else None
+
+
+async def sync_from_lock(
+    server: VenvkeeperServer, project: Path, env: Path, lock_sync: LockSync
+) -> dict[str, Any]:
+    """Sync the env with the lock: rebuilt aside by the project's tool (or pip from the pins), swapped in."""
+    settings = server.app.settings
+    request = CreateRequest(project, env_path=env, backend=settings.backend, uv_path=settings.uv_path)
+    result = await operations(server).run(
+        project,
+        f"Syncing {env.name} with {lock_sync.description}",
+        lambda progress, cancel: sync_env_from_lock(
+            request, lock_sync, host=server.host, progress=progress, cancel=cancel, state=server.app.state
+        ),
+        lambda _, seconds: summary.synced(summary.env_label(env, project), lock_sync.description, seconds),
+    )
+    _log_leftovers(result)
+    _after_change(server, project)
+    return {**_result_view(result), "installed": lock_sync.label}
 
 
 _OPERATIONS: weakref.WeakKeyDictionary[Any, Operations] = weakref.WeakKeyDictionary()
@@ -502,6 +535,9 @@ def register(server: VenvkeeperServer) -> None:
         project = _project(server, arg)
         env = _env(server, project)
         source = arg.get("source") if isinstance(arg.get("source"), str) else None
+        lock_sync = lock_sync_for(server, project, source)
+        if lock_sync is not None:
+            return await sync_from_lock(server, project, env, lock_sync)
         plan = plan_for_source(server, project, source)
         await operations(server).run(
             project,
