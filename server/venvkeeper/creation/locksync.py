@@ -33,7 +33,6 @@ otherwise), in the project dir, with the cleaned tool environment of create.py p
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from pathlib import Path
 from typing import Optional
 
 from venvkeeper import fsread
-from venvkeeper.creation.backends import Backend, ToolContext, env_python, find_uv
+from venvkeeper.creation.backends import Backend, ToolContext, env_python, find_tool, find_uv
 from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.plan import InstallPlan, read_pyproject
 from venvkeeper.creation.runner import CommandFailed, InstallProgress
@@ -134,15 +133,6 @@ class LockSync:
     def plan(self) -> InstallPlan:
         """The plan create.py records and reports (the install itself is :func:`build_from_lock`)."""
         return InstallPlan(sources=self.sources, label=self.label)
-
-
-def find_tool(host: Host, name: str, extra_dirs: Sequence[Path] = ()) -> Optional[Path]:
-    """``name`` on PATH, else in ``extra_dirs``: an executable regular file (no process is started)."""
-    for d in [*host.path_dirs, *extra_dirs]:
-        candidate = d / name
-        if fsread.is_file(candidate) and (host.platform == "windows" or os.access(candidate, os.X_OK)):
-            return candidate
-    return None
 
 
 def _tool_of(
