@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -347,3 +348,82 @@ def test_no_lock_and_no_tool_means_no_lock_sync(tmp_path: Path, host: Host) -> N
     assert plan_lock_sync(project, host) is None
     (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n\n[tool.uv]\n')
     assert plan_lock_sync(project, no_tools_host(host, tmp_path)) is None  # uv project, no uv, no lock
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="kills real processes and follows them in /proc")
+def test_sigkill_during_uv_sync_keeps_the_old_env_and_the_next_start_rolls_back(
+    tmp_path: Path,
+    host: Host,
+    uv_exe: Path,
+    wheelhouse: Path,
+    offline: dict[str, Any],
+    base_python: BasePython,
+) -> None:
+    """`venvkeeper create --sync` killed while uv sync builds the project's slow local package."""
+    from support.killing import SLOW_BACKEND, live_members, wait_for
+    from tests.unit.creation.test_kill import cli_env, venvkeeper
+    from venvkeeper.creation.journal import JOURNAL, TMP_MARK
+    from venvkeeper.creation.plan import InstallPlan
+
+    slow = tmp_path / "slowpkg"
+    slow.mkdir()
+    (slow / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "slowbackend"\nbackend-path = ["."]\n'
+        '[project]\nname = "slowpkg"\nversion = "1.0"\n'
+    )
+    (slow / "slowbackend.py").write_text(SLOW_BACKEND)
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "proj"\nversion = "0.1"\nrequires-python = ">=3.9"\n'
+        'dependencies = ["beta", "slowpkg"]\n\n[tool.uv.sources]\nslowpkg = { path = "../slowpkg" }\n'
+    )
+    subprocess.run(  # static metadata: uv locks the path package without building it
+        [str(uv_exe), "lock", "--no-index", "--find-links", str(wheelhouse)],
+        cwd=project,
+        env={**os.environ, **tool_env(offline)},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert not (slow / "started").exists()
+    create_env(
+        CreateRequest(
+            project,
+            python=str(base_python.path),
+            backend="venv",
+            plan=InstallPlan(requirements=("beta",), label="b"),
+            **offline,
+        ),
+        host=host,
+    )
+    env = project / ".venv"
+    (env / "keep").write_text("old env")
+    before = installed(env)
+    cli = cli_env(tmp_path, offline)
+    args = ["create", "--sync", str(project), "--backend", "venv", "--python", str(base_python.path)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "venvkeeper", *args, *offline["index_options"]],
+        env=cli,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    started = slow / "started"
+    try:
+        wait_for("uv sync to start building slowpkg", started.exists, proc)
+        _, pgid = map(int, started.read_text().split())
+        (work,) = project.glob(TMP_MARK + "*")
+        journal = json.loads((work / JOURNAL).read_text())
+        assert journal["phase"] == "building" and journal["pid"] == proc.pid
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert proc.stderr is not None
+        proc.stderr.close()
+    wait_for("uv and the build backend to die", lambda: live_members(pgid) == [])
+    assert installed(env) == before and (env / "keep").read_text() == "old env"
+    out = venvkeeper(["check", str(project)], cli)
+    assert "Traceback" not in out.stderr
+    assert any("removed the unfinished build of .venv" in line for line in out.stdout.splitlines())
+    assert installed(env) == before
+    assert no_leftovers(project)
