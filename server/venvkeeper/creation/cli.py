@@ -91,7 +91,7 @@ def cmd_create(args: argparse.Namespace, host: Host) -> int:
     )
     from venvkeeper.creation.interpreters import NoSuitablePython
     from venvkeeper.creation.journal import recover_leftovers
-    from venvkeeper.creation.locksync import plan_lock_sync
+    from venvkeeper.creation.locksync import plan_lock_sync, usable
     from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
 
     path = Path(os.path.abspath(args.path))
@@ -111,6 +111,8 @@ def cmd_create(args: argparse.Namespace, host: Host) -> int:
         if plan is None and not args.recreate and not args.no_lock
         else None
     )
+    if not args.sync:
+        lock_sync = usable(lock_sync)  # a lock that does not parse: create from the sources
     if args.sync and lock_sync is None:
         print(f"venvkeeper: {project} has no lock file to sync with", file=sys.stderr)
         return 2

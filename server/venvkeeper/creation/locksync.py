@@ -199,6 +199,12 @@ def plan_lock_sync(
     )
 
 
+def usable(sync: Optional[LockSync]) -> Optional[LockSync]:
+    """``sync`` when its lock can be used; None when it does not parse (a create then installs the
+    project's sources; an explicit sync with the lock is refused by :func:`build_from_lock`)."""
+    return sync if sync is not None and sync.problem is None else None
+
+
 # -- the tool's way ---------------------------------------------------------------------------------
 
 _POETRY_VERSION = re.compile(r"(\d+)\.(\d+)")

@@ -40,7 +40,7 @@ from venvkeeper.creation.create import (
 )
 from venvkeeper.creation.indexes import uv_index_options
 from venvkeeper.creation.interpreters import NoSuitablePython
-from venvkeeper.creation.locksync import LockSync, plan_lock_sync
+from venvkeeper.creation.locksync import LockSync, plan_lock_sync, usable
 from venvkeeper.creation.plan import (
     InstallPlan,
     default_plan,
@@ -344,8 +344,9 @@ async def create_for_project(
         plan=_create_plan(server, project, arg.get("install")),
         extras=settings.extras,
         groups=settings.dependency_groups,
-        # A project with a lock is created from it (its tool, or pip from the pins) unless told what.
-        lock_sync=None if arg.get("install") is not None else lock_sync_for(server, project, None),
+        # A project with a usable lock is created from it (its tool, or pip from the pins) unless told
+        # what; with a lock that does not parse, from its sources (as the create prompt said).
+        lock_sync=None if arg.get("install") is not None else usable(lock_sync_for(server, project, None)),
     )
     ops = operations(server)
     result = await ops.run(

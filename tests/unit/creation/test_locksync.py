@@ -21,7 +21,7 @@ import pytest
 
 from venvkeeper.creation.create import CreateError, CreateRequest, create_env, sync_env_from_lock
 from venvkeeper.creation.interpreters import BasePython
-from venvkeeper.creation.locksync import LockSync, pins_file_text, plan_lock_sync
+from venvkeeper.creation.locksync import LockSync, pins_file_text, plan_lock_sync, usable
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed, RunResult, run_subprocess
 from venvkeeper.host import Host
 from venvkeeper.requirements.check import file_digest
@@ -332,6 +332,7 @@ def test_an_unparsable_lock_installs_nothing(
     bare = no_tools_host(host, tmp_path)
     sync = plan_lock_sync(project, bare)
     assert isinstance(sync, LockSync) and not sync.current
+    assert sync.problem is not None and usable(sync) is None  # a create installs the sources instead
     with pytest.raises(CreateError, match=r"Pipfile\.lock cannot be used"):
         create_env(
             CreateRequest(project, python=str(base_python.path), backend="venv", lock_sync=sync, **offline),
