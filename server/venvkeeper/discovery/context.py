@@ -84,6 +84,17 @@ class LocateContext:
             self.memo[key] = True
             self.log(message)
 
+    def watch_dir(self, project: Path, path: Path) -> None:
+        """Say that ``project``'s answer depends on the entries of ``path``, a tool's central env dir
+        (an env created or removed there by the tool changes it): :func:`discover` hands these to the
+        watcher as :attr:`Discovery.watch_dirs`."""
+        dirs: list[Path] = self.memo.setdefault(("watch", str(project)), [])
+        if path not in dirs:
+            dirs.append(path)
+
+    def watched(self, project: Path) -> list[Path]:
+        return list(self.memo.get(("watch", str(project)), []))
+
     def listing(self, path: Path) -> list[os.DirEntry[str]]:
         def compute() -> list[os.DirEntry[str]]:
             entries, problem = files.list_dir(path)
