@@ -190,3 +190,31 @@ def test_tool_dirs_of_declared_tools_are_watched_and_routed(tmp_path: Path) -> N
     (plain / "pyproject.toml").write_text('[project]\nname = "plain"\n')
     app.rescan(project.parent)
     assert poetry not in app.env_dirs(plain)
+
+
+def test_python_org_framework_and_windows_installer_layouts(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    framework = root / "Library/Frameworks/Python.framework/Versions/3.13"
+    fake_python(framework / "bin" / "python3.13", patchlevel="3.13.1")
+    (framework / "bin" / "python3").symlink_to("python3.13")
+    host = Host(
+        environ={"PATH": ""}, home=tmp_path / "home", state_dir=tmp_path / "s", cache_dir=tmp_path / "c"
+    )
+    [py] = find_interpreters(host, root=root)
+    assert (py.version, py.origin, py.path.name) == ("3.13.1", "python.org installer", "python3.13")
+    # Windows: the per-user python.org installer dir (the py launcher's layout); the Store alias is never one.
+    local = tmp_path / "LocalAppData"
+    fake_python(local / "Programs/Python/Python312/python.exe", patchlevel="3.12.7")
+    fake_python(local / "Microsoft/WindowsApps/python.exe")
+    win = Host(
+        environ={"PATH": str(local / "Microsoft/WindowsApps"), "LOCALAPPDATA": str(local)},
+        home=tmp_path / "home",
+        state_dir=tmp_path / "s",
+        cache_dir=tmp_path / "c",
+        platform="windows",
+    )
+    ctx = LocateContext(state=StateStore(tmp_path / "s"), virtual_env=None)
+    cat = build_catalog(None, None, Requirements(), ctx, win)
+    assert [(e.version, e.origin, e.recommended) for e in cat.entries] == [
+        ("3.12.7", "python.org installer", True)
+    ]
