@@ -218,3 +218,25 @@ def test_python_org_framework_and_windows_installer_layouts(tmp_path: Path) -> N
     assert [(e.version, e.origin, e.recommended) for e in cat.entries] == [
         ("3.12.7", "python.org installer", True)
     ]
+
+
+def test_a_poetry_env_made_outside_the_project_routes_to_it(tmp_path: Path) -> None:
+    from venvkeeper import fsread
+    from venvkeeper.watch.plan import project_watch_dirs
+    from venvkeeper.watch.routing import ProjectIndex
+
+    host, project, _root = fixture_home(tmp_path)
+    app = App(host=host)
+    app.set_roots([project.parent])
+    poetry = host.home / ".cache" / "pypoetry" / "virtualenvs"
+    assert poetry in project_watch_dirs(project, project.parent, app.env_dirs(project))
+    index = ProjectIndex(
+        app.roots, app.projects(), {p: app.env_dirs(p) for p in app.projects()}, fsread.is_dir
+    )
+    new_env = poetry / f"{poetry_env_base('app', os.path.realpath(project))}-py3.13"
+    assert index.route([new_env]).affected == {project: new_env}
+    # After the re-check discovery sees it (newest first), without a restart.
+    fake_env(new_env, version="3.13.1")
+    app.invalidate([project])
+    chosen = app.discovery(project).chosen
+    assert chosen is not None and chosen.env.path == new_env
