@@ -296,10 +296,11 @@ def _env_entry(
     chosen: bool = False,
     extra: Optional[str] = None,
 ) -> CatalogEntry:
+    free_threaded = _env_free_threaded(env)
     suitable, reasons = assess(
         env.version,
         reqs,
-        free_threaded=_env_free_threaded(env),
+        free_threaded=free_threaded,
         problem=env.problem if env.state != "ok" else None,
         enforce_pins=enforce_pins,
     )
@@ -317,7 +318,7 @@ def _env_entry(
         suitable=suitable,
         reasons=reasons,
         chosen=chosen,
-        free_threaded=_env_free_threaded(env),
+        free_threaded=free_threaded,
         prerelease=bool((v := _version(env.version)) and v.is_prerelease),
     )
 
@@ -383,11 +384,13 @@ def build_catalog(
     candidates = list(discovery.candidates) if discovery is not None and project is not None else []
     pins = reqs.pins
     # A pin nobody can meet is reported, not held against every interpreter.
-    envs_version = [(c.env.version, _env_free_threaded(c.env)) for c in candidates]
     enforce = bool(pins) and any(
         matches_pin(v, ft, p)
         for p in pins
-        for v, ft in [*((b.version, b.free_threaded) for b in found), *envs_version]
+        for v, ft in [
+            *((b.version, b.free_threaded) for b in found),
+            *((c.env.version, _env_free_threaded(c.env)) for c in candidates),
+        ]
     )
 
     entries: list[CatalogEntry] = []

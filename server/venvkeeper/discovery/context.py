@@ -69,7 +69,8 @@ class LocateContext:
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def identify(self, path: Path) -> Optional[Environment]:
-        return identify_env(path, self.prefer_layout)
+        # Once per context: a refresh and the picker's catalog look at the same env dirs again.
+        return self.cached(("identify", str(path)), lambda: identify_env(path, self.prefer_layout))
 
     def cached(self, key: Any, compute: Callable[[], T]) -> T:
         if key not in self.memo:
