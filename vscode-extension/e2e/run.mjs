@@ -569,8 +569,9 @@ async function main() {
       const labels = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
       await shot(envPage, 'd-picker');
       await envPage.keyboard.press('Escape');
-      const first = labels[0] ?? '';
-      if (!first.includes('(.venv)')) throw new Error(`chosen env is not first: ${JSON.stringify(labels)}`);
+      // The actions come first (issue 13, as the Python extension does), then the envs, the chosen one first.
+      const first = labels.find((l) => /\((\.venv|venv)\)/.test(l)) ?? '';
+      if (!first.includes('(.venv)')) throw new Error(`chosen env is not the first env: ${JSON.stringify(labels)}`);
       for (const want of ['(venv)', 'Create new environment', 'Enter interpreter path']) {
         if (!labels.some((l) => l.includes(want))) throw new Error(`"${want}" missing: ${JSON.stringify(labels)}`);
       }
@@ -687,7 +688,8 @@ async function main() {
       for (const want of ['Tool environments for this project', 'Other environments', 'Base interpreters', envName, 'Create new environment']) {
         if (!labels.some((l) => l.includes(want))) throw new Error(`"${want}" missing: ${JSON.stringify(labels)}`);
       }
-      if (!labels[0].includes(envName)) throw new Error(`the Poetry env is not first: ${JSON.stringify(labels)}`);
+      const firstEnv = labels.find((l) => l.includes('virtualenvs/')) ?? '';
+      if (!firstEnv.includes(envName)) throw new Error(`the Poetry env is not the first env: ${JSON.stringify(labels)}`);
       // "Create new environment…" asks which Python, the recommended one first and marked.
       await rows.filter({ hasText: 'Create new environment' }).first().click();
       await page.locator('.quick-input-widget').filter({ hasText: 'which Python' }).first().waitFor({ timeout: 20_000 });

@@ -6,6 +6,7 @@ import {
   basePickPlaceholder,
   buildBasePickEntries,
   buildPickerEntries,
+  initialEntry,
   type PickerAction,
   type PickerEntry,
 } from './pickerItems';
@@ -64,11 +65,14 @@ async function pickAction(
   return chosen;
 }
 
-function showFirst(qp: vscode.QuickPick<Item>, items: Item[], type: PickerAction['type']): void {
+/** Show ``entries``, highlighting ``active`` (one of them). */
+function show(qp: vscode.QuickPick<Item>, entries: PickerEntry[], active: PickerEntry | undefined): void {
+  const items = entries.map(toItem);
   qp.items = items;
-  const first = items.find((i) => i.action?.type === type);
-  if (first !== undefined) {
-    qp.activeItems = [first];
+  const index = active === undefined ? -1 : entries.indexOf(active);
+  const item = items[index];
+  if (item !== undefined) {
+    qp.activeItems = [item];
   }
 }
 
@@ -87,7 +91,8 @@ async function pick(
     }
     qp.placeholder =
       loaded.projectRoot === null ? 'This file is in no Python project' : `Select the environment for ${loaded.projectRoot}`;
-    showFirst(qp, buildPickerEntries(loaded, { trusted }).map(toItem), 'select');
+    const entries = buildPickerEntries(loaded, { trusted });
+    show(qp, entries, initialEntry(entries));
   });
   return { action, result: loaded };
 }
@@ -123,7 +128,8 @@ export async function askForBase(
       return;
     }
     qp.placeholder = basePickPlaceholder(result);
-    showFirst(qp, buildBasePickEntries(result).map(toItem), 'createWith');
+    const entries = buildBasePickEntries(result);
+    show(qp, entries, entries.find((e) => e.action?.type === 'createWith'));
   });
   if (failed) {
     return null;

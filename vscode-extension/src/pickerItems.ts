@@ -84,11 +84,24 @@ function baseEntry(e: InterpreterEntry): PickerEntry {
   };
 }
 
-/** `trusted: false` (Restricted Mode): no "Create new environment…" nor base interpreters (nothing could
- * run), one line why (opens the trust editor). */
+/** Actions first (as the Python extension does: a long list of interpreters never hides them), then the
+ * groups; the glue highlights the chosen env. `trusted: false` (Restricted Mode): no "Create new
+ * environment…" nor base interpreters (nothing could run), one line why at the end (opens the trust editor). */
 export function buildPickerEntries(result: InterpretersResult, options: { trusted?: boolean } = {}): PickerEntry[] {
   const trusted = options.trusted !== false;
   const entries: PickerEntry[] = [];
+  if (result.interpreters.some((e) => e.chosen && e.origin === 'selected')) {
+    entries.push({
+      label: '$(discard) Use automatic discovery',
+      detail: 'Forget the explicit choice for this project',
+      action: { type: 'clearSelection' },
+    });
+  }
+  if (trusted) {
+    entries.push({ label: '$(add) Create new environment…', action: { type: 'create' } });
+  }
+  entries.push({ label: '$(edit) Enter interpreter path…', action: { type: 'enterPath' } });
+  entries.push({ label: '$(folder-opened) Browse for interpreter…', action: { type: 'browse' } });
   for (const group of GROUP_ORDER) {
     if (group === 'base' && !trusted) {
       continue;
@@ -105,24 +118,20 @@ export function buildPickerEntries(result: InterpretersResult, options: { truste
       entries.push(group === 'base' ? baseEntry(e) : envEntry(e, result.projectRoot));
     }
   }
-  entries.push({ label: 'Actions', separator: true });
-  if (result.interpreters.some((e) => e.chosen && e.origin === 'selected')) {
-    entries.push({
-      label: '$(discard) Use automatic discovery',
-      detail: 'Forget the explicit choice for this project',
-      action: { type: 'clearSelection' },
-    });
-  }
-  if (trusted) {
-    entries.push({ label: '$(add) Create new environment…', action: { type: 'create' } });
-  }
-  entries.push({ label: '$(edit) Enter interpreter path…', action: { type: 'enterPath' } });
-  entries.push({ label: '$(folder-opened) Browse for interpreter…', action: { type: 'browse' } });
   if (!trusted) {
     // Not a separator: VS Code does not draw a trailing one. Choosing it opens the trust editor.
     entries.push({ label: '$(shield) Trust this folder to create or install', detail: 'Restricted Mode: venvkeeper only reads here. Opens Manage Workspace Trust.', action: { type: 'manageTrust' } });
   }
   return entries;
+}
+
+/** Which entry the picker highlights: the chosen env, else the first env, else the first action. */
+export function initialEntry(entries: PickerEntry[]): PickerEntry | undefined {
+  return (
+    entries.find((e) => e.label.startsWith('$(check) ')) ??
+    entries.find((e) => e.action?.type === 'select') ??
+    entries.find((e) => e.action !== undefined)
+  );
 }
 
 /** "Which Python?" for "Create new environment…": the recommended base first (marked, with why), the

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { basePickPlaceholder, buildBasePickEntries, buildPickerEntries } from '../../src/pickerItems';
+import { basePickPlaceholder, buildBasePickEntries, buildPickerEntries, initialEntry } from '../../src/pickerItems';
 import type { InterpretersResult } from '../../src/protocol';
 import { entry } from './fixtures';
 
@@ -26,11 +26,14 @@ const ENVS = [
 ];
 
 describe('buildPickerEntries', () => {
-  it('groups envs under separators in the server order, the chosen env leading its group, then actions', () => {
+  it('puts the actions first, then envs under separators in the server order, the chosen env highlighted', () => {
     const entries = buildPickerEntries(result(ENVS));
     assert.deepEqual(
       entries.map((e) => (e.separator === true ? `-- ${e.label}` : e.label)),
       [
+        '$(add) Create new environment…',
+        '$(edit) Enter interpreter path…',
+        '$(folder-opened) Browse for interpreter…',
         "-- This project's environments",
         '$(warning) 3.10.4 (venv)',
         '-- Tool environments for this project',
@@ -41,12 +44,10 @@ describe('buildPickerEntries', () => {
         '$(star-full) Python 3.11.7',
         '$(warning) Python 3.13.1 (free-threaded)',
         'Python 3.12.4',
-        '-- Actions',
-        '$(add) Create new environment…',
-        '$(edit) Enter interpreter path…',
-        '$(folder-opened) Browse for interpreter…',
       ],
     );
+    assert.equal(initialEntry(entries), entries[6]);
+    entries.splice(0, 3);
     assert.equal(entries[1]?.detail, '.venv in the project · does not satisfy requires-python >=3.11 · not chosen: app-x-py3.12 comes first');
     assert.equal(entries[3]?.detail, 'Chosen: Poetry env app-x-py3.12');
     assert.equal(entries[3]?.description, 'poetry · /home/u/.cache/pypoetry/virtualenvs/app-x-py3.12/bin/python');
