@@ -60,9 +60,18 @@ function toolName(e: InterpreterEntry): string {
   return e.kind === 'conda' ? 'conda' : e.origin;
 }
 
+function envName(path: string): string {
+  return path.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? path;
+}
+
 function envEntry(e: InterpreterEntry, projectRoot: string | null): PickerEntry {
+  // Envs outside the project by their name (a tool's dir is long; the description has the full path).
+  const label =
+    e.group === 'project'
+      ? interpreterLabel({ version: e.version, envPath: e.path }, projectRoot)
+      : `${e.version ?? 'Python'} (${envName(e.path)})`;
   return {
-    label: `${envIcon(e)}${interpreterLabel({ version: e.version, envPath: e.path }, projectRoot)}`,
+    label: `${envIcon(e)}${label}`,
     description: e.group === 'project' ? e.python : `${toolName(e)} · ${e.python}`,
     detail: envDetail(e),
     action: { type: 'select', envPath: e.path },
