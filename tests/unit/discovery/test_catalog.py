@@ -240,3 +240,31 @@ def test_a_poetry_env_made_outside_the_project_routes_to_it(tmp_path: Path) -> N
     app.invalidate([project])
     chosen = app.discovery(project).chosen
     assert chosen is not None and chosen.env.path == new_env
+
+
+def test_conda_and_pyenv_dirs_are_watched_for_the_projects_that_name_them(tmp_path: Path) -> None:
+    host, project, _root = fixture_home(tmp_path)
+    conda_project = project.parent / "sci"
+    conda_project.mkdir()
+    (conda_project / "environment.yml").write_text("name: data\n")
+    pyenv_project = project.parent / "pinned"
+    pyenv_project.mkdir()
+    (pyenv_project / "requirements.txt").write_text("")
+    (pyenv_project / ".python-version").write_text("3.12.4\n")
+    app = App(host=host)
+    app.set_roots([project.parent])
+    home = host.home
+    assert {home / "miniconda3" / "envs"} <= set(app.env_dirs(conda_project))
+    assert home / ".pyenv" / "versions" in app.env_dirs(pyenv_project)
+    # A project naming no conda env does not re-check when one is created or removed.
+    assert home / "miniconda3" / "envs" not in app.env_dirs(project)
+
+
+def test_another_projects_poetry_env_from_the_list_is_selectable(tmp_path: Path) -> None:
+    host, project, _root = fixture_home(tmp_path)
+    app = App(host=host)
+    app.set_roots([project.parent])
+    [other] = [e for e in app.catalog(project, bases=[]).entries if e.path.name.startswith("someone-else")]
+    app.set_selection(project, other.python)
+    d = app.discovery(project)
+    assert d.chosen is not None and (d.chosen.origin, d.chosen.env.path) == ("selected", other.path)
