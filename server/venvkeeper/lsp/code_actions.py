@@ -151,7 +151,7 @@ def register(server: VenvkeeperServer) -> None:
                 types.ShowMessageParams(
                     type=types.MessageType.Info,
                     message=(
-                        "venvkeeper: the declared requirements already allow versions that work together "
+                        "the declared requirements already allow versions that work together "
                         f"({proposal.summary}); no line needs to change — sync the env to install them"
                     ),
                 )

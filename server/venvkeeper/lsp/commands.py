@@ -448,7 +448,7 @@ async def apply_proposal(
     """Ask the client to apply the proposal's edit (``workspace/applyEdit``); True when it did."""
     applied = True
     if proposal.edits:
-        label = f"venvkeeper: {proposal.summary}"
+        label = proposal.summary  # the client names the server
         try:
             result = await server.workspace_apply_edit_async(
                 types.ApplyWorkspaceEditParams(edit=workspace_edit(proposal), label=label)
