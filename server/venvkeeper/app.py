@@ -17,7 +17,9 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Literal, Optional, Union
+
+import attrs
 
 from venvkeeper import codes as code_table
 from venvkeeper import fsread
@@ -30,14 +32,22 @@ from venvkeeper.discovery.locators import LOCATORS, LocateContext, Locator
 from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.discovery.projects import find_projects, nearest_project
 from venvkeeper.findings import Finding
-from venvkeeper.guards.activation import activation_json
+from venvkeeper.guards.activation import Activation, activation_for
 from venvkeeper.host import Host
 from venvkeeper.requirements.lockcheck import drift_summary
 from venvkeeper.requirements.provider import parsed_requirements
 from venvkeeper.requirements.records import ParsedSources
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
-from venvkeeper.views import ActivationBuilder, candidates_view, interpreter_view
+from venvkeeper.views import (
+    ActivationBuilder,
+    Environments,
+    Interpreter,
+    ProblemCounts,
+    Status,
+    candidates_view,
+    interpreter_view,
+)
 
 
 class SelectionError(ValueError):
@@ -51,7 +61,7 @@ class ProjectState:
     #: The memo of the check pass that made ``findings`` (the parsed sources among others).
     memo: Optional[dict[str, Any]] = None
     #: The last view sent to clients, to detect real changes.
-    last_view: Optional[dict[str, Any]] = None
+    last_view: Optional[Interpreter] = None
     #: Whether the last view was ever announced (first computation is not a "change").
     announced: bool = False
     #: Bumped by every invalidation: a check started before the bump is stale and is dropped.
@@ -237,7 +247,7 @@ class App:
         ctx = CheckContext(project, self.discovery(project), self.settings, self.host, self.state, st.memo)
         return parsed_requirements(ctx)
 
-    def status(self, project: Path) -> str:
+    def status(self, project: Path) -> Union[Status, Literal["none"]]:
         disc = self.discovery(project)
         if disc.chosen is None:
             return "none"
@@ -248,15 +258,15 @@ class App:
             return "stale"
         return "ok"
 
-    def problem_counts(self, project: Path) -> dict[str, int]:
+    def problem_counts(self, project: Path) -> ProblemCounts:
         errors = warnings = 0
         for f in self.findings(project):
             sev = self.settings.severity(f.code)
             errors += sev == "error"
             warnings += sev == "warning"
-        return {"errors": errors, "warnings": warnings}
+        return ProblemCounts(errors=errors, warnings=warnings)
 
-    def interpreter(self, project: Path) -> Optional[dict[str, Any]]:
+    def interpreter(self, project: Path) -> Optional[Interpreter]:
         disc = self.discovery(project)
         status = self.status(project)
         # Untrusted: no activation data at all, so no client can put the workspace's bin/ on a
@@ -267,15 +277,15 @@ class App:
         view = interpreter_view(
             disc, status if status != "none" else "ok", self.problem_counts(project), activation, detail
         )
-        if view is not None and status == "broken" and not view.get("problem"):
+        if view is not None and status == "broken" and not view.problem:
             # Broken by a finding (a dependency conflict, a base interpreter gone): the status bar's
             # tooltip names the first one.
             first = next((f for f in self.findings(project) if f.code in code_table.BROKEN), None)
             if first is not None:
-                view["problem"] = first.message
+                view = attrs.evolve(view, problem=first.message)
         return view
 
-    def interpreter_for(self, path: Path) -> Optional[dict[str, Any]]:
+    def interpreter_for(self, path: Path) -> Optional[Interpreter]:
         project = self.project_for(path)
         if project is None:
             self.log(
@@ -284,13 +294,13 @@ class App:
             return None
         return self.interpreter(project)
 
-    def environments_for(self, path: Path) -> dict[str, Any]:
+    def environments_for(self, path: Path) -> Environments:
         project = self.project_for(path)
         if project is None:
-            return {"projectRoot": None, "environments": []}
-        return {"projectRoot": str(project), "environments": candidates_view(self.discovery(project))}
+            return Environments(project_root=None)
+        return Environments(project_root=project, environments=candidates_view(self.discovery(project)))
 
-    def select(self, path: Path, env_path: Optional[Path]) -> tuple[Path, Optional[dict[str, Any]]]:
+    def select(self, path: Path, env_path: Optional[Path]) -> tuple[Path, Optional[Interpreter]]:
         project = self.set_selection(path, env_path)
         return project, self.interpreter(project)
 
@@ -327,11 +337,9 @@ class App:
             st.memo = None
             st.generation += 1
 
-    def refresh(
-        self, projects: Optional[Iterable[Path]] = None
-    ) -> list[tuple[Path, Optional[dict[str, Any]]]]:
+    def refresh(self, projects: Optional[Iterable[Path]] = None) -> list[tuple[Path, Optional[Interpreter]]]:
         """Recompute views; return (project, new view) for each answer that changed since last announced."""
-        changed: list[tuple[Path, Optional[dict[str, Any]]]] = []
+        changed: list[tuple[Path, Optional[Interpreter]]] = []
         for p in list(projects if projects is not None else self._projects):
             st = self._projects.get(p)
             if st is None:
@@ -352,9 +360,9 @@ class App:
         return [c.env.path for c in self.discovery(project).candidates if not c.activated_elsewhere]
 
 
-def default_activation(env: Environment) -> Optional[dict[str, Any]]:
+def default_activation(env: Environment) -> Optional[Activation]:
     """Terminal activation data for every shell (guards/activation.py)."""
-    return activation_json(env)
+    return activation_for(env)
 
 
 def normalize(path: Path) -> Path:

@@ -12,6 +12,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from venvkeeper.app import SelectionError
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.workspace import refresh_async, uri_to_path
+from venvkeeper.wire import to_wire
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -39,14 +40,14 @@ def register(server: VenvkeeperServer) -> None:
         if project is not None:
             # This project's check (if due) runs on a worker; other requests are answered meanwhile.
             await ls.checks.ensure([project])
-        return ls.app.interpreter_for(path)
+        return to_wire(ls.app.interpreter_for(path))
 
     @server.feature(protocol.ENVIRONMENTS)
     def environments(ls: VenvkeeperServer, params: Any) -> dict[str, Any]:
         path = _path_param(params)
         if path is None:
             return {"projectRoot": None, "environments": []}
-        return ls.app.environments_for(path)
+        return to_wire(ls.app.environments_for(path))
 
     @server.feature(protocol.SELECT)
     async def select(ls: VenvkeeperServer, params: Any) -> Optional[dict[str, Any]]:
@@ -62,6 +63,6 @@ def register(server: VenvkeeperServer) -> None:
             raise JsonRpcInvalidParams(str(exc)) from None
         log.info("selected %s for %s", env_path or "(automatic)", project)
         await refresh_async(ls, [project])
-        return ls.app.interpreter(project)
+        return to_wire(ls.app.interpreter(project))
 
     _ = types  # lsprotocol types are used by the other handler modules; keep the import symmetric
