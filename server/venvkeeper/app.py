@@ -48,10 +48,26 @@ from venvkeeper.views import (
     candidates_view,
     interpreter_view,
 )
+from venvkeeper.watch.plan import project_watch_dirs, tree_dirs
+from venvkeeper.watch.routing import ProjectIndex, outermost
 
 
 class SelectionError(ValueError):
     """``select`` was given something that is not a virtual environment."""
+
+
+class Refused(Exception):
+    """A command cannot act: the message says why (untrusted, outside every project, no env)."""
+
+
+@attrs.frozen
+class EventRouting:
+    """What a batch of changed paths did to the model (see :meth:`App.route_events`)."""
+
+    #: Projects to re-check, each with the first path that concerned it.
+    recheck: dict[Path, Path]
+    #: Projects that no longer exist (their diagnostics must go).
+    removed: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -175,6 +191,35 @@ class App:
         if project is not None and project not in self._projects:
             self._projects[project] = ProjectState()  # created since the last scan; adopt it now
         return project
+
+    def root_of(self, project: Path) -> Optional[Path]:
+        """The workspace root ``project`` is in (the first listed, as roots do not nest in practice)."""
+        return next((r for r in self.roots if r == project or r in project.parents), None)
+
+    def projects_under(self, roots: Iterable[Path]) -> list[Path]:
+        """The known projects at or below any of ``roots``."""
+        roots = list(roots)
+        return [p for p in self.projects() if any(p == r or r in p.parents for r in roots)]
+
+    # -- commands --------------------------------------------------------------------------------
+    def command_project(self, path: Optional[Path]) -> Path:
+        """The project a create/install/sync command acts on: refused while untrusted (nothing is
+        created or installed then), for no path, or for a path outside every project."""
+        if not self.settings.trusted:
+            raise Refused("the workspace is not trusted; nothing is created or installed")
+        if path is None:
+            raise Refused("'uri' must be a file:// URI of a file or folder in a project")
+        project = self.project_for(path)
+        if project is None:
+            raise Refused(f"{path} is not inside any project of the workspace")
+        return project
+
+    def chosen_env(self, project: Path) -> Environment:
+        """The env a command installs into; refused when the project has none."""
+        chosen = self.discovery(project).chosen
+        if chosen is None:
+            raise Refused(f"{project} has no environment; create one first")
+        return chosen.env
 
     # -- leftovers of killed creates -------------------------------------------------------------
     def recover_leftovers(self, projects: Iterable[Path]) -> list[Leftover]:
@@ -358,6 +403,39 @@ class App:
     def env_dirs(self, project: Path) -> list[Path]:
         """Every candidate env dir of a project (to watch them)."""
         return [c.env.path for c in self.discovery(project).candidates if not c.activated_elsewhere]
+
+    # -- watching --------------------------------------------------------------------------------
+    def watch_dirs(self) -> set[Path]:
+        """Every directory to watch: each root's top levels, each project and its env dirs (watch/plan.py)."""
+        wanted: set[Path] = set()
+        for root in self.roots:
+            wanted.update(tree_dirs(root))
+        for project in self.projects():
+            wanted.update(project_watch_dirs(project, self.root_of(project), self.env_dirs(project)))
+        return wanted
+
+    def project_index(self) -> ProjectIndex:
+        projects = self.projects()
+        return ProjectIndex(
+            self.roots, projects, {p: self.env_dirs(p) for p in projects}, is_dir=fsread.is_dir
+        )
+
+    def route_events(self, paths: Iterable[Path]) -> EventRouting:
+        """Route changed paths to the projects they concern (O(depth) a path, watch/routing.py), rescan
+        the directories that may have gained or lost projects, and invalidate what must be re-checked."""
+        routing = self.project_index().route(paths)
+        affected = dict(routing.affected)
+        removed: list[Path] = []
+        for directory in outermost(routing.rescan):
+            added, gone = self.rescan(directory)
+            for project in added:
+                affected.setdefault(project, directory)
+            removed.extend(gone)
+        for project in removed:
+            affected.pop(project, None)
+        if affected:
+            self.invalidate(affected)
+        return EventRouting(affected, tuple(removed))
 
 
 def default_activation(env: Environment) -> Optional[Activation]:

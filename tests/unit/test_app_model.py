@@ -1,0 +1,93 @@
+"""The workspace model's answers that the server only wires: event routing, the watch set, and which
+project and env a command acts on. Real files in tmp_path, no server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from support.envs import make_venv
+from venvkeeper.app import App, Refused
+from venvkeeper.host import Host
+from venvkeeper.settings import Settings
+
+
+def make_app(tmp_path: Path, **settings: object) -> tuple[App, Path]:
+    host = Host(environ={}, state_dir=tmp_path / "state", cache_dir=tmp_path / "cache", home=tmp_path)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    app = App(host=host, settings=Settings(**settings))  # type: ignore[arg-type]
+    app.set_roots([ws])
+    return app, ws
+
+
+def add_project(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "requirements.txt").write_text("requests\n")
+    return path
+
+
+def test_a_changed_requirement_file_rechecks_its_project_only(tmp_path: Path) -> None:
+    app, ws = make_app(tmp_path)
+    a, b = add_project(ws / "a"), add_project(ws / "b")
+    app.set_roots([ws])
+    app.findings(a), app.findings(b)
+    routed = app.route_events({a / "requirements.txt", a / "README.md"})
+    assert routed.recheck == {a: a / "requirements.txt"} and routed.removed == ()
+    assert app.needs_check(a) and not app.needs_check(b)  # only the routed project was invalidated
+
+
+def test_a_new_project_is_found_and_a_deleted_one_removed(tmp_path: Path) -> None:
+    app, ws = make_app(tmp_path)
+    old = add_project(ws / "old")
+    app.set_roots([ws])
+    new = add_project(ws / "new")
+    (old / "requirements.txt").unlink()
+    old.rmdir()
+    routed = app.route_events({new, old})
+    assert list(routed.recheck) == [new] and routed.removed == (old,)  # found by rescanning ws
+    assert app.projects() == [new]
+
+
+def test_events_that_concern_nothing_invalidate_nothing(tmp_path: Path) -> None:
+    app, ws = make_app(tmp_path)
+    a = add_project(ws / "a")
+    app.set_roots([ws])
+    app.findings(a)
+    routed = app.route_events({a / "main.py"})
+    assert routed.recheck == {} and routed.removed == ()
+    assert not app.needs_check(a)
+
+
+def test_the_watch_set_holds_roots_projects_and_env_dirs(tmp_path: Path) -> None:
+    app, ws = make_app(tmp_path)
+    a = add_project(ws / "deep" / "er" / "a")
+    env = make_venv(a / ".venv")
+    app.set_roots([ws])
+    dirs = app.watch_dirs()
+    assert {ws, a, env, env / "bin"} <= dirs
+    assert app.root_of(a) == ws and app.root_of(tmp_path) is None
+    assert app.projects_under([ws / "deep"]) == [a] and app.projects_under([tmp_path / "x"]) == []
+
+
+def test_a_command_acts_on_the_project_of_its_path(tmp_path: Path) -> None:
+    app, ws = make_app(tmp_path)
+    a = add_project(ws / "a")
+    assert app.command_project(a / "src" / "main.py") == a
+    with pytest.raises(Refused, match="not inside any project"):
+        app.command_project(tmp_path / "elsewhere.py")
+    with pytest.raises(Refused, match="must be a file:// URI"):
+        app.command_project(None)
+    with pytest.raises(Refused, match="has no environment; create one first"):
+        app.chosen_env(a)
+    make_venv(a / ".venv")
+    app.invalidate([a])
+    assert app.chosen_env(a).path == a / ".venv"
+
+
+def test_an_untrusted_workspace_refuses_every_command(tmp_path: Path) -> None:
+    app, ws = make_app(tmp_path, trusted=False)
+    a = add_project(ws / "a")
+    with pytest.raises(Refused, match="not trusted"):
+        app.command_project(a / "main.py")
