@@ -11,6 +11,7 @@ from lsprotocol import types
 from venvkeeper import codes
 from venvkeeper.guards.paths import env_label
 from venvkeeper.lsp import protocol
+from venvkeeper.lsp.commands import command_project, find_compatible, workspace_edit
 from venvkeeper.lsp.diagnostics import file_uri
 from venvkeeper.lsp.workspace import uri_to_path
 
@@ -138,13 +139,11 @@ def register(server: VenvkeeperServer) -> None:
     async def resolve_code_action(ls: VenvkeeperServer, action: types.CodeAction) -> types.CodeAction:
         """Run the resolver for "Find versions that work together" and attach the edit (nothing else
         changes: the user sees the edit and saves it, or picks "… and sync" to install it)."""
-        from venvkeeper.lsp.commands import _project, find_compatible_versions, workspace_edit
-
         data = protocol.as_plain(action.data)
         if not isinstance(data, dict) or data.get("kind") != RESOLVE_EDIT:
             return action
-        project = _project(server, data)  # refused (RequestFailed) when untrusted
-        proposal = await find_compatible_versions(server, project, sync=False)
+        project = command_project(server, data)  # refused (RequestFailed) when untrusted
+        proposal = await find_compatible(server, project, sync=False)
         action.edit = workspace_edit(proposal)
         if not proposal.edits:
             server.window_show_message(

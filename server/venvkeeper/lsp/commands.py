@@ -1,10 +1,12 @@
-"""``workspace/executeCommand``: create, sync, install missing, recreate, install into env.
+"""``workspace/executeCommand``: create, sync, install missing, recreate, install into env, resolve, add pip.
 
-Each command runs the domain function (venvkeeper.creation) in a worker thread, with ``$/progress``
-when the client supports ``window.workDoneProgress`` (token created with
-``window/workDoneProgress/create``, cancellable; ``end`` is always sent). Cancelling the progress
-cancels the operation: the tool's process group is killed and nothing half-made is left. All commands
-refuse in an untrusted workspace, and one project runs one operation at a time.
+Translation and wiring only: each handler parses its JSON argument into the typed arguments of
+:mod:`venvkeeper.creation.commands`, runs that module's work in a worker thread with ``$/progress`` when
+the client supports ``window.workDoneProgress`` (token created with ``window/workDoneProgress/create``,
+cancellable; ``end`` is always sent), and answers the typed result as camelCase JSON. Cancelling the
+progress cancels the operation: the tool's process group is killed and nothing half-made is left. All
+commands refuse in an untrusted workspace (:meth:`App.command_project`), and one project runs one
+operation at a time.
 """
 
 from __future__ import annotations
@@ -12,72 +14,61 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import sys
 import uuid
 import weakref
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from venvkeeper.app import Refused
 from venvkeeper.creation import summary
-from venvkeeper.creation.addpip import AddPipError, add_pip
-from venvkeeper.creation.backends import BackendUnavailable, select_backend
+from venvkeeper.creation.addpip import add_pip
+from venvkeeper.creation.commands import (
+    USER_ERRORS,
+    CancelledCommand,
+    CreateArgs,
+    Created,
+    Installed,
+    InstallSelection,
+    PipAdded,
+    Resolution,
+    Synced,
+    create_request,
+    create_summary,
+    failure,
+    failure_log,
+    find_compatible_versions,
+    named_plan,
+    recreate_request,
+    resolve_title,
+    sync_plan,
+)
 from venvkeeper.creation.create import (
-    CreateError,
-    CreateRequest,
     CreateResult,
     ProgressStep,
     create_env,
     install_into_env,
-    installed_requirements,
     recreate_env,
     sync_env,
-    tool_environment,
 )
-from venvkeeper.creation.indexes import uv_index_options
-from venvkeeper.creation.interpreters import NoSuitablePython
-from venvkeeper.creation.plan import (
-    InstallPlan,
-    default_plan,
-    missing_install_args,
-    plan_from_sources,
-    requested_plan,
-)
-from venvkeeper.creation.resolve import (
-    Proposal,
-    ResolveFailed,
-    find_compatible,
-    record_sync_after_edits,
-    request_for,
-    select_resolver,
-)
-from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed, run_subprocess
+from venvkeeper.creation.plan import missing_install_args
+from venvkeeper.creation.resolve import Proposal, record_sync_after_edits
+from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
 from venvkeeper.discovery.model import Environment
 from venvkeeper.lsp import protocol
+from venvkeeper.lsp.diagnostics import file_uri
 from venvkeeper.lsp.workspace import refresh, uri_to_path
+from venvkeeper.wire import to_wire
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
 
 log = logging.getLogger("venvkeeper")
-#: Where uv is looked for besides PATH: next to the daemon's interpreter (as the install backends do).
-_DAEMON_DIRS = (Path(sys.executable).parent,)
 T = TypeVar("T")
-
-#: Findings whose ``data.install`` says what to install to fix them.
-#: Domain errors whose message is the user-facing reason.
-USER_ERRORS = (
-    CommandFailed,
-    CreateError,
-    NoSuitablePython,
-    BackendUnavailable,
-    AddPipError,
-    ResolveFailed,
-    OSError,
-)
 
 
 class CommandRefused(JsonRpcException):
@@ -104,7 +95,7 @@ def quiet_cancel(handler: Handler) -> Handler:
             return await handler(*args)
         except OperationCancelled as exc:
             log.info("%s", exc)
-            return {"cancelled": True, "message": str(exc)}
+            return to_wire(CancelledCommand(str(exc)))
 
     return wrapped
 
@@ -112,22 +103,6 @@ def quiet_cancel(handler: Handler) -> Handler:
 Work = Callable[[Callable[[ProgressStep], None], CancelToken], T]
 #: The one line that ends the progress on success: what was done, in how many seconds (run on the worker).
 Summarize = Callable[[T, float], str]
-
-
-def failure(title: str, exc: Exception) -> tuple[str, str]:
-    """The user-facing message of a failed operation and its decisive line."""
-    decisive = exc.decisive if isinstance(exc, CommandFailed) else str(exc)
-    return f"{title} failed: {decisive}", decisive
-
-
-def log_failure(title: str, exc: Exception) -> None:
-    """Log a failure once, with the tool's whole output (the client's "Show output" opens it)."""
-    message, _ = failure(title, exc)
-    if isinstance(exc, CommandFailed):
-        output = "\n".join(f"  {line}" for line in exc.output) or "  (no output)"
-        log.warning("%s\n%s (exit code %s) said:\n%s", message, exc.what, exc.returncode, output)
-    else:
-        log.warning("%s", message)
 
 
 class Operations:
@@ -202,7 +177,7 @@ class Operations:
                 outcome = "cancelled; nothing was changed"
                 raise OperationCancelled(f"{title} was cancelled; nothing was changed") from None
             except USER_ERRORS as exc:
-                log_failure(title, exc)
+                log.warning("%s", failure_log(title, exc))
                 message, decisive = failure(title, exc)
                 raise CommandRefused(
                     message, data={"decisive": decisive, "retry": isinstance(exc, CommandFailed)}
@@ -227,66 +202,55 @@ def _argument(args: Sequence[Any]) -> dict[str, Any]:
     raise CommandRefused("the command takes one argument object, e.g. { uri }")
 
 
-def _strings(value: Any, name: str) -> Optional[list[str]]:
+def _strings(value: Any, name: str) -> Optional[tuple[str, ...]]:
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise CommandRefused(f"'{name}' must be a list of strings")
-    return value
+    return tuple(value)
 
 
-def _project(server: VenvkeeperServer, arg: dict[str, Any]) -> Path:
-    if not server.app.settings.trusted:
-        raise CommandRefused("the workspace is not trusted; nothing is created or installed")
+def _string(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) and value else None
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """The App's refusals (untrusted, outside every project, no env) as ``RequestFailed``."""
+    try:
+        yield
+    except Refused as exc:
+        raise CommandRefused(str(exc)) from None
+
+
+def command_project(server: VenvkeeperServer, arg: dict[str, Any]) -> Path:
+    """The project of the argument's ``uri`` a command acts on (refused when untrusted, or none)."""
     uri = arg.get("uri")
-    path = uri_to_path(uri) if isinstance(uri, str) else None
-    if path is None:
-        raise CommandRefused("'uri' must be a file:// URI of a file or folder in a project")
-    project = server.app.project_for(path)
-    if project is None:
-        raise CommandRefused(f"{path} is not inside any project of the workspace")
-    return project
+    with refusals():
+        return server.app.command_project(uri_to_path(uri) if isinstance(uri, str) else None)
 
 
 def _chosen_env(server: VenvkeeperServer, project: Path) -> Environment:
-    chosen = server.app.discovery(project).chosen
-    if chosen is None:
-        raise CommandRefused(f"{project} has no environment; create one first")
-    return chosen.env
+    with refusals():
+        return server.app.chosen_env(project)
 
 
-def _env(server: VenvkeeperServer, project: Path) -> Path:
-    return _chosen_env(server, project).path
-
-
-def _resolve(project: Path, name: str) -> Path:
-    path = Path(name)
-    return path if path.is_absolute() else project / path
-
-
-def plan_for_source(server: VenvkeeperServer, project: Path, source: Optional[str]) -> InstallPlan:
-    """Sync: one source as the check reads it, or (no source) everything the check expects."""
-    settings = server.app.settings
-    if not source:
-        return default_plan(project, settings, server.host)
-    return plan_from_sources(project, [_resolve(project, source)], settings, server.host)
-
-
-def _create_plan(server: VenvkeeperServer, project: Path, install: Any) -> Optional[InstallPlan]:
-    if install is None:
-        return None
-    if not isinstance(install, dict):
+def _create_args(arg: dict[str, Any]) -> CreateArgs:
+    install = arg.get("install")
+    if install is not None and not isinstance(install, dict):
         raise CommandRefused("'install' must be an object")
-    files = _strings(install.get("requirements"), "install.requirements") or []
-    extras = _strings(install.get("extras"), "install.extras")
-    groups = _strings(install.get("groups"), "install.groups")
-    return requested_plan(
-        project,
-        server.app.settings,
-        server.host,
-        [_resolve(project, f) for f in files],
-        tuple(extras) if extras is not None else None,
-        tuple(groups) if groups is not None else None,
+    backend = arg.get("backend")
+    return CreateArgs(
+        env_path=_string(arg.get("path")),
+        python=_string(arg.get("python")),
+        backend=backend if backend in ("auto", "venv", "uv") else None,
+        install=InstallSelection(
+            _strings(install.get("requirements"), "install.requirements") or (),
+            _strings(install.get("extras"), "install.extras"),
+            _strings(install.get("groups"), "install.groups"),
+        )
+        if install is not None
+        else None,
     )
 
 
@@ -301,61 +265,23 @@ def _log_leftovers(result: CreateResult) -> None:
         log.info("%s", note)
 
 
-def _summarize_create(server: VenvkeeperServer, project: Path) -> Summarize[CreateResult]:
-    def summarize(result: CreateResult, seconds: float) -> str:
-        packages = installed_requirements(result.env_path, windows=server.host.platform == "windows")
-        return summary.created(
-            summary.env_label(result.env_path, project),
-            result.choice.python.version,
-            len(packages),
-            seconds,
-            replaced=result.replaced,
-        )
-
-    return summarize
-
-
-def _result_view(result: CreateResult) -> dict[str, Any]:
-    return {
-        "envPath": str(result.env_path),
-        "python": str(result.python),
-        "reason": result.choice.reason,
-        "backend": result.backend,
-        "installed": result.plan.label,
-        "replaced": result.replaced,
-    }
-
-
 async def create_for_project(
     server: VenvkeeperServer, project: Path, arg: Optional[dict[str, Any]] = None
 ) -> dict[str, Any]:
     """The body of ``venvkeeper.create`` (also used by the auto-create prompt)."""
-    arg = arg or {}
-    settings = server.app.settings
-    env_path = arg.get("path")
-    request = CreateRequest(
-        project,
-        env_path=_resolve(project, env_path) if isinstance(env_path, str) and env_path else None,
-        python=arg.get("python") if isinstance(arg.get("python"), str) else None,
-        backend=str(arg["backend"]) if arg.get("backend") in ("auto", "venv", "uv") else settings.backend,
-        uv_path=settings.uv_path,
-        plan=_create_plan(server, project, arg.get("install")),
-        extras=settings.extras,
-        groups=settings.dependency_groups,
-    )
-    ops = operations(server)
-    result = await ops.run(
+    request = create_request(project, server.app.settings, server.host, _create_args(arg or {}))
+    result = await operations(server).run(
         project,
         f"Creating the environment for {project.name}",
         lambda progress, cancel: create_env(
             request, host=server.host, progress=progress, cancel=cancel, state=server.app.state
         ),
-        _summarize_create(server, project),
+        create_summary(project, server.host),
     )
     _log_leftovers(result)
     log.info("created %s: %s", result.env_path, result.choice.reason)
     _after_change(server, project)
-    return _result_view(result)
+    return to_wire(Created.of(result))
 
 
 _OPERATIONS: weakref.WeakKeyDictionary[Any, Operations] = weakref.WeakKeyDictionary()
@@ -371,8 +297,6 @@ def operations(server: VenvkeeperServer) -> Operations:
 
 def workspace_edit(proposal: Proposal) -> types.WorkspaceEdit:
     """The proposal's line edits as a WorkspaceEdit (``changes``: every client applies those)."""
-    from venvkeeper.lsp.diagnostics import file_uri
-
     changes: dict[str, list[types.TextEdit]] = {}
     for edit in proposal.edits:
         span = edit.span
@@ -387,59 +311,19 @@ def workspace_edit(proposal: Proposal) -> types.WorkspaceEdit:
     return types.WorkspaceEdit(changes=changes)
 
 
-def proposal_view(proposal: Proposal) -> dict[str, Any]:
-    return {
-        "tool": proposal.tool,
-        "changes": [str(c) for c in proposal.changes],
-        "edits": [
-            {"file": str(e.file), "line": e.span.line, "old": e.old, "new": e.new} for e in proposal.edits
-        ],
-        "install": list(proposal.pins),
-    }
-
-
-async def find_compatible_versions(server: VenvkeeperServer, project: Path, *, sync: bool) -> Proposal:
-    """Resolve (and with ``sync`` install the set found) as one cancellable operation with progress.
-
-    Only on an explicit user action: it spawns the resolver. The env changes only when ``sync`` is set
-    and the resolve succeeded; a failed or cancelled install is rolled back by pip/uv, so the env is
-    left as it was. Nothing is edited here: the caller shows or applies the edit.
-    """
+async def find_compatible(server: VenvkeeperServer, project: Path, *, sync: bool) -> Proposal:
+    """Resolve (and with ``sync`` install the set found) as one cancellable operation with progress."""
     env = _chosen_env(server, project)
-    settings = server.app.settings
-    host = server.host
+    settings, host = server.app.settings, server.host
 
     def work(progress: Callable[[ProgressStep], None], cancel: CancelToken) -> Proposal:
-        request = request_for(project, env, settings, host, tool_env=tool_environment(host, {}))
-        if not request.conflicts:
-            raise ResolveFailed(f"{env.path.name} has no dependency conflicts any more; nothing to resolve")
-        resolver = select_resolver(settings.backend, host, project, env, settings.uv_path, _DAEMON_DIRS)
-        proposal = find_compatible(
-            request,
-            resolver=resolver,
-            runner=run_subprocess,
-            cancel=cancel,
-            report=lambda message: progress(ProgressStep(message, None)),
+        proposal = find_compatible_versions(
+            project, env, settings, host, sync=sync, progress=progress, cancel=cancel
         )
         log.info("%s proposes: %s", proposal.tool, proposal.summary)
-        if sync and proposal.pins:
-            # Exactly the changes of the set found (--no-deps): no second resolution that could differ.
-            backend = select_backend(settings.backend, host, settings.uv_path, _DAEMON_DIRS)
-            install_into_env(
-                env.path,
-                InstallPlan(requirements=proposal.pins, label=proposal.summary, no_deps=True),
-                host=host,
-                backend=backend,
-                index_options=tuple(uv_index_options(host, project, env.path))
-                if backend.name == "uv"
-                else (),
-                progress=progress,
-                cancel=cancel,
-            )
         return proposal
 
-    title = "Finding versions that work together" + (f" and syncing {env.path.name}" if sync else "")
-    return await operations(server).run(project, title, work)
+    return await operations(server).run(project, resolve_title(env, sync=sync), work)
 
 
 async def apply_proposal(
@@ -462,7 +346,7 @@ async def apply_proposal(
             log.warning("workspace/applyEdit failed: %s", exc)
             applied = False
     if synced:
-        env = _env(server, project)
+        env = _chosen_env(server, project).path
         # The env now holds what the edited files say: record them as synced (as they will be saved).
         if server.app.state is not None:
             record_sync_after_edits(server.app.state, project, env, proposal if applied else None)
@@ -475,9 +359,13 @@ def register(server: VenvkeeperServer) -> None:
         settings = server.app.settings
         return {"host": server.host, "backend_preference": settings.backend, "uv_path": settings.uv_path}
 
-    async def install(project: Path, env: Path, wanted: list[str], title: str) -> dict[str, Any]:
+    def _target(arg: dict[str, Any]) -> tuple[Path, Path]:
+        project = command_project(server, arg)
+        return project, _chosen_env(server, project).path
+
+    async def install(project: Path, env: Path, wanted: Sequence[str], title: str) -> dict[str, Any]:
         """Install ``wanted`` into the project's env (one operation, with progress), then re-check."""
-        plan = InstallPlan(requirements=tuple(wanted), label=" ".join(wanted))
+        plan = named_plan(wanted)
         await operations(server).run(
             project,
             title,
@@ -487,22 +375,20 @@ def register(server: VenvkeeperServer) -> None:
             lambda _, seconds: summary.installed(summary.env_label(env, project), wanted, seconds),
         )
         _after_change(server, project)
-        return {"envPath": str(env), "installed": wanted}
+        return to_wire(Installed(env, tuple(wanted)))
 
     @server.command(protocol.CMD_CREATE)
     @quiet_cancel
     async def create(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
-        return await create_for_project(server, _project(server, arg), arg)
+        return await create_for_project(server, command_project(server, arg), arg)
 
     @server.command(protocol.CMD_SYNC)
     @quiet_cancel
     async def sync(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
-        project = _project(server, arg)
-        env = _env(server, project)
-        source = arg.get("source") if isinstance(arg.get("source"), str) else None
-        plan = plan_for_source(server, project, source)
+        project, env = _target(arg)
+        plan = sync_plan(project, _string(arg.get("source")), server.app.settings, server.host)
         await operations(server).run(
             project,
             f"Syncing {env.name} with {plan.label}",
@@ -518,28 +404,26 @@ def register(server: VenvkeeperServer) -> None:
             lambda _, seconds: summary.synced(summary.env_label(env, project), plan.label, seconds),
         )
         _after_change(server, project)
-        return {"envPath": str(env), "installed": plan.label}
+        return to_wire(Synced(env, plan.label))
 
     @server.command(protocol.CMD_INSTALL_MISSING)
     @quiet_cancel
     async def install_missing(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
-        project = _project(server, arg)
-        env = _env(server, project)
+        project, env = _target(arg)
         await server.checks.ensure([project])  # its findings, computed off the event loop if due
         wanted = _strings(arg.get("requirements"), "requirements") or missing_install_args(
             server.app.findings(project)
         )
         if not wanted:
-            return {"envPath": str(env), "installed": []}
+            return to_wire(Installed(env, ()))
         return await install(project, env, wanted, f"Installing missing requirements into {env.name}")
 
     @server.command(protocol.CMD_INSTALL_INTO_ENV)
     @quiet_cancel
     async def install_into(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
-        project = _project(server, arg)
-        env = _env(server, project)
+        project, env = _target(arg)
         wanted = _strings(arg.get("requirements"), "requirements")
         if not wanted:
             raise CommandRefused("'requirements' must name at least one requirement")
@@ -549,10 +433,8 @@ def register(server: VenvkeeperServer) -> None:
     @quiet_cancel
     async def recreate(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
-        project = _project(server, arg)
-        env = _env(server, project)
-        settings = server.app.settings
-        request = CreateRequest(project, env_path=env, backend=settings.backend, uv_path=settings.uv_path)
+        project, env = _target(arg)
+        request = recreate_request(project, env, server.app.settings)
         result = await operations(server).run(
             project,
             f"Recreating {env.name}",
@@ -560,31 +442,31 @@ def register(server: VenvkeeperServer) -> None:
             lambda progress, cancel: recreate_env(
                 request, host=server.host, progress=progress, cancel=cancel
             ),
-            _summarize_create(server, project),
+            create_summary(project, server.host),
         )
         _log_leftovers(result)
         _after_change(server, project)
-        return _result_view(result)
+        return to_wire(Created.of(result))
 
     @server.command(protocol.CMD_FIND_COMPATIBLE)
     @quiet_cancel
     async def find_compatible_command(ls: Any, *args: Any) -> dict[str, Any]:
         """Resolve, then apply the edit (``sync``: install the set first: a failed install edits nothing)."""
         arg = _argument(args)
-        project = _project(server, arg)
+        project = command_project(server, arg)
         sync = arg.get("sync") is True
-        proposal = await find_compatible_versions(server, project, sync=sync)
+        proposal = await find_compatible(server, project, sync=sync)
         applied = await apply_proposal(server, project, proposal, synced=sync)
-        return {**proposal_view(proposal), "applied": applied, "synced": sync}
+        return to_wire(Resolution.of(proposal, applied=applied, synced=sync))
 
     @server.command(protocol.CMD_ADD_PIP)
     @quiet_cancel
     async def add_pip_command(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
-        project = _project(server, arg)
+        project = command_project(server, arg)
         env = _chosen_env(server, project)
         dist_info = await operations(server).run(
             project, f"Adding pip to {env.name}", lambda progress, cancel: add_pip(env, server.host)
         )
         _after_change(server, project)
-        return {"envPath": str(env.path), "pip": dist_info.name[len("pip-") : -len(".dist-info")]}
+        return to_wire(PipAdded.of(env.path, dist_info))

@@ -1,0 +1,296 @@
+"""The editor commands' domain half: create, sync, install, recreate, find compatible versions, add pip.
+
+lsp/commands.py turns a command's JSON argument into the typed arguments here, asks the App for the
+project and env (:meth:`venvkeeper.app.App.command_project`, :meth:`~venvkeeper.app.App.chosen_env`),
+runs the work built here on a worker thread with progress and cancellation, and sends the typed result
+through :func:`venvkeeper.wire.to_wire` (docs/PROTOCOL.md "Creation and installs" names the shapes).
+Nothing here knows the protocol: tests call it with files in tmp_path.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Callable, Optional
+
+import attrs
+
+from venvkeeper.creation import summary
+from venvkeeper.creation.addpip import AddPipError
+from venvkeeper.creation.backends import BackendUnavailable, select_backend
+from venvkeeper.creation.create import (
+    CreateError,
+    CreateRequest,
+    CreateResult,
+    ProgressStep,
+    install_into_env,
+    installed_requirements,
+    tool_environment,
+)
+from venvkeeper.creation.indexes import uv_index_options
+from venvkeeper.creation.interpreters import NoSuitablePython
+from venvkeeper.creation.plan import InstallPlan, default_plan, plan_from_sources, requested_plan
+from venvkeeper.creation.resolve import (
+    Proposal,
+    ResolveFailed,
+    find_compatible,
+    request_for,
+    select_resolver,
+)
+from venvkeeper.creation.runner import CancelToken, CommandFailed, run_subprocess
+from venvkeeper.discovery.model import Environment
+from venvkeeper.host import Host
+from venvkeeper.settings import Backend, Settings
+
+#: Where uv is looked for besides PATH: next to the daemon's interpreter (as the install backends do).
+DAEMON_DIRS = (Path(sys.executable).parent,)
+
+#: Domain errors whose message is the user-facing reason a command failed.
+USER_ERRORS = (
+    CommandFailed,
+    CreateError,
+    NoSuitablePython,
+    BackendUnavailable,
+    AddPipError,
+    ResolveFailed,
+    OSError,
+)
+
+
+def failure(title: str, exc: Exception) -> tuple[str, str]:
+    """The user-facing message of a failed operation and its decisive line."""
+    decisive = exc.decisive if isinstance(exc, CommandFailed) else str(exc)
+    return f"{title} failed: {decisive}", decisive
+
+
+def failure_log(title: str, exc: Exception) -> str:
+    """What the log says of a failure, once: the message and, for a tool, its whole output."""
+    message, _ = failure(title, exc)
+    if not isinstance(exc, CommandFailed):
+        return message
+    output = "\n".join(f"  {line}" for line in exc.output) or "  (no output)"
+    return f"{message}\n{exc.what} (exit code {exc.returncode}) said:\n{output}"
+
+
+def resolve_path(project: Path, name: str) -> Path:
+    """A path a command names: absolute as given, else relative to the project."""
+    path = Path(name)
+    return path if path.is_absolute() else project / path
+
+
+# -- arguments -----------------------------------------------------------------------------------
+@attrs.frozen
+class InstallSelection:
+    """``create``'s ``install``: these files, else exactly these extras/groups (None: per the settings)."""
+
+    requirements: tuple[str, ...] = ()
+    extras: Optional[tuple[str, ...]] = None
+    groups: Optional[tuple[str, ...]] = None
+
+
+@attrs.frozen
+class CreateArgs:
+    """``venvkeeper.create``'s argument (docs/PROTOCOL.md "Commands"); None: the default."""
+
+    env_path: Optional[str] = None
+    python: Optional[str] = None
+    backend: Optional[Backend] = None
+    install: Optional[InstallSelection] = None
+
+
+def create_request(project: Path, settings: Settings, host: Host, args: CreateArgs) -> CreateRequest:
+    """What to create and install for ``args``: the plan is read from the sources the check reads."""
+    install = args.install
+    plan = (
+        requested_plan(
+            project,
+            settings,
+            host,
+            [resolve_path(project, f) for f in install.requirements],
+            install.extras,
+            install.groups,
+        )
+        if install is not None
+        else None
+    )
+    return CreateRequest(
+        project,
+        env_path=resolve_path(project, args.env_path) if args.env_path else None,
+        python=args.python,
+        backend=args.backend or settings.backend,
+        uv_path=settings.uv_path,
+        plan=plan,
+        extras=settings.extras,
+        groups=settings.dependency_groups,
+    )
+
+
+def recreate_request(project: Path, env: Path, settings: Settings) -> CreateRequest:
+    return CreateRequest(project, env_path=env, backend=settings.backend, uv_path=settings.uv_path)
+
+
+def sync_plan(project: Path, source: Optional[str], settings: Settings, host: Host) -> InstallPlan:
+    """Sync: one source as the check reads it, or (no source) everything the check expects."""
+    if not source:
+        return default_plan(project, settings, host)
+    return plan_from_sources(project, [resolve_path(project, source)], settings, host)
+
+
+def named_plan(requirements: Sequence[str]) -> InstallPlan:
+    """Install exactly the requirements named (installMissing, installIntoEnv)."""
+    return InstallPlan(requirements=tuple(requirements), label=" ".join(requirements))
+
+
+# -- work ----------------------------------------------------------------------------------------
+def create_summary(project: Path, host: Host) -> Callable[[CreateResult, float], str]:
+    """The line that ends a create's or recreate's progress ("Created .venv with Python 3.12.1 …")."""
+
+    def summarize(result: CreateResult, seconds: float) -> str:
+        packages = installed_requirements(result.env_path, windows=host.platform == "windows")
+        return summary.created(
+            summary.env_label(result.env_path, project),
+            result.choice.python.version,
+            len(packages),
+            seconds,
+            replaced=result.replaced,
+        )
+
+    return summarize
+
+
+def resolve_title(env: Environment, *, sync: bool) -> str:
+    return "Finding versions that work together" + (f" and syncing {env.path.name}" if sync else "")
+
+
+def find_compatible_versions(
+    project: Path,
+    env: Environment,
+    settings: Settings,
+    host: Host,
+    *,
+    sync: bool,
+    progress: Callable[[ProgressStep], None],
+    cancel: CancelToken,
+) -> Proposal:
+    """Resolve (and with ``sync`` install the set found) — the body of one cancellable operation.
+
+    Only on an explicit user action: it spawns the resolver. The env changes only when ``sync`` is set
+    and the resolve succeeded; a failed or cancelled install is rolled back by pip/uv, so the env is
+    left as it was. Nothing is edited here: the caller shows or applies the edit.
+    """
+    request = request_for(project, env, settings, host, tool_env=tool_environment(host, {}))
+    if not request.conflicts:
+        raise ResolveFailed(f"{env.path.name} has no dependency conflicts any more; nothing to resolve")
+    resolver = select_resolver(settings.backend, host, project, env, settings.uv_path, DAEMON_DIRS)
+    proposal = find_compatible(
+        request,
+        resolver=resolver,
+        runner=run_subprocess,
+        cancel=cancel,
+        report=lambda message: progress(ProgressStep(message, None)),
+    )
+    if sync and proposal.pins:
+        # Exactly the changes of the set found (--no-deps): no second resolution that could differ.
+        backend = select_backend(settings.backend, host, settings.uv_path, DAEMON_DIRS)
+        install_into_env(
+            env.path,
+            InstallPlan(requirements=proposal.pins, label=proposal.summary, no_deps=True),
+            host=host,
+            backend=backend,
+            index_options=tuple(uv_index_options(host, project, env.path)) if backend.name == "uv" else (),
+            progress=progress,
+            cancel=cancel,
+        )
+    return proposal
+
+
+# -- results (docs/PROTOCOL.md "Creation and installs": Results) ---------------------------------
+@attrs.frozen
+class Created:
+    """``create`` and ``recreate``."""
+
+    env_path: Path
+    python: Path
+    #: Which rule chose the base Python ("Python 3.12.1 (/usr/bin/python3.12): newest found that …").
+    reason: str
+    backend: str
+    #: What was installed, in words (the plan's label).
+    installed: str
+    replaced: bool
+
+    @classmethod
+    def of(cls, result: CreateResult) -> Created:
+        return cls(
+            env_path=result.env_path,
+            python=result.python,
+            reason=result.choice.reason,
+            backend=result.backend,
+            installed=result.plan.label,
+            replaced=result.replaced,
+        )
+
+
+@attrs.frozen
+class Synced:
+    env_path: Path
+    #: The plan's label ("requirements.txt", "pyproject.toml [dev]").
+    installed: str
+
+
+@attrs.frozen
+class Installed:
+    """``installMissing`` and ``installIntoEnv``: the requirements installed (none: nothing was missing)."""
+
+    env_path: Path
+    installed: tuple[str, ...]
+
+
+@attrs.frozen
+class PipAdded:
+    env_path: Path
+    #: pip's version.
+    pip: str
+
+    @classmethod
+    def of(cls, env: Path, dist_info: Path) -> PipAdded:
+        return cls(env_path=env, pip=dist_info.name[len("pip-") : -len(".dist-info")])
+
+
+@attrs.frozen
+class EditedLine:
+    file: Path
+    line: int
+    old: str
+    new: str
+
+
+@attrs.frozen
+class Resolution:
+    """``findCompatibleVersions``: what the resolver proposed and what became of it."""
+
+    tool: str
+    changes: tuple[str, ...]
+    edits: tuple[EditedLine, ...]
+    install: tuple[str, ...]
+    applied: bool
+    synced: bool
+
+    @classmethod
+    def of(cls, proposal: Proposal, *, applied: bool, synced: bool) -> Resolution:
+        return cls(
+            tool=proposal.tool,
+            changes=tuple(str(c) for c in proposal.changes),
+            edits=tuple(EditedLine(e.file, e.span.line, e.old, e.new) for e in proposal.edits),
+            install=tuple(proposal.pins),
+            applied=applied,
+            synced=synced,
+        )
+
+
+@attrs.frozen
+class CancelledCommand:
+    """A command the user cancelled: not an error (no error toast), so this is its answer."""
+
+    message: str
+    cancelled: bool = True
