@@ -9,23 +9,27 @@ Nothing here knows the protocol: tests call it with files in tmp_path.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Generic, Optional, TypeVar
 
 import attrs
 
 from venvkeeper.creation import summary
-from venvkeeper.creation.addpip import AddPipError
+from venvkeeper.creation.addpip import AddPipError, add_pip
 from venvkeeper.creation.backends import BackendUnavailable, select_backend
 from venvkeeper.creation.create import (
     CreateError,
     CreateRequest,
     CreateResult,
     ProgressStep,
+    create_env,
     install_into_env,
     installed_requirements,
+    recreate_env,
+    sync_env,
     tool_environment,
 )
 from venvkeeper.creation.indexes import uv_index_options
@@ -42,6 +46,11 @@ from venvkeeper.creation.runner import CancelToken, CommandFailed, run_subproces
 from venvkeeper.discovery.model import Environment
 from venvkeeper.host import Host
 from venvkeeper.settings import Backend, Settings
+from venvkeeper.state import StateStore
+
+log = logging.getLogger("venvkeeper")
+T = TypeVar("T")
+Progress = Callable[[ProgressStep], None]
 
 #: Where uv is looked for besides PATH: next to the daemon's interpreter (as the install backends do).
 DAEMON_DIRS = (Path(sys.executable).parent,)
@@ -58,10 +67,19 @@ USER_ERRORS = (
 )
 
 
-def failure(title: str, exc: Exception) -> tuple[str, str]:
-    """The user-facing message of a failed operation and its decisive line."""
+@attrs.frozen
+class CommandErrorData:
+    """docs/PROTOCOL.md "Command errors": the one line that says why, and whether running the same
+    command again may help (a tool failed, not a refusal)."""
+
+    decisive: str
+    retry: bool
+
+
+def failure(title: str, exc: Exception) -> tuple[str, CommandErrorData]:
+    """The user-facing message of a failed operation, and what the error carries besides."""
     decisive = exc.decisive if isinstance(exc, CommandFailed) else str(exc)
-    return f"{title} failed: {decisive}", decisive
+    return f"{title} failed: {decisive}", CommandErrorData(decisive, retry=isinstance(exc, CommandFailed))
 
 
 def failure_log(title: str, exc: Exception) -> str:
@@ -142,7 +160,107 @@ def named_plan(requirements: Sequence[str]) -> InstallPlan:
     return InstallPlan(requirements=tuple(requirements), label=" ".join(requirements))
 
 
-# -- work ----------------------------------------------------------------------------------------
+# -- operations ----------------------------------------------------------------------------------
+#: How a cancelled operation ends: its progress, and the answer's message.
+CANCELLED = "cancelled; nothing was changed"
+
+
+def cancelled_message(title: str) -> str:
+    return f"{title} was cancelled; nothing was changed"
+
+
+@attrs.frozen
+class Operation(Generic[T]):
+    """One long command as the server runs it: the title of its progress, the work (run on a worker
+    thread, reporting progress, cancellable) and the line that ends its progress on success."""
+
+    title: str
+    work: Callable[[Progress, CancelToken], T]
+    #: What was done, in how many seconds ("Synced .venv with requirements.txt in 3 s").
+    summarize: Optional[Callable[[T, float], str]] = None
+
+    def run(
+        self, progress: Progress, cancel: CancelToken, clock: Callable[[], float]
+    ) -> tuple[T, Optional[str]]:
+        """The work and its summary line (None: no summary, or one that could not be made)."""
+        started = clock()
+        result = self.work(progress, cancel)
+        if self.summarize is None:
+            return result, None
+        try:
+            return result, self.summarize(result, clock() - started)
+        except Exception:  # the work is done: a summary that cannot be made must not undo that
+            log.exception("summarising %s failed", self.title)
+            return result, None
+
+
+def create_operation(
+    project: Path, request: CreateRequest, host: Host, state: Optional[StateStore]
+) -> Operation[CreateResult]:
+    return Operation(
+        f"Creating the environment for {project.name}",
+        lambda progress, cancel: create_env(
+            request, host=host, progress=progress, cancel=cancel, state=state
+        ),
+        create_summary(project, host),
+    )
+
+
+def recreate_operation(project: Path, env: Path, settings: Settings, host: Host) -> Operation[CreateResult]:
+    request = recreate_request(project, env, settings)
+    return Operation(
+        f"Recreating {env.name}",
+        # No sync record here: the same packages are reinstalled, so the last sync still holds.
+        lambda progress, cancel: recreate_env(request, host=host, progress=progress, cancel=cancel),
+        create_summary(project, host),
+    )
+
+
+def sync_operation(
+    project: Path, env: Path, plan: InstallPlan, settings: Settings, host: Host, state: Optional[StateStore]
+) -> Operation[None]:
+    return Operation(
+        f"Syncing {env.name} with {plan.label}",
+        lambda progress, cancel: sync_env(
+            project,
+            env,
+            plan,
+            host=host,
+            state=state,
+            progress=progress,
+            cancel=cancel,
+            backend_preference=settings.backend,
+            uv_path=settings.uv_path,
+        ),
+        lambda _, seconds: summary.synced(summary.env_label(env, project), plan.label, seconds),
+    )
+
+
+def install_operation(
+    project: Path, env: Path, wanted: Sequence[str], settings: Settings, host: Host, *, missing: bool
+) -> Operation[None]:
+    """Install exactly ``wanted`` (``missing``: what the check found missing, named so in the title)."""
+    plan = named_plan(wanted)
+    what = "missing requirements" if missing else " ".join(wanted)
+    return Operation(
+        f"Installing {what} into {env.name}",
+        lambda progress, cancel: install_into_env(
+            env,
+            plan,
+            host=host,
+            backend_preference=settings.backend,
+            uv_path=settings.uv_path,
+            progress=progress,
+            cancel=cancel,
+        ),
+        lambda _, seconds: summary.installed(summary.env_label(env, project), wanted, seconds),
+    )
+
+
+def add_pip_operation(env: Environment, host: Host) -> Operation[Path]:
+    return Operation(f"Adding pip to {env.name}", lambda progress, cancel: add_pip(env, host))
+
+
 def create_summary(project: Path, host: Host) -> Callable[[CreateResult, float], str]:
     """The line that ends a create's or recreate's progress ("Created .venv with Python 3.12.1 …")."""
 
@@ -159,8 +277,15 @@ def create_summary(project: Path, host: Host) -> Callable[[CreateResult, float],
     return summarize
 
 
-def resolve_title(env: Environment, *, sync: bool) -> str:
-    return "Finding versions that work together" + (f" and syncing {env.path.name}" if sync else "")
+def resolve_operation(
+    project: Path, env: Environment, settings: Settings, host: Host, *, sync: bool
+) -> Operation[Proposal]:
+    return Operation(
+        "Finding versions that work together" + (f" and syncing {env.path.name}" if sync else ""),
+        lambda progress, cancel: find_compatible_versions(
+            project, env, settings, host, sync=sync, progress=progress, cancel=cancel
+        ),
+    )
 
 
 def find_compatible_versions(
@@ -170,7 +295,7 @@ def find_compatible_versions(
     host: Host,
     *,
     sync: bool,
-    progress: Callable[[ProgressStep], None],
+    progress: Progress,
     cancel: CancelToken,
 ) -> Proposal:
     """Resolve (and with ``sync`` install the set found) — the body of one cancellable operation.
@@ -190,6 +315,7 @@ def find_compatible_versions(
         cancel=cancel,
         report=lambda message: progress(ProgressStep(message, None)),
     )
+    log.info("%s proposes: %s", proposal.tool, proposal.summary)
     if sync and proposal.pins:
         # Exactly the changes of the set found (--no-deps): no second resolution that could differ.
         backend = select_backend(settings.backend, host, settings.uv_path, DAEMON_DIRS)

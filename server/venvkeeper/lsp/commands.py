@@ -25,39 +25,37 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from venvkeeper.app import Refused
-from venvkeeper.creation import summary
-from venvkeeper.creation.addpip import add_pip
 from venvkeeper.creation.commands import (
+    CANCELLED,
     USER_ERRORS,
     CancelledCommand,
     CreateArgs,
     Created,
     Installed,
     InstallSelection,
+    Operation,
     PipAdded,
     Resolution,
     Synced,
+    add_pip_operation,
+    cancelled_message,
+    create_operation,
     create_request,
-    create_summary,
     failure,
     failure_log,
-    find_compatible_versions,
-    named_plan,
-    recreate_request,
-    resolve_title,
+    install_operation,
+    recreate_operation,
+    resolve_operation,
+    sync_operation,
     sync_plan,
 )
 from venvkeeper.creation.create import (
     CreateResult,
     ProgressStep,
-    create_env,
-    install_into_env,
-    recreate_env,
-    sync_env,
 )
 from venvkeeper.creation.plan import missing_install_args
 from venvkeeper.creation.resolve import Proposal, record_sync_after_edits
-from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
+from venvkeeper.creation.runner import Cancelled, CancelToken
 from venvkeeper.discovery.model import Environment
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.diagnostics import file_uri
@@ -100,11 +98,6 @@ def quiet_cancel(handler: Handler) -> Handler:
     return wrapped
 
 
-Work = Callable[[Callable[[ProgressStep], None], CancelToken], T]
-#: The one line that ends the progress on success: what was done, in how many seconds (run on the worker).
-Summarize = Callable[[T, float], str]
-
-
 class Operations:
     """Runs one long operation per project with progress and cancellation."""
 
@@ -112,11 +105,10 @@ class Operations:
         self.server = server
         self.running: dict[Path, CancelToken] = {}
 
-    async def run(
-        self, project: Path, title: str, work: Work[T], summarize: Optional[Summarize[T]] = None
-    ) -> T:
-        """Run ``work`` on a worker thread; on success end the progress with ``summarize``'s line."""
+    async def run(self, project: Path, op: Operation[T]) -> T:
+        """Run ``op`` on a worker thread; on success end the progress with its summary line."""
         server = self.server
+        title = op.title
         if project in self.running:
             raise CommandRefused(f"an operation is already running for {project}")
         cancel = CancelToken()
@@ -153,35 +145,22 @@ class Operations:
             def progress(step: ProgressStep) -> None:  # called on the worker thread
                 loop.call_soon_threadsafe(report, step)
 
-            clock = server.host.monotonic
-            started = clock()
-
-            def job() -> tuple[T, Optional[str]]:
-                result = work(progress, cancel)
-                if summarize is None:
-                    return result, None
-                try:
-                    return result, summarize(result, clock() - started)
-                except Exception:  # the work is done: a summary that cannot be made must not undo that
-                    log.exception("summarising %s failed", title)
-                    return result, None
-
             try:
-                result, summary_line = await loop.run_in_executor(None, job)
+                result, summary_line = await loop.run_in_executor(
+                    None, op.run, progress, cancel, server.host.monotonic
+                )
             except asyncio.CancelledError:
                 # $/cancelRequest cancelled the handler: stop the tool too (the worker cleans up).
                 cancel.cancel()
-                outcome = "cancelled; nothing was changed"
+                outcome = CANCELLED
                 raise
             except Cancelled:
-                outcome = "cancelled; nothing was changed"
-                raise OperationCancelled(f"{title} was cancelled; nothing was changed") from None
+                outcome = CANCELLED
+                raise OperationCancelled(cancelled_message(title)) from None
             except USER_ERRORS as exc:
                 log.warning("%s", failure_log(title, exc))
-                message, decisive = failure(title, exc)
-                raise CommandRefused(
-                    message, data={"decisive": decisive, "retry": isinstance(exc, CommandFailed)}
-                ) from None
+                message, data = failure(title, exc)
+                raise CommandRefused(message, data=to_wire(data)) from None
             outcome = summary_line or "done"
             if summary_line:
                 log.info("%s", summary_line)
@@ -270,14 +249,8 @@ async def create_for_project(
 ) -> dict[str, Any]:
     """The body of ``venvkeeper.create`` (also used by the auto-create prompt)."""
     request = create_request(project, server.app.settings, server.host, _create_args(arg or {}))
-    result = await operations(server).run(
-        project,
-        f"Creating the environment for {project.name}",
-        lambda progress, cancel: create_env(
-            request, host=server.host, progress=progress, cancel=cancel, state=server.app.state
-        ),
-        create_summary(project, server.host),
-    )
+    op = create_operation(project, request, server.host, server.app.state)
+    result = await operations(server).run(project, op)
     _log_leftovers(result)
     log.info("created %s: %s", result.env_path, result.choice.reason)
     _after_change(server, project)
@@ -314,16 +287,8 @@ def workspace_edit(proposal: Proposal) -> types.WorkspaceEdit:
 async def find_compatible(server: VenvkeeperServer, project: Path, *, sync: bool) -> Proposal:
     """Resolve (and with ``sync`` install the set found) as one cancellable operation with progress."""
     env = _chosen_env(server, project)
-    settings, host = server.app.settings, server.host
-
-    def work(progress: Callable[[ProgressStep], None], cancel: CancelToken) -> Proposal:
-        proposal = find_compatible_versions(
-            project, env, settings, host, sync=sync, progress=progress, cancel=cancel
-        )
-        log.info("%s proposes: %s", proposal.tool, proposal.summary)
-        return proposal
-
-    return await operations(server).run(project, resolve_title(env, sync=sync), work)
+    op = resolve_operation(project, env, server.app.settings, server.host, sync=sync)
+    return await operations(server).run(project, op)
 
 
 async def apply_proposal(
@@ -355,25 +320,15 @@ async def apply_proposal(
 
 
 def register(server: VenvkeeperServer) -> None:
-    def _install_kwargs() -> dict[str, Any]:
-        settings = server.app.settings
-        return {"host": server.host, "backend_preference": settings.backend, "uv_path": settings.uv_path}
-
     def _target(arg: dict[str, Any]) -> tuple[Path, Path]:
         project = command_project(server, arg)
         return project, _chosen_env(server, project).path
 
-    async def install(project: Path, env: Path, wanted: Sequence[str], title: str) -> dict[str, Any]:
+    async def install(project: Path, env: Path, wanted: Sequence[str], *, missing: bool) -> dict[str, Any]:
         """Install ``wanted`` into the project's env (one operation, with progress), then re-check."""
-        plan = named_plan(wanted)
-        await operations(server).run(
-            project,
-            title,
-            lambda progress, cancel: install_into_env(
-                env, plan, progress=progress, cancel=cancel, **_install_kwargs()
-            ),
-            lambda _, seconds: summary.installed(summary.env_label(env, project), wanted, seconds),
-        )
+        settings = server.app.settings
+        op = install_operation(project, env, wanted, settings, server.host, missing=missing)
+        await operations(server).run(project, op)
         _after_change(server, project)
         return to_wire(Installed(env, tuple(wanted)))
 
@@ -388,20 +343,10 @@ def register(server: VenvkeeperServer) -> None:
     async def sync(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
         project, env = _target(arg)
-        plan = sync_plan(project, _string(arg.get("source")), server.app.settings, server.host)
+        app = server.app
+        plan = sync_plan(project, _string(arg.get("source")), app.settings, server.host)
         await operations(server).run(
-            project,
-            f"Syncing {env.name} with {plan.label}",
-            lambda progress, cancel: sync_env(
-                project,
-                env,
-                plan,
-                state=server.app.state,
-                progress=progress,
-                cancel=cancel,
-                **_install_kwargs(),
-            ),
-            lambda _, seconds: summary.synced(summary.env_label(env, project), plan.label, seconds),
+            project, sync_operation(project, env, plan, app.settings, server.host, app.state)
         )
         _after_change(server, project)
         return to_wire(Synced(env, plan.label))
@@ -417,7 +362,7 @@ def register(server: VenvkeeperServer) -> None:
         )
         if not wanted:
             return to_wire(Installed(env, ()))
-        return await install(project, env, wanted, f"Installing missing requirements into {env.name}")
+        return await install(project, env, wanted, missing=True)
 
     @server.command(protocol.CMD_INSTALL_INTO_ENV)
     @quiet_cancel
@@ -427,23 +372,15 @@ def register(server: VenvkeeperServer) -> None:
         wanted = _strings(arg.get("requirements"), "requirements")
         if not wanted:
             raise CommandRefused("'requirements' must name at least one requirement")
-        return await install(project, env, wanted, f"Installing {' '.join(wanted)} into {env.name}")
+        return await install(project, env, wanted, missing=False)
 
     @server.command(protocol.CMD_RECREATE)
     @quiet_cancel
     async def recreate(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
         project, env = _target(arg)
-        request = recreate_request(project, env, server.app.settings)
-        result = await operations(server).run(
-            project,
-            f"Recreating {env.name}",
-            # No sync record here: the same packages are reinstalled, so the last sync still holds.
-            lambda progress, cancel: recreate_env(
-                request, host=server.host, progress=progress, cancel=cancel
-            ),
-            create_summary(project, server.host),
-        )
+        op = recreate_operation(project, env, server.app.settings, server.host)
+        result = await operations(server).run(project, op)
         _log_leftovers(result)
         _after_change(server, project)
         return to_wire(Created.of(result))
@@ -465,8 +402,6 @@ def register(server: VenvkeeperServer) -> None:
         arg = _argument(args)
         project = command_project(server, arg)
         env = _chosen_env(server, project)
-        dist_info = await operations(server).run(
-            project, f"Adding pip to {env.name}", lambda progress, cancel: add_pip(env, server.host)
-        )
+        dist_info = await operations(server).run(project, add_pip_operation(env, server.host))
         _after_change(server, project)
         return to_wire(PipAdded.of(env.path, dist_info))

@@ -7,21 +7,27 @@ from pathlib import Path
 
 from venvkeeper.creation.commands import (
     CancelledCommand,
+    CommandErrorData,
     CreateArgs,
     Installed,
     InstallSelection,
+    Operation,
     PipAdded,
     Resolution,
+    cancelled_message,
     create_request,
     failure,
     failure_log,
+    install_operation,
     named_plan,
+    recreate_operation,
     recreate_request,
     resolve_path,
+    sync_operation,
     sync_plan,
 )
 from venvkeeper.creation.resolve import Change, LineEdit, Proposal
-from venvkeeper.creation.runner import CommandFailed
+from venvkeeper.creation.runner import CancelToken, CommandFailed
 from venvkeeper.findings import Span
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
@@ -93,8 +99,9 @@ def test_a_failure_is_one_line_and_the_log_keeps_the_tools_output() -> None:
     exc = CommandFailed("pip install", 1, ["ERROR: No matching distribution found for nopkg==1.0"])
     assert failure("Syncing .venv", exc) == (
         "Syncing .venv failed: No matching distribution found for nopkg==1.0",
-        "No matching distribution found for nopkg==1.0",
+        CommandErrorData("No matching distribution found for nopkg==1.0", retry=True),  # a tool failed
     )
+    assert failure("Adding pip", OSError("no space"))[1] == CommandErrorData("no space", retry=False)
     assert failure_log("Syncing .venv", exc).splitlines()[1:] == [
         "pip install (exit code 1) said:",
         "  ERROR: No matching distribution found for nopkg==1.0",
@@ -138,3 +145,41 @@ def test_results_have_the_documented_shapes() -> None:
         "applied": True,
         "synced": False,
     }
+
+
+def test_an_operation_ends_with_its_summary_and_survives_a_failing_one() -> None:
+    ticks = iter([10.0, 12.4])
+    op = Operation(
+        "Working", lambda progress, cancel: 7, lambda result, seconds: f"{result} in {seconds:.1f} s"
+    )
+    assert op.run(lambda step: None, CancelToken(), lambda: next(ticks)) == (7, "7 in 2.4 s")
+
+    def broken(result: int, seconds: float) -> str:
+        raise KeyError("no")
+
+    assert Operation("Working", lambda progress, cancel: 7, broken).run(
+        lambda s: None, CancelToken(), float
+    ) == (
+        7,
+        None,
+    )
+    assert Operation("Working", lambda progress, cancel: 7).run(lambda s: None, CancelToken(), float) == (
+        7,
+        None,
+    )
+
+
+def test_operation_titles_name_what_and_where(host: Host) -> None:
+    project, env = Path("/p"), Path("/p/.venv")
+    settings = Settings()
+    assert install_operation(project, env, ["a", "b"], settings, host, missing=False).title == (
+        "Installing a b into .venv"
+    )
+    assert install_operation(project, env, ["a"], settings, host, missing=True).title == (
+        "Installing missing requirements into .venv"
+    )
+    assert (
+        sync_operation(project, env, named_plan(["a"]), settings, host, None).title == "Syncing .venv with a"
+    )
+    assert recreate_operation(project, env, settings, host).title == "Recreating .venv"
+    assert cancelled_message("Recreating .venv") == "Recreating .venv was cancelled; nothing was changed"
