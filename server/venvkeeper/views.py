@@ -8,7 +8,7 @@ edge (tests/unit/test_contract.py keeps the two in step). Nothing here reads or 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 import attrs
 
@@ -32,8 +32,8 @@ class ProblemCounts:
 
 
 @attrs.frozen
-class Interpreter:
-    """The chosen env of a project and why (``venvkeeper/interpreter``, ``select``, ``check --json``)."""
+class EnvView:
+    """What an answer says of an env, whichever the answer."""
 
     python: Path
     env_path: Path
@@ -42,8 +42,16 @@ class Interpreter:
     state: EnvState
     #: Why it is broken (the env's own problem, or the first finding that breaks it); sent as null.
     problem: Optional[str]
+    #: Which locator found it (discovery/locators.py).
     origin: Origin
+    #: Why it was found / chosen, in words.
     source: str
+
+
+@attrs.frozen
+class Interpreter(EnvView):
+    """The chosen env of a project and why (``venvkeeper/interpreter``, ``select``, ``check --json``)."""
+
     project_root: Path
     status: Status
     problems: Optional[ProblemCounts] = attrs.field(default=None, metadata=OMIT_IF_NONE)
@@ -54,17 +62,9 @@ class Interpreter:
 
 
 @attrs.frozen
-class EnvironmentCandidate:
+class EnvironmentCandidate(EnvView):
     """One env that could serve the project (``venvkeeper/environments``, ``envs``)."""
 
-    python: Path
-    env_path: Path
-    version: Optional[str]
-    kind: str
-    state: EnvState
-    problem: Optional[str]
-    origin: Origin
-    source: str
     chosen: bool
     #: Why it was not chosen (None for the chosen one).
     rejected: Optional[str]
@@ -79,6 +79,22 @@ class Environments:
     environments: tuple[EnvironmentCandidate, ...] = ()
 
 
+def _env_fields(cand: Candidate) -> dict[str, Any]:
+    """The :class:`EnvView` fields of a candidate, to build either answer from."""
+    env = cand.env
+    view = EnvView(
+        python=env.python,
+        env_path=env.path,
+        version=env.version,
+        kind=env.kind,
+        state=env.state,
+        problem=env.problem,
+        origin=cand.origin,
+        source=cand.source,
+    )
+    return attrs.asdict(view, recurse=False)
+
+
 def interpreter_view(
     discovery: Discovery,
     status: Status,
@@ -90,35 +106,19 @@ def interpreter_view(
     if chosen is None:
         return None
     env = chosen.env
-    act = activation(env) if activation is not None and env.state == "ok" else None
     return Interpreter(
-        python=env.python,
-        env_path=env.path,
-        version=env.version,
-        kind=env.kind,
-        state=env.state,
-        problem=env.problem,
-        origin=chosen.origin,
-        source=chosen.source,
+        **_env_fields(chosen),
         project_root=discovery.project,
         status=status,
         problems=problems,
         status_detail=detail,
-        activation=act,
+        activation=activation(env) if activation is not None and env.state == "ok" else None,
     )
 
 
 def candidate_view(discovery: Discovery, cand: Candidate) -> EnvironmentCandidate:
-    env = cand.env
     return EnvironmentCandidate(
-        python=env.python,
-        env_path=env.path,
-        version=env.version,
-        kind=env.kind,
-        state=env.state,
-        problem=env.problem,
-        origin=cand.origin,
-        source=cand.source,
+        **_env_fields(cand),
         chosen=cand is discovery.chosen,
         rejected=cand.rejected,
         activated_elsewhere=cand.activated_elsewhere,
