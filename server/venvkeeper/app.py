@@ -254,6 +254,16 @@ class App:
             st.discovery = discover(project, self._locate_context(), self.locators)
         return st.discovery
 
+    def usable_env(self, project: Path) -> Optional[Environment]:
+        """The project's chosen env when it is usable (not broken), else None."""
+        chosen = self.discovery(project).chosen
+        return chosen.env if chosen is not None and chosen.env.state == "ok" else None
+
+    def usable_envs(self) -> list[tuple[Path, Environment]]:
+        """Every project with a usable env, and that env."""
+        found = ((p, self.usable_env(p)) for p in self.projects())
+        return [(p, env) for p, env in found if env is not None]
+
     def findings(self, project: Path) -> list[Finding]:
         st = self._projects.setdefault(project, ProjectState())
         if st.findings is None:

@@ -91,3 +91,14 @@ def test_an_untrusted_workspace_refuses_every_command(tmp_path: Path) -> None:
     a = add_project(ws / "a")
     with pytest.raises(Refused, match="not trusted"):
         app.command_project(a / "main.py")
+
+
+def test_only_usable_envs_are_offered_to_the_guards(tmp_path: Path) -> None:
+    app, ws = make_app(tmp_path)
+    ok, broken, bare = add_project(ws / "ok"), add_project(ws / "broken"), add_project(ws / "bare")
+    make_venv(ok / ".venv")
+    make_venv(broken / ".venv")
+    (broken / ".venv" / "pyvenv.cfg").write_text("")  # no home: the env is broken
+    app.set_roots([ws])
+    assert app.usable_env(bare) is None and app.usable_env(broken) is None
+    assert [(p, env.path) for p, env in app.usable_envs()] == [(ok, ok / ".venv")]

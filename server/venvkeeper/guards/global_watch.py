@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+import attrs
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
@@ -371,11 +372,28 @@ def install_plan(dists: Sequence[InstalledDist], required: Sequence[str]) -> Ins
     return InstallPlan(requirements=requirements, label=", ".join(requirements))
 
 
-@dataclass
-class UninstallResult:
-    removed: list[str] = field(default_factory=list)
-    #: {"dist": name, "reason": why} per dist that was left in place.
-    refused: list[dict[str, str]] = field(default_factory=list)
+@attrs.frozen
+class Refusal:
+    dist: str
+    #: Why the dist was left in place.
+    reason: str
+
+
+@attrs.define
+class Uninstalled:
+    """What an uninstall from the user site did (``venvkeeper.uninstallUserSite``'s answer)."""
+
+    removed: list[str] = attrs.Factory(list)
+    refused: list[Refusal] = attrs.Factory(list)
+
+    @classmethod
+    def untrusted(cls, dists: Sequence[InstalledDist]) -> Uninstalled:
+        """Nothing is removed from an untrusted workspace."""
+        return cls(refused=[Refusal(d.name, "untrusted workspace") for d in dists])
+
+    def add(self, other: Uninstalled) -> None:
+        self.removed += other.removed
+        self.refused += other.refused
 
     def message(self) -> str:
         text = (
@@ -384,14 +402,14 @@ class UninstallResult:
             else "Nothing was removed."
         )
         if self.refused:
-            text += " Refused: " + "; ".join(r["reason"] for r in self.refused)
+            text += " Refused: " + "; ".join(r.reason for r in self.refused)
         return text
 
 
-def uninstall_dists(site: GlobalSite, dists: Sequence[InstalledDist]) -> UninstallResult:
+def uninstall_dists(site: GlobalSite, dists: Sequence[InstalledDist]) -> Uninstalled:
     """Remove ``dists`` from the user site ``site``: only what is still there, refusals kept apart."""
     current = read_installed([site.path])
-    result = UninstallResult()
+    result = Uninstalled()
     for dist in dists:
         found = current.get(dist.canonical_name)
         if found is None:
@@ -400,5 +418,5 @@ def uninstall_dists(site: GlobalSite, dists: Sequence[InstalledDist]) -> Uninsta
             uninstall_from_user_site(found, site)
             result.removed.append(found.name)
         except UninstallRefused as exc:
-            result.refused.append({"dist": found.name, "reason": str(exc)})
+            result.refused.append(Refusal(found.name, str(exc)))
     return result

@@ -8,7 +8,9 @@ from venvkeeper.guards.global_watch import (
     SAME_BURST_S,
     GlobalInstallFindings,
     OpenWarnings,
+    Refusal,
     SiteSnapshots,
+    Uninstalled,
     install_plan,
     watch_dir,
     watched_projects,
@@ -20,6 +22,7 @@ from venvkeeper.requirements.installed import read_installed
 from venvkeeper.requirements.records import RequirementRecord
 from venvkeeper.requirements.sources import parse_sources
 from venvkeeper.settings import Settings
+from venvkeeper.wire import to_wire
 
 
 def host(tmp_path: Path) -> Host:
@@ -147,3 +150,18 @@ def test_uninstall_looks_only_at_existing_user_sites_and_the_names_asked_for(tmp
     snapshots = SiteSnapshots(host(tmp_path), [system, site], {})
     [(found_site, dists)] = snapshots.in_user_sites(["requests", "not-there"])
     assert found_site == site and [d.name for d in dists] == ["Requests"]
+
+
+def test_an_uninstall_answer_merges_sites_and_says_what_was_refused(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    dist_info(site.path, "flask", "3.0.0")
+    (flask,) = read_installed([site.path]).values()
+    result = Uninstalled(removed=["sqlparse"])
+    result.add(Uninstalled.untrusted([flask]))
+    assert result == Uninstalled(["sqlparse"], [Refusal("flask", "untrusted workspace")])
+    assert result.message() == "Removed sqlparse from the user site. Refused: untrusted workspace"
+    assert to_wire(result) == {
+        "removed": ["sqlparse"],
+        "refused": [{"dist": "flask", "reason": "untrusted workspace"}],
+    }
+    assert Uninstalled().message() == "Nothing was removed."
