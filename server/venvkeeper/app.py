@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Literal, Optional, Union
-
-import attrs
 
 from venvkeeper import codes as code_table
 from venvkeeper import fsread
@@ -60,7 +58,7 @@ class Refused(Exception):
     """A command cannot act: the message says why (untrusted, outside every project, no env)."""
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class EventRouting:
     """What a batch of changed paths did to the model (see :meth:`App.route_events`)."""
 
@@ -337,7 +335,7 @@ class App:
             # tooltip names the first one.
             first = next((f for f in self.findings(project) if f.code in code_table.BROKEN), None)
             if first is not None:
-                view = attrs.evolve(view, problem=first.message)
+                view = replace(view, problem=first.message)
         return view
 
     def interpreter_for(self, path: Path) -> Optional[Interpreter]:

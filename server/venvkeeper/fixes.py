@@ -8,10 +8,9 @@ whose command is the matching ``workspace/executeCommand`` (docs/PROTOCOL.md "Qu
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Optional
-
-import attrs
 
 from venvkeeper import codes
 from venvkeeper.guards.paths import env_label
@@ -22,7 +21,7 @@ FixCommand = Literal["install-into-env", "install-missing", "find-compatible", "
 RESOLVE_TITLE = "Find versions that work together"
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Fix:
     title: str
     command: FixCommand

@@ -7,10 +7,9 @@ edge (tests/unit/test_contract.py keeps the two in step). Nothing here reads or 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Literal, Optional
-
-import attrs
 
 from venvkeeper.discovery.model import Candidate, Discovery, Environment, EnvState, Origin
 from venvkeeper.guards.activation import Activation
@@ -23,7 +22,7 @@ Status = Literal["ok", "stale", "broken"]
 ActivationBuilder = Callable[[Environment], Optional[Activation]]
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class ProblemCounts:
     """This project's requirement diagnostics by severity."""
 
@@ -31,7 +30,7 @@ class ProblemCounts:
     warnings: int
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class EnvView:
     """What an answer says of an env, whichever the answer."""
 
@@ -48,20 +47,20 @@ class EnvView:
     source: str
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Interpreter(EnvView):
     """The chosen env of a project and why (``venvkeeper/interpreter``, ``select``, ``check --json``)."""
 
     project_root: Path
     status: Status
-    problems: Optional[ProblemCounts] = attrs.field(default=None, metadata=OMIT_IF_NONE)
+    problems: Optional[ProblemCounts] = field(default=None, metadata=OMIT_IF_NONE)
     #: One line on why the status is stale, when there is more to say ("3 packages differ from uv.lock").
-    status_detail: Optional[str] = attrs.field(default=None, metadata=OMIT_IF_NONE)
+    status_detail: Optional[str] = field(default=None, metadata=OMIT_IF_NONE)
     #: Never set while the workspace is untrusted.
-    activation: Optional[Activation] = attrs.field(default=None, metadata=OMIT_IF_NONE)
+    activation: Optional[Activation] = field(default=None, metadata=OMIT_IF_NONE)
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class EnvironmentCandidate(EnvView):
     """One env that could serve the project (``venvkeeper/environments``, ``envs``)."""
 
@@ -71,7 +70,7 @@ class EnvironmentCandidate(EnvView):
     activated_elsewhere: bool
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Environments:
     """Every candidate of the project of a path; no project: ``project_root`` None and no candidates."""
 
@@ -92,7 +91,7 @@ def _env_fields(cand: Candidate) -> dict[str, Any]:
         origin=cand.origin,
         source=cand.source,
     )
-    return attrs.asdict(view, recurse=False)
+    return {f.name: getattr(view, f.name) for f in fields(view)}
 
 
 def interpreter_view(

@@ -1,22 +1,29 @@
 """The one converter from venvkeeper's typed answers to the JSON the protocol documents.
 
-Domain types are attrs classes with snake_case fields; on the wire every field is camelCase
+Answers are frozen dataclasses with snake_case fields; on the wire every field is camelCase
 (``env_path`` → ``envPath``), a :class:`~pathlib.Path` is a string, a tuple is an array, and a field
 marked :data:`OMIT_IF_NONE` is left out while None (docs/PROTOCOL.md's optional ``field?:``), whereas any
 other None is sent as null. Used at the two edges only: the LSP handlers (lsp/) and the CLI's ``--json``,
 which prints the same shapes; nothing reads these dicts back.
+
+Dataclasses rather than attrs, and this converter rather than cattrs: ``venvkeeper check`` is a
+short-lived process (CI, pre-commit) whose import time is measured (docs/PERFORMANCE.md); the standard
+library is imported anyway, attrs would add ~20 ms and cattrs more (tests/unit/test_cli_check.py keeps
+cattrs out), and the rules above are all there is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
-import attrs
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 #: Field metadata: leave the key out while the value is None (``key?: T`` in docs/PROTOCOL.md).
-OMIT_IF_NONE: dict[str, bool] = {"wire_omit_if_none": True}
+OMIT_IF_NONE: Mapping[str, bool] = {"wire_omit_if_none": True}
 
 
 def camel(name: str) -> str:
@@ -28,19 +35,16 @@ def camel(name: str) -> str:
 @overload
 def to_wire(value: None) -> None: ...
 @overload
-def to_wire(value: attrs.AttrsInstance) -> dict[str, Any]: ...
+def to_wire(value: DataclassInstance) -> dict[str, Any]: ...
 @overload
 def to_wire(value: object) -> Any: ...
 
 
 def to_wire(value: object) -> Any:
-    """``value`` (an attrs instance, or a list/tuple/dict of them) as plain camelCase JSON types."""
-    # By hand rather than with cattrs: `venvkeeper check` is a short-lived process that must not pay
-    # cattrs' import (tests/unit/test_cli_check.py), and the rules above are all there is.
-    cls = type(value)
-    if attrs.has(cls):
+    """``value`` (a dataclass instance, or a list/tuple/dict of them) as plain camelCase JSON types."""
+    if is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
-        for field in attrs.fields(cls):
+        for field in fields(value):
             item = getattr(value, field.name)
             if item is None and field.metadata.get("wire_omit_if_none"):
                 continue
@@ -55,6 +59,6 @@ def to_wire(value: object) -> Any:
     return value
 
 
-def wire_keys(cls: type) -> set[str]:
+def wire_keys(cls: type[DataclassInstance]) -> set[str]:
     """The JSON keys of ``cls`` (the contract test compares them with docs/PROTOCOL.md)."""
-    return {camel(a.name) for a in attrs.fields(cls)}
+    return {camel(f.name) for f in fields(cls)}

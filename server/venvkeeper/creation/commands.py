@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Generic, Optional, TypeVar
-
-import attrs
 
 from venvkeeper.creation import summary
 from venvkeeper.creation.addpip import AddPipError, add_pip
@@ -67,7 +66,7 @@ USER_ERRORS = (
 )
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class CommandErrorData:
     """docs/PROTOCOL.md "Command errors": the one line that says why, and whether running the same
     command again may help (a tool failed, not a refusal)."""
@@ -98,7 +97,7 @@ def resolve_path(project: Path, name: str) -> Path:
 
 
 # -- arguments -----------------------------------------------------------------------------------
-@attrs.frozen
+@dataclass(frozen=True)
 class InstallSelection:
     """``create``'s ``install``: these files, else exactly these extras/groups (None: per the settings)."""
 
@@ -107,7 +106,7 @@ class InstallSelection:
     groups: Optional[tuple[str, ...]] = None
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class CreateArgs:
     """``venvkeeper.create``'s argument (docs/PROTOCOL.md "Commands"); None: the default."""
 
@@ -169,7 +168,7 @@ def cancelled_message(title: str) -> str:
     return f"{title} was cancelled; nothing was changed"
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Operation(Generic[T]):
     """One long command as the server runs it: the title of its progress, the work (run on a worker
     thread, reporting progress, cancellable) and the line that ends its progress on success."""
@@ -332,7 +331,7 @@ def find_compatible_versions(
 
 
 # -- results (docs/PROTOCOL.md "Creation and installs": Results) ---------------------------------
-@attrs.frozen
+@dataclass(frozen=True)
 class Created:
     """``create`` and ``recreate``."""
 
@@ -357,14 +356,14 @@ class Created:
         )
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Synced:
     env_path: Path
     #: The plan's label ("requirements.txt", "pyproject.toml [dev]").
     installed: str
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Installed:
     """``installMissing`` and ``installIntoEnv``: the requirements installed (none: nothing was missing)."""
 
@@ -372,7 +371,7 @@ class Installed:
     installed: tuple[str, ...]
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class PipAdded:
     env_path: Path
     #: pip's version.
@@ -383,7 +382,7 @@ class PipAdded:
         return cls(env_path=env, pip=dist_info.name[len("pip-") : -len(".dist-info")])
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class EditedLine:
     file: Path
     line: int
@@ -391,7 +390,7 @@ class EditedLine:
     new: str
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Resolution:
     """``findCompatibleVersions``: what the resolver proposed and what became of it."""
 
@@ -414,7 +413,7 @@ class Resolution:
         )
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class CancelledCommand:
     """A command the user cancelled: not an error (no error toast), so this is its answer."""
 

@@ -10,9 +10,8 @@ See docs/PROTOCOL.md "Terminal activation".
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Callable
-
-import attrs
 
 from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment
@@ -51,7 +50,7 @@ def _cmd_quote(path: str) -> str:
     return f'"{path}"' if " " in path or "&" in path else path
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Activation:
     """docs/PROTOCOL.md ``Activation`` (venvkeeper.wire makes its camelCase JSON)."""
 
@@ -62,7 +61,7 @@ class Activation:
     #: Variables to remove: PYTHONHOME would make the env's interpreter look for another stdlib.
     unset: tuple[str, ...] = ("PYTHONHOME",)
     #: Shell -> the command to type, for scripts that exist in the env.
-    scripts: dict[str, str] = attrs.field(factory=dict)
+    scripts: dict[str, str] = field(default_factory=dict)
 
 
 def prompt_of(env: Environment) -> str:

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-import attrs
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
@@ -372,19 +371,19 @@ def install_plan(dists: Sequence[InstalledDist], required: Sequence[str]) -> Ins
     return InstallPlan(requirements=requirements, label=", ".join(requirements))
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Refusal:
     dist: str
     #: Why the dist was left in place.
     reason: str
 
 
-@attrs.define
+@dataclass
 class Uninstalled:
     """What an uninstall from the user site did (``venvkeeper.uninstallUserSite``'s answer)."""
 
-    removed: list[str] = attrs.Factory(list)
-    refused: list[Refusal] = attrs.Factory(list)
+    removed: list[str] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
 
     @classmethod
     def untrusted(cls, dists: Sequence[InstalledDist]) -> Uninstalled:
