@@ -330,6 +330,14 @@ def find_compatible_versions(
     return proposal
 
 
+def already_compatible(proposal: Proposal) -> str:
+    """Said when the resolver found a consistent set that the declared lines already allow."""
+    return (
+        "the declared requirements already allow versions that work together "
+        f"({proposal.summary}); no line needs to change — sync the env to install them"
+    )
+
+
 # -- results (docs/PROTOCOL.md "Creation and installs": Results) ---------------------------------
 @dataclass(frozen=True)
 class Created:

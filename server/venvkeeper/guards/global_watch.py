@@ -36,7 +36,7 @@ from venvkeeper.guards.globals import (
     new_dists,
     uninstall_from_user_site,
 )
-from venvkeeper.guards.paths import env_label
+from venvkeeper.guards.paths import env_label, tilde
 from venvkeeper.guards.sites import GlobalSite, global_sites
 from venvkeeper.host import Host
 from venvkeeper.requirements.installed import InstalledDist, read_installed
@@ -403,6 +403,15 @@ class Uninstalled:
         if self.refused:
             text += " Refused: " + "; ".join(r.reason for r in self.refused)
         return text
+
+
+def uninstall_question(site: GlobalSite, dists: Sequence[InstalledDist], home: Path) -> str:
+    """What the user confirms before anything is removed from the user site."""
+    listed = ", ".join(f"{d.name} {d.version}" for d in dists)
+    return (
+        f"Remove {listed} from the user site ({tilde(site.path, home)})? Only the user-site copies are "
+        "removed; system packages and project envs are not touched."
+    )
 
 
 def uninstall_dists(site: GlobalSite, dists: Sequence[InstalledDist]) -> Uninstalled:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from venvkeeper.creation.commands import already_compatible
 from venvkeeper.fixes import Fix, FixCommand, fixes_for
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.commands import command_project, find_compatible, workspace_edit
@@ -110,10 +111,7 @@ def register(server: VenvkeeperServer) -> None:
             server.window_show_message(
                 types.ShowMessageParams(
                     type=types.MessageType.Info,
-                    message=(
-                        "the declared requirements already allow versions that work together "
-                        f"({proposal.summary}); no line needs to change — sync the env to install them"
-                    ),
+                    message=already_compatible(proposal),
                 )
             )
         return action

@@ -28,6 +28,7 @@ from venvkeeper.guards.global_watch import (
     canonical,
     install_plan,
     uninstall_dists,
+    uninstall_question,
     watched_projects,
 )
 from venvkeeper.guards.globals import (
@@ -37,7 +38,6 @@ from venvkeeper.guards.globals import (
     WatchedProject,
     global_install_warning,
 )
-from venvkeeper.guards.paths import tilde
 from venvkeeper.guards.sites import GlobalSite
 from venvkeeper.lsp import diagnostics, protocol
 from venvkeeper.lsp.workspace import refresh
@@ -160,12 +160,9 @@ class GlobalGuard:
         server = self.server
         if not server.app.settings.trusted:
             return Uninstalled.untrusted(dists)
-        home = server.host.home
-        listed = ", ".join(f"{d.name} {d.version}" for d in dists)
         if confirm and server.supports_message_actions():
             answer = await server.ask(
-                f"Remove {listed} from the user site ({tilde(site.path, home)})? Only the user-site "
-                "copies are removed; system packages and project envs are not touched.",
+                uninstall_question(site, dists, server.host.home),
                 (CONFIRM_UNINSTALL, CANCEL),
                 types.MessageType.Warning,
             )

@@ -14,6 +14,7 @@ from venvkeeper.app import SelectionError
 from venvkeeper.discovery.catalog import Catalog, CatalogEntry
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.workspace import refresh_async, uri_to_path
+from venvkeeper.views import Environments
 from venvkeeper.wire import to_wire
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def register(server: VenvkeeperServer) -> None:
     def environments(ls: VenvkeeperServer, params: Any) -> dict[str, Any]:
         path = _path_param(params)
         if path is None:
-            return {"projectRoot": None, "environments": []}
+            return to_wire(Environments(project_root=None))
         return to_wire(ls.app.environments_for(path))
 
     @server.feature(protocol.INTERPRETERS)

@@ -14,6 +14,7 @@ from venvkeeper.creation.commands import (
     Operation,
     PipAdded,
     Resolution,
+    already_compatible,
     cancelled_message,
     create_request,
     failure,
@@ -183,3 +184,11 @@ def test_operation_titles_name_what_and_where(host: Host) -> None:
     )
     assert recreate_operation(project, env, settings, host).title == "Recreating .venv"
     assert cancelled_message("Recreating .venv") == "Recreating .venv was cancelled; nothing was changed"
+
+
+def test_a_resolution_that_needs_no_edit_says_so() -> None:
+    proposal = Proposal(
+        tool="uv", edits=(), changes=(Change("numpy", "2.0.0", "1.26.4"),), pins=(), relaxed=()
+    )
+    text = already_compatible(proposal)
+    assert "already allow versions that work together" in text and str(proposal.changes[0]) in text

@@ -12,6 +12,7 @@ from venvkeeper.guards.global_watch import (
     SiteSnapshots,
     Uninstalled,
     install_plan,
+    uninstall_question,
     watch_dir,
     watched_projects,
 )
@@ -165,3 +166,11 @@ def test_an_uninstall_answer_merges_sites_and_says_what_was_refused(tmp_path: Pa
         "refused": [{"dist": "flask", "reason": "untrusted workspace"}],
     }
     assert Uninstalled().message() == "Nothing was removed."
+
+
+def test_the_uninstall_question_names_the_dists_and_the_site_shortened(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    dist_info(site.path, "flask", "3.0.0")
+    question = uninstall_question(site, list(read_installed([site.path]).values()), tmp_path)
+    assert question.startswith("Remove flask 3.0.0 from the user site (~/")
+    assert "system packages and project envs are not touched" in question
