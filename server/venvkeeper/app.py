@@ -22,6 +22,7 @@ from typing import Any, Callable, Literal, Optional, Union
 from venvkeeper import codes as code_table
 from venvkeeper import fsread
 from venvkeeper.checks import run_checks
+from venvkeeper.codes import Severity
 from venvkeeper.context import CheckContext
 from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.journal import Leftover, recover_leftovers
@@ -39,7 +40,7 @@ from venvkeeper.host import Host
 from venvkeeper.requirements.lockcheck import drift_summary
 from venvkeeper.requirements.provider import parsed_requirements
 from venvkeeper.requirements.records import ParsedSources
-from venvkeeper.settings import Settings
+from venvkeeper.settings import Settings, parse_settings
 from venvkeeper.state import StateStore
 from venvkeeper.views import (
     ActivationBuilder,
@@ -120,6 +121,21 @@ class App:
         #: Shared by every discovery until the next invalidation, so one refresh lists each tool's
         #: env dir once (see LocateContext.memo).
         self._ctx: Optional[LocateContext] = None
+
+    # -- settings --------------------------------------------------------------------------------
+    def update_settings(self, raw: Any) -> list[str]:
+        """Apply settings a client sent (keys it left out keep their values); log a change of trust and
+        each value ignored while untrusted; return the complaints about bad values."""
+        before = self.settings
+        notes: list[str] = []
+        self.settings, problems = parse_settings(raw, before, notes)
+        if self.settings.trusted != before.trusted:
+            self.log(
+                f"workspace {'trusted' if self.settings.trusted else 'untrusted: read-only, no activation'}"
+            )
+        for note in notes:
+            self.log(note)
+        return problems
 
     # -- roots and projects ----------------------------------------------------------------------
     def set_roots(self, roots: Iterable[Path], *, scan: bool = True) -> None:
@@ -274,6 +290,15 @@ class App:
             st.memo = job.context.memo
         return st.findings
 
+    def shown_findings(self, project: Path, extra: Iterable[Finding] = ()) -> list[tuple[Finding, Severity]]:
+        """The project's findings and ``extra`` ones, each with its severity; those set "off" left out."""
+        out: list[tuple[Finding, Severity]] = []
+        for finding in [*self.findings(project), *extra]:
+            severity = self.settings.severity(finding.code)
+            if severity != "off":
+                out.append((finding, severity))
+        return out
+
     def needs_check(self, project: Path) -> bool:
         """Whether ``project`` (a known one) has no current findings."""
         st = self._projects.get(project)
@@ -356,10 +381,6 @@ class App:
         if project is None:
             return Environments(project_root=None)
         return Environments(project_root=project, environments=candidates_view(self.discovery(project)))
-
-    def select(self, path: Path, env_path: Optional[Path]) -> tuple[Path, Optional[Interpreter]]:
-        project = self.set_selection(path, env_path)
-        return project, self.interpreter(project)
 
     def set_selection(self, path: Path, env_path: Optional[Path]) -> Path:
         """Record the env chosen for ``path``'s project (None: automatic) and invalidate that project."""

@@ -102,3 +102,28 @@ def test_only_usable_envs_are_offered_to_the_guards(tmp_path: Path) -> None:
     app.set_roots([ws])
     assert app.usable_env(bare) is None and app.usable_env(broken) is None
     assert [(p, env.path) for p, env in app.usable_envs()] == [(ok, ok / ".venv")]
+
+
+def test_settings_updates_log_trust_changes_and_return_complaints(tmp_path: Path) -> None:
+    app, _ = make_app(tmp_path)
+    said: list[str] = []
+    app.log = said.append
+    assert app.update_settings({"debounceMs": 5}) == [] and app.settings.debounce_ms == 5
+    problems = app.update_settings({"trusted": False, "backend": "uv", "debounceMs": "fast"})
+    assert problems == ["invalid value 'fast' for venvkeeper.debounceMs; using 100"]
+    assert said[0] == "workspace untrusted: read-only, no activation"
+    assert "venvkeeper.backend = 'uv' is ignored while the workspace is untrusted" in said
+    assert app.settings.debounce_ms == 100  # the earlier 5 is not kept: a bad value falls back to the default
+
+
+def test_findings_set_off_are_not_shown(tmp_path: Path) -> None:
+    app, ws = make_app(tmp_path)
+    a = add_project(ws / "a")
+    make_venv(a / ".venv")
+    app.set_roots([ws])
+    shown = {f.code: sev for f, sev in app.shown_findings(a)}
+    assert shown["not-installed"] == "warning" and shown["env-no-pip"] == "warning"
+    app.update_settings({"severities": {"not-installed": "off", "env-no-pip": "error"}})
+    app.invalidate([a])
+    shown = {f.code: sev for f, sev in app.shown_findings(a)}
+    assert "not-installed" not in shown and shown["env-no-pip"] == "error"

@@ -23,7 +23,7 @@ from venvkeeper.discovery.projects import find_projects
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.protocol import as_plain
 from venvkeeper.requirements.layout import CLIENT_WATCH_GLOB, CLIENT_WATCH_REQUIREMENTS_DIR
-from venvkeeper.settings import initialization_settings, parse_settings, settings_section
+from venvkeeper.settings import initialization_settings, settings_section
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import make_dir_watcher
 
@@ -56,17 +56,9 @@ def _roots_from_initialize(params: types.InitializeParams) -> list[Path]:
 
 
 def apply_settings(server: VenvkeeperServer, raw: Any, *, announce: bool = True) -> None:
-    raw = settings_section(as_plain(raw))
-    before = server.app.settings
-    notes: list[str] = []
-    settings, problems = parse_settings(raw, before, notes)
-    server.app.settings = settings
-    if settings.trusted != before.trusted:
-        log.info("workspace %s", "trusted" if settings.trusted else "untrusted: read-only, no activation")
-    for note in notes:
-        log.info(note)
+    problems = server.app.update_settings(settings_section(as_plain(raw)))
     if server.debouncer is not None:
-        server.debouncer.delay = settings.debounce_ms / 1000
+        server.debouncer.delay = server.app.settings.debounce_ms / 1000
     for problem in problems:
         log.warning(problem)
     if problems and announce and server.connected:
