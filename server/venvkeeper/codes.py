@@ -22,7 +22,7 @@ StatusEffect = Literal["none", "stale", "broken"]
 
 #: The quick fixes a code offers (each maps to a workspace/executeCommand command):
 #: - install: install the finding's requirement / everything missing into the env;
-#: - sync: install from the finding's requirement source;
+#: - sync: install from the finding's requirement source (a lock file: sync through its tool);
 #: - install-compatible: install the version of a dependency its installed dependent accepts (the
 #:   finding's ``install``, e.g. "numpy<1.24");
 #: - resolve: "Find versions that work together" — ask the resolver for a consistent set, show it as an
@@ -77,7 +77,7 @@ CODES: tuple[Code, ...] = (
         "lock-drift",
         "warning",
         "stale",
-        ("install",),
+        ("sync", "install"),
         "the env differs from what the project's lock file pins",
     ),
     Code(

@@ -38,7 +38,7 @@ const CS_DIR = arg(
 );
 const OUT = arg('out', path.join(REPO, 'test-output', 'e2e'));
 const KEEP = process.argv.includes('--keep');
-const ONLY = arg('only', 'a,d,e,f,i,j,p,q,b,fail,g,h,c,o,speed,trust,n,k,l,m').split(',');
+const ONLY = arg('only', 'a,d,e,f,i,j,p,q,b,fail,g,h,c,r,o,speed,trust,n,k,l,m').split(',');
 if (!VSIX) {
   console.error('usage: node e2e/run.mjs --vsix FILE [--code-server-dir DIR] [--out DIR]');
   process.exit(2);
@@ -79,6 +79,11 @@ function sh(cmd, args, opts = {}) {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
 }
 
+/** "3.11" of the project's .venv (its pyvenv.cfg). */
+function pyMajorMinor(project) {
+  return (pyvenvVersion(path.join(project, '.venv')) ?? '').split('.').slice(0, 2).join('.');
+}
+
 function pyvenvVersion(envDir) {
   const cfg = readFileSync(path.join(envDir, 'pyvenv.cfg'), 'utf8');
   const m = /^\s*version(?:_info)?\s*=\s*(\S+)/m.exec(cfg);
@@ -91,7 +96,7 @@ function makeFixtures() {
   sh(PYTHON, ['-c', `
 import sys; from pathlib import Path
 from support.wheelhouse import Dist, build_wheelhouse
-build_wheelhouse(Path(sys.argv[1]), [Dist("tinydep", "1.0"), Dist("otherdep", "2.0")])
+build_wheelhouse(Path(sys.argv[1]), [Dist("tinydep", "1.0"), Dist("otherdep", "2.0"), Dist("lockdep", "1.0"), Dist("lockdep", "2.0")])
 `, wheelhouse], { env: { ...process.env, PYTHONPATH: path.join(REPO, 'tests') } });
 
   // (a)+(d): a project with a real .venv (chosen) and a second env venv/ (a rejected candidate).
@@ -237,9 +242,28 @@ print(poetry_env_base("poetryproj", os.path.realpath(sys.argv[1])), "%d.%d" % sy
   sh(PYTHON, ['-m', 'venv', '--without-pip', poetryEnv]);
   sh(PYTHON, ['-m', 'venv', '--without-pip', path.join(poetryDir, `someone-else-AbCdEfGh-py${mm}`)]);
 
+  // (r): a uv project whose uv.lock (written by the real `uv lock`, offline from the wheelhouse) pins
+  // lockdep 2.0 while its .venv holds 1.0: drifted. Its folder settings name the uv to use, and the venv
+  // backend for the env the sync builds aside (uv venv --seed would need setuptools/wheel offline).
+  const uv = process.env.E2E_UV || path.join(REPO, '.venv', 'bin', 'uv');
+  const lockproj = path.join(WORK, 'lockproj');
+  mkdirSync(path.join(lockproj, '.vscode'), { recursive: true });
+  writeFileSync(
+    path.join(lockproj, 'pyproject.toml'),
+    '[project]\nname = "lockproj"\nversion = "0.1"\nrequires-python = ">=3.9"\ndependencies = [\n    "lockdep>=1.0",\n]\n',
+  );
+  writeFileSync(path.join(lockproj, '.vscode', 'settings.json'), JSON.stringify({ 'venvkeeper.uvPath': uv, 'venvkeeper.backend': 'venv' }, null, 2));
+  sh(uv, ['lock', '--no-index', '--find-links', wheelhouse], {
+    cwd: lockproj,
+    env: { ...process.env, UV_OFFLINE: '1', UV_NO_CONFIG: '1', UV_CACHE_DIR: path.join(WORK, 'uv-cache'), UV_PYTHON_DOWNLOADS: 'never' },
+  });
+  sh(PYTHON, ['-m', 'venv', '--without-pip', path.join(lockproj, '.venv')]);
+  sh(PYTHON, ['-m', 'pip', '--python', path.join(lockproj, '.venv', 'bin', 'python'), 'install', '-q', '--no-deps', '--no-index',
+    '--find-links', wheelhouse, 'lockdep==1.0'], { env: { ...process.env, PIP_CONFIG_FILE: '/dev/null' } });
+
   return {
     wheelhouse, envproj, newproj, missingproj, cancelproj, failproj, monorepo, restrictedproj, otherproj, offproj, hostileproj, hostileRan,
-    conflictproj, poetryproj, poetryEnv,
+    conflictproj, poetryproj, poetryEnv, lockproj,
   };
 }
 
@@ -898,6 +922,46 @@ async function main() {
       sh(path.join(fixtures.missingproj, '.venv', 'bin', 'python'), ['-c', 'import tinydep']);
       await page.close();
       return `problem "${problemText}"; quick fix "${actionText}" installed tinydep; status "${text}"`;
+    });
+
+    await step('(r) a drifted uv.lock is in Problems; its "Sync .venv with uv.lock" fix runs uv sync offline and clears it', async () => {
+      const page = await openFolder(context, cs.port, fixtures.lockproj);
+      currentPage = page;
+      const stale = await statusText(page, (t) => t.includes('(.venv), stale'), 30_000);
+      await runCommand(page, 'View: Focus Problems');
+      const problem = page.locator('.markers-panel .monaco-list-row').filter({ hasText: 'uv.lock locks 2.0' });
+      await problem.first().waitFor({ timeout: 30_000 });
+      const problemText = (await problem.first().innerText()).replace(/\s+/g, ' ');
+      await shot(page, 'r1-lock-drift');
+      await problem.first().dblclick();
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Control+.');
+      const wanted = 'Sync .venv with uv.lock';
+      const action = page.locator('.action-widget .monaco-list-row').filter({ hasText: wanted });
+      await action.first().waitFor({ timeout: 15_000 });
+      await shot(page, 'r2-quick-fix');
+      // The action menu takes keys, not clicks (a pointer block covers it): move to the fix, press Enter.
+      const focused = page.locator('.action-widget .monaco-list-row.focused');
+      for (let i = 0; i < 10 && !((await focused.getAttribute('aria-label')) ?? '').includes(wanted); i++) {
+        await page.keyboard.press('ArrowDown');
+      }
+      await page.keyboard.press('Enter');
+      // uv sync rebuilds the env aside and swaps it in: the drift disappears and the status is not stale.
+      await problem.first().waitFor({ state: 'detached', timeout: 120_000 });
+      const text = await statusText(page, (t) => t.includes('(.venv)') && !t.includes('stale'), 60_000);
+      await shot(page, 'r3-synced');
+      const version = sh(path.join(fixtures.lockproj, '.venv', 'bin', 'python'), ['-c', 'import lockdep; print(lockdep.__version__)']).trim();
+      if (version !== '2.0') throw new Error(`lockdep ${version} after the sync, expected 2.0`);
+      // uv sync installed it (the dist-info's INSTALLER says which tool did), not the pip fallback.
+      const installer = readFileSync(
+        path.join(fixtures.lockproj, '.venv', 'lib', `python${pyMajorMinor(fixtures.lockproj)}`, 'site-packages', 'lockdep-2.0.dist-info', 'INSTALLER'),
+        'utf8',
+      ).trim();
+      if (installer !== 'uv') throw new Error(`lockdep was installed by ${installer}, expected uv`);
+      const leftovers = readdirSync(fixtures.lockproj).filter((n) => n.includes('venvkeeper-'));
+      if (leftovers.length) throw new Error(`left in the project: ${leftovers.join(', ')}`);
+      await page.close();
+      return `"${stale}", problem "${problemText}"; "${wanted}" ran uv sync (INSTALLER: ${installer}): lockdep 2.0, status "${text}"`;
     });
 
     await step('(o) a dependency conflict is in Problems on both requirement lines, the env broken', async () => {

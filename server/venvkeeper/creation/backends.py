@@ -322,7 +322,11 @@ def find_uv(host: Host, uv_path: str | None, extra_dirs: Sequence[Path] = ()) ->
     if uv_path:
         p = Path(uv_path)
         return p if fsread.is_file(p) else None
-    name = "uv.exe" if host.platform == "windows" else "uv"
+    return find_tool(host, "uv.exe" if host.platform == "windows" else "uv", extra_dirs)
+
+
+def find_tool(host: Host, name: str, extra_dirs: Sequence[Path] = ()) -> Path | None:
+    """``name`` on PATH, else in ``extra_dirs``: an executable regular file (no process is started)."""
     for d in [*host.path_dirs, *extra_dirs]:
         candidate = d / name
         if fsread.is_file(candidate) and (host.platform == "windows" or os.access(candidate, os.X_OK)):

@@ -87,9 +87,11 @@ def cmd_create(args: argparse.Namespace, host: Host) -> int:
         create_env,
         default_env_path,
         recreate_env,
+        sync_env_from_lock,
     )
     from venvkeeper.creation.interpreters import NoSuitablePython
     from venvkeeper.creation.journal import recover_leftovers
+    from venvkeeper.creation.locksync import plan_lock_sync, usable
     from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed
 
     path = Path(os.path.abspath(args.path))
@@ -102,16 +104,29 @@ def cmd_create(args: argparse.Namespace, host: Host) -> int:
         )
         return 2
     settings = Settings()
+    plan = _plan(args, project, settings, host)
+    # A project with a lock is made from it (its own tool, or pip from the pins) unless told otherwise.
+    lock_sync = (
+        plan_lock_sync(project, host, args.uv, [Path(sys.executable).parent])
+        if plan is None and not args.recreate and not args.no_lock
+        else None
+    )
+    if not args.sync:
+        lock_sync = usable(lock_sync)  # a lock that does not parse: create from the sources
+    if args.sync and lock_sync is None:
+        print(f"venvkeeper: {project} has no lock file to sync with", file=sys.stderr)
+        return 2
     request = CreateRequest(
         project,
         env_path=Path(args.env).resolve() if args.env else None,
         python=args.python,
         backend=args.backend,
         uv_path=args.uv,
-        plan=_plan(args, project, settings, host),
+        plan=plan,
         extras=settings.extras,
         groups=settings.dependency_groups,
         index_options=_index_options(args),
+        lock_sync=lock_sync,
     )
     # What killed creates left next to the env is finished or rolled back first, and said once each.
     env_parent = (request.env_path or default_env_path(project)).parent
@@ -125,6 +140,15 @@ def cmd_create(args: argparse.Namespace, host: Host) -> int:
         try:
             if args.recreate:
                 outcome["result"] = recreate_env(request, host=host, progress=bar, cancel=cancel)
+            elif args.sync and lock_sync is not None:
+                outcome["result"] = sync_env_from_lock(
+                    request,
+                    lock_sync,
+                    host=host,
+                    progress=bar,
+                    cancel=cancel,
+                    state=StateStore(host.state_dir),
+                )
             else:
                 outcome["result"] = create_env(
                     request, host=host, progress=bar, cancel=cancel, state=StateStore(host.state_dir)
@@ -170,6 +194,12 @@ def add_create_command(sub: Any) -> None:
     p.add_argument("--extra", action="append", default=[], help="pyproject extra to install (repeatable)")
     p.add_argument("--group", action="append", default=[], help="dependency group to install (repeatable)")
     p.add_argument("--recreate", action="store_true", help="rebuild the existing env aside, then swap")
+    p.add_argument(
+        "--sync", action="store_true", help="sync the existing env with the project's lock (aside, then swap)"
+    )
+    p.add_argument(
+        "--no-lock", action="store_true", help="ignore the project's lock file; install its sources"
+    )
     p.add_argument("--here", action="store_true", help="use PATH as the project even without project files")
     p.add_argument("--index-url", metavar="URL")
     p.add_argument("--find-links", action="append", default=[], metavar="DIR")

@@ -29,10 +29,12 @@ from venvkeeper.creation.create import (
     installed_requirements,
     recreate_env,
     sync_env,
+    sync_env_from_lock,
     tool_environment,
 )
 from venvkeeper.creation.indexes import uv_index_options
 from venvkeeper.creation.interpreters import NoSuitablePython
+from venvkeeper.creation.locksync import LockSync, plan_lock_sync, usable
 from venvkeeper.creation.plan import InstallPlan, default_plan, plan_from_sources, requested_plan
 from venvkeeper.creation.resolve import (
     Proposal,
@@ -140,7 +142,20 @@ def create_request(project: Path, settings: Settings, host: Host, args: CreateAr
         plan=plan,
         extras=settings.extras,
         groups=settings.dependency_groups,
+        # A project with a usable lock is created from it (its tool, or pip from the pins) unless told
+        # what; with a lock that does not parse, from its sources (as the create prompt said).
+        lock_sync=None if install is not None else usable(lock_sync_for(project, None, settings, host)),
     )
+
+
+def lock_sync_for(project: Path, source: Optional[str], settings: Settings, host: Host) -> Optional[LockSync]:
+    """How a create or a sync of ``project`` goes through its lock (creation/locksync.py), or None: no
+    lock, or the sync names another source than the lock."""
+    sync = plan_lock_sync(project, host, settings.uv_path, DAEMON_DIRS)
+    if sync is None or not source:
+        return sync
+    named = resolve_path(project, source)
+    return sync if sync.lock is not None and named.absolute() == sync.lock.absolute() else None
 
 
 def recreate_request(project: Path, env: Path, settings: Settings) -> CreateRequest:
@@ -232,6 +247,20 @@ def sync_operation(
             uv_path=settings.uv_path,
         ),
         lambda _, seconds: summary.synced(summary.env_label(env, project), plan.label, seconds),
+    )
+
+
+def lock_sync_operation(
+    project: Path, env: Path, lock_sync: LockSync, settings: Settings, host: Host, state: Optional[StateStore]
+) -> Operation[CreateResult]:
+    """Sync the env with the lock: rebuilt aside by the project's tool (or pip from the pins), swapped in."""
+    request = recreate_request(project, env, settings)
+    return Operation(
+        f"Syncing {env.name} with {lock_sync.description}",
+        lambda progress, cancel: sync_env_from_lock(
+            request, lock_sync, host=host, progress=progress, cancel=cancel, state=state
+        ),
+        lambda _, seconds: summary.synced(summary.env_label(env, project), lock_sync.description, seconds),
     )
 
 

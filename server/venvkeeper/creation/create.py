@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from venvkeeper import fsread
 from venvkeeper.creation.backends import (
@@ -40,6 +40,7 @@ from venvkeeper.creation.journal import (
     Transaction,
     recover_leftovers,
 )
+from venvkeeper.creation.locksync import LockSync, LockSyncError, build_from_lock
 from venvkeeper.creation.plan import InstallPlan, default_plan, python_version_file, requires_python
 from venvkeeper.creation.relocate import retarget_env
 from venvkeeper.creation.runner import CancelToken, Runner, RunResult, run_subprocess
@@ -98,6 +99,9 @@ class CreateRequest:
     copies: bool = False
     #: Where the system interpreter dirs are rooted (tests use a fixture tree).
     root: Path = Path("/")
+    #: Build from the project's lock (its own tool, or pip from the pins) instead of ``plan``
+    #: (:mod:`venvkeeper.creation.locksync`).
+    lock_sync: LockSync | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,14 @@ def _digests(sources: Sequence[Path]) -> dict[str, str]:
         if digest is not None:
             out[str(src.resolve())] = digest
     return out
+
+
+def _build_from_lock(*args: Any, **kwargs: Any) -> None:
+    """:func:`build_from_lock`, its refusal of an unusable lock said as a :class:`CreateError`."""
+    try:
+        build_from_lock(*args, **kwargs)
+    except LockSyncError as exc:
+        raise CreateError(str(exc)) from None
 
 
 def _swap_into_place(txn: Transaction, target: Path, *, replace: bool) -> bool:
@@ -212,9 +224,12 @@ def create_env(
             raise CreateError(f"{target} exists and is not a virtual environment; not touching it")
         if not request.replace:
             raise CreateError(f"{target} already exists; recreate it to replace it")
-    plan = request.plan or default_plan(
-        project, Settings(extras=request.extras, dependency_groups=request.groups), host
-    )
+    if request.lock_sync is not None:
+        plan = request.lock_sync.plan
+    else:
+        plan = request.plan or default_plan(
+            project, Settings(extras=request.extras, dependency_groups=request.groups), host
+        )
     backend = backend or select_backend(request.backend, host, request.uv_path, [Path(sys.executable).parent])
     cancel.raise_if_cancelled()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -234,11 +249,26 @@ def create_env(
         cwd=project,
     )
     try:
-        backend.create(choice.python, build_dir, target, project.name, ctx, copies=request.copies)
-        cancel.raise_if_cancelled()
-        # Hash before installing: the record must describe what was read, even if a file changes meanwhile.
-        digests = _digests(plan.sources)
-        backend.install(build_dir, plan, ctx)
+        if request.lock_sync is not None:
+            _build_from_lock(
+                request.lock_sync,
+                choice.python,
+                build_dir,
+                target,
+                project.name,
+                ctx,
+                backend,
+                copies=request.copies,
+            )
+            # After the tool: a tool that re-locked (uv sync on an outdated lock) synced the new lock.
+            digests = _digests(plan.sources)
+        else:
+            backend.create(choice.python, build_dir, target, project.name, ctx, copies=request.copies)
+            cancel.raise_if_cancelled()
+            # Hash before installing: the record must describe what was read, even if a file changes
+            # meanwhile.
+            digests = _digests(plan.sources)
+            backend.install(build_dir, plan, ctx)
         cancel.raise_if_cancelled()
         report("finishing", 97)
         gitignore = build_dir / ".gitignore"
@@ -315,6 +345,43 @@ def sync_env(
         state.set_sync_record(project, {**kept, "env": str(env_path), **digests})
 
 
+def sync_env_from_lock(
+    request: CreateRequest,
+    lock_sync: LockSync,
+    *,
+    host: Host,
+    interpreters: Sequence[BasePython] | None = None,
+    **kwargs: object,
+) -> CreateResult:
+    """Sync the existing env with the project's lock: rebuild it aside from the lock with the same
+    Python X.Y (when still found), then swap it in (the old env is untouched until then)."""
+    target = request.env_path or default_env_path(request.project)
+    if not is_complete_env_dir(target):
+        raise CreateError(f"{target} is not a virtual environment; create it first")
+    found = list(interpreters) if interpreters is not None else find_interpreters(host, root=request.root)
+    return create_env(
+        replace(
+            request,
+            env_path=target,
+            python=request.python or _same_python(target, found),
+            lock_sync=lock_sync,
+            replace=True,
+        ),
+        host=host,
+        interpreters=found,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def _same_python(env: Path, found: Sequence[BasePython]) -> str | None:
+    """The env's Python X.Y when a base of that version is still installed (else the usual choice)."""
+    try:
+        old_mm = read_pyvenv_cfg(env / "pyvenv.cfg").major_minor
+    except PyvenvError:
+        return None
+    return old_mm if old_mm and any(p.major_minor == old_mm and not p.free_threaded for p in found) else None
+
+
 def installed_requirements(env_path: Path, *, windows: bool) -> list[str]:
     """``name==version`` for what the env holds (editables as ``-e <dir>``), pip itself excluded."""
     site_dirs = (
@@ -346,15 +413,8 @@ def recreate_env(
         raise CreateError(f"{target} is not a virtual environment; nothing to recreate")
     windows = host.platform == "windows"
     reqs = installed_requirements(target, windows=windows)
-    python = request.python
     found = list(interpreters) if interpreters is not None else find_interpreters(host, root=request.root)
-    if python is None:
-        try:
-            old_mm = read_pyvenv_cfg(target / "pyvenv.cfg").major_minor
-        except PyvenvError:
-            old_mm = None
-        if old_mm and any(p.major_minor == old_mm and not p.free_threaded for p in found):
-            python = old_mm
+    python = request.python or _same_python(target, found)
     plan = request.plan or InstallPlan(
         requirements=tuple(reqs), label=f"{len(reqs)} packages that were installed"
     )

@@ -1,13 +1,17 @@
 """Whether to offer creating an env for a project that has none (pure decision, no I/O besides reading files).
 
 Rules (docs/user-research.md "Prompts"): only when the project declares dependencies and has no env;
-never when another tool manages the project (Poetry, Pipenv, PDM, Hatch, conda), inside ``.tox``/
+a project with a lock file (or a ``[tool.uv]`` one with uv found) is offered an env made from its lock
+— "Create .venv with uv sync?", or the pins installed with pip when its tool is not found
+(:mod:`venvkeeper.creation.locksync`); never when another tool manages the project without a usable
+lock (Poetry, Pipenv, PDM without their lock, Hatch, conda), inside ``.tox``/
 ``.nox``/``.hatch`` dirs, when ``autoCreate`` is "never", when the user chose "Never for this project"
 (persisted in the user state dir), or in an untrusted workspace; at most once per project per session.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import MutableSet, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +25,7 @@ from venvkeeper.creation.interpreters import (
     default_interpreter,
     find_interpreters,
 )
+from venvkeeper.creation.locksync import LockSync, plan_lock_sync
 from venvkeeper.creation.plan import (
     InstallPlan,
     default_plan,
@@ -60,6 +65,8 @@ class Offer:
     actions: tuple[str, ...] = (CREATE, NOT_NOW, NEVER)
     #: ``autoCreate: "always"``: create without asking.
     automatic: bool = False
+    #: The env is made from the project's lock (its tool, or pip from the pins).
+    lock_sync: LockSync | None = None
 
 
 def offer_message(
@@ -67,11 +74,29 @@ def offer_message(
 ) -> str:
     """ "Create .venv with Python 3.12 and install requirements.txt?" — for a project below the workspace
     root the env is named from the root ("Create api/.venv …") so several prompts can be told apart."""
-    label = env_path.name
-    if root is not None and root in env_path.parents and env_path.parent != root:
-        label = env_path.relative_to(root).as_posix()
+    label = _env_label(env_path, root)
     with_python = f" with Python {python_version}" if python_version else ""
     return f"Create {label}{with_python} and install {plan.label}?"
+
+
+def lock_offer_message(
+    env_path: Path, sync: LockSync, python_version: str | None, root: Path | None = None
+) -> str:
+    """ "Create .venv with uv sync (Python 3.12)?" or, without the tool, "Create .venv with Python 3.12
+    and install the pins of poetry.lock (poetry was not found)?" """
+    label = _env_label(env_path, root)
+    if sync.uses_tool:
+        with_python = f" (Python {python_version})" if python_version else ""
+        return f"Create {label} with {sync.label}{with_python}?"
+    with_python = f" with Python {python_version}" if python_version else ""
+    missing = f" ({sync.tool.name} was not found)" if sync.tool is not None else ""
+    return f"Create {label}{with_python} and install {sync.label}{missing}?"
+
+
+def _env_label(env_path: Path, root: Path | None) -> str:
+    if root is not None and root in env_path.parents and env_path.parent != root:
+        return env_path.relative_to(root).as_posix()
+    return env_path.name
 
 
 def should_offer_create(
@@ -84,11 +109,13 @@ def should_offer_create(
     python_version: str | Callable[[], str | None] | None = None,
     root: Path | None = None,
     host: Host | None = None,
+    tool_dirs: Sequence[Path] = (Path(sys.executable).parent,),
 ) -> Offer | None:
     """The offer to make for ``project``, or None. Adds ``project`` to ``session_prompted`` when offering.
 
     ``python_version`` ("3.12") is shown in the message; pass a function to compute it only when an
-    offer is actually made (finding interpreters lists a few directories).
+    offer is actually made (finding interpreters lists a few directories). ``tool_dirs`` are where the
+    project's tool is looked for besides PATH (next to the daemon's interpreter, as for uv).
     """
     if not settings.trusted or settings.auto_create == "never":
         return None
@@ -105,9 +132,23 @@ def should_offer_create(
     pyproject = (
         read_pyproject(project / "pyproject.toml") if fsread.is_file(project / "pyproject.toml") else None
     )
+    host = host or Host(environ={})
+    lock_sync = plan_lock_sync(project, host, settings.uv_path, tool_dirs)
+    if lock_sync is not None and lock_sync.problem is None:
+        env_path = default_env_path(project)
+        session_prompted.add(project)
+        version = python_version() if callable(python_version) else python_version
+        return Offer(
+            project=project,
+            env_path=env_path,
+            plan=lock_sync.plan,
+            message=lock_offer_message(env_path, lock_sync, version, root),
+            automatic=settings.auto_create == "always",
+            lock_sync=lock_sync,
+        )
     if managed_by(project, pyproject) is not None:
         return None
-    plan = default_plan(project, settings, host or Host(environ={}))
+    plan = default_plan(project, settings, host)
     if plan.empty:
         return None  # declares no dependencies (the same sources and rules as the check)
     env_path = default_env_path(project)

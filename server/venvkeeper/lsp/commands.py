@@ -18,6 +18,7 @@ import uuid
 import weakref
 from collections.abc import Awaitable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
@@ -44,6 +45,8 @@ from venvkeeper.creation.commands import (
     failure,
     failure_log,
     install_operation,
+    lock_sync_for,
+    lock_sync_operation,
     recreate_operation,
     resolve_operation,
     sync_operation,
@@ -344,7 +347,15 @@ def register(server: VenvkeeperServer) -> None:
         arg = _argument(args)
         project, env = _target(arg)
         app = server.app
-        plan = sync_plan(project, _string(arg.get("source")), app.settings, server.host)
+        source = _string(arg.get("source"))
+        lock_sync = lock_sync_for(project, source, app.settings, server.host)
+        if lock_sync is not None:
+            op = lock_sync_operation(project, env, lock_sync, app.settings, server.host, app.state)
+            result = await operations(server).run(project, op)
+            _log_leftovers(result)
+            _after_change(server, project)
+            return to_wire(replace(Created.of(result), installed=lock_sync.label))
+        plan = sync_plan(project, source, app.settings, server.host)
         await operations(server).run(
             project, sync_operation(project, env, plan, app.settings, server.host, app.state)
         )

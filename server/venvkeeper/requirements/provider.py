@@ -29,6 +29,7 @@ from venvkeeper.requirements.conflict_findings import (
 )
 from venvkeeper.requirements.conflicts import Consistency, check_consistency
 from venvkeeper.requirements.installed import InstalledDist, duplicate_dist_infos, read_installed
+from venvkeeper.requirements.locks import find_lock
 from venvkeeper.requirements.markers import env_python_version, marker_environment
 from venvkeeper.requirements.records import ParsedSources, RequirementRecord
 from venvkeeper.requirements.sources import main_source, parse_sources, project_sources
@@ -106,7 +107,10 @@ def requirement_findings(ctx: CheckContext) -> list[Finding]:
         return findings
     found = [problem_finding(p) for p in requirement_problems(ctx)]
     found += _checker(ctx, parsed, env).requires_python()
-    found += changed_since_sync(parsed.files, ctx.state.sync_record(ctx.project), env, ctx.project)
+    # The lock joins the sources: a sync from it records its digest (creation/locksync.py).
+    lock = find_lock(ctx.project)
+    synced_from = [*parsed.files, lock] if lock is not None and lock not in parsed.files else parsed.files
+    found += changed_since_sync(synced_from, ctx.state.sync_record(ctx.project), env, ctx.project)
     return findings + [replace(f, data={**base, **f.data}) for f in found]
 
 

@@ -143,7 +143,9 @@ def _cache_key(path: Path, inputs: LockInputs) -> Optional[tuple[Any, ...]]:
         return None
     try:
         digest = json.dumps(
-            [inputs.pyproject, inputs.pipfile, inputs.extras, inputs.member], sort_keys=True, default=str
+            [inputs.pyproject, inputs.pipfile, inputs.extras, inputs.member, inputs.hashes],
+            sort_keys=True,
+            default=str,
         )
     except (TypeError, ValueError):
         return None

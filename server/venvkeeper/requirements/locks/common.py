@@ -84,3 +84,15 @@ def no_duplicates(packages: Iterable[LockedPackage], lock: str, key: Any = None)
 def canonical(name: str) -> str:
     """``canonicalize_name``, memoised: a lock names each package once per edge pointing at it."""
     return canonicalize_name(name)
+
+
+def file_hashes(files: Any) -> tuple[str, ...]:
+    """``sha256:<hex>`` hashes of a Poetry/PDM entry's ``files = [{file, hash}]`` (pip's ``--hash``)."""
+    if not isinstance(files, list):
+        return ()
+    out = [
+        f["hash"]
+        for f in files
+        if isinstance(f, Mapping) and isinstance(f.get("hash"), str) and f["hash"].startswith("sha256:")
+    ]
+    return tuple(dict.fromkeys(out))

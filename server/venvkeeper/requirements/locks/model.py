@@ -61,6 +61,8 @@ class LockInputs:
     extras: Selection = ()
     #: The lock file's directory relative to the project's ("" when the lock sits in the project).
     member: str = ""
+    #: Read the artifacts' hashes too (installing from the lock); the check skips them (speed).
+    hashes: bool = False
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any, Optional
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from venvkeeper.requirements.locks.common import applies, check_marker, no_duplicates, text
+from venvkeeper.requirements.locks.common import applies, check_marker, file_hashes, no_duplicates, text
 from venvkeeper.requirements.locks.hashes import pdm_content_hash
 from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid, SourceKind
 from venvkeeper.requirements.locks.tomlread import line_of, load_entries
@@ -38,7 +38,9 @@ class PdmReader:
         return name == "pdm.lock"
 
     def read(self, lock_text: str, path: Path, inputs: LockInputs) -> Lock:
-        data, entries = load_entries(lock_text, "pdm.lock", "package", frozenset({"files"}))
+        data, entries = load_entries(
+            lock_text, "pdm.lock", "package", frozenset() if inputs.hashes else frozenset({"files"})
+        )
         meta = data.get("metadata", {})
         version = meta.get("lock_version") if isinstance(meta, dict) else None
         try:
@@ -79,7 +81,8 @@ class PdmReader:
             if e.get("editable"):
                 kind = "editable"
             packages.setdefault(
-                (name, e.get("version")), LockedPackage(name, e.get("version"), line, kind, location)
+                (name, e.get("version")),
+                LockedPackage(name, e.get("version"), line, kind, location, file_hashes(e.get("files"))),
             )
         lock = Lock(
             path=path, tool="pdm", packages=list(packages.values()), names=frozenset(k[0] for k in seen)

@@ -15,7 +15,7 @@ from typing import Any, Optional
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from venvkeeper.requirements.locks.common import applies, check_marker, no_duplicates, text
+from venvkeeper.requirements.locks.common import applies, check_marker, file_hashes, no_duplicates, text
 from venvkeeper.requirements.locks.hashes import poetry_content_hash
 from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid, SourceKind
 from venvkeeper.requirements.locks.tomlread import line_of, load_entries
@@ -47,7 +47,9 @@ class PoetryReader:
         return name == "poetry.lock"
 
     def read(self, lock_text: str, path: Path, inputs: LockInputs) -> Lock:
-        data, entries = load_entries(lock_text, "poetry.lock", "package", frozenset({"files"}))
+        data, entries = load_entries(
+            lock_text, "poetry.lock", "package", frozenset() if inputs.hashes else frozenset({"files"})
+        )
         meta = data.get("metadata", {})
         version = meta.get("lock-version") if isinstance(meta, dict) else None
         try:
@@ -75,7 +77,9 @@ class PoetryReader:
             src = e.get("source")
             if isinstance(src, dict) and src.get("type") in _SOURCES:
                 kind, location = _SOURCES[src["type"]], str(src.get("url", ""))
-            packages.append(LockedPackage(name, e.get("version"), line, kind, location))  # type: ignore[arg-type]
+            packages.append(
+                LockedPackage(name, e.get("version"), line, kind, location, file_hashes(e.get("files")))  # type: ignore[arg-type]
+            )
         no_duplicates(packages, "poetry.lock")
         names = frozenset(canonicalize_name(str(e.get("name"))) for e in entries)
         lock = Lock(path=path, tool="poetry", packages=packages, names=names)

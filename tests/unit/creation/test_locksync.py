@@ -1,0 +1,430 @@
+"""Create/sync an env from the project's lock: the real ``uv sync`` (lock made by the real ``uv lock``), the
+pip fallback for a poetry.lock / Pipfile.lock whose tool is absent, hashes enforced, atomic on failure.
+
+Everything runs offline from the session's local wheelhouse (conftest.py). "The tool is absent" is the
+only thing arranged: the host's PATH holds no poetry/pipenv (none is installed on this machine either).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from venvkeeper.creation.create import CreateError, CreateRequest, create_env, sync_env_from_lock
+from venvkeeper.creation.interpreters import BasePython
+from venvkeeper.creation.locksync import LockSync, pins_file_text, plan_lock_sync, usable
+from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed, RunResult, run_subprocess
+from venvkeeper.host import Host
+from venvkeeper.requirements.check import file_digest
+from venvkeeper.requirements.installed import read_installed
+from venvkeeper.requirements.locks import read_lock
+from venvkeeper.requirements.locks.model import LockInputs
+from venvkeeper.state import StateStore
+
+pytestmark = pytest.mark.slow
+
+_DAEMON_DIRS = [Path(sys.executable).parent]
+
+
+def installed(env: Path) -> dict[str, str]:
+    sites = sorted(env.glob("lib*/python*/site-packages"))
+    return {name: d.version for name, d in read_installed(sites).items()}
+
+
+def no_leftovers(project: Path) -> bool:
+    return not [p for p in project.iterdir() if "venvkeeper-" in p.name]
+
+
+def uv_project(tmp_path: Path, uv_exe: Path, wheelhouse: Path, env: Mapping[str, str]) -> Path:
+    """A uv project whose uv.lock the real ``uv lock`` writes offline from the wheelhouse."""
+    project = tmp_path / "uvproj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "uvproj"\nversion = "0.1"\nrequires-python = ">=3.9"\n'
+        'dependencies = ["alpha>=1", "beta"]\n'
+    )
+    subprocess.run(
+        [str(uv_exe), "lock", "--no-index", "--find-links", str(wheelhouse)],
+        cwd=project,
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+    return project
+
+
+def tool_env(offline: dict[str, Any]) -> dict[str, str]:
+    return dict(offline["tool_env"])
+
+
+def test_uv_sync_creates_the_env_the_lock_pins(
+    tmp_path: Path,
+    host: Host,
+    uv_exe: Path,
+    wheelhouse: Path,
+    offline: dict[str, Any],
+    base_python: BasePython,
+) -> None:
+    project = uv_project(tmp_path, uv_exe, wheelhouse, tool_env(offline))
+    sync = plan_lock_sync(project, host, None, _DAEMON_DIRS)
+    assert sync is not None and sync.uses_tool and sync.current
+    assert sync.label == "uv sync" and sync.lock == project / "uv.lock"
+    seen: list[Sequence[str]] = []
+
+    def runner(argv: Sequence[str], **kwargs: Any) -> RunResult:
+        seen.append(list(argv))
+        return run_subprocess(argv, **kwargs)
+
+    state = StateStore(host.state_dir)
+    result = create_env(
+        CreateRequest(project, python=str(base_python.path), lock_sync=sync, **offline),
+        host=host,
+        runner=runner,
+        state=state,
+    )
+    env = project / ".venv"
+    assert result.env_path == env and result.plan.label == "uv sync"
+    got = installed(env)
+    assert {k: got[k] for k in ("alpha", "beta", "gamma")} == {"alpha": "2.0", "beta": "2.0", "gamma": "1.5"}
+    assert "pip" in got  # made by the create backend first: the env has pip like every env we make
+    uv_sync = next(a for a in seen if a[1:2] == ["sync"])
+    assert "--frozen" in uv_sync  # the lock is current
+    record = state.sync_record(project)
+    assert record[str((project / "uv.lock").resolve())] == file_digest(project / "uv.lock")
+    assert no_leftovers(project)
+    # Nothing names the build dir any more.
+    assert "venvkeeper-tmp" not in (env / "bin" / "activate").read_text()
+
+
+def test_uv_sync_replaces_a_drifted_env_and_a_failed_one_keeps_it(
+    tmp_path: Path,
+    host: Host,
+    uv_exe: Path,
+    wheelhouse: Path,
+    offline: dict[str, Any],
+    base_python: BasePython,
+) -> None:
+    project = uv_project(tmp_path, uv_exe, wheelhouse, tool_env(offline))
+    from venvkeeper.creation.plan import InstallPlan
+
+    # The env drifted: alpha 1.0 where the lock pins 2.0.
+    create_env(
+        CreateRequest(
+            project,
+            python=str(base_python.path),
+            plan=InstallPlan(requirements=("alpha==1.0", "beta"), label="old"),
+            **offline,
+        ),
+        host=host,
+    )
+    env = project / ".venv"
+    assert installed(env)["alpha"] == "1.0"
+    sync = plan_lock_sync(project, host, None, _DAEMON_DIRS)
+    assert sync is not None
+    sync_env_from_lock(CreateRequest(project, **offline), sync, host=host)
+    assert installed(env)["alpha"] == "2.0"
+
+    # A lock pinning what the wheelhouse lacks: uv fails, the env is the one it was.
+    before = installed(env)
+    lock = project / "uv.lock"
+    lock.write_text(lock.read_text().replace('version = "2.0"\nsource', 'version = "9.9"\nsource', 1))
+    broken = plan_lock_sync(project, host, None, _DAEMON_DIRS)
+    assert broken is not None
+    with pytest.raises(CommandFailed) as err:
+        sync_env_from_lock(CreateRequest(project, **offline), broken, host=host)
+    assert err.value.what == "uv sync"
+    assert installed(env) == before
+    assert no_leftovers(project)
+
+
+def test_a_cancelled_uv_sync_keeps_the_old_env(
+    tmp_path: Path,
+    host: Host,
+    uv_exe: Path,
+    wheelhouse: Path,
+    offline: dict[str, Any],
+    base_python: BasePython,
+) -> None:
+    from venvkeeper.creation.plan import InstallPlan
+
+    project = uv_project(tmp_path, uv_exe, wheelhouse, tool_env(offline))
+    create_env(
+        CreateRequest(
+            project,
+            python=str(base_python.path),
+            plan=InstallPlan(requirements=("beta",), label="b"),
+            **offline,
+        ),
+        host=host,
+    )
+    env = project / ".venv"
+    before = installed(env)
+    cancel = CancelToken()
+
+    def runner(argv: Sequence[str], **kwargs: Any) -> RunResult:
+        if argv[1:2] == ["sync"]:  # cancel the moment uv sync starts: it is killed, the swap never happens
+            on_start: Callable[[int], None] | None = kwargs.pop("on_start", None)
+
+            def started(pgid: int) -> None:
+                if on_start is not None:
+                    on_start(pgid)
+                cancel.cancel()
+
+            return run_subprocess(argv, on_start=started, **kwargs)
+        return run_subprocess(argv, **kwargs)
+
+    sync = plan_lock_sync(project, host, None, _DAEMON_DIRS)
+    assert sync is not None
+    with pytest.raises(Cancelled):
+        sync_env_from_lock(CreateRequest(project, **offline), sync, host=host, runner=runner, cancel=cancel)
+    assert installed(env) == before
+    assert no_leftovers(project)
+
+
+# -- the pip fallback ------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def poetry_project(tmp_path: Path, wheelhouse: Path, *, bad_hash: bool = False) -> Path:
+    """A Poetry 2 project (imitates the layout of python-poetry/poetry's own poetry.lock)."""
+    project = tmp_path / "poetryproj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "poetryproj"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n'
+        'package-mode = false\n\n[tool.poetry.dependencies]\npython = "^3.9"\nalpha = "^1.0"\n'
+    )
+
+    def entry(name: str, version: str, deps: str = "") -> str:
+        wheel = wheelhouse / f"{name}-{version}-py3-none-any.whl"
+        digest = "sha256:" + "0" * 64 if bad_hash and name == "gamma" else _sha256(wheel)
+        return (
+            f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\noptional = false\n'
+            f'python-versions = "*"\ngroups = ["main"]\nfiles = [\n'
+            f'    {{file = "{wheel.name}", hash = "{digest}"}},\n]\n{deps}\n'
+        )
+
+    (project / "poetry.lock").write_text(
+        "# This file is automatically @generated by Poetry 2.1.3 and should not be changed by hand.\n\n"
+        + entry("alpha", "1.0", '\n[package.dependencies]\ngamma = ">=1"\n')
+        + entry("gamma", "1.5")
+        + '[metadata]\nlock-version = "2.1"\npython-versions = "^3.9"\ncontent-hash = "0"\n'
+    )
+    return project
+
+
+def no_tools_host(host: Host, tmp_path: Path) -> Host:
+    """The host with a PATH where no project tool is found (only the base Python's dir)."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir(exist_ok=True)
+    return Host(
+        environ={**host.environ, "PATH": str(empty)},
+        state_dir=host.state_dir,
+        cache_dir=host.cache_dir,
+        home=host.home,
+    )
+
+
+def test_poetry_lock_without_poetry_installs_the_pins_with_hashes(
+    tmp_path: Path, host: Host, wheelhouse: Path, offline: dict[str, Any], base_python: BasePython
+) -> None:
+    project = poetry_project(tmp_path, wheelhouse)
+    bare = no_tools_host(host, tmp_path)
+    sync = plan_lock_sync(project, bare)
+    assert sync is not None and not sync.uses_tool
+    assert sync.tool is not None and sync.tool.name == "poetry"
+    assert sync.label == "the pins of poetry.lock"
+    lock = read_lock(project / "poetry.lock", LockInputs(environment={}, hashes=True))
+    text, hashed = pins_file_text(lock)
+    assert hashed and "--require-hashes" in text.splitlines()
+    state = StateStore(bare.state_dir)
+    create_env(
+        CreateRequest(project, python=str(base_python.path), backend="venv", lock_sync=sync, **offline),
+        host=bare,
+        state=state,
+    )
+    got = installed(project / ".venv")
+    assert got["alpha"] == "1.0" and got["gamma"] == "1.5" and "beta" not in got
+    assert str((project / "poetry.lock").resolve()) in state.sync_record(project)
+
+
+def test_a_wrong_hash_installs_nothing_and_keeps_the_old_env(
+    tmp_path: Path, host: Host, wheelhouse: Path, offline: dict[str, Any], base_python: BasePython
+) -> None:
+    from venvkeeper.creation.plan import InstallPlan
+
+    project = poetry_project(tmp_path, wheelhouse, bad_hash=True)
+    bare = no_tools_host(host, tmp_path)
+    create_env(
+        CreateRequest(
+            project,
+            python=str(base_python.path),
+            backend="venv",
+            plan=InstallPlan(requirements=("beta",), label="b"),
+            **offline,
+        ),
+        host=bare,
+    )
+    env = project / ".venv"
+    before = installed(env)
+    sync = plan_lock_sync(project, bare)
+    assert sync is not None
+    with pytest.raises(CommandFailed) as err:
+        sync_env_from_lock(CreateRequest(project, backend="venv", **offline), sync, host=bare)
+    assert "hash" in err.value.decisive.lower()
+    assert installed(env) == before
+    assert no_leftovers(project)
+
+
+def test_pipfile_lock_without_pipenv_installs_default_and_develop(
+    tmp_path: Path, host: Host, wheelhouse: Path, offline: dict[str, Any], base_python: BasePython
+) -> None:
+    """A Pipfile.lock as pipenv writes it (imitates pypa/pipenv's own examples): hashes on every pin."""
+    project = tmp_path / "pipenvproj"
+    project.mkdir()
+    (project / "Pipfile").write_text('[packages]\nalpha = "==2.0"\n\n[dev-packages]\nbeta = "*"\n')
+
+    def pin(name: str, version: str) -> dict[str, Any]:
+        wheel = wheelhouse / f"{name}-{version}-py3-none-any.whl"
+        return {"hashes": [_sha256(wheel)], "version": f"=={version}", "index": "pypi"}
+
+    lock = {
+        "_meta": {
+            "hash": {"sha256": "0" * 64},
+            "pipfile-spec": 6,
+            "requires": {},
+            "sources": [{"name": "pypi", "url": "https://pypi.org/simple", "verify_ssl": True}],
+        },
+        "default": {"alpha": pin("alpha", "2.0"), "gamma": pin("gamma", "1.5")},
+        "develop": {"beta": pin("beta", "2.0")},
+    }
+    (project / "Pipfile.lock").write_text(json.dumps(lock, indent=4) + "\n")
+    bare = no_tools_host(host, tmp_path)
+    sync = plan_lock_sync(project, bare)
+    assert sync is not None and not sync.uses_tool and sync.tool is not None and sync.tool.name == "pipenv"
+    assert project / "Pipfile" in sync.sources
+    create_env(
+        CreateRequest(project, python=str(base_python.path), backend="venv", lock_sync=sync, **offline),
+        host=bare,
+    )
+    got = installed(project / ".venv")
+    assert (got["alpha"], got["beta"], got["gamma"]) == ("2.0", "2.0", "1.5")
+
+
+def test_an_unparsable_lock_installs_nothing(
+    tmp_path: Path, host: Host, offline: dict[str, Any], base_python: BasePython
+) -> None:
+    project = tmp_path / "broken"
+    project.mkdir()
+    (project / "Pipfile").write_text('[packages]\nalpha = "*"\n')
+    (project / "Pipfile.lock").write_text("{ not json")
+    bare = no_tools_host(host, tmp_path)
+    sync = plan_lock_sync(project, bare)
+    assert isinstance(sync, LockSync) and not sync.current
+    assert sync.problem is not None and usable(sync) is None  # a create installs the sources instead
+    with pytest.raises(CreateError, match=r"Pipfile\.lock cannot be used"):
+        create_env(
+            CreateRequest(project, python=str(base_python.path), backend="venv", lock_sync=sync, **offline),
+            host=bare,
+        )
+    assert not (project / ".venv").exists()
+    assert no_leftovers(project)
+
+
+def test_no_lock_and_no_tool_means_no_lock_sync(tmp_path: Path, host: Host) -> None:
+    project = tmp_path / "plain"
+    project.mkdir()
+    (project / "requirements.txt").write_text("alpha\n")
+    assert plan_lock_sync(project, host) is None
+    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n\n[tool.uv]\n')
+    assert plan_lock_sync(project, no_tools_host(host, tmp_path)) is None  # uv project, no uv, no lock
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="kills real processes and follows them in /proc")
+def test_sigkill_during_uv_sync_keeps_the_old_env_and_the_next_start_rolls_back(
+    tmp_path: Path,
+    host: Host,
+    uv_exe: Path,
+    wheelhouse: Path,
+    offline: dict[str, Any],
+    base_python: BasePython,
+) -> None:
+    """`venvkeeper create --sync` killed while uv sync builds the project's slow local package."""
+    from support.killing import SLOW_BACKEND, live_members, wait_for
+    from tests.unit.creation.test_kill import cli_env, venvkeeper
+    from venvkeeper.creation.journal import JOURNAL, TMP_MARK
+    from venvkeeper.creation.plan import InstallPlan
+
+    slow = tmp_path / "slowpkg"
+    slow.mkdir()
+    (slow / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "slowbackend"\nbackend-path = ["."]\n'
+        '[project]\nname = "slowpkg"\nversion = "1.0"\n'
+    )
+    (slow / "slowbackend.py").write_text(SLOW_BACKEND)
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "proj"\nversion = "0.1"\nrequires-python = ">=3.9"\n'
+        'dependencies = ["beta", "slowpkg"]\n\n[tool.uv.sources]\nslowpkg = { path = "../slowpkg" }\n'
+    )
+    subprocess.run(  # static metadata: uv locks the path package without building it
+        [str(uv_exe), "lock", "--no-index", "--find-links", str(wheelhouse)],
+        cwd=project,
+        env={**os.environ, **tool_env(offline)},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert not (slow / "started").exists()
+    create_env(
+        CreateRequest(
+            project,
+            python=str(base_python.path),
+            backend="venv",
+            plan=InstallPlan(requirements=("beta",), label="b"),
+            **offline,
+        ),
+        host=host,
+    )
+    env = project / ".venv"
+    (env / "keep").write_text("old env")
+    before = installed(env)
+    cli = cli_env(tmp_path, offline)
+    args = ["create", "--sync", str(project), "--backend", "venv", "--python", str(base_python.path)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "venvkeeper", *args, *offline["index_options"]],
+        env=cli,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    started = slow / "started"
+    try:
+        wait_for("uv sync to start building slowpkg", started.exists, proc)
+        _, pgid = map(int, started.read_text().split())
+        (work,) = project.glob(TMP_MARK + "*")
+        journal = json.loads((work / JOURNAL).read_text())
+        assert journal["phase"] == "building" and journal["pid"] == proc.pid
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert proc.stderr is not None
+        proc.stderr.close()
+    wait_for("uv and the build backend to die", lambda: live_members(pgid) == [])
+    assert installed(env) == before and (env / "keep").read_text() == "old env"
+    out = venvkeeper(["check", str(project)], cli)
+    assert "Traceback" not in out.stderr
+    assert any("removed the unfinished build of .venv" in line for line in out.stdout.splitlines())
+    assert installed(env) == before
+    assert no_leftovers(project)
