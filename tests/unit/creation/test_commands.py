@@ -20,6 +20,7 @@ from venvkeeper.creation.commands import (
     failure,
     failure_log,
     install_operation,
+    lock_sync_for,
     named_plan,
     recreate_operation,
     recreate_request,
@@ -192,3 +193,17 @@ def test_a_resolution_that_needs_no_edit_says_so() -> None:
     )
     text = already_compatible(proposal)
     assert "already allow versions that work together" in text and str(proposal.changes[0]) in text
+
+
+def test_a_sync_goes_through_the_lock_only_when_it_names_none_or_the_lock(tmp_path: Path, host: Host) -> None:
+    project = project_with_sources(tmp_path)
+    assert lock_sync_for(project, None, Settings(), host) is None  # no lock: the plain sync
+    (project / "poetry.lock").write_text("not a lock at all [")
+    sync = lock_sync_for(project, None, Settings(), host)
+    assert sync is not None and sync.lock == project / "poetry.lock"
+    assert lock_sync_for(project, "poetry.lock", Settings(), host) == sync
+    assert lock_sync_for(project, "requirements-dev.txt", Settings(), host) is None
+    # A lock that does not parse: a create installs the project's sources instead (as the prompt said).
+    assert (
+        sync.problem is not None and create_request(project, Settings(), host, CreateArgs()).lock_sync is None
+    )
