@@ -49,6 +49,7 @@ class InterpreterEntryView(TypedDict):
     freeThreaded: bool
     prerelease: bool
     externallyManaged: bool
+    activatedElsewhere: bool
 
 
 class InterpretersView(TypedDict):
@@ -77,6 +78,7 @@ def entry_view(entry: CatalogEntry) -> InterpreterEntryView:
         "freeThreaded": entry.free_threaded,
         "prerelease": entry.prerelease,
         "externallyManaged": entry.externally_managed,
+        "activatedElsewhere": entry.activated_elsewhere,
     }
 
 
