@@ -30,7 +30,7 @@ from venvkeeper.requirements.layout import (
 from venvkeeper.settings import parse_settings
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import make_dir_watcher
-from venvkeeper.watch.plan import project_watch_dirs, tree_dirs
+from venvkeeper.watch.plan import project_watch_dirs, root_watch_dirs
 from venvkeeper.watch.routing import ProjectIndex, outermost
 
 if TYPE_CHECKING:
@@ -153,10 +153,12 @@ def sync_watches(server: VenvkeeperServer) -> None:
     app = server.app
     wanted: set[Path] = set()
     for root in app.roots:
-        wanted.update(tree_dirs(root))
+        wanted.update(root_watch_dirs(root, client_watches=server.client_watching))
     for project in app.projects():
         owner = next((r for r in app.roots if r == project or r in project.parents), None)
-        wanted.update(project_watch_dirs(project, owner, app.env_dirs(project)))
+        wanted.update(
+            project_watch_dirs(project, owner, app.env_dirs(project), client_watches=server.client_watching)
+        )
     before = server.watcher.watched
     server.watcher.sync(wanted)
     # Close the race between "directory created" and "watch established": anything written into a
@@ -325,6 +327,8 @@ def register(server: VenvkeeperServer) -> None:
             path = uri_to_path(change.uri)
             if path is not None and ls.debouncer is not None:
                 ls.debouncer.push(path)
+                if path.name == "pyvenv.cfg":
+                    ls.debouncer.push(path.parent)  # an env appeared, gone or recreated: route its dir
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: VenvkeeperServer, *args: Any) -> None:
@@ -397,6 +401,11 @@ async def register_client_watchers(server: VenvkeeperServer) -> None:
         )
     except Exception as exc:  # the client may refuse; our own watches still work
         log.info("client file watching not registered: %s", exc)
+        return
+    # The editor watches the workspace now: drop our watches on project dirs (issue 14, goal 3).
+    server.client_watching = True
+    log.info("the client watches project files; own watches kept for envs and global sites")
+    sync_watches(server)
 
 
 def stop_watching(server: VenvkeeperServer) -> None:
