@@ -9,7 +9,7 @@ runs, in alternating order:
   parses the requirements with ``packaging`` and asks ``importlib.metadata`` (bench_check.SPAWN_SCRIPT).
 
 Reported: medians of wall time and of CPU time (user + system of the child, from ``wait4``: the load
-barely moves it), their ratios (target: venvkeeper ≤ 0.5× the peer), the load average before and after,
+barely moves it), their ratios (target: venvkeeper <= 0.5x the peer), the load average before and after,
 and the modules ``check`` imported (it must import neither pygls nor lsprotocol).
 """
 
