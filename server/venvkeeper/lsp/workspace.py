@@ -147,7 +147,9 @@ def _publish(server: VenvkeeperServer, targets: list[Path], *, watches: bool) ->
         sync_watches(server)
 
 
-def sync_watches(server: VenvkeeperServer) -> None:
+def sync_watches(server: VenvkeeperServer, *, catch_up: bool = True) -> None:
+    """Watch what watch/plan.py says; ``catch_up``: route each newly watched dir once (what was written
+    there before its watch existed) — not needed when every project is about to be checked anyway."""
     if server.watcher is None:
         return
     app = server.app
@@ -164,7 +166,7 @@ def sync_watches(server: VenvkeeperServer) -> None:
     # Close the race between "directory created" and "watch established": anything written into a
     # newly watched directory before its watch existed is picked up by one more routing pass.
     new_dirs = server.watcher.watched - before
-    if before and server.debouncer is not None:
+    if catch_up and before and server.debouncer is not None:
         for d in new_dirs:
             server.debouncer.push(d)
 
@@ -340,6 +342,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
         await pull_configuration(server, do_refresh=False)
     loop = asyncio.get_running_loop()
     roots = list(server.app.roots)
+    # Watch the dirs near each root before the walk, so a project appearing meanwhile is reported; the
+    # sweep used to walk the whole workspace a second time, on the event loop, to catch those (issue
+    # 14, goal 5: it was 0.85 s of a 200-project sweep, and a stall).
+    sync_watches(server)
     found = await loop.run_in_executor(None, lambda: [p for r in roots for p in find_projects(r)])
     server.app.adopt(found)
     # What killed creates left next to the envs is finished or rolled back before anything looks at the
@@ -355,11 +361,9 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
         except Exception:  # one project's failure never stops the sweep (nor the hooks after it)
             log.exception("discovery for %s failed", project)
         await asyncio.sleep(0)
-    sync_watches(server)
-    # Anything created between `initialize` and the watches being in place (a project file, an env)
-    # would otherwise go unnoticed: look once more now that every later change will be reported.
-    for root in list(server.app.roots):
-        server.app.rescan(root)
+    sync_watches(server, catch_up=False)
+    # An env made between its project's discovery and its watch would go unnoticed: the checks below
+    # discover again, now that every later change is reported.
     server.app.invalidate()
     for project in server.app.projects():
         try:
