@@ -30,6 +30,7 @@ sys.path[:0] = [str(BENCH.parent / "server"), str(BENCH.parent / "tests"), str(B
 import packaging  # noqa: E402
 
 from bench_check import SPAWN_SCRIPT, make_env, requirement_lines, write_dist  # noqa: E402
+from bench_scale import child_env, compile_tree  # noqa: E402
 
 ROUNDS = 15
 TARGET_RATIO = 0.5
@@ -62,13 +63,12 @@ def main() -> int:
             write_dist(site, i)
         reqs = project / "requirements.txt"
         reqs.write_text("\n".join(requirement_lines()) + "\n")
-        child_env = {
-            **os.environ,
-            "XDG_STATE_HOME": str(Path(tmp) / "state"),
-            "XDG_CACHE_HOME": str(Path(tmp) / "cache"),
-            "PYTHONPATH": str(BENCH.parent / "server"),
-        }
-        child_env.pop("VIRTUAL_ENV", None)
+        compile_tree(BENCH.parent / "server")
+        env_vars = child_env(
+            XDG_STATE_HOME=str(Path(tmp) / "state"),
+            XDG_CACHE_HOME=str(Path(tmp) / "cache"),
+            PYTHONPATH=str(BENCH.parent / "server"),
+        )
         vk = [sys.executable, "-m", "venvkeeper", "check", str(project), "--output-format", "json"]
         peer = [str(env.python), "-c", SPAWN_SCRIPT, str(reqs), str(Path(packaging.__file__).parent.parent)]
         imports = [
@@ -79,16 +79,16 @@ def main() -> int:
             " file=sys.stderr)",
             str(project),
         ]
-        heavy = subprocess.run(imports, capture_output=True, text=True, env=child_env).stderr.split()
-        run_child(vk, child_env)  # warm-up: byte-code caches, page cache
-        run_child(peer, child_env)
+        heavy = subprocess.run(imports, capture_output=True, text=True, env=env_vars).stderr.split()
+        run_child(vk, env_vars)  # warm-up: byte-code caches, page cache
+        run_child(peer, env_vars)
         wall: dict[str, list[float]] = {"venvkeeper": [], "peer": []}
         cpu: dict[str, list[float]] = {"venvkeeper": [], "peer": []}
         findings: dict[str, int] = {}
         for i in range(ROUNDS):
             order = [("venvkeeper", vk), ("peer", peer)][:: 1 if i % 2 == 0 else -1]
             for name, argv in order:
-                w, c, out = run_child(argv, child_env)
+                w, c, out = run_child(argv, env_vars)
                 wall[name].append(w)
                 cpu[name].append(c)
                 if name == "peer":
