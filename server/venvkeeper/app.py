@@ -21,7 +21,6 @@ from typing import Any, Callable, Optional
 
 from venvkeeper import codes as code_table
 from venvkeeper import fsread
-from venvkeeper.checks import run_checks
 from venvkeeper.context import CheckContext
 from venvkeeper.creation.journal import Leftover, recover_leftovers
 from venvkeeper.discovery.discover import discover
@@ -69,6 +68,10 @@ class CheckJob:
     log: Callable[[str], None]
 
     def run(self) -> list[Finding]:
+        # Imported on the first check, not with the App: `create`, `which`, `envs` and the daemon's first
+        # interpreter answer never need the checks (~60% of this module's import time; issue 14, goal 6).
+        from venvkeeper.checks import run_checks
+
         return run_checks(self.context, self.log)
 
 
