@@ -209,7 +209,7 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
         server.spawn(drain_rechecks(server))
 
 
-def _log_pass(project: Path, trigger: Path, t0: float) -> None:
+def _log_pass(project: Path, trigger: Path | str, t0: float) -> None:
     # One line per re-check pass, so a storm can be audited (issue 14).
     log.debug(
         "re-check pass: project=%s trigger=%s duration=%.1fms",
@@ -366,10 +366,12 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
     # discover again, now that every later change is reported.
     server.app.invalidate()
     for project in server.app.projects():
+        t0 = time.perf_counter()
         try:
             await refresh_async(server, [project], watches=False)
         except Exception:  # one project's failure never stops another's
             log.exception("refreshing %s failed", project)
+        _log_pass(project, "start-up", t0)
     sync_watches(server)
     log.info("initial sweep done: %d projects", len(server.app.projects()))
     for hook in server.after_initial_sweep:
