@@ -62,3 +62,27 @@ def test_when_the_editor_watches_only_the_root_stays_of_the_tree(tmp_path):
     (tmp_path / "svc" / "api").mkdir(parents=True)
     assert root_watch_dirs(tmp_path, client_watches=True) == [tmp_path]
     assert set(root_watch_dirs(tmp_path)) == {tmp_path, tmp_path / "svc", tmp_path / "svc" / "api"}
+
+
+def test_env_watches_are_asked_again_when_pyvenv_cfg_changes(tmp_path):
+    env = make_venv(tmp_path / "p" / ".venv")
+    first = env_watch_dirs(env)
+    assert env_watch_dirs(env) == first  # cached: nothing changed
+    site = first[1]
+    moved = site.parent.parent / "python9.99" / "site-packages"
+    moved.mkdir(parents=True)
+    cfg = env / "pyvenv.cfg"
+    text = cfg.read_text()
+    cfg.write_text(
+        "".join(ln if not ln.startswith("version") else "version = 9.99.0\n" for ln in text.splitlines(True))
+    )
+    assert moved in env_watch_dirs(env)  # a recreate rewrites pyvenv.cfg: its dirs are looked up again
+
+
+def test_an_env_without_site_packages_yet_is_not_remembered(tmp_path):
+    env = tmp_path / ".venv"
+    env.mkdir()
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
+    assert env_watch_dirs(env) == [env]
+    (env / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    assert env_watch_dirs(env)[1:] == [env / "lib" / "python3.11" / "site-packages"]

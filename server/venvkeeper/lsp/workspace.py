@@ -147,9 +147,10 @@ def _publish(server: VenvkeeperServer, targets: list[Path], *, watches: bool) ->
         sync_watches(server)
 
 
-def sync_watches(server: VenvkeeperServer, *, catch_up: bool = True) -> None:
+def sync_watches(server: VenvkeeperServer, *, catch_up: bool = True, envs: bool = True) -> None:
     """Watch what watch/plan.py says; ``catch_up``: route each newly watched dir once (what was written
-    there before its watch existed) — not needed when every project is about to be checked anyway."""
+    there before its watch existed) — not needed when every project is about to be checked anyway;
+    ``envs=False``: not the env dirs yet (they need discovery)."""
     if server.watcher is None:
         return
     app = server.app
@@ -159,7 +160,9 @@ def sync_watches(server: VenvkeeperServer, *, catch_up: bool = True) -> None:
     for project in app.projects():
         owner = next((r for r in app.roots if r == project or r in project.parents), None)
         wanted.update(
-            project_watch_dirs(project, owner, app.env_dirs(project), client_watches=server.client_watching)
+            project_watch_dirs(
+                project, owner, app.env_dirs(project) if envs else [], client_watches=server.client_watching
+            )
         )
     before = server.watcher.watched
     server.watcher.sync(wanted)
@@ -353,8 +356,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
     projects = server.app.projects()
     if await asyncio.get_running_loop().run_in_executor(None, server.app.recover_leftovers, projects):
         server.app.invalidate(projects)
-    # Watches first (they need each project's env dirs, hence discovery), so that nothing written
-    # after a result is published can go unnoticed; then check and publish project by project.
+    # Watches first, so that nothing written after a result is published can go unnoticed: the project
+    # dirs before discovery (an env made meanwhile is reported, and re-checked), the env dirs after it;
+    # then check and publish project by project (discovering once: issue 14, goal 5).
+    sync_watches(server, catch_up=False, envs=False)
     for project in server.app.projects():
         try:
             server.app.discovery(project)
@@ -362,9 +367,6 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
             log.exception("discovery for %s failed", project)
         await asyncio.sleep(0)
     sync_watches(server, catch_up=False)
-    # An env made between its project's discovery and its watch would go unnoticed: the checks below
-    # discover again, now that every later change is reported.
-    server.app.invalidate()
     for project in server.app.projects():
         t0 = time.perf_counter()
         try:

@@ -19,6 +19,7 @@ Never: ``.git``, ``node_modules``, ``.tox``/``.nox``, or anything deeper inside 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -46,11 +47,28 @@ def root_watch_dirs(root: Path, *, client_watches: bool = False) -> list[Path]:
     return [root] if client_watches else tree_dirs(root)
 
 
+#: env dir -> (pyvenv.cfg's identity, its watch dirs): every watch sync asked identify_env again for
+#: every env (three times in a start-up sweep); an env's dirs change only when pyvenv.cfg is rewritten.
+_ENV_DIRS: dict[Path, tuple[tuple[int, int, int], list[Path]]] = {}
+_ENV_DIRS_MAX = 10_000
+
+
 def env_watch_dirs(env_path: Path) -> list[Path]:
+    try:
+        st = os.stat(env_path / "pyvenv.cfg")
+        key: tuple[int, int, int] | None = (st.st_ino, st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None
+    cached = _ENV_DIRS.get(env_path)
+    if key is not None and cached is not None and cached[0] == key:
+        return list(cached[1])
     env = identify_env(env_path)
-    if env is None:
-        return [env_path]
-    return [env.path, *env.site_packages()]
+    dirs = [env_path] if env is None else [env.path, *env.site_packages()]
+    if key is not None and len(dirs) > 1:  # not while the env is being made (no site-packages yet)
+        if len(_ENV_DIRS) >= _ENV_DIRS_MAX:
+            _ENV_DIRS.clear()
+        _ENV_DIRS[env_path] = (key, dirs)
+    return list(dirs)
 
 
 def project_watch_dirs(
