@@ -22,7 +22,11 @@ from typing import Any, Callable, Optional
 from venvkeeper import codes as code_table
 from venvkeeper import fsread
 from venvkeeper.context import CheckContext
+from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.journal import Leftover, recover_leftovers
+from venvkeeper.creation.plan import python_version_file, requires_python
+from venvkeeper.discovery.catalog import Catalog, Requirements, build_catalog
+from venvkeeper.discovery.conda import is_conda_prefix
 from venvkeeper.discovery.discover import discover
 from venvkeeper.discovery.identify import identify_env
 from venvkeeper.discovery.locators import LOCATORS, LocateContext, Locator
@@ -310,6 +314,7 @@ class App:
             if env_dir is None:
                 raise SelectionError(
                     f"{env_path} is not a virtual environment (no pyvenv.cfg next to or above it)"
+                    " nor a conda environment (no conda-meta/)"
                 )
             self.state.set_selection(project, env_dir)
         self.invalidate([project])
@@ -351,8 +356,23 @@ class App:
         return changed
 
     def env_dirs(self, project: Path) -> list[Path]:
-        """Every candidate env dir of a project (to watch them)."""
-        return [c.env.path for c in self.discovery(project).candidates if not c.activated_elsewhere]
+        """Every candidate env dir of a project, and the tool dirs its answer depends on (a Poetry env
+        created in the cache dir): to watch them, and to route their events to the project."""
+        disc = self.discovery(project)
+        envs = [c.env.path for c in disc.candidates if not c.activated_elsewhere]
+        return envs + [d for d in disc.watch_dirs if d not in envs]
+
+    def catalog(self, path: Path, *, bases: Optional[list[BasePython]] = None) -> Catalog:
+        """Every interpreter for the project of ``path`` (or, outside any project, every one found),
+        grouped and judged for the picker (discovery/catalog.py)."""
+        project = self.project_for(path)
+        disc = self.discovery(project) if project is not None else None
+        reqs = (
+            Requirements(requires_python(project), python_version_file(project))
+            if project is not None
+            else Requirements()
+        )
+        return build_catalog(project, disc, reqs, self._locate_context(), self.host, bases=bases)
 
 
 def default_activation(env: Environment) -> Optional[dict[str, Any]]:
@@ -368,6 +388,7 @@ def normalize(path: Path) -> Path:
 def env_dir_of(path: Path) -> Optional[Path]:
     """Accept an env dir or an interpreter inside one (``…/bin/python``); return the env dir."""
     for candidate in (path, path.parent, path.parent.parent):
-        if identify_env(candidate) is not None:
+        # A conda/mamba/pixi env has no pyvenv.cfg: its conda-meta/ marks it (discovery/conda.py).
+        if identify_env(candidate) is not None or is_conda_prefix(candidate):
             return candidate
     return None

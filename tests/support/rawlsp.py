@@ -56,12 +56,17 @@ class RawLspClient:
             else:
                 self.notifications.put(msg)
 
-    def request(self, method: str, params: Any, timeout: float = 10.0) -> Any:
+    def send_request(self, method: str, params: Any) -> int:
+        """Send a request without waiting for its answer (``request`` waits); return its id."""
         with self._lock:
             self._next_id += 1
             rid = self._next_id
             self._responses.setdefault(rid, Queue())
         self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        return rid
+
+    def request(self, method: str, params: Any, timeout: float = 10.0) -> Any:
+        rid = self.send_request(method, params)
         try:
             msg = self._responses[rid].get(timeout=timeout)
         except Empty:

@@ -77,7 +77,13 @@ def test_package_json_severities_accept_exactly_the_codes() -> None:
 
 
 def test_custom_messages_agree() -> None:
-    server = {protocol.INTERPRETER, protocol.ENVIRONMENTS, protocol.SELECT, protocol.DID_CHANGE_ENVIRONMENT}
+    server = {
+        protocol.INTERPRETER,
+        protocol.ENVIRONMENTS,
+        protocol.INTERPRETERS,
+        protocol.SELECT,
+        protocol.DID_CHANGE_ENVIRONMENT,
+    }
     client = set(re.findall(r"(?:RequestType|NotificationType)<[^>]*>\(\s*'([^']+)'", PROTOCOL_TS, re.S))
     documented = set(re.findall(r"^### `(venvkeeper/\w+)`", PROTOCOL_MD, re.M))
     assert server == client == documented
@@ -90,6 +96,17 @@ def test_server_commands_agree() -> None:
     client = set(re.findall(r"'(venvkeeper\.\w+)'", block.group(1)))
     documented = {backticked(r[0])[0] for r in md_table(md_section("Commands (`workspace/executeCommand`)"))}
     assert server == client == documented
+
+
+def test_interpreters_payload_agrees() -> None:
+    from venvkeeper.lsp.interpreter import InterpreterEntryView, InterpretersView
+
+    section = md_section("`venvkeeper/interpreters` (client → server)")
+    for name, typed in (("InterpretersResult", InterpretersView), ("InterpreterEntry", InterpreterEntryView)):
+        server = set(typed.__annotations__)
+        client = ts_interface_keys(PROTOCOL_TS, name)
+        documented = ts_interface_keys(section, name)
+        assert server == client == documented, name
 
 
 # -- settings --------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ import {
   DidChangeEnvironmentNotification,
   type DidChangeEnvironmentParams,
   EnvironmentsRequest,
+  InterpretersRequest,
+  type InterpretersResult,
   type EnvironmentsResult,
   type InitializationOptions,
   type Interpreter,
@@ -298,6 +300,13 @@ export class VenvkeeperClient implements vscode.Disposable {
   async environments(uri: vscode.Uri): Promise<EnvironmentsResult | undefined> {
     const client = await this.ready();
     return client === undefined ? undefined : client.sendRequest(EnvironmentsRequest, { uri: uri.toString() });
+  }
+
+  async interpreters(uri: vscode.Uri | null): Promise<InterpretersResult | undefined> {
+    const client = await this.ready();
+    return client === undefined
+      ? undefined
+      : client.sendRequest(InterpretersRequest, { uri: uri === null ? null : uri.toString() });
   }
 
   async select(uri: vscode.Uri, envPath: string | null): Promise<Interpreter | null> {

@@ -5,22 +5,10 @@
 import * as vscode from 'vscode';
 import type { VenvkeeperClient } from './client';
 import { CHOOSE_PYTHON, commandFailure, RETRY, SHOW_OUTPUT } from './messageModel';
-import { selectInterpreter } from './picker';
+import { askForBase, choosePython, selectInterpreter } from './picker';
 import { ServerCommands } from './protocol';
 import { activeSubject, type StatusBar } from './statusBar';
 import { TRUST_HINT } from './statusModel';
-
-/** A base Python for "Choose Python…": the interpreter file the user picks. */
-async function choosePython(): Promise<string | undefined> {
-  const picked = await vscode.window.showOpenDialog({
-    canSelectFiles: true,
-    canSelectFolders: false,
-    canSelectMany: false,
-    title: 'Choose the Python to create the environment with',
-    openLabel: 'Create with this Python',
-  });
-  return picked?.[0]?.fsPath;
-}
 
 export const ClientCommands = {
   selectInterpreter: 'venvkeeper.selectInterpreter',
@@ -79,7 +67,23 @@ export function registerCommands(client: VenvkeeperClient, statusBar: StatusBar)
     await execute(command, { uri: subject.toString(), ...extra });
   };
 
-  const createEnvironment = (): Promise<void> => runServerCommand(ServerCommands.create);
+  /** Create with `python` (null: the server's choice); from the palette, ask which Python first. */
+  const createEnvironment = (python: string | null): Promise<void> =>
+    runServerCommand(ServerCommands.create, python === null ? {} : { python });
+  const createFromPalette = async (): Promise<void> => {
+    const subject = subjectOrWarn();
+    if (subject === undefined) {
+      return;
+    }
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showInformationMessage(`venvkeeper: ${TRUST_HINT}`);
+      return;
+    }
+    const python = await askForBase(client, subject);
+    if (python !== undefined) {
+      await createEnvironment(python);
+    }
+  };
 
   return [
     vscode.commands.registerCommand(ClientCommands.selectInterpreter, async () => {
@@ -88,7 +92,7 @@ export function registerCommands(client: VenvkeeperClient, statusBar: StatusBar)
         await selectInterpreter(client, subject, createEnvironment);
       }
     }),
-    vscode.commands.registerCommand(ClientCommands.createEnvironment, createEnvironment),
+    vscode.commands.registerCommand(ClientCommands.createEnvironment, createFromPalette),
     vscode.commands.registerCommand(ClientCommands.syncEnvironment, () => runServerCommand(ServerCommands.sync)),
     vscode.commands.registerCommand(ClientCommands.recreateEnvironment, () =>
       runServerCommand(ServerCommands.recreate),

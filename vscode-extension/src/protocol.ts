@@ -80,6 +80,39 @@ export interface EnvironmentsResult {
   environments: EnvironmentCandidate[];
 }
 
+export type InterpreterGroup = 'project' | 'toolEnvs' | 'otherEnvs' | 'base';
+
+export interface InterpretersParams {
+  uri: string | null;
+}
+export interface InterpreterEntry {
+  group: InterpreterGroup;
+  /** The env dir; for a base, its executable. */
+  path: string;
+  python: string;
+  version: string | null;
+  kind: EnvKind | 'base';
+  /** Envs: the EnvOrigin that found it; bases: where found ("PATH", "pyenv", "uv", "Homebrew", …). */
+  origin: string;
+  source: string;
+  state: EnvState;
+  suitable: boolean;
+  reasons: string[];
+  chosen: boolean;
+  recommended: boolean;
+  freeThreaded: boolean;
+  prerelease: boolean;
+  externallyManaged: boolean;
+}
+export interface InterpretersResult {
+  projectRoot: string | null;
+  requiresPython: string | null;
+  pythonVersion: string | null;
+  recommended: string | null;
+  recommendedReason: string | null;
+  interpreters: InterpreterEntry[];
+}
+
 export interface SelectParams {
   uri: string;
   envPath: string | null;
@@ -117,6 +150,9 @@ export const InterpreterRequest = new RequestType<InterpreterParams, Interpreter
 );
 export const EnvironmentsRequest = new RequestType<EnvironmentsParams, EnvironmentsResult, void>(
   'venvkeeper/environments',
+);
+export const InterpretersRequest = new RequestType<InterpretersParams, InterpretersResult, void>(
+  'venvkeeper/interpreters',
 );
 export const SelectRequest = new RequestType<SelectParams, SelectResult, void>('venvkeeper/select');
 export const DidChangeEnvironmentNotification = new NotificationType<DidChangeEnvironmentParams>(

@@ -9,7 +9,8 @@ Where we look (in this order; duplicates by real path are dropped, the first sig
 3. uv-managed Pythons: ``$UV_PYTHON_INSTALL_DIR`` or ``$XDG_DATA_HOME/uv/python`` or
    ``~/.local/share/uv/python`` (``%APPDATA%\\uv\\python`` on Windows), ``cpython-3.12.1-<platform>``;
 4. POSIX system and Homebrew dirs: ``/usr/bin``, ``/usr/local/bin``, ``/opt/homebrew/bin``,
-   ``/usr/local/opt/python@3.X/bin``, ``/opt/homebrew/opt/python@3.X/bin``;
+   ``/usr/local/opt/python@3.X/bin``, ``/opt/homebrew/opt/python@3.X/bin``, and the python.org macOS
+   installer's ``/Library/Frameworks/Python.framework/Versions/3.X/bin``;
 5. Windows: the python.org installer layouts the ``py`` launcher reads,
    ``%LOCALAPPDATA%\\Programs\\Python\\PythonXY`` (per user) and ``%ProgramFiles%\\PythonXY`` (all users).
    The Microsoft Store alias
@@ -260,6 +261,9 @@ def _places(host: Host, root: Path) -> Iterable[tuple[Path, str]]:
     for opt in ("/usr/local/opt", "/opt/homebrew/opt"):
         for v in sorted(_under(root, opt).glob("python@3.*")):
             yield v / "bin", "Homebrew"
+    # The python.org macOS installer (a framework build; /usr/local/bin links to it only if asked).
+    for v in sorted(_under(root, "/Library/Frameworks/Python.framework/Versions").glob("3.*")):
+        yield v / "bin", "python.org installer"
 
 
 def find_interpreters(host: Host, *, root: Path = Path("/")) -> list[BasePython]:

@@ -180,6 +180,19 @@ def _envs_dirs(ctx: LocateContext, roots: list[Path]) -> list[Path]:
     return dirs
 
 
+def conda_envs_dirs(ctx: LocateContext) -> list[Path]:
+    """The dirs conda creates named envs in (``envs_dirs``, ``~/.conda/envs``, ``<root>/envs``) that
+    exist, and ``~/.conda`` (``environments.txt``): watched for projects that name a conda env."""
+
+    def compute() -> list[Path]:
+        dirs = _envs_dirs(ctx, _install_roots(ctx))
+        if ctx.home is not None:
+            dirs.append(ctx.home / ".conda")
+        return [d for d in dict.fromkeys(dirs) if fsread.is_dir(d)]
+
+    return ctx.cached("conda-envs-dirs", compute)
+
+
 def conda_envs(ctx: LocateContext) -> list[Path]:
     """Every conda env prefix on disk, deduplicated by real path; built once per context."""
 
@@ -244,6 +257,8 @@ class CondaLocator:
                 yield Candidate(env=env, origin=self.origin, source=f"{env_file.name} prefix: {prefix}")
         if name is None:
             return
+        for envs_dir in conda_envs_dirs(ctx):
+            ctx.watch_dir(project, envs_dir)
         for path in conda_envs(ctx):
             is_base = name == "base" and path.parent.name != "envs"
             if path.name == name or is_base:

@@ -69,7 +69,8 @@ class LocateContext:
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def identify(self, path: Path) -> Optional[Environment]:
-        return identify_env(path, self.prefer_layout)
+        # Once per context: a refresh and the picker's catalog look at the same env dirs again.
+        return self.cached(("identify", str(path)), lambda: identify_env(path, self.prefer_layout))
 
     def cached(self, key: Any, compute: Callable[[], T]) -> T:
         if key not in self.memo:
@@ -83,6 +84,17 @@ class LocateContext:
         if key not in self.memo:
             self.memo[key] = True
             self.log(message)
+
+    def watch_dir(self, project: Path, path: Path) -> None:
+        """Say that ``project``'s answer depends on the entries of ``path``, a tool's central env dir
+        (an env created or removed there by the tool changes it): :func:`discover` hands these to the
+        watcher as :attr:`Discovery.watch_dirs`."""
+        dirs: list[Path] = self.memo.setdefault(("watch", str(project)), [])
+        if path not in dirs:
+            dirs.append(path)
+
+    def watched(self, project: Path) -> list[Path]:
+        return list(self.memo.get(("watch", str(project)), []))
 
     def listing(self, path: Path) -> list[os.DirEntry[str]]:
         def compute() -> list[os.DirEntry[str]]:

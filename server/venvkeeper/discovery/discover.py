@@ -59,4 +59,9 @@ def discover(project: Path, ctx: LocateContext, locators: tuple[Locator, ...] = 
             result.append(replace(cand, rejected=f"{chosen.env.name} comes first ({chosen.source})"))
         else:
             result.append(cand)
-    return Discovery(project=project, chosen=result[0] if chosen is not None else None, candidates=result)
+    return Discovery(
+        project=project,
+        chosen=result[0] if chosen is not None else None,
+        candidates=result,
+        watch_dirs=ctx.watched(project),
+    )

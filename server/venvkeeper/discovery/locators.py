@@ -121,8 +121,8 @@ class PythonEnvsLocator:
     """PEP 832 (python/peps peps/pep-0832.rst, Aug 2026): ``.python-envs`` lists env paths, one per line,
     relative to the file; the last line is the default; a ``.venv`` env beside the file is an implicit
     last line. Candidates come default first, then the other lines from the most recently appended.
-    Lines that are not env directories (a conda env we do not read, ``ssh://…``, ``/``) are skipped with
-    a logged reason, except the default, which is shown broken so the user sees why it is not used."""
+    Lines that are not env directories (``ssh://…``, ``/``, a deleted env) are skipped with a logged
+    reason — the default too: the next line then answers, and its ``source`` says why it stands in."""
 
     origin: Origin = "pep832"
 
@@ -135,28 +135,31 @@ class PythonEnvsLocator:
         if ctx.project(project).has(".venv") and is_env_dir(project / ".venv"):
             listed.append(project / ".venv")
         seen: set[Path] = set()
+        skipped_default: Optional[Path] = None
         for index, path in enumerate(reversed(listed)):
             if path in seen:
                 continue  # PEP 832: duplicates carry no meaning
             seen.add(path)
             default = index == 0
             implicit = default and path == project / ".venv"
-            source = (
-                ".venv beside .python-envs (PEP 832 default)"
-                if implicit
-                else f".python-envs {'default (last line)' if default else 'lists'} {path}"
-            )
             env = ctx.identify(path) or identify_conda_env(path, ctx)
             if env is None:
+                what = "the default (last line)" if default else "listed"
+                ctx.note(
+                    f"discovery skipped {path}, {what} in {project / '.python-envs'}: not an environment"
+                )
                 if default:
-                    env = missing_env(
-                        path, f".python-envs names {path} as the default, which is not an environment"
-                    )
-                else:
-                    ctx.note(
-                        f"discovery skipped {path} listed in {project / '.python-envs'}: not an environment"
-                    )
-                    continue
+                    skipped_default = path
+                continue
+            if implicit:
+                source = ".venv beside .python-envs (PEP 832 default)"
+            elif default:
+                source = f".python-envs default (last line) {path}"
+            else:
+                source = f".python-envs lists {path}"
+                if skipped_default is not None:
+                    source += f" (the default, {skipped_default}, is not an environment)"
+                    skipped_default = None
             yield Candidate(env=env, origin=self.origin, source=source)
 
 

@@ -116,3 +116,6 @@ class Discovery:
     chosen: Optional[Candidate]
     #: Every candidate, chosen first, then rejected ones with their reason.
     candidates: list[Candidate] = field(default_factory=list)
+    #: Tool dirs whose entries decide this answer (a Poetry env created in the cache dir, a conda env
+    #: removed): watched like the env dirs, non-recursively (see LocateContext.watch_dir).
+    watch_dirs: list[Path] = field(default_factory=list)

@@ -129,6 +129,8 @@ class PoetryLocator:
         )
         if parent is None:
             return
+        if self.declared(info):
+            ctx.watch_dir(project, parent)
         entries = ctx.listing(parent)
         canonical = str(canonicalize_name(name))
         # Cheap filter first: hashing needs the project's real path (a syscall per path component).
@@ -218,6 +220,7 @@ class PipenvLocator:
         if not homes:
             return
         home = homes[0]
+        ctx.watch_dir(project, home)
         pipfile = str(
             PureWindowsPath(project, "Pipfile") if ctx.windows else PurePosixPath(project, "Pipfile")
         )
@@ -297,6 +300,8 @@ class PdmLocator:
         parent = ctx.cached("pdm-venvs", lambda: self.venv_location(ctx))
         if parent is None:
             return
+        if self.declared(info):
+            ctx.watch_dir(project, parent)
         entries = ctx.listing(parent)
         if not any(e.name.startswith(f"{project.name}-") for e in entries):
             return
@@ -362,6 +367,15 @@ class HatchLocator:
             return default
         return configured if configured.is_absolute() else project / configured
 
+    def default_storage(self, ctx: LocateContext) -> Optional[Path]:
+        """Where Hatch keeps envs of every project when ``[dirs.env] virtual`` is absolute or unset
+        (``<dir>/<project name>/<project id>/<env>``); None when it is relative (per project)."""
+        configured, default = ctx.cached("hatch-virtual", lambda: self._user_config(ctx))
+        if configured is None:
+            return default
+        flat = ctx.home is not None and configured == ctx.home / ".virtualenvs"
+        return configured if configured.is_absolute() and not flat else None
+
     def _user_config(self, ctx: LocateContext) -> tuple[Optional[Path], Optional[Path]]:
         """(``[dirs.env] virtual`` as written, the default ``<data dir>/env/virtual``)."""
         config = ctx.env_path("HATCH_CONFIG")
@@ -398,6 +412,10 @@ class HatchLocator:
         if base is not None:
             flat = (ctx.home is not None and base == ctx.home / ".virtualenvs") or project in base.parents
             storage = base if flat else base / project_name / pid
+            if self.declared(info):
+                ctx.watch_dir(project, base)
+                if not flat:
+                    ctx.watch_dir(project, storage)
             if flat or any(e.name == project_name for e in ctx.listing(base)):
                 names = (
                     [e.name for e in ctx.listing(storage)]
@@ -445,6 +463,7 @@ class PyenvLocator:
         if root is None or not text:
             return
         versions = root / "versions"
+        ctx.watch_dir(project, versions)
         names = python_version_names(text)
         # A name is a dir under versions/ ("myenv" or "3.11.7/envs/myenv"), never a way out of it.
         paths = [versions / n for n in names if not Path(n).is_absolute() and ".." not in Path(n).parts]

@@ -11,6 +11,7 @@ from typing import Any
 INTERPRETER = "venvkeeper/interpreter"
 ENVIRONMENTS = "venvkeeper/environments"
 SELECT = "venvkeeper/select"
+INTERPRETERS = "venvkeeper/interpreters"
 DID_CHANGE_ENVIRONMENT = "venvkeeper/didChangeEnvironment"
 
 #: Commands for workspace/executeCommand.

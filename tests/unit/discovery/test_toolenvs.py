@@ -456,12 +456,62 @@ def test_python_envs_last_line_is_the_default_and_dot_venv_is_an_implicit_last_l
     assert d.chosen.source.startswith(".python-envs default (last line)")
     assert [c.env.name for c in d.candidates] == ["two", "one"]
     assert any("ssh@example.com:custom" in m and "not an environment" in m for m in log)
-    assert any(m.startswith("discovery skipped / listed in") for m in log)
+    assert any(m.startswith("discovery skipped /, listed in") for m in log)
 
     fake_env(p / ".venv")
     d = discover(p, make_ctx(tmp_path))
     assert chosen(d) == ("pep832", ".venv") and d.chosen is not None
     assert d.chosen.source == ".venv beside .python-envs (PEP 832 default)"
+
+
+def test_python_envs_default_that_is_not_an_env_is_skipped_and_the_next_line_answers(tmp_path):
+    log: list[str] = []
+    p = make_project(tmp_path, "pep", {"requirements.txt": ""})
+    fake_env(p / "envs" / "old")
+    (p / ".python-envs").write_text("envs/old\nenvs/deleted\n")
+    fake_env(p / "venv")
+    d = discover(p, make_ctx(tmp_path, log=log))
+    assert chosen(d) == ("pep832", "old") and d.chosen is not None
+    assert d.chosen.source == (
+        f".python-envs lists {p / 'envs' / 'old'} (the default, {p / 'envs' / 'deleted'}, is not an environment)"
+    )
+    assert not any(c.env.state == "broken" for c in d.candidates)  # skipped, not shown broken
+    assert (
+        f"discovery skipped {p / 'envs' / 'deleted'}, the default (last line) in {p / '.python-envs'}: "
+        "not an environment"
+    ) in log
+    # Nothing else listed is an env either: the usual order answers (venv/ here).
+    (p / ".python-envs").write_text("envs/deleted\n")
+    assert chosen(discover(p, make_ctx(tmp_path))) == ("conventional", "venv")
+
+
+def test_virtual_env_precedence(tmp_path):
+    """VIRTUAL_ENV comes last: inside the project it is chosen only when nothing else is found, and it
+    never overrides a selection, .python-envs, .venv or a declared tool's env; elsewhere it is listed,
+    never chosen (docs/PROTOCOL.md "Projects and discovery")."""
+    p = make_project(tmp_path, "act", {"requirements.txt": ""})
+    inner = fake_env(p / "build" / "active")  # not a direct child: only VIRTUAL_ENV names it
+    ctx = make_ctx(tmp_path)
+
+    def with_venv(path: Path) -> LocateContext:
+        return LocateContext(state=ctx.state, virtual_env=str(path), home=ctx.home, environ={})
+
+    d = discover(p, with_venv(inner))
+    assert chosen(d) == ("activated", "active")
+    fake_env(p / ".venv")
+    d = discover(p, with_venv(inner))
+    assert chosen(d) == ("conventional", ".venv")
+    assert d.candidates[-1].origin == "activated" and d.candidates[-1].rejected == (
+        ".venv comes first (.venv in the project)"
+    )
+    # Activating the env discovery already chose changes nothing: the earlier reason stands.
+    d = discover(p, with_venv(p / ".venv"))
+    assert [(c.origin, c.env.name) for c in d.candidates] == [("conventional", ".venv")]
+    # Elsewhere: listed with its reason, never chosen, even when the project has no env at all.
+    other = fake_env(tmp_path / "elsewhere")
+    q = make_project(tmp_path, "bare", {"requirements.txt": ""})
+    d = discover(q, with_venv(other))
+    assert d.chosen is None and d.candidates[0].activated_elsewhere
 
 
 def test_python_envs_of_1_mb_is_skipped_with_a_reason_and_others_answer(tmp_path):

@@ -1,4 +1,4 @@
-import type { EnvironmentCandidate, Interpreter } from '../../src/protocol';
+import type { EnvironmentCandidate, Interpreter, InterpreterEntry } from '../../src/protocol';
 
 export function interpreter(overrides: Partial<Interpreter> = {}): Interpreter {
   return {
@@ -26,6 +26,27 @@ export function candidate(overrides: Partial<EnvironmentCandidate> = {}): Enviro
     source: '.venv in the project',
     chosen: false,
     activatedElsewhere: false,
+    ...overrides,
+  };
+}
+
+export function entry(overrides: Partial<InterpreterEntry> = {}): InterpreterEntry {
+  return {
+    group: 'project',
+    path: '/work/app/.venv',
+    python: '/work/app/.venv/bin/python',
+    version: '3.12.1',
+    kind: 'venv',
+    origin: 'conventional',
+    source: '.venv in the project',
+    state: 'ok',
+    suitable: true,
+    reasons: [],
+    chosen: false,
+    recommended: false,
+    freeThreaded: false,
+    prerelease: false,
+    externallyManaged: false,
     ...overrides,
   };
 }
