@@ -82,6 +82,9 @@ vsix: ext-test
 ext-e2e: ext-test
 	E2E_PYTHON=$(abspath $(BIN)/python) $(EXT)/scripts/e2e.sh
 
+## make bench: every bench/bench_*.py (issue 14's: bench_scale, bench_curve, bench_first_answer,
+## bench_check_process, bench_create, bench_save_to_diagnostics). bench_curve generates its monorepos
+## once (up to 1,000 projects / 980,000 files, ~4 GB) in $VENVKEEPER_BENCH_CACHE (default /tmp/venvkeeper-bench).
 bench: setup demo
 	$(BIN)/python bench/run_all.py
 

@@ -21,7 +21,6 @@ from typing import Any, Callable, Literal, Optional, Union
 
 from venvkeeper import codes as code_table
 from venvkeeper import fsread
-from venvkeeper.checks import run_checks
 from venvkeeper.codes import Severity
 from venvkeeper.context import CheckContext
 from venvkeeper.creation.interpreters import BasePython
@@ -51,7 +50,7 @@ from venvkeeper.views import (
     candidates_view,
     interpreter_view,
 )
-from venvkeeper.watch.plan import project_watch_dirs, tree_dirs
+from venvkeeper.watch.plan import project_watch_dirs, root_watch_dirs
 from venvkeeper.watch.routing import ProjectIndex, outermost
 
 
@@ -98,6 +97,10 @@ class CheckJob:
     log: Callable[[str], None]
 
     def run(self) -> list[Finding]:
+        # Imported on the first check, not with the App: `create`, `which`, `envs` and the daemon's first
+        # interpreter answer never need the checks (~60% of this module's import time; issue 14, goal 6).
+        from venvkeeper.checks import run_checks
+
         return run_checks(self.context, self.log)
 
 
@@ -454,13 +457,22 @@ class App:
         return build_catalog(project, disc, reqs, self._locate_context(), self.host, bases=bases)
 
     # -- watching --------------------------------------------------------------------------------
-    def watch_dirs(self) -> set[Path]:
-        """Every directory to watch: each root's top levels, each project and its env dirs (watch/plan.py)."""
+    def watch_dirs(self, *, client_watches: bool = False, envs: bool = True) -> set[Path]:
+        """Every directory to watch: each root's top levels, each project and its env dirs (watch/plan.py).
+        ``client_watches``: the editor watches the workspace's files for us; ``envs=False``: not the env
+        dirs yet (they need discovery)."""
         wanted: set[Path] = set()
         for root in self.roots:
-            wanted.update(tree_dirs(root))
+            wanted.update(root_watch_dirs(root, client_watches=client_watches))
         for project in self.projects():
-            wanted.update(project_watch_dirs(project, self.root_of(project), self.env_dirs(project)))
+            wanted.update(
+                project_watch_dirs(
+                    project,
+                    self.root_of(project),
+                    self.env_dirs(project) if envs else [],
+                    client_watches=client_watches,
+                )
+            )
         return wanted
 
     def project_index(self) -> ProjectIndex:

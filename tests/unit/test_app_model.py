@@ -66,7 +66,11 @@ def test_the_watch_set_holds_roots_projects_and_env_dirs(tmp_path: Path) -> None
     env = make_venv(a / ".venv")
     app.set_roots([ws])
     dirs = app.watch_dirs()
-    assert {ws, a, env, env / "bin"} <= dirs
+    (site,) = env.glob("lib/python*/site-packages")
+    # The env dir and its site-packages, not bin/ (issue 14: at most 3 watches per project with an env).
+    assert {ws, a, env, site} <= dirs and env / "bin" not in dirs
+    # The editor watches the workspace's files: the project dir is its job, the env's internals ours.
+    assert {env, site} <= app.watch_dirs(client_watches=True) and a not in app.watch_dirs(client_watches=True)
     assert app.root_of(a) == ws and app.root_of(tmp_path) is None
     assert app.projects_under([ws / "deep"]) == [a] and app.projects_under([tmp_path / "x"]) == []
 

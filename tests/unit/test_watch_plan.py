@@ -1,11 +1,12 @@
-"""The watch set stays bounded: no .git, node_modules, tox dirs or env internals; envs get 3 watches."""
+"""The watch set stays bounded: no .git, node_modules, tox dirs or env internals; a project with an env
+gets at most 3 watches of its own (issue 14, goal 3), 2 when the editor watches the workspace."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from support.envs import make_venv
-from venvkeeper.watch.plan import TREE_CAP, env_watch_dirs, project_watch_dirs, tree_dirs
+from venvkeeper.watch.plan import TREE_CAP, env_watch_dirs, project_watch_dirs, root_watch_dirs, tree_dirs
 
 
 def test_tree_dirs_skip_heavy_and_env_dirs(tmp_path):
@@ -23,11 +24,11 @@ def test_tree_dirs_are_capped(tmp_path):
     assert len(tree_dirs(tmp_path)) == TREE_CAP
 
 
-def test_env_watches_are_env_bin_and_site_packages_only(tmp_path):
+def test_env_watches_are_env_dir_and_site_packages_only(tmp_path):
     env = make_venv(tmp_path / "p" / ".venv")
     dirs = env_watch_dirs(env)
-    assert dirs[0] == env and dirs[1] == env / "bin"
-    assert len(dirs) == 3 and dirs[2].name == "site-packages"
+    assert dirs[0] == env
+    assert len(dirs) == 2 and dirs[1].name == "site-packages"
 
 
 def test_project_watches_include_ancestors_up_to_root(tmp_path):
@@ -37,3 +38,51 @@ def test_project_watches_include_ancestors_up_to_root(tmp_path):
     dirs = project_watch_dirs(project, root, [])
     assert set(dirs) == {project, project / "requirements", root / "a" / "b", root / "a"}
     assert all(isinstance(d, Path) for d in dirs)
+
+
+def test_a_project_with_an_env_gets_three_watches_of_its_own(tmp_path):
+    project = tmp_path / "group" / "proj"
+    env = make_venv(project / ".venv")
+    own = set(project_watch_dirs(project, tmp_path, [env])) - {tmp_path / "group"}  # shared ancestor
+    assert own == {project, project / "requirements", env, *env_watch_dirs(env)}
+    # requirements/ does not exist here, so inotify gets 3: the project, the env, its site-packages
+    assert len([d for d in own if d.is_dir()]) == 3
+
+
+def test_when_the_editor_watches_only_envs_and_ancestors_stay(tmp_path):
+    project = tmp_path / "group" / "proj"
+    (project / "requirements" / "extra").mkdir(parents=True)
+    env = make_venv(project / ".venv")
+    dirs = set(project_watch_dirs(project, tmp_path, [env], client_watches=True))
+    # the editor reports requirement sources, locks and markers; a deleted project is seen on its parent
+    assert dirs == {tmp_path / "group", *env_watch_dirs(env)}
+
+
+def test_when_the_editor_watches_only_the_root_stays_of_the_tree(tmp_path):
+    (tmp_path / "svc" / "api").mkdir(parents=True)
+    assert root_watch_dirs(tmp_path, client_watches=True) == [tmp_path]
+    assert set(root_watch_dirs(tmp_path)) == {tmp_path, tmp_path / "svc", tmp_path / "svc" / "api"}
+
+
+def test_env_watches_are_asked_again_when_pyvenv_cfg_changes(tmp_path):
+    env = make_venv(tmp_path / "p" / ".venv")
+    first = env_watch_dirs(env)
+    assert env_watch_dirs(env) == first  # cached: nothing changed
+    site = first[1]
+    moved = site.parent.parent / "python9.99" / "site-packages"
+    moved.mkdir(parents=True)
+    cfg = env / "pyvenv.cfg"
+    text = cfg.read_text()
+    cfg.write_text(
+        "".join(ln if not ln.startswith("version") else "version = 9.99.0\n" for ln in text.splitlines(True))
+    )
+    assert moved in env_watch_dirs(env)  # a recreate rewrites pyvenv.cfg: its dirs are looked up again
+
+
+def test_an_env_without_site_packages_yet_is_not_remembered(tmp_path):
+    env = tmp_path / ".venv"
+    env.mkdir()
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
+    assert env_watch_dirs(env) == [env]
+    (env / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    assert env_watch_dirs(env)[1:] == [env / "lib" / "python3.11" / "site-packages"]

@@ -20,6 +20,7 @@ from typing import Callable
 from venvkeeper import fsread
 from venvkeeper.creation.create import default_env_path
 from venvkeeper.creation.interpreters import (
+    BasePython,
     NoSuitablePython,
     choose_base,
     default_interpreter,
@@ -164,11 +165,13 @@ def should_offer_create(
     )
 
 
-def create_python_version(project: Path, host: Host) -> str | None:
+def create_python_version(project: Path, host: Host, found: list[BasePython] | None = None) -> str | None:
     """The Python X.Y that Create would use for ``project`` (requires-python, .python-version, the
-    default interpreter), or None when no installed Python fits."""
+    default interpreter), or None when no installed Python fits. ``found``: the interpreters already
+    listed (a prompt for 100 projects lists them once, not 100 times — issue 14, goal 5)."""
     try:
-        found = find_interpreters(host)
+        if found is None:
+            found = find_interpreters(host)
         choice = choose_base(
             found,
             requires_python(project),

@@ -17,6 +17,7 @@ the others are logged, and the venvkeeper.create command stays available.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -80,6 +81,8 @@ class CreatePrompts:
                 self.grouped_only.discard(project)
                 self.prompted.discard(project)
         offers: list[Offer] = []
+        # Listed once for all the projects, only if one of them gets an offer (issue 14, goal 5).
+        interpreters = functools.cache(lambda: find_interpreters(server.host))
         for project in projects:
             if not app.has_project(project):
                 continue
@@ -90,7 +93,7 @@ class CreatePrompts:
                     app.settings,
                     app.state,
                     self.prompted,
-                    python_version=lambda p=project: create_python_version(p, server.host),  # type: ignore[misc]
+                    python_version=lambda p=project: create_python_version(p, server.host, interpreters()),  # type: ignore[misc]
                     root=self._root(project),
                     host=server.host,
                 )

@@ -41,6 +41,10 @@ class VenvkeeperServer(LanguageServer):
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self.watcher: Optional[AnyDirWatcher] = None
         self.debouncer: Optional[Debouncer[Path]] = None
+        #: The editor accepted our file watchers (workspace/didChangeWatchedFiles): it reports requirement
+        #: sources, lock files and markers, so our own watches keep to env internals, global sites and
+        #: the dirs holding projects (watch/plan.py).
+        self.client_watching = False
         #: Projects waiting for a re-check (project -> the path that triggered it), drained in slices.
         self.pending_rechecks: dict[Path, Path] = {}
         self.draining = False

@@ -111,15 +111,18 @@ def _publish(server: VenvkeeperServer, targets: list[Path], *, watches: bool) ->
         sync_watches(server)
 
 
-def sync_watches(server: VenvkeeperServer) -> None:
+def sync_watches(server: VenvkeeperServer, *, catch_up: bool = True, envs: bool = True) -> None:
+    """Watch what watch/plan.py says; ``catch_up``: route each newly watched dir once (what was written
+    there before its watch existed) — not needed when every project is about to be checked anyway;
+    ``envs=False``: not the env dirs yet (they need discovery)."""
     if server.watcher is None:
         return
     before = server.watcher.watched
-    server.watcher.sync(server.app.watch_dirs())
+    server.watcher.sync(server.app.watch_dirs(client_watches=server.client_watching, envs=envs))
     # Close the race between "directory created" and "watch established": anything written into a
     # newly watched directory before its watch existed is picked up by one more routing pass.
     new_dirs = server.watcher.watched - before
-    if before and server.debouncer is not None:
+    if catch_up and before and server.debouncer is not None:
         for d in new_dirs:
             server.debouncer.push(d)
 
@@ -145,7 +148,7 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
         server.spawn(drain_rechecks(server))
 
 
-def _log_pass(project: Path, trigger: Path, t0: float) -> None:
+def _log_pass(project: Path, trigger: Path | str, t0: float) -> None:
     # One line per re-check pass, so a storm can be audited (issue 14).
     log.debug(
         "re-check pass: project=%s trigger=%s duration=%.1fms",
@@ -266,6 +269,8 @@ def register(server: VenvkeeperServer) -> None:
             path = uri_to_path(change.uri)
             if path is not None and ls.debouncer is not None:
                 ls.debouncer.push(path)
+                if path.name == "pyvenv.cfg":
+                    ls.debouncer.push(path.parent)  # an env appeared, gone or recreated: route its dir
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: VenvkeeperServer, *args: Any) -> None:
@@ -277,6 +282,10 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
         await pull_configuration(server, do_refresh=False)
     loop = asyncio.get_running_loop()
     roots = list(server.app.roots)
+    # Watch the dirs near each root before the walk, so a project appearing meanwhile is reported; the
+    # sweep used to walk the whole workspace a second time, on the event loop, to catch those (issue
+    # 14, goal 5: it was 0.85 s of a 200-project sweep, and a stall).
+    sync_watches(server)
     found = await loop.run_in_executor(None, lambda: [p for r in roots for p in find_projects(r)])
     server.app.adopt(found)
     # What killed creates left next to the envs is finished or rolled back before anything looks at the
@@ -284,25 +293,24 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
     projects = server.app.projects()
     if await asyncio.get_running_loop().run_in_executor(None, server.app.recover_leftovers, projects):
         server.app.invalidate(projects)
-    # Watches first (they need each project's env dirs, hence discovery), so that nothing written
-    # after a result is published can go unnoticed; then check and publish project by project.
+    # Watches first, so that nothing written after a result is published can go unnoticed: the project
+    # dirs before discovery (an env made meanwhile is reported, and re-checked), the env dirs after it;
+    # then check and publish project by project (discovering once: issue 14, goal 5).
+    sync_watches(server, catch_up=False, envs=False)
     for project in server.app.projects():
         try:
             server.app.discovery(project)
         except Exception:  # one project's failure never stops the sweep (nor the hooks after it)
             log.exception("discovery for %s failed", project)
         await asyncio.sleep(0)
-    sync_watches(server)
-    # Anything created between `initialize` and the watches being in place (a project file, an env)
-    # would otherwise go unnoticed: look once more now that every later change will be reported.
-    for root in list(server.app.roots):
-        server.app.rescan(root)
-    server.app.invalidate()
+    sync_watches(server, catch_up=False)
     for project in server.app.projects():
+        t0 = time.perf_counter()
         try:
             await refresh_async(server, [project], watches=False)
         except Exception:  # one project's failure never stops another's
             log.exception("refreshing %s failed", project)
+        _log_pass(project, "start-up", t0)
     sync_watches(server)
     log.info("initial sweep done: %d projects", len(server.app.projects()))
     for hook in server.after_initial_sweep:
@@ -332,6 +340,11 @@ async def register_client_watchers(server: VenvkeeperServer) -> None:
         )
     except Exception as exc:  # the client may refuse; our own watches still work
         log.info("client file watching not registered: %s", exc)
+        return
+    # The editor watches the workspace now: drop our watches on project dirs (issue 14, goal 3).
+    server.client_watching = True
+    log.info("the client watches project files; own watches kept for envs and global sites")
+    sync_watches(server)
 
 
 def stop_watching(server: VenvkeeperServer) -> None:

@@ -8,8 +8,10 @@ still gives timely updates).
 Storms (issue 14): once a burst holds ``storm_after`` items it is a `git checkout` or a branch switch,
 not an editor save, and the quiet window grows to ``storm_quiet`` — so a checkout that writes for
 several seconds with short pauses still ends in one callback (one re-check per project), as long as
-it lasts less than ``max_wait``. :meth:`push_now` is for an editor's own save: nothing to coalesce
-with, so no delay unless a burst is already pending.
+it lasts less than ``max_wait``. :meth:`push_now` is for an editor's own save: it is decisive, so it
+flushes at once together with whatever small burst is pending (the save's own file-system event
+usually arrives first: waiting for its quiet window cost every save 100 ms) — only a storm in
+progress makes it wait, and join the storm's one callback.
 """
 
 from __future__ import annotations
@@ -70,17 +72,19 @@ class Debouncer(Generic[T]):
         self._timer = self._loop.call_at(due, self._flush)
 
     def push_now(self, item: T) -> None:
-        """Thread-safe: ``item`` is decisive (an editor saved it) — flush at once, unless a burst is
-        pending, in which case it joins the burst (one callback for both)."""
+        """Thread-safe: ``item`` is decisive (an editor saved it) — flush it at once with what is
+        pending, unless a storm is pending, in which case it joins the storm (one callback for all)."""
         try:
             self._loop.call_soon_threadsafe(self._add_now, item)
         except RuntimeError:
             pass
 
     def _add_now(self, item: T) -> None:
-        if self._pending:
+        if self.storm_after and len(self._pending) >= self.storm_after:
             self._add(item)
             return
+        if self._timer is not None:
+            self._timer.cancel()
         self._pending.add(item)
         self._flush()
 

@@ -4,15 +4,22 @@ Watched (each non-recursively):
 - every workspace root, and directories up to :data:`TREE_DEPTH` below it (so a new project appearing
   near the top of a monorepo is seen), at most :data:`TREE_CAP` of those;
 - every project root, its ancestors up to the root, and its ``requirements/`` directory with the
-  directories below it (sources live at any depth there, see requirements/layout.py);
-- every candidate env of a project: the env dir (pyvenv.cfg, deletion), its ``bin``/``Scripts`` dir
-  (the interpreter link) and its site-packages (dist-info dirs appearing = someone ran pip).
+  directories below it (sources live at any depth there, see requirements/layout.py) — unless the editor
+  watches the workspace for us (``client_watches``: it registered our globs for requirement sources, lock
+  files and project markers, lsp/workspace.py); the ancestors stay, since an editor reports a deleted
+  directory by its own name only, which no glob of ours matches;
+- every candidate env of a project: the env dir (pyvenv.cfg rewritten by a recreate, the env deleted)
+  and its site-packages (dist-info dirs appearing = someone ran pip). Not ``bin``/``Scripts``: a
+  recreate rewrites pyvenv.cfg, pip's console scripts come with a dist-info, and deleting the env is
+  seen on the env dir itself — a third watch per env would report nothing the other two do not
+  (issue 14, goal 3: at most 3 watches per project with an env).
 
 Never: ``.git``, ``node_modules``, ``.tox``/``.nox``, or anything deeper inside an env.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -34,18 +41,45 @@ def tree_dirs(root: Path) -> list[Path]:
     return out
 
 
+def root_watch_dirs(root: Path, *, client_watches: bool = False) -> list[Path]:
+    """The root and the dirs near its top (:func:`tree_dirs`); only the root when the editor watches the
+    workspace (it reports a new project's marker; a deleted dir holding projects is seen on its parent)."""
+    return [root] if client_watches else tree_dirs(root)
+
+
+#: env dir -> (pyvenv.cfg's identity, its watch dirs): every watch sync asked identify_env again for
+#: every env (three times in a start-up sweep); an env's dirs change only when pyvenv.cfg is rewritten.
+_ENV_DIRS: dict[Path, tuple[tuple[int, int, int], list[Path]]] = {}
+_ENV_DIRS_MAX = 10_000
+
+
 def env_watch_dirs(env_path: Path) -> list[Path]:
+    try:
+        st = os.stat(env_path / "pyvenv.cfg")
+        key: tuple[int, int, int] | None = (st.st_ino, st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None
+    cached = _ENV_DIRS.get(env_path)
+    if key is not None and cached is not None and cached[0] == key:
+        return list(cached[1])
     env = identify_env(env_path)
-    if env is None:
-        return [env_path]
-    return [env.path, env.bin_dir, *env.site_packages()]
+    dirs = [env_path] if env is None else [env.path, *env.site_packages()]
+    if key is not None and len(dirs) > 1:  # not while the env is being made (no site-packages yet)
+        if len(_ENV_DIRS) >= _ENV_DIRS_MAX:
+            _ENV_DIRS.clear()
+        _ENV_DIRS[env_path] = (key, dirs)
+    return list(dirs)
 
 
-def project_watch_dirs(project: Path, root: Path | None, env_dirs: Iterable[Path]) -> list[Path]:
-    requirements = project / REQUIREMENTS_DIR
-    dirs = [project, requirements]
-    if fsread.is_dir(requirements):
-        dirs.extend(d for d, _ in walk_dirs(requirements, MAX_REQUIREMENTS_DEPTH) if d != requirements)
+def project_watch_dirs(
+    project: Path, root: Path | None, env_dirs: Iterable[Path], *, client_watches: bool = False
+) -> list[Path]:
+    dirs: list[Path] = []
+    if not client_watches:
+        requirements = project / REQUIREMENTS_DIR
+        dirs += [project, requirements]
+        if fsread.is_dir(requirements):
+            dirs.extend(d for d, _ in walk_dirs(requirements, MAX_REQUIREMENTS_DEPTH) if d != requirements)
     if root is not None:
         parent = project.parent
         while parent != root and root in parent.parents:

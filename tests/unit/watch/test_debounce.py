@@ -91,10 +91,22 @@ def test_push_now_flushes_at_once_when_nothing_is_pending() -> None:
     assert calls == [{7}]
 
 
-def test_push_now_joins_a_pending_burst() -> None:
+def test_push_now_takes_a_small_pending_burst_along() -> None:
+    # The save's own file-system event usually arrives before the editor's didSave: no 100 ms wait.
     loop, d, calls = make(delay=0.1)
     d.push(1)
     d.push_now(2)
-    assert calls == []
-    loop.advance(0.2)
     assert calls == [{1, 2}]
+    loop.advance(0.2)
+    assert calls == [{1, 2}]  # the cancelled timer never fires
+
+
+def test_push_now_joins_a_pending_storm() -> None:
+    loop, d, calls = make(delay=0.1)
+    d.storm_after, d.storm_quiet = 3, 0.5
+    for i in range(3):
+        d.push(i)
+    d.push_now(9)
+    assert calls == []
+    loop.advance(1.0)
+    assert calls == [{0, 1, 2, 9}]
