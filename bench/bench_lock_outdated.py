@@ -5,7 +5,7 @@ adds a dependency to pyproject.toml, sends ``textDocument/didSave`` as an editor
 the server publishes pyproject.toml's diagnostics with that line's ``lock-outdated``.
 
 Baseline in the same run: the lock provider alone, in-process, on the edited project (what the
-the other checks and the transport add to).
+other checks and the transport add to).
 """
 
 from __future__ import annotations
