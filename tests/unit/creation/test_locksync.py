@@ -287,9 +287,7 @@ def test_a_wrong_hash_installs_nothing_and_keeps_the_old_env(
     assert no_leftovers(project)
 
 
-def test_pipfile_lock_without_pipenv_installs_default_and_develop(
-    tmp_path: Path, host: Host, wheelhouse: Path, offline: dict[str, Any], base_python: BasePython
-) -> None:
+def pipenv_project(tmp_path: Path, wheelhouse: Path) -> Path:
     """A Pipfile.lock as pipenv writes it (imitates pypa/pipenv's own examples): hashes on every pin."""
     project = tmp_path / "pipenvproj"
     project.mkdir()
@@ -310,6 +308,13 @@ def test_pipfile_lock_without_pipenv_installs_default_and_develop(
         "develop": {"beta": pin("beta", "2.0")},
     }
     (project / "Pipfile.lock").write_text(json.dumps(lock, indent=4) + "\n")
+    return project
+
+
+def test_pipfile_lock_without_pipenv_installs_default_and_develop(
+    tmp_path: Path, host: Host, wheelhouse: Path, offline: dict[str, Any], base_python: BasePython
+) -> None:
+    project = pipenv_project(tmp_path, wheelhouse)
     bare = no_tools_host(host, tmp_path)
     sync = plan_lock_sync(project, bare)
     assert sync is not None and not sync.uses_tool and sync.tool is not None and sync.tool.name == "pipenv"
@@ -426,5 +431,173 @@ def test_sigkill_during_uv_sync_keeps_the_old_env_and_the_next_start_rolls_back(
     out = venvkeeper(["check", str(project)], cli)
     assert "Traceback" not in out.stderr
     assert any("removed the unfinished build of .venv" in line for line in out.stdout.splitlines())
+    assert installed(env) == before
+    assert no_leftovers(project)
+
+
+# -- how each tool is pointed at the build env: frozen from the real tools -------------------------
+#
+# Verified by running each real tool through sync_env_from_lock on a small real project (locked by the
+# tool itself) against a local index, with the user's own variables below set against us: uv 0.13.9,
+# Poetry 2.5.1 and 1.8.5, PDM 2.29.4, Pipenv 2026.10.3. In every run the tool installed exactly the
+# lock's pins into the build env and nowhere else, and wrote nothing into the project (PDM's
+# ``.pdm-python`` is left as it was; an editable PDM project gets pdm-backend's own ``.pdm-build/``,
+# as in a terminal). Without the rows' variables: CONDA_DEFAULT_ENV=base made Poetry sync the live
+# .venv in place (or the base interpreter on PATH); PDM_USE_VENV=0 made PDM fill __pypackages__ in the
+# project; PIPENV_ACTIVE / PIPENV_IGNORE_VIRTUALENVS made Pipenv sync the live .venv or make its own env
+# under WORKON_HOME. See locksync.TOOLS.
+
+#: What a user's shell may hold that would send a tool elsewhere (each one seen doing so, or naming
+#: another project).
+HOSTILE_ENV = {
+    "PATH": "/usr/bin",
+    "CONDA_DEFAULT_ENV": "base",
+    "PDM_USE_VENV": "0",
+    "PDM_PROJECT": "/elsewhere",
+    "PIPENV_ACTIVE": "1",
+    "PIPENV_IGNORE_VIRTUALENVS": "1",
+    "PIPENV_VENV_IN_PROJECT": "1",
+    "PIPENV_PIPFILE": "/elsewhere/Pipfile",
+    "UV_PROJECT": "/elsewhere",
+    "POETRY_VIRTUALENVS_CREATE": "false",
+    "POETRY_VIRTUALENVS_IN_PROJECT": "true",
+}
+
+B = "/p/.venvkeeper-tmp-x/.venv"  # the build env; its work dir is /p/.venvkeeper-tmp-x
+W = "/p/.venvkeeper-tmp-x"
+TOOL_TABLE: list[tuple[str, str, str, list[str], dict[str, str]]] = [
+    # (lock, `tool --version` output, the tool, argv after the executable, the variables it gets)
+    (
+        "uv.lock",
+        "",
+        "uv",
+        ["sync", "--frozen", "--color", "never", "--no-progress"],
+        {"UV_PROJECT_ENVIRONMENT": B, "VIRTUAL_ENV": B},
+    ),
+    (
+        "poetry.lock",
+        "Poetry (version 2.5.1)",
+        "poetry",
+        ["sync", "--no-interaction", "--no-ansi"],
+        {
+            "VIRTUAL_ENV": B,
+            "POETRY_VIRTUALENVS_CREATE": "true",
+            "POETRY_VIRTUALENVS_IN_PROJECT": "false",
+            "POETRY_VIRTUALENVS_PATH": f"{W}/poetry-virtualenvs",
+        },
+    ),
+    (
+        "poetry.lock",
+        "Poetry (version 1.8.5)",
+        "poetry",
+        ["install", "--sync", "--no-interaction", "--no-ansi"],
+        {
+            "VIRTUAL_ENV": B,
+            "POETRY_VIRTUALENVS_CREATE": "true",
+            "POETRY_VIRTUALENVS_IN_PROJECT": "false",
+            "POETRY_VIRTUALENVS_PATH": f"{W}/poetry-virtualenvs",
+        },
+    ),
+    (
+        "pdm.lock",
+        "",
+        "pdm",
+        ["sync"],
+        {"VIRTUAL_ENV": B, "PDM_PYTHON": f"{B}/bin/python", "PDM_USE_VENV": "1", "PDM_CHECK_UPDATE": "false"},
+    ),
+    (
+        "Pipfile.lock",
+        "",
+        "pipenv",
+        ["sync", "--dev"],
+        {
+            "VIRTUAL_ENV": B,
+            "PIPENV_IGNORE_VIRTUALENVS": "0",
+            "PIPENV_VENV_IN_PROJECT": "0",
+            "WORKON_HOME": f"{W}/pipenv-virtualenvs",
+            "PIPENV_YES": "1",
+            "PIPENV_NOSPIN": "1",
+            "PIPENV_VERBOSITY": "-1",
+        },
+    ),
+]
+#: Dropped for the tool: they would make it ignore VIRTUAL_ENV or sync another project.
+DROPPED = {
+    "uv": {"UV_PROJECT"},
+    "poetry": {"CONDA_DEFAULT_ENV"},
+    "pdm": {"PDM_PROJECT"},
+    "pipenv": {"PIPENV_ACTIVE", "PIPENV_PIPFILE"},
+}
+
+
+@pytest.mark.parametrize(("lock", "version_out", "tool", "argv", "pointed"), TOOL_TABLE)
+def test_each_tool_gets_the_argv_and_variables_verified_with_the_real_tool(
+    host: Host, lock: str, version_out: str, tool: str, argv: list[str], pointed: dict[str, str]
+) -> None:
+    from venvkeeper.creation.backends import ToolContext
+    from venvkeeper.creation.locksync import TOOLS, tool_argv, tool_env
+
+    (row,) = [t for t in TOOLS if t.lock == lock]
+    exe = Path("/opt/tools/bin") / tool
+    sync = LockSync(
+        project=Path("/p"), lock=Path("/p") / lock, tool=row, executable=exe, current=True, sources=()
+    )
+    asked: list[list[str]] = []
+
+    def runner(args: Sequence[str], **kwargs: Any) -> RunResult:
+        asked.append(list(args))
+        return RunResult(0, [version_out], [version_out])
+
+    ctx = ToolContext(
+        host=host, runner=runner, cancel=CancelToken(), report=lambda m, p: None, env=dict(HOSTILE_ENV)
+    )
+    env = tool_env(sync, Path(B), ctx)
+    assert tool_argv(sync, ctx, env) == [str(exe), *argv]
+    assert asked == ([[str(exe), "--version", "--no-ansi"]] if tool == "poetry" else [])
+    assert {k: env[k] for k in pointed} == pointed
+    assert env["PYTHONSAFEPATH"] == "1"
+    assert not DROPPED[tool] & env.keys()
+    # Everything else the user has is passed through as it is.
+    kept = set(HOSTILE_ENV) - DROPPED[tool] - set(pointed)
+    assert {k: env[k] for k in kept} == {k: HOSTILE_ENV[k] for k in kept}
+
+
+def test_a_tool_that_installs_elsewhere_does_not_get_its_env_swapped_in(
+    tmp_path: Path, host: Host, wheelhouse: Path, offline: dict[str, Any], base_python: BasePython
+) -> None:
+    """What Pipenv did with PIPENV_IGNORE_VIRTUALENVS=1 (and Poetry under CONDA_DEFAULT_ENV=base):
+    exit 0 after syncing another env. The stand-in "pipenv" does just that: succeeds, installs nothing."""
+    from venvkeeper.creation.plan import InstallPlan
+
+    project = pipenv_project(tmp_path, wheelhouse)
+    tools = tmp_path / "tools-bin"
+    tools.mkdir()
+    fake = tools / "pipenv"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    with_tool = Host(
+        environ={**host.environ, "PATH": str(tools)},
+        state_dir=host.state_dir,
+        cache_dir=host.cache_dir,
+        home=host.home,
+    )
+    create_env(
+        CreateRequest(
+            project,
+            python=str(base_python.path),
+            backend="venv",
+            plan=InstallPlan(requirements=("beta",), label="b"),
+            **offline,
+        ),
+        host=with_tool,
+    )
+    env = project / ".venv"
+    before = installed(env)
+    sync = plan_lock_sync(project, with_tool)
+    assert sync is not None and sync.uses_tool and sync.label == "pipenv sync"
+    with pytest.raises(
+        CreateError, match=r"pipenv sync reported success but installed none of the 3 packages"
+    ):
+        sync_env_from_lock(CreateRequest(project, backend="venv", **offline), sync, host=with_tool)
     assert installed(env) == before
     assert no_leftovers(project)
