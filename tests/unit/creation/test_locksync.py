@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -600,4 +601,110 @@ def test_a_tool_that_installs_elsewhere_does_not_get_its_env_swapped_in(
     ):
         sync_env_from_lock(CreateRequest(project, backend="venv", **offline), sync, host=with_tool)
     assert installed(env) == before
+    assert no_leftovers(project)
+
+
+# -- the real PDM and Pipenv, offline (skipped where they are not installed: not in the dev extras) --
+#
+# Run here with PDM 2.29.4 and Pipenv 2026.10.3 on PATH. Both read a file:// "simple" index of the
+# session's wheelhouse (their own source settings), so nothing reaches the network.
+
+
+def _real_tool(name: str) -> Path:
+    found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not on PATH (not in the dev extras; install it to run this test)")
+    return Path(found)
+
+
+def _tool_host(host: Host, tmp_path: Path, tool: Path) -> Host:
+    home = tmp_path / "tool-home"
+    home.mkdir()
+    return Host(
+        environ={"PATH": f"{tool.parent}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"},
+        state_dir=host.state_dir,
+        cache_dir=host.cache_dir,
+        home=home,
+    )
+
+
+def _files(project: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(project)): p.read_bytes()
+        for p in project.rglob("*")
+        if p.is_file() and ".venv" not in p.relative_to(project).parts
+    }
+
+
+@pytest.mark.parametrize("tool_name", ["pdm", "pipenv"])
+def test_real_pdm_and_pipenv_sync_the_build_env_and_leave_the_project_as_it_was(
+    tmp_path: Path,
+    host: Host,
+    wheelhouse: Path,
+    offline: dict[str, Any],
+    base_python: BasePython,
+    tool_name: str,
+) -> None:
+    from support.wheelhouse import simple_index
+    from venvkeeper.creation.plan import InstallPlan
+
+    tool = _real_tool(tool_name)
+    index = simple_index(wheelhouse, tmp_path / "simple")
+    project = tmp_path / f"{tool_name}proj"
+    project.mkdir()
+    th = _tool_host(host, tmp_path, tool)
+    # The user's own settings against us (each made the tool sync another env before the fix).
+    hostile = {"PDM_USE_VENV": "0"} if tool_name == "pdm" else {"PIPENV_IGNORE_VIRTUALENVS": "1"}
+    lock_env = {**th.environ, "VIRTUALENV_NO_PERIODIC_UPDATE": "1", "PDM_CHECK_UPDATE": "false"}
+    if tool_name == "pdm":
+        (project / "pyproject.toml").write_text(
+            '[project]\nname = "pdmproj"\nversion = "0.1.0"\nrequires-python = ">=3.9"\n'
+            'dependencies = ["alpha>=1"]\n\n[dependency-groups]\ndev = ["beta"]\n\n'
+            f'[[tool.pdm.source]]\nname = "pypi"\nurl = "{index}"\n\n[tool.pdm]\ndistribution = false\n'
+        )
+        lock_env.update(PDM_PYTHON=str(base_python.path), PDM_USE_VENV="0")  # writes no .pdm-python
+    else:
+        (project / "Pipfile").write_text(
+            f'[[source]]\nurl = "{index}"\nverify_ssl = false\nname = "local"\n\n'
+            '[packages]\nalpha = ">=1"\n\n[dev-packages]\nbeta = "*"\n'
+        )
+        lock_env.update(
+            WORKON_HOME=str(tmp_path / "lock-envs"),
+            PIPENV_PYTHON=str(base_python.path),
+            PIPENV_YES="1",
+            PIPENV_NOSPIN="1",
+        )
+    subprocess.run(
+        [str(tool), "lock"], cwd=project, env=lock_env, check=True, capture_output=True, timeout=300
+    )
+    create_env(  # the old env: drifted (alpha 1.0 where the lock pins 2.0)
+        CreateRequest(
+            project,
+            python=str(base_python.path),
+            backend="venv",
+            plan=InstallPlan(requirements=("alpha==1.0",), label="old"),
+            **offline,
+        ),
+        host=th,
+    )
+    env = project / ".venv"
+    before = _files(project)
+    user = Host(
+        environ={**th.environ, **hostile}, state_dir=th.state_dir, cache_dir=th.cache_dir, home=th.home
+    )
+    sync = plan_lock_sync(project, user)
+    assert sync is not None and sync.uses_tool and sync.executable == tool
+    # The tool reads its own index settings; pip's offline switch would hide Pipenv's index from its pip.
+    tool_offline = {k: v for k, v in offline["tool_env"].items() if k != "PIP_NO_INDEX"}
+    sync_env_from_lock(
+        CreateRequest(project, backend="venv", **{**offline, "tool_env": tool_offline}), sync, host=user
+    )
+    got = installed(env)
+    assert {k: got.get(k) for k in ("alpha", "beta", "gamma")} == {
+        "alpha": "2.0",
+        "beta": "2.0",
+        "gamma": "1.5",
+    }
+    assert _files(project) == before  # no .pdm-python, no __pypackages__, nothing rewritten
+    assert not (tmp_path / "tool-home" / ".local" / "share" / "virtualenvs").exists()  # no env of its own
     assert no_leftovers(project)
