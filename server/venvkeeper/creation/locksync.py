@@ -18,13 +18,15 @@
    the project's own local packages (editable / path entries) follow, without hashes.
 
 **Atomic**: the env is always built aside and swapped in by :func:`venvkeeper.creation.create.create_env`
-(journal, recovery, see journal.py). Each tool is pointed at the build dir, never at the live env:
-``UV_PROJECT_ENVIRONMENT`` (uv), ``VIRTUAL_ENV`` (Poetry and Pipenv use an active venv first; PDM too,
-with ``PDM_PYTHON`` naming its interpreter so a saved ``.pdm-python`` or an existing ``.venv`` does not
-win). The env is made by the usual create backend first (venv + pip, or ``uv venv --seed``), so it has
-pip like every env venvkeeper makes (``uv sync`` keeps the seed packages). A failed, cancelled or killed
-sync leaves the old env as it was. Only the tool's own side effects outside the env remain (a re-lock
-writes the lock file, as the tool does in a terminal).
+(journal, recovery, see journal.py). Each tool is pointed at the build dir, never at the live env, and
+the user's own variables that would send it elsewhere are overridden or dropped (:data:`TOOLS`, each
+row checked with the real tool); an env the tool might still make of its own can only land in the
+create's work dir. The env is made by the usual create backend first (venv + pip, or ``uv venv
+--seed``), so it has pip like every env venvkeeper makes (the tools keep it). After the tool succeeds,
+the build env must hold at least one of the lock's pins, else the tool synced another env and the swap
+is refused. A failed, cancelled or killed sync leaves the old env as it was. Only the tool's own side
+effects outside the env remain, as in a terminal (a re-lock writes the lock file; an editable PDM
+project gets pdm-backend's ``.pdm-build/``).
 
 **Safety**: the tools run only on an explicit user action in a trusted workspace (the LSP layer refuses
 otherwise), in the project dir, with the cleaned tool environment of create.py plus ``PYTHONSAFEPATH``
