@@ -77,9 +77,11 @@ def build_wheelhouse(dest: Path, dists: Iterable[Dist]) -> Path:
     return dest
 
 
-def simple_index(wheelhouse: Path, dest: Path) -> str:
-    """A PEP 503 "simple" index of ``wheelhouse`` at ``dest`` (``file://`` links with sha256 fragments),
-    for tools that read an index URL but no find-links dir (PDM, Pipenv); returns its ``file://`` URL."""
+def simple_index(wheelhouse: Path, dest: Path, files_url: str | None = None) -> str:
+    """A PEP 503 "simple" index of ``wheelhouse`` at ``dest`` (links with sha256 fragments), for tools
+    that read an index URL but no find-links dir (PDM, Pipenv); returns its ``file://`` URL. The links
+    are ``file://`` URLs, or ``files_url/<wheel>`` for an index served over HTTP (Poetry reads no
+    ``file://`` index)."""
     by_name: dict[str, list[Path]] = {}
     for wheel in sorted(wheelhouse.glob("*.whl")):
         by_name.setdefault(re.sub(r"[-_.]+", "-", wheel.name.split("-")[0]).lower(), []).append(wheel)
@@ -89,7 +91,7 @@ def simple_index(wheelhouse: Path, dest: Path) -> str:
     for name, wheels in by_name.items():
         (dest / name).mkdir(exist_ok=True)
         files = "".join(
-            f'<a href="{w.resolve().as_uri()}#sha256={hashlib.sha256(w.read_bytes()).hexdigest()}">{w.name}</a>\n'
+            f'<a href="{f"{files_url}/{w.name}" if files_url else w.resolve().as_uri()}#sha256={hashlib.sha256(w.read_bytes()).hexdigest()}">{w.name}</a>\n'
             for w in wheels
         )
         (dest / name / "index.html").write_text(f"<!DOCTYPE html>\n<html><body>\n{files}</body></html>\n")

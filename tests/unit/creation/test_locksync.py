@@ -708,3 +708,78 @@ def test_real_pdm_and_pipenv_sync_the_build_env_and_leave_the_project_as_it_was(
     assert _files(project) == before  # no .pdm-python, no __pypackages__, nothing rewritten
     assert not (tmp_path / "tool-home" / ".local" / "share" / "virtualenvs").exists()  # no env of its own
     assert no_leftovers(project)
+
+
+def test_real_poetry_syncs_the_build_env_from_an_index_on_loopback(
+    tmp_path: Path, host: Host, wheelhouse: Path, offline: dict[str, Any], base_python: BasePython
+) -> None:
+    """Poetry (2.5.1 here) reads no file:// index: the wheelhouse is served on 127.0.0.1 for the test.
+    CONDA_DEFAULT_ENV=base is set against us (it made Poetry ignore VIRTUAL_ENV)."""
+    import functools
+    import http.server
+    import threading
+
+    from support.wheelhouse import simple_index
+    from venvkeeper.creation.plan import InstallPlan
+
+    tool = _real_tool("poetry")
+    served = tmp_path / "served"
+    shutil.copytree(wheelhouse, served / "wheels")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        simple_index(served / "wheels", served / "simple", files_url=f"{url}/wheels")
+        project = tmp_path / "poetryproj"
+        project.mkdir()
+        (project / "pyproject.toml").write_text(
+            '[project]\nname = "poetryproj"\nversion = "0.1.0"\nrequires-python = ">=3.9"\n'
+            'dependencies = ["alpha>=1"]\n\n[dependency-groups]\ndev = ["beta"]\n\n'
+            "[tool.poetry]\npackage-mode = false\n\n"
+            f'[[tool.poetry.source]]\nname = "local"\nurl = "{url}/simple/"\npriority = "primary"\n'
+        )
+        th = _tool_host(host, tmp_path, tool)
+        subprocess.run(
+            [str(tool), "lock", "--no-interaction"],
+            cwd=project,
+            env={**th.environ, "POETRY_VIRTUALENVS_CREATE": "false"},
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        create_env(
+            CreateRequest(
+                project,
+                python=str(base_python.path),
+                backend="venv",
+                plan=InstallPlan(requirements=("alpha==1.0",), label="old"),
+                **offline,
+            ),
+            host=th,
+        )
+        env = project / ".venv"
+        before = _files(project)
+        user = Host(
+            environ={**th.environ, "CONDA_DEFAULT_ENV": "base"},
+            state_dir=th.state_dir,
+            cache_dir=th.cache_dir,
+            home=th.home,
+        )
+        sync = plan_lock_sync(project, user)
+        assert sync is not None and sync.uses_tool and sync.label == "poetry sync"
+        sync_env_from_lock(CreateRequest(project, backend="venv", **offline), sync, host=user)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=60)
+    got = installed(env)
+    assert {k: got.get(k) for k in ("alpha", "beta", "gamma")} == {
+        "alpha": "2.0",
+        "beta": "2.0",
+        "gamma": "1.5",
+    }
+    assert _files(project) == before  # no poetry.toml, nothing rewritten
+    assert not (tmp_path / "tool-home" / ".cache" / "pypoetry" / "virtualenvs").exists()
+    assert no_leftovers(project)
