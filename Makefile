@@ -78,8 +78,9 @@ vsix: ext-test
 	$(EXT)/scripts/vsix.sh
 
 ## Builds the .vsix itself, installs code-server once per machine (~/.cache/code-server-e2e), drives it.
+## The fixtures are built with the dev env's Python: they use tests/support (which needs pytest).
 ext-e2e: ext-test
-	$(EXT)/scripts/e2e.sh
+	E2E_PYTHON=$(abspath $(BIN)/python) $(EXT)/scripts/e2e.sh
 
 bench: setup demo
 	$(BIN)/python bench/run_all.py

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Literal, Optional, Union
 
 from venvkeeper import codes as code_table
 from venvkeeper import fsread
 from venvkeeper.checks import run_checks
+from venvkeeper.codes import Severity
 from venvkeeper.context import CheckContext
 from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.journal import Leftover, recover_leftovers
@@ -34,18 +35,42 @@ from venvkeeper.discovery.locators import LOCATORS, LocateContext, Locator
 from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.discovery.projects import find_projects, nearest_project
 from venvkeeper.findings import Finding
-from venvkeeper.guards.activation import activation_json
+from venvkeeper.guards.activation import Activation, activation_for
 from venvkeeper.host import Host
 from venvkeeper.requirements.lockcheck import drift_summary
 from venvkeeper.requirements.provider import parsed_requirements
 from venvkeeper.requirements.records import ParsedSources
-from venvkeeper.settings import Settings
+from venvkeeper.settings import Settings, parse_settings
 from venvkeeper.state import StateStore
-from venvkeeper.views import ActivationBuilder, candidates_view, interpreter_view
+from venvkeeper.views import (
+    ActivationBuilder,
+    Environments,
+    Interpreter,
+    ProblemCounts,
+    Status,
+    candidates_view,
+    interpreter_view,
+)
+from venvkeeper.watch.plan import project_watch_dirs, tree_dirs
+from venvkeeper.watch.routing import ProjectIndex, outermost
 
 
 class SelectionError(ValueError):
     """``select`` was given something that is not a virtual environment."""
+
+
+class Refused(Exception):
+    """A command cannot act: the message says why (untrusted, outside every project, no env)."""
+
+
+@dataclass(frozen=True)
+class EventRouting:
+    """What a batch of changed paths did to the model (see :meth:`App.route_events`)."""
+
+    #: Projects to re-check, each with the first path that concerned it.
+    recheck: dict[Path, Path]
+    #: Projects that no longer exist (their diagnostics must go).
+    removed: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -55,7 +80,7 @@ class ProjectState:
     #: The memo of the check pass that made ``findings`` (the parsed sources among others).
     memo: Optional[dict[str, Any]] = None
     #: The last view sent to clients, to detect real changes.
-    last_view: Optional[dict[str, Any]] = None
+    last_view: Optional[Interpreter] = None
     #: Whether the last view was ever announced (first computation is not a "change").
     announced: bool = False
     #: Bumped by every invalidation: a check started before the bump is stale and is dropped.
@@ -96,6 +121,21 @@ class App:
         #: Shared by every discovery until the next invalidation, so one refresh lists each tool's
         #: env dir once (see LocateContext.memo).
         self._ctx: Optional[LocateContext] = None
+
+    # -- settings --------------------------------------------------------------------------------
+    def update_settings(self, raw: Any) -> list[str]:
+        """Apply settings a client sent (keys it left out keep their values); log a change of trust and
+        each value ignored while untrusted; return the complaints about bad values."""
+        before = self.settings
+        notes: list[str] = []
+        self.settings, problems = parse_settings(raw, before, notes)
+        if self.settings.trusted != before.trusted:
+            self.log(
+                f"workspace {'trusted' if self.settings.trusted else 'untrusted: read-only, no activation'}"
+            )
+        for note in notes:
+            self.log(note)
+        return problems
 
     # -- roots and projects ----------------------------------------------------------------------
     def set_roots(self, roots: Iterable[Path], *, scan: bool = True) -> None:
@@ -170,6 +210,35 @@ class App:
             self._projects[project] = ProjectState()  # created since the last scan; adopt it now
         return project
 
+    def root_of(self, project: Path) -> Optional[Path]:
+        """The workspace root ``project`` is in (the first listed, as roots do not nest in practice)."""
+        return next((r for r in self.roots if r == project or r in project.parents), None)
+
+    def projects_under(self, roots: Iterable[Path]) -> list[Path]:
+        """The known projects at or below any of ``roots``."""
+        roots = list(roots)
+        return [p for p in self.projects() if any(p == r or r in p.parents for r in roots)]
+
+    # -- commands --------------------------------------------------------------------------------
+    def command_project(self, path: Optional[Path]) -> Path:
+        """The project a create/install/sync command acts on: refused while untrusted (nothing is
+        created or installed then), for no path, or for a path outside every project."""
+        if not self.settings.trusted:
+            raise Refused("the workspace is not trusted; nothing is created or installed")
+        if path is None:
+            raise Refused("'uri' must be a file:// URI of a file or folder in a project")
+        project = self.project_for(path)
+        if project is None:
+            raise Refused(f"{path} is not inside any project of the workspace")
+        return project
+
+    def chosen_env(self, project: Path) -> Environment:
+        """The env a command installs into; refused when the project has none."""
+        chosen = self.discovery(project).chosen
+        if chosen is None:
+            raise Refused(f"{project} has no environment; create one first")
+        return chosen.env
+
     # -- leftovers of killed creates -------------------------------------------------------------
     def recover_leftovers(self, projects: Iterable[Path]) -> list[Leftover]:
         """Finish or roll back what killed creates left in these project dirs (creation/journal.py).
@@ -203,6 +272,16 @@ class App:
             st.discovery = discover(project, self._locate_context(), self.locators)
         return st.discovery
 
+    def usable_env(self, project: Path) -> Optional[Environment]:
+        """The project's chosen env when it is usable (not broken), else None."""
+        chosen = self.discovery(project).chosen
+        return chosen.env if chosen is not None and chosen.env.state == "ok" else None
+
+    def usable_envs(self) -> list[tuple[Path, Environment]]:
+        """Every project with a usable env, and that env."""
+        found = ((p, self.usable_env(p)) for p in self.projects())
+        return [(p, env) for p, env in found if env is not None]
+
     def findings(self, project: Path) -> list[Finding]:
         st = self._projects.setdefault(project, ProjectState())
         if st.findings is None:
@@ -210,6 +289,15 @@ class App:
             st.findings = job.run()
             st.memo = job.context.memo
         return st.findings
+
+    def shown_findings(self, project: Path, extra: Iterable[Finding] = ()) -> list[tuple[Finding, Severity]]:
+        """The project's findings and ``extra`` ones, each with its severity; those set "off" left out."""
+        out: list[tuple[Finding, Severity]] = []
+        for finding in [*self.findings(project), *extra]:
+            severity = self.settings.severity(finding.code)
+            if severity != "off":
+                out.append((finding, severity))
+        return out
 
     def needs_check(self, project: Path) -> bool:
         """Whether ``project`` (a known one) has no current findings."""
@@ -241,7 +329,7 @@ class App:
         ctx = CheckContext(project, self.discovery(project), self.settings, self.host, self.state, st.memo)
         return parsed_requirements(ctx)
 
-    def status(self, project: Path) -> str:
+    def status(self, project: Path) -> Union[Status, Literal["none"]]:
         disc = self.discovery(project)
         if disc.chosen is None:
             return "none"
@@ -252,15 +340,15 @@ class App:
             return "stale"
         return "ok"
 
-    def problem_counts(self, project: Path) -> dict[str, int]:
+    def problem_counts(self, project: Path) -> ProblemCounts:
         errors = warnings = 0
         for f in self.findings(project):
             sev = self.settings.severity(f.code)
             errors += sev == "error"
             warnings += sev == "warning"
-        return {"errors": errors, "warnings": warnings}
+        return ProblemCounts(errors=errors, warnings=warnings)
 
-    def interpreter(self, project: Path) -> Optional[dict[str, Any]]:
+    def interpreter(self, project: Path) -> Optional[Interpreter]:
         disc = self.discovery(project)
         status = self.status(project)
         # Untrusted: no activation data at all, so no client can put the workspace's bin/ on a
@@ -271,15 +359,15 @@ class App:
         view = interpreter_view(
             disc, status if status != "none" else "ok", self.problem_counts(project), activation, detail
         )
-        if view is not None and status == "broken" and not view.get("problem"):
+        if view is not None and status == "broken" and not view.problem:
             # Broken by a finding (a dependency conflict, a base interpreter gone): the status bar's
             # tooltip names the first one.
             first = next((f for f in self.findings(project) if f.code in code_table.BROKEN), None)
             if first is not None:
-                view["problem"] = first.message
+                view = replace(view, problem=first.message)
         return view
 
-    def interpreter_for(self, path: Path) -> Optional[dict[str, Any]]:
+    def interpreter_for(self, path: Path) -> Optional[Interpreter]:
         project = self.project_for(path)
         if project is None:
             self.log(
@@ -288,15 +376,11 @@ class App:
             return None
         return self.interpreter(project)
 
-    def environments_for(self, path: Path) -> dict[str, Any]:
+    def environments_for(self, path: Path) -> Environments:
         project = self.project_for(path)
         if project is None:
-            return {"projectRoot": None, "environments": []}
-        return {"projectRoot": str(project), "environments": candidates_view(self.discovery(project))}
-
-    def select(self, path: Path, env_path: Optional[Path]) -> tuple[Path, Optional[dict[str, Any]]]:
-        project = self.set_selection(path, env_path)
-        return project, self.interpreter(project)
+            return Environments(project_root=None)
+        return Environments(project_root=project, environments=candidates_view(self.discovery(project)))
 
     def set_selection(self, path: Path, env_path: Optional[Path]) -> Path:
         """Record the env chosen for ``path``'s project (None: automatic) and invalidate that project."""
@@ -332,11 +416,9 @@ class App:
             st.memo = None
             st.generation += 1
 
-    def refresh(
-        self, projects: Optional[Iterable[Path]] = None
-    ) -> list[tuple[Path, Optional[dict[str, Any]]]]:
+    def refresh(self, projects: Optional[Iterable[Path]] = None) -> list[tuple[Path, Optional[Interpreter]]]:
         """Recompute views; return (project, new view) for each answer that changed since last announced."""
-        changed: list[tuple[Path, Optional[dict[str, Any]]]] = []
+        changed: list[tuple[Path, Optional[Interpreter]]] = []
         for p in list(projects if projects is not None else self._projects):
             st = self._projects.get(p)
             if st is None:
@@ -371,10 +453,43 @@ class App:
         )
         return build_catalog(project, disc, reqs, self._locate_context(), self.host, bases=bases)
 
+    # -- watching --------------------------------------------------------------------------------
+    def watch_dirs(self) -> set[Path]:
+        """Every directory to watch: each root's top levels, each project and its env dirs (watch/plan.py)."""
+        wanted: set[Path] = set()
+        for root in self.roots:
+            wanted.update(tree_dirs(root))
+        for project in self.projects():
+            wanted.update(project_watch_dirs(project, self.root_of(project), self.env_dirs(project)))
+        return wanted
 
-def default_activation(env: Environment) -> Optional[dict[str, Any]]:
+    def project_index(self) -> ProjectIndex:
+        projects = self.projects()
+        return ProjectIndex(
+            self.roots, projects, {p: self.env_dirs(p) for p in projects}, is_dir=fsread.is_dir
+        )
+
+    def route_events(self, paths: Iterable[Path]) -> EventRouting:
+        """Route changed paths to the projects they concern (O(depth) a path, watch/routing.py), rescan
+        the directories that may have gained or lost projects, and invalidate what must be re-checked."""
+        routing = self.project_index().route(paths)
+        affected = dict(routing.affected)
+        removed: list[Path] = []
+        for directory in outermost(routing.rescan):
+            added, gone = self.rescan(directory)
+            for project in added:
+                affected.setdefault(project, directory)
+            removed.extend(gone)
+        for project in removed:
+            affected.pop(project, None)
+        if affected:
+            self.invalidate(affected)
+        return EventRouting(affected, tuple(removed))
+
+
+def default_activation(env: Environment) -> Optional[Activation]:
     """Terminal activation data for every shell (guards/activation.py)."""
-    return activation_json(env)
+    return activation_for(env)
 
 
 def normalize(path: Path) -> Path:

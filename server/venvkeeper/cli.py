@@ -38,6 +38,7 @@ from venvkeeper.requirements.lockcheck import lock_files
 from venvkeeper.requirements.sources import main_source
 from venvkeeper.settings import parse_settings
 from venvkeeper.views import candidates_view
+from venvkeeper.wire import to_wire
 
 #: Filesystem root: the CLI's "workspace" when asked about a single path, so the nearest project
 #: above that path is found however deep it is.
@@ -102,22 +103,22 @@ def cmd_envs(args: argparse.Namespace, host: Host) -> int:
     app, projects = _app_for(base, host)
     data = [app.environments_for(p) for p in projects]
     if args.json:
-        json.dump(data, sys.stdout, indent=2)
+        json.dump(to_wire(data), sys.stdout, indent=2)
         print()
         return 0
     if not projects:
         print(f"no Python project at or above {base}")
         return 1
     for entry in data:
-        print(f"{entry['projectRoot']}")
-        if not entry["environments"]:
+        print(f"{entry.project_root}")
+        if not entry.environments:
             print("  (no environment found)")
-        for env in entry["environments"]:
-            mark = "*" if env["chosen"] else " "
-            version = env["version"] or "?"
-            state = env["state"] if env["state"] == "ok" else f"broken: {env['problem']}"
-            print(f"  {mark} {env['envPath']}  Python {version} ({env['kind']}, {state})")
-            print(f"      {env['source']}" + (f"; not chosen: {env['rejected']}" if env["rejected"] else ""))
+        for env in entry.environments:
+            mark = "*" if env.chosen else " "
+            version = env.version or "?"
+            state = env.state if env.state == "ok" else f"broken: {env.problem}"
+            print(f"  {mark} {env.env_path}  Python {version} ({env.kind}, {state})")
+            print(f"      {env.source}" + (f"; not chosen: {env.rejected}" if env.rejected else ""))
     return 0
 
 

@@ -156,6 +156,13 @@ CODES: tuple[Code, ...] = (
         (),
         "syntax venvkeeper does not understand (e.g. an unknown Poetry form)",
     ),
+    Code(
+        "not-evaluated",
+        "information",
+        "none",
+        (),
+        "a computed declaration (a non-literal `install_requires` in setup.py): never run, so not checked",
+    ),
     # -- the env's health
     Code(
         "env-broken",

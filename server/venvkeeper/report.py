@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Optional
@@ -27,6 +27,8 @@ from urllib.parse import quote
 from venvkeeper import __version__
 from venvkeeper.codes import Code
 from venvkeeper.creation.journal import Leftover
+from venvkeeper.views import EnvironmentCandidate, Interpreter
+from venvkeeper.wire import to_wire
 
 OutputFormat = Literal["text", "json", "github", "sarif", "junit"]
 FORMATS: tuple[OutputFormat, ...] = ("text", "json", "github", "sarif", "junit")
@@ -60,10 +62,10 @@ class Diagnostic:
 @dataclass(frozen=True)
 class ProjectResult:
     root: Path
-    #: The interpreter view of the chosen env (views.interpreter_view), None when the project has none.
-    interpreter: Optional[Mapping[str, Any]]
+    #: The chosen env and why (views.interpreter_view), None when the project has none.
+    interpreter: Optional[Interpreter]
     #: Every candidate env (views.candidates_view), chosen first.
-    environments: Sequence[Mapping[str, Any]]
+    environments: Sequence[EnvironmentCandidate]
     diagnostics: Sequence[Diagnostic]
     #: The requirement source a new env would install (shown when there is no env).
     main_source: Path
@@ -136,21 +138,21 @@ def render_text(report: Report) -> str:
             )
             out.append(f"  requirements: {rel(p.main_source, p.root)}")
         else:
-            state = interp["status"] if interp["state"] == "ok" else "broken"
-            if state == "broken" and interp.get("problem"):
-                state = f"broken: {interp['problem']}"
+            state: str = interp.status if interp.state == "ok" else "broken"
+            if state == "broken" and interp.problem:
+                state = f"broken: {interp.problem}"
             out.append(
-                f"  environment: {rel(Path(interp['envPath']), p.root)}  Python {interp['version'] or '?'} "
-                f"({interp['kind']}, {state})"
+                f"  environment: {rel(interp.env_path, p.root)}  Python {interp.version or '?'} "
+                f"({interp.kind}, {state})"
             )
-            out.append(f"  interpreter: {interp['python']}")
-            out.append(f"  why: {interp['source']}")
+            out.append(f"  interpreter: {interp.python}")
+            out.append(f"  why: {interp.source}")
         if p.lock is not None:
-            detail = (interp or {}).get("statusDetail")
+            detail = interp.status_detail if interp is not None else None
             out.append(f"  lock: {rel(p.lock, p.root)}" + (f" — {detail}" if detail else ""))
         for env in p.environments:
-            if env["rejected"]:
-                out.append(f"  not chosen: {rel(Path(env['envPath']), p.root)} — {env['rejected']}")
+            if env.rejected:
+                out.append(f"  not chosen: {rel(env.env_path, p.root)} — {env.rejected}")
         for left in p.leftovers:
             verb = "recovered" if left.resolved else "leftover not removed"
             out.append(f"  {verb}: {rel(left.path, p.root)} — {left.message}")
@@ -193,8 +195,8 @@ def render_json(report: Report) -> str:
         "projects": [
             {
                 "projectRoot": str(p.root),
-                "interpreter": p.interpreter,
-                "environments": list(p.environments),
+                "interpreter": to_wire(p.interpreter),
+                "environments": to_wire(list(p.environments)),
                 "diagnostics": [_diagnostic_json(d) for d in p.diagnostics],
                 "lock": str(p.lock) if p.lock is not None else None,
                 "leftovers": [

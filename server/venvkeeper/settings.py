@@ -158,3 +158,29 @@ def _parse_one(name: str, value: Any) -> tuple[Any, bool]:
             merged[str(code)] = sev
         return merged, True
     return value, False
+
+
+def settings_section(raw: Any) -> Any:
+    """The ``venvkeeper`` section of a configuration payload that may hold it one level down
+    (``{venvkeeper: {...}}``, as ``didChangeConfiguration`` sends it), else the payload itself."""
+    if isinstance(raw, Mapping) and isinstance(raw.get("venvkeeper"), Mapping):
+        return raw["venvkeeper"]
+    return raw
+
+
+def initialization_settings(options: Any) -> dict[str, Any]:
+    """``initializationOptions``' ``settings`` merged with its top-level ``virtualEnv``/``trusted``
+    shortcuts (docs/PROTOCOL.md ``InitializationOptions``)."""
+    if not isinstance(options, Mapping):
+        return {}
+    merged: dict[str, Any] = {}
+    section = settings_section(options.get("settings"))
+    if isinstance(section, Mapping):
+        merged.update(section)
+    if "virtualEnv" in options:
+        merged["virtualEnv"] = options["virtualEnv"]
+    if "trusted" in options:
+        # Trust fails closed: the top-level shortcut and settings.trusted must both say true.
+        said = [v for v in (merged.get("trusted", True), options["trusted"]) if v is not True]
+        merged["trusted"] = said[0] if said else True
+    return merged

@@ -1,62 +1,128 @@
-"""Plain-JSON views of discovery results, shared by the CLI's ``--json`` and the LSP payloads.
+"""The answers about a project's env, typed: what the LSP requests and the CLI's ``--json`` send.
 
-The shapes are the ``Interpreter`` and ``EnvironmentCandidate`` interfaces of docs/PROTOCOL.md.
+The shapes are the ``Interpreter``, ``EnvironmentCandidate`` and ``EnvironmentsResult`` interfaces of
+docs/PROTOCOL.md, with snake_case names; :func:`venvkeeper.wire.to_wire` makes the camelCase JSON at the
+edge (tests/unit/test_contract.py keeps the two in step). Nothing here reads or writes a wire dict.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable, Literal, Optional
 
-from venvkeeper.discovery.model import Candidate, Discovery, Environment
+from venvkeeper.discovery.model import Candidate, Discovery, Environment, EnvState, Origin
+from venvkeeper.guards.activation import Activation
+from venvkeeper.wire import OMIT_IF_NONE
 
-#: Builds the ``activation`` object for an env (guards/activation.py); None until wired.
-ActivationBuilder = Callable[[Environment], Optional[dict[str, Any]]]
+#: The status bar's word for a project's env.
+Status = Literal["ok", "stale", "broken"]
+
+#: Builds the ``activation`` of an env (guards/activation.py); None: no activation data.
+ActivationBuilder = Callable[[Environment], Optional[Activation]]
 
 
-def env_view(cand: Candidate) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ProblemCounts:
+    """This project's requirement diagnostics by severity."""
+
+    errors: int
+    warnings: int
+
+
+@dataclass(frozen=True)
+class EnvView:
+    """What an answer says of an env, whichever the answer."""
+
+    python: Path
+    env_path: Path
+    version: Optional[str]
+    kind: str
+    state: EnvState
+    #: Why it is broken (the env's own problem, or the first finding that breaks it); sent as null.
+    problem: Optional[str]
+    #: Which locator found it (discovery/locators.py).
+    origin: Origin
+    #: Why it was found / chosen, in words.
+    source: str
+
+
+@dataclass(frozen=True)
+class Interpreter(EnvView):
+    """The chosen env of a project and why (``venvkeeper/interpreter``, ``select``, ``check --json``)."""
+
+    project_root: Path
+    status: Status
+    problems: Optional[ProblemCounts] = field(default=None, metadata=OMIT_IF_NONE)
+    #: One line on why the status is stale, when there is more to say ("3 packages differ from uv.lock").
+    status_detail: Optional[str] = field(default=None, metadata=OMIT_IF_NONE)
+    #: Never set while the workspace is untrusted.
+    activation: Optional[Activation] = field(default=None, metadata=OMIT_IF_NONE)
+
+
+@dataclass(frozen=True)
+class EnvironmentCandidate(EnvView):
+    """One env that could serve the project (``venvkeeper/environments``, ``envs``)."""
+
+    chosen: bool
+    #: Why it was not chosen (None for the chosen one).
+    rejected: Optional[str]
+    activated_elsewhere: bool
+
+
+@dataclass(frozen=True)
+class Environments:
+    """Every candidate of the project of a path; no project: ``project_root`` None and no candidates."""
+
+    project_root: Optional[Path]
+    environments: tuple[EnvironmentCandidate, ...] = ()
+
+
+def _env_fields(cand: Candidate) -> dict[str, Any]:
+    """The :class:`EnvView` fields of a candidate, to build either answer from."""
     env = cand.env
-    return {
-        "python": str(env.python),
-        "envPath": str(env.path),
-        "version": env.version,
-        "kind": env.kind,
-        "state": env.state,
-        "problem": env.problem,
-        "origin": cand.origin,
-        "source": cand.source,
-    }
+    view = EnvView(
+        python=env.python,
+        env_path=env.path,
+        version=env.version,
+        kind=env.kind,
+        state=env.state,
+        problem=env.problem,
+        origin=cand.origin,
+        source=cand.source,
+    )
+    return {f.name: getattr(view, f.name) for f in fields(view)}
 
 
 def interpreter_view(
     discovery: Discovery,
-    status: str,
-    problems: Optional[dict[str, int]] = None,
+    status: Status,
+    problems: Optional[ProblemCounts] = None,
     activation: Optional[ActivationBuilder] = None,
     detail: Optional[str] = None,
-) -> Optional[dict[str, Any]]:
+) -> Optional[Interpreter]:
     chosen = discovery.chosen
     if chosen is None:
         return None
-    view = env_view(chosen)
-    view["projectRoot"] = str(discovery.project)
-    view["status"] = status
-    if problems is not None:
-        view["problems"] = problems
-    if detail is not None:
-        view["statusDetail"] = detail
-    if activation is not None and chosen.env.state == "ok":
-        act = activation(chosen.env)
-        if act is not None:
-            view["activation"] = act
-    return view
+    env = chosen.env
+    return Interpreter(
+        **_env_fields(chosen),
+        project_root=discovery.project,
+        status=status,
+        problems=problems,
+        status_detail=detail,
+        activation=activation(env) if activation is not None and env.state == "ok" else None,
+    )
 
 
-def candidates_view(discovery: Discovery) -> list[dict[str, Any]]:
-    out = []
-    for cand in discovery.candidates:
-        view = env_view(cand)
-        view["chosen"] = cand is discovery.chosen
-        view["rejected"] = cand.rejected
-        view["activatedElsewhere"] = cand.activated_elsewhere
-        out.append(view)
-    return out
+def candidate_view(discovery: Discovery, cand: Candidate) -> EnvironmentCandidate:
+    return EnvironmentCandidate(
+        **_env_fields(cand),
+        chosen=cand is discovery.chosen,
+        rejected=cand.rejected,
+        activated_elsewhere=cand.activated_elsewhere,
+    )
+
+
+def candidates_view(discovery: Discovery) -> tuple[EnvironmentCandidate, ...]:
+    return tuple(candidate_view(discovery, c) for c in discovery.candidates)

@@ -65,8 +65,11 @@ class Session:
 
         return await asyncio.wait_for(_wait(), timeout)
 
-    async def wait_for(self, condition: Callable[[], Awaitable[bool] | bool], timeout: float = 5.0) -> None:
-        """Re-check a condition after each diagnostics/environment notification, bounded by a timeout."""
+    async def wait_for(self, condition: Callable[[], Awaitable[bool] | bool], timeout: float = 60.0) -> None:
+        """Re-check a condition after each diagnostics/environment notification, bounded by a timeout.
+
+        The timeout is only a safety net (the wait ends on the condition): 5 s was not enough for a first
+        publish on the shared 2-core machine under load, where test_diagnostics failed once."""
 
         async def _wait() -> None:
             while True:

@@ -106,7 +106,7 @@ async def test_find_versions_shows_the_edit_then_applies_and_syncs(tmp_path, sta
         types.ExecuteCommandParams(command=command, arguments=arguments)
     )
     assert result["applied"] is True and result["changes"] == ["scikit-learn 0.24.1 → 1.3.2"]
-    assert [p.label for p in applied] == ["venvkeeper: scikit-learn 0.24.1 → 1.3.2"]
+    assert [p.label for p in applied] == ["scikit-learn 0.24.1 → 1.3.2"]
     assert reqs.read_text() == "numpy==1.24.3\nscikit-learn==1.3.2\n"
     assert "scikit_learn-1.3.2.dist-info" in _dists(env) and "numpy-1.24.3.dist-info" in _dists(env)
     # The conflict is gone, and the saved edit is what the env was synced with (no "changed since sync").

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from venvkeeper import codes, settings
+from venvkeeper import codes, settings, views, wire
+from venvkeeper.creation import commands
+from venvkeeper.guards import activation
 from venvkeeper.lsp import protocol
 
 REPO = Path(__file__).resolve().parents[2]
@@ -142,3 +144,33 @@ def test_every_server_setting_the_user_sets_is_in_package_json() -> None:
     }
     # trusted and virtualEnv are what the client knows (workspace trust, its environment), not user settings.
     assert set(settings.JSON_NAMES) - {"trusted", "virtualEnv"} <= props
+
+
+# -- payload shapes --------------------------------------------------------------------------------
+
+
+def top_level_keys(source: str, name: str) -> set[str]:
+    """The keys of ``interface name { … }``, nested object types and comments left out."""
+    match = re.search(rf"interface {name} \{{(.*?)^\}}", source, re.S | re.M)
+    assert match, f"no interface {name}"
+    body = re.sub(r"//[^\n]*|/\*.*?\*/", "", match.group(1), flags=re.S)
+    while re.search(r"\{[^{}]*\}", body):
+        body = re.sub(r"\{[^{}]*\}", "", body)
+    return set(re.findall(r"(?:^|[;\n])\s*(\w+)\??:", body))
+
+
+@pytest.mark.parametrize(
+    ("shape", "interface"),
+    [
+        (views.Interpreter, "Interpreter"),
+        (views.EnvironmentCandidate, "EnvironmentCandidate"),
+        (views.Environments, "EnvironmentsResult"),
+        (activation.Activation, "Activation"),
+        (commands.CommandErrorData, "CommandErrorData"),
+    ],
+)
+def test_typed_payloads_have_the_documented_keys(shape: type, interface: str) -> None:
+    server = wire.wire_keys(shape)
+    assert server == top_level_keys(PROTOCOL_MD, interface)
+    if interface != "CommandErrorData":  # the client reads it where it shows the error, untyped
+        assert server == top_level_keys(PROTOCOL_TS, interface)

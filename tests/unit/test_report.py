@@ -24,6 +24,7 @@ from venvkeeper.report import (
     github_command,
     render,
 )
+from venvkeeper.views import Interpreter
 
 BASE = Path("/repo")
 RULES = codes.CODES
@@ -46,16 +47,18 @@ def diag(
 
 def project(name: str, *diagnostics: Diagnostic, env: bool = True) -> ProjectResult:
     interp = (
-        {
-            "envPath": str(BASE / name / ".venv"),
-            "python": str(BASE / name / ".venv/bin/python"),
-            "version": "3.12.1",
-            "kind": "venv",
-            "state": "ok",
-            "status": "stale" if diagnostics else "ok",
-            "problem": None,
-            "source": ".venv in the project",
-        }
+        Interpreter(
+            env_path=BASE / name / ".venv",
+            python=BASE / name / ".venv/bin/python",
+            version="3.12.1",
+            kind="venv",
+            state="ok",
+            status="stale" if diagnostics else "ok",
+            problem=None,
+            origin="conventional",
+            source=".venv in the project",
+            project_root=BASE / name,
+        )
         if env
         else None
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
-from venvkeeper.settings import Settings, parse_settings
+from venvkeeper.settings import Settings, initialization_settings, parse_settings, settings_section
 from venvkeeper.state import StateStore
 from venvkeeper.watch.debounce import Debouncer
 
@@ -119,10 +119,8 @@ def test_settings_that_choose_what_runs_are_ignored_while_untrusted():
 
 
 def test_initialization_options_trust_needs_every_source_to_say_true():
-    from venvkeeper.lsp.workspace import _initialization_settings
-
     def trust(options: dict[str, object]) -> bool:
-        return parse_settings(_initialization_settings(options))[0].trusted
+        return parse_settings(initialization_settings(options))[0].trusted
 
     assert trust({}) is True
     assert trust({"settings": {"trusted": True}, "trusted": True}) is True
@@ -131,3 +129,18 @@ def test_initialization_options_trust_needs_every_source_to_say_true():
     assert trust({"settings": {"trusted": True}, "trusted": False}) is False
     assert trust({"settings": {"venvkeeper": {"trusted": True}}, "trusted": "false"}) is False
     assert trust({"settings": {"trusted": "false"}}) is False
+
+
+def test_initialization_options_merge_the_section_and_the_shortcuts():
+    assert initialization_settings(None) == {}
+    assert initialization_settings({"settings": {"venvkeeper": {"debounceMs": 5}}}) == {"debounceMs": 5}
+    assert initialization_settings({"settings": {"debounceMs": 5}, "virtualEnv": "/v"}) == {
+        "debounceMs": 5,
+        "virtualEnv": "/v",
+    }
+
+
+def test_the_settings_section_is_found_one_level_down_or_is_the_payload():
+    assert settings_section({"venvkeeper": {"backend": "uv"}}) == {"backend": "uv"}
+    assert settings_section({"backend": "uv"}) == {"backend": "uv"}
+    assert settings_section(None) is None

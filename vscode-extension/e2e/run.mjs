@@ -1171,7 +1171,7 @@ async function main() {
       await shot(page, 'k2-picker-activated-elsewhere');
       await page.keyboard.press('Escape');
       if (!rowWarning) throw new Error(`the activated venv has no $(warning) in the picker: "${rowText}"`);
-      if (!/Not chosen/.test(rowText)) throw new Error(`the activated venv is not marked as not chosen: "${rowText}"`);
+      if (!/not chosen/i.test(rowText)) throw new Error(`the activated venv is not marked as not chosen: "${rowText}"`);
       return `"${text}"; class ${cls}; background ${colours.background}; tooltip "${tooltip}"; picker "${rowText}"`;
     });
 

@@ -50,7 +50,7 @@ function envIcon(e: InterpreterEntry): string {
   if (e.state === 'broken') {
     return '$(error) ';
   }
-  if (!e.suitable) {
+  if (!e.suitable || e.activatedElsewhere) {
     return '$(warning) ';
   }
   return '';

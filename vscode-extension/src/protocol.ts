@@ -103,6 +103,7 @@ export interface InterpreterEntry {
   freeThreaded: boolean;
   prerelease: boolean;
   externallyManaged: boolean;
+  activatedElsewhere: boolean;
 }
 export interface InterpretersResult {
   projectRoot: string | null;

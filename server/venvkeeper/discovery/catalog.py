@@ -116,6 +116,8 @@ class CatalogEntry:
     free_threaded: bool = False
     prerelease: bool = False
     externally_managed: bool = False
+    #: An env that VIRTUAL_ENV activates for another directory (a warning state in the picker).
+    activated_elsewhere: bool = False
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,7 @@ def _env_entry(
     *,
     chosen: bool = False,
     extra: Optional[str] = None,
+    activated_elsewhere: bool = False,
 ) -> CatalogEntry:
     free_threaded = _env_free_threaded(env)
     suitable, reasons = assess(
@@ -320,6 +323,7 @@ def _env_entry(
         chosen=chosen,
         free_threaded=free_threaded,
         prerelease=bool((v := _version(env.version)) and v.is_prerelease),
+        activated_elsewhere=activated_elsewhere,
     )
 
 
@@ -342,7 +346,17 @@ def _candidate_entry(
         group = "toolEnvs"
     chosen = cand is disc.chosen
     extra = None if chosen or cand.rejected is None else f"not chosen: {cand.rejected}"
-    return _env_entry(cand.env, group, cand.origin, cand.source, reqs, enforce, chosen=chosen, extra=extra)
+    return _env_entry(
+        cand.env,
+        group,
+        cand.origin,
+        cand.source,
+        reqs,
+        enforce,
+        chosen=chosen,
+        extra=extra,
+        activated_elsewhere=cand.activated_elsewhere,
+    )
 
 
 def _base_entry(py: BasePython, reqs: Requirements, enforce: bool, windows: bool) -> CatalogEntry:

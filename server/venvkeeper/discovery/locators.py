@@ -1,4 +1,5 @@
-"""One locator per kind of environment, behind one interface, consulted in one documented order.
+"""One locator per origin of an environment (where it is found: ``Candidate.origin``, not the env's
+``kind`` — venv, uv, conda…), behind one interface, consulted in one documented order.
 
 Every locator reads files only: it never runs an interpreter, a shim or the tool that made the env
 (tests/unit/discovery/test_no_spawn.py checks it with a PATH of booby-trapped tools). Roots (home,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 from venvkeeper import fsread
 from venvkeeper.discovery.model import Environment
@@ -52,6 +52,8 @@ def _cmd_quote(path: str) -> str:
 
 @dataclass(frozen=True)
 class Activation:
+    """docs/PROTOCOL.md ``Activation`` (venvkeeper.wire makes its camelCase JSON)."""
+
     #: Variables to set in a new terminal: VIRTUAL_ENV and, when known, VIRTUAL_ENV_PROMPT.
     env: dict[str, str]
     #: Prepend to PATH (the env's bin/ or Scripts/ dir).
@@ -60,15 +62,6 @@ class Activation:
     unset: tuple[str, ...] = ("PYTHONHOME",)
     #: Shell -> the command to type, for scripts that exist in the env.
     scripts: dict[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """The protocol shape (docs/PROTOCOL.md ``Activation``)."""
-        return {
-            "env": dict(self.env),
-            "pathPrepend": self.path_prepend,
-            "unset": list(self.unset),
-            "scripts": dict(self.scripts),
-        }
 
 
 def prompt_of(env: Environment) -> str:
@@ -101,8 +94,3 @@ def activation_for(env: Environment) -> Activation:
         path_prepend=str(bin_dir),
         scripts=scripts,
     )
-
-
-def activation_json(env: Environment) -> dict[str, Any]:
-    """``Interpreter.activation`` for the LSP answer and the CLI's ``--json`` (an ActivationBuilder)."""
-    return activation_for(env).to_json()

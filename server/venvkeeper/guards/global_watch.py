@@ -36,7 +36,7 @@ from venvkeeper.guards.globals import (
     new_dists,
     uninstall_from_user_site,
 )
-from venvkeeper.guards.paths import env_label
+from venvkeeper.guards.paths import env_label, tilde
 from venvkeeper.guards.sites import GlobalSite, global_sites
 from venvkeeper.host import Host
 from venvkeeper.requirements.installed import InstalledDist, read_installed
@@ -371,11 +371,28 @@ def install_plan(dists: Sequence[InstalledDist], required: Sequence[str]) -> Ins
     return InstallPlan(requirements=requirements, label=", ".join(requirements))
 
 
+@dataclass(frozen=True)
+class Refusal:
+    dist: str
+    #: Why the dist was left in place.
+    reason: str
+
+
 @dataclass
-class UninstallResult:
+class Uninstalled:
+    """What an uninstall from the user site did (``venvkeeper.uninstallUserSite``'s answer)."""
+
     removed: list[str] = field(default_factory=list)
-    #: {"dist": name, "reason": why} per dist that was left in place.
-    refused: list[dict[str, str]] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+
+    @classmethod
+    def untrusted(cls, dists: Sequence[InstalledDist]) -> Uninstalled:
+        """Nothing is removed from an untrusted workspace."""
+        return cls(refused=[Refusal(d.name, "untrusted workspace") for d in dists])
+
+    def add(self, other: Uninstalled) -> None:
+        self.removed += other.removed
+        self.refused += other.refused
 
     def message(self) -> str:
         text = (
@@ -384,14 +401,23 @@ class UninstallResult:
             else "Nothing was removed."
         )
         if self.refused:
-            text += " Refused: " + "; ".join(r["reason"] for r in self.refused)
+            text += " Refused: " + "; ".join(r.reason for r in self.refused)
         return text
 
 
-def uninstall_dists(site: GlobalSite, dists: Sequence[InstalledDist]) -> UninstallResult:
+def uninstall_question(site: GlobalSite, dists: Sequence[InstalledDist], home: Path) -> str:
+    """What the user confirms before anything is removed from the user site."""
+    listed = ", ".join(f"{d.name} {d.version}" for d in dists)
+    return (
+        f"Remove {listed} from the user site ({tilde(site.path, home)})? Only the user-site copies are "
+        "removed; system packages and project envs are not touched."
+    )
+
+
+def uninstall_dists(site: GlobalSite, dists: Sequence[InstalledDist]) -> Uninstalled:
     """Remove ``dists`` from the user site ``site``: only what is still there, refusals kept apart."""
     current = read_installed([site.path])
-    result = UninstallResult()
+    result = Uninstalled()
     for dist in dists:
         found = current.get(dist.canonical_name)
         if found is None:
@@ -400,5 +426,5 @@ def uninstall_dists(site: GlobalSite, dists: Sequence[InstalledDist]) -> Uninsta
             uninstall_from_user_site(found, site)
             result.removed.append(found.name)
         except UninstallRefused as exc:
-            result.refused.append({"dist": found.name, "reason": str(exc)})
+            result.refused.append(Refusal(found.name, str(exc)))
     return result

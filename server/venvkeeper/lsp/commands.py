@@ -1,10 +1,12 @@
-"""``workspace/executeCommand``: create, sync, install missing, recreate, install into env.
+"""``workspace/executeCommand``: create, sync, install missing, recreate, install into env, resolve, add pip.
 
-Each command runs the domain function (venvkeeper.creation) in a worker thread, with ``$/progress``
-when the client supports ``window.workDoneProgress`` (token created with
-``window/workDoneProgress/create``, cancellable; ``end`` is always sent). Cancelling the progress
-cancels the operation: the tool's process group is killed and nothing half-made is left. All commands
-refuse in an untrusted workspace, and one project runs one operation at a time.
+Translation and wiring only: each handler parses its JSON argument into the typed arguments of
+:mod:`venvkeeper.creation.commands`, runs that module's work in a worker thread with ``$/progress`` when
+the client supports ``window.workDoneProgress`` (token created with ``window/workDoneProgress/create``,
+cancellable; ``end`` is always sent), and answers the typed result as camelCase JSON. Cancelling the
+progress cancels the operation: the tool's process group is killed and nothing half-made is left. All
+commands refuse in an untrusted workspace (:meth:`App.command_project`), and one project runs one
+operation at a time.
 """
 
 from __future__ import annotations
@@ -12,74 +14,62 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import sys
 import uuid
 import weakref
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from venvkeeper.creation import summary
-from venvkeeper.creation.addpip import AddPipError, add_pip
-from venvkeeper.creation.backends import BackendUnavailable, select_backend
+from venvkeeper.app import Refused
+from venvkeeper.creation.commands import (
+    CANCELLED,
+    USER_ERRORS,
+    CancelledCommand,
+    CreateArgs,
+    Created,
+    Installed,
+    InstallSelection,
+    Operation,
+    PipAdded,
+    Resolution,
+    Synced,
+    add_pip_operation,
+    cancelled_message,
+    create_operation,
+    create_request,
+    failure,
+    failure_log,
+    install_operation,
+    lock_sync_for,
+    lock_sync_operation,
+    recreate_operation,
+    resolve_operation,
+    sync_operation,
+    sync_plan,
+)
 from venvkeeper.creation.create import (
-    CreateError,
-    CreateRequest,
     CreateResult,
     ProgressStep,
-    create_env,
-    install_into_env,
-    installed_requirements,
-    recreate_env,
-    sync_env,
-    sync_env_from_lock,
-    tool_environment,
 )
-from venvkeeper.creation.indexes import uv_index_options
-from venvkeeper.creation.interpreters import NoSuitablePython
-from venvkeeper.creation.locksync import LockSync, plan_lock_sync, usable
-from venvkeeper.creation.plan import (
-    InstallPlan,
-    default_plan,
-    missing_install_args,
-    plan_from_sources,
-    requested_plan,
-)
-from venvkeeper.creation.resolve import (
-    Proposal,
-    ResolveFailed,
-    find_compatible,
-    record_sync_after_edits,
-    request_for,
-    select_resolver,
-)
-from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed, run_subprocess
+from venvkeeper.creation.plan import missing_install_args
+from venvkeeper.creation.resolve import Proposal, record_sync_after_edits
+from venvkeeper.creation.runner import Cancelled, CancelToken
 from venvkeeper.discovery.model import Environment
 from venvkeeper.lsp import protocol
+from venvkeeper.lsp.diagnostics import file_uri
 from venvkeeper.lsp.workspace import refresh, uri_to_path
+from venvkeeper.wire import to_wire
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
 
 log = logging.getLogger("venvkeeper")
-#: Where uv is looked for besides PATH: next to the daemon's interpreter (as the install backends do).
-_DAEMON_DIRS = (Path(sys.executable).parent,)
 T = TypeVar("T")
-
-#: Findings whose ``data.install`` says what to install to fix them.
-#: Domain errors whose message is the user-facing reason.
-USER_ERRORS = (
-    CommandFailed,
-    CreateError,
-    NoSuitablePython,
-    BackendUnavailable,
-    AddPipError,
-    ResolveFailed,
-    OSError,
-)
 
 
 class CommandRefused(JsonRpcException):
@@ -106,30 +96,9 @@ def quiet_cancel(handler: Handler) -> Handler:
             return await handler(*args)
         except OperationCancelled as exc:
             log.info("%s", exc)
-            return {"cancelled": True, "message": str(exc)}
+            return to_wire(CancelledCommand(str(exc)))
 
     return wrapped
-
-
-Work = Callable[[Callable[[ProgressStep], None], CancelToken], T]
-#: The one line that ends the progress on success: what was done, in how many seconds (run on the worker).
-Summarize = Callable[[T, float], str]
-
-
-def failure(title: str, exc: Exception) -> tuple[str, str]:
-    """The user-facing message of a failed operation and its decisive line."""
-    decisive = exc.decisive if isinstance(exc, CommandFailed) else str(exc)
-    return f"{title} failed: {decisive}", decisive
-
-
-def log_failure(title: str, exc: Exception) -> None:
-    """Log a failure once, with the tool's whole output (the client's "Show output" opens it)."""
-    message, _ = failure(title, exc)
-    if isinstance(exc, CommandFailed):
-        output = "\n".join(f"  {line}" for line in exc.output) or "  (no output)"
-        log.warning("%s\n%s (exit code %s) said:\n%s", message, exc.what, exc.returncode, output)
-    else:
-        log.warning("%s", message)
 
 
 class Operations:
@@ -139,11 +108,10 @@ class Operations:
         self.server = server
         self.running: dict[Path, CancelToken] = {}
 
-    async def run(
-        self, project: Path, title: str, work: Work[T], summarize: Optional[Summarize[T]] = None
-    ) -> T:
-        """Run ``work`` on a worker thread; on success end the progress with ``summarize``'s line."""
+    async def run(self, project: Path, op: Operation[T]) -> T:
+        """Run ``op`` on a worker thread; on success end the progress with its summary line."""
         server = self.server
+        title = op.title
         if project in self.running:
             raise CommandRefused(f"an operation is already running for {project}")
         cancel = CancelToken()
@@ -180,35 +148,22 @@ class Operations:
             def progress(step: ProgressStep) -> None:  # called on the worker thread
                 loop.call_soon_threadsafe(report, step)
 
-            clock = server.host.monotonic
-            started = clock()
-
-            def job() -> tuple[T, Optional[str]]:
-                result = work(progress, cancel)
-                if summarize is None:
-                    return result, None
-                try:
-                    return result, summarize(result, clock() - started)
-                except Exception:  # the work is done: a summary that cannot be made must not undo that
-                    log.exception("summarising %s failed", title)
-                    return result, None
-
             try:
-                result, summary_line = await loop.run_in_executor(None, job)
+                result, summary_line = await loop.run_in_executor(
+                    None, op.run, progress, cancel, server.host.monotonic
+                )
             except asyncio.CancelledError:
                 # $/cancelRequest cancelled the handler: stop the tool too (the worker cleans up).
                 cancel.cancel()
-                outcome = "cancelled; nothing was changed"
+                outcome = CANCELLED
                 raise
             except Cancelled:
-                outcome = "cancelled; nothing was changed"
-                raise OperationCancelled(f"{title} was cancelled; nothing was changed") from None
+                outcome = CANCELLED
+                raise OperationCancelled(cancelled_message(title)) from None
             except USER_ERRORS as exc:
-                log_failure(title, exc)
-                message, decisive = failure(title, exc)
-                raise CommandRefused(
-                    message, data={"decisive": decisive, "retry": isinstance(exc, CommandFailed)}
-                ) from None
+                log.warning("%s", failure_log(title, exc))
+                message, data = failure(title, exc)
+                raise CommandRefused(message, data=to_wire(data)) from None
             outcome = summary_line or "done"
             if summary_line:
                 log.info("%s", summary_line)
@@ -229,66 +184,55 @@ def _argument(args: Sequence[Any]) -> dict[str, Any]:
     raise CommandRefused("the command takes one argument object, e.g. { uri }")
 
 
-def _strings(value: Any, name: str) -> Optional[list[str]]:
+def _strings(value: Any, name: str) -> Optional[tuple[str, ...]]:
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise CommandRefused(f"'{name}' must be a list of strings")
-    return value
+    return tuple(value)
 
 
-def _project(server: VenvkeeperServer, arg: dict[str, Any]) -> Path:
-    if not server.app.settings.trusted:
-        raise CommandRefused("the workspace is not trusted; nothing is created or installed")
+def _string(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) and value else None
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """The App's refusals (untrusted, outside every project, no env) as ``RequestFailed``."""
+    try:
+        yield
+    except Refused as exc:
+        raise CommandRefused(str(exc)) from None
+
+
+def command_project(server: VenvkeeperServer, arg: dict[str, Any]) -> Path:
+    """The project of the argument's ``uri`` a command acts on (refused when untrusted, or none)."""
     uri = arg.get("uri")
-    path = uri_to_path(uri) if isinstance(uri, str) else None
-    if path is None:
-        raise CommandRefused("'uri' must be a file:// URI of a file or folder in a project")
-    project = server.app.project_for(path)
-    if project is None:
-        raise CommandRefused(f"{path} is not inside any project of the workspace")
-    return project
+    with refusals():
+        return server.app.command_project(uri_to_path(uri) if isinstance(uri, str) else None)
 
 
 def _chosen_env(server: VenvkeeperServer, project: Path) -> Environment:
-    chosen = server.app.discovery(project).chosen
-    if chosen is None:
-        raise CommandRefused(f"{project} has no environment; create one first")
-    return chosen.env
+    with refusals():
+        return server.app.chosen_env(project)
 
 
-def _env(server: VenvkeeperServer, project: Path) -> Path:
-    return _chosen_env(server, project).path
-
-
-def _resolve(project: Path, name: str) -> Path:
-    path = Path(name)
-    return path if path.is_absolute() else project / path
-
-
-def plan_for_source(server: VenvkeeperServer, project: Path, source: Optional[str]) -> InstallPlan:
-    """Sync: one source as the check reads it, or (no source) everything the check expects."""
-    settings = server.app.settings
-    if not source:
-        return default_plan(project, settings, server.host)
-    return plan_from_sources(project, [_resolve(project, source)], settings, server.host)
-
-
-def _create_plan(server: VenvkeeperServer, project: Path, install: Any) -> Optional[InstallPlan]:
-    if install is None:
-        return None
-    if not isinstance(install, dict):
+def _create_args(arg: dict[str, Any]) -> CreateArgs:
+    install = arg.get("install")
+    if install is not None and not isinstance(install, dict):
         raise CommandRefused("'install' must be an object")
-    files = _strings(install.get("requirements"), "install.requirements") or []
-    extras = _strings(install.get("extras"), "install.extras")
-    groups = _strings(install.get("groups"), "install.groups")
-    return requested_plan(
-        project,
-        server.app.settings,
-        server.host,
-        [_resolve(project, f) for f in files],
-        tuple(extras) if extras is not None else None,
-        tuple(groups) if groups is not None else None,
+    backend = arg.get("backend")
+    return CreateArgs(
+        env_path=_string(arg.get("path")),
+        python=_string(arg.get("python")),
+        backend=backend if backend in ("auto", "venv", "uv") else None,
+        install=InstallSelection(
+            _strings(install.get("requirements"), "install.requirements") or (),
+            _strings(install.get("extras"), "install.extras"),
+            _strings(install.get("groups"), "install.groups"),
+        )
+        if install is not None
+        else None,
     )
 
 
@@ -303,93 +247,17 @@ def _log_leftovers(result: CreateResult) -> None:
         log.info("%s", note)
 
 
-def _summarize_create(server: VenvkeeperServer, project: Path) -> Summarize[CreateResult]:
-    def summarize(result: CreateResult, seconds: float) -> str:
-        packages = installed_requirements(result.env_path, windows=server.host.platform == "windows")
-        return summary.created(
-            summary.env_label(result.env_path, project),
-            result.choice.python.version,
-            len(packages),
-            seconds,
-            replaced=result.replaced,
-        )
-
-    return summarize
-
-
-def _result_view(result: CreateResult) -> dict[str, Any]:
-    return {
-        "envPath": str(result.env_path),
-        "python": str(result.python),
-        "reason": result.choice.reason,
-        "backend": result.backend,
-        "installed": result.plan.label,
-        "replaced": result.replaced,
-    }
-
-
 async def create_for_project(
     server: VenvkeeperServer, project: Path, arg: Optional[dict[str, Any]] = None
 ) -> dict[str, Any]:
     """The body of ``venvkeeper.create`` (also used by the auto-create prompt)."""
-    arg = arg or {}
-    settings = server.app.settings
-    env_path = arg.get("path")
-    request = CreateRequest(
-        project,
-        env_path=_resolve(project, env_path) if isinstance(env_path, str) and env_path else None,
-        python=arg.get("python") if isinstance(arg.get("python"), str) else None,
-        backend=str(arg["backend"]) if arg.get("backend") in ("auto", "venv", "uv") else settings.backend,
-        uv_path=settings.uv_path,
-        plan=_create_plan(server, project, arg.get("install")),
-        extras=settings.extras,
-        groups=settings.dependency_groups,
-        # A project with a usable lock is created from it (its tool, or pip from the pins) unless told
-        # what; with a lock that does not parse, from its sources (as the create prompt said).
-        lock_sync=None if arg.get("install") is not None else usable(lock_sync_for(server, project, None)),
-    )
-    ops = operations(server)
-    result = await ops.run(
-        project,
-        f"Creating the environment for {project.name}",
-        lambda progress, cancel: create_env(
-            request, host=server.host, progress=progress, cancel=cancel, state=server.app.state
-        ),
-        _summarize_create(server, project),
-    )
+    request = create_request(project, server.app.settings, server.host, _create_args(arg or {}))
+    op = create_operation(project, request, server.host, server.app.state)
+    result = await operations(server).run(project, op)
     _log_leftovers(result)
     log.info("created %s: %s", result.env_path, result.choice.reason)
     _after_change(server, project)
-    return _result_view(result)
-
-
-def lock_sync_for(server: VenvkeeperServer, project: Path, source: Optional[str]) -> Optional[LockSync]:
-    """How a create or a sync of ``project`` goes through its lock (creation/locksync.py), or None: no
-    lock, or the sync names another source than the lock."""
-    sync = plan_lock_sync(project, server.host, server.app.settings.uv_path, _DAEMON_DIRS)
-    if sync is None or not source:
-        return sync
-    named = _resolve(project, source)
-    return sync if sync.lock is not None and named.absolute() == sync.lock.absolute() else None
-
-
-async def sync_from_lock(
-    server: VenvkeeperServer, project: Path, env: Path, lock_sync: LockSync
-) -> dict[str, Any]:
-    """Sync the env with the lock: rebuilt aside by the project's tool (or pip from the pins), swapped in."""
-    settings = server.app.settings
-    request = CreateRequest(project, env_path=env, backend=settings.backend, uv_path=settings.uv_path)
-    result = await operations(server).run(
-        project,
-        f"Syncing {env.name} with {lock_sync.description}",
-        lambda progress, cancel: sync_env_from_lock(
-            request, lock_sync, host=server.host, progress=progress, cancel=cancel, state=server.app.state
-        ),
-        lambda _, seconds: summary.synced(summary.env_label(env, project), lock_sync.description, seconds),
-    )
-    _log_leftovers(result)
-    _after_change(server, project)
-    return {**_result_view(result), "installed": lock_sync.label}
+    return to_wire(Created.of(result))
 
 
 _OPERATIONS: weakref.WeakKeyDictionary[Any, Operations] = weakref.WeakKeyDictionary()
@@ -405,8 +273,6 @@ def operations(server: VenvkeeperServer) -> Operations:
 
 def workspace_edit(proposal: Proposal) -> types.WorkspaceEdit:
     """The proposal's line edits as a WorkspaceEdit (``changes``: every client applies those)."""
-    from venvkeeper.lsp.diagnostics import file_uri
-
     changes: dict[str, list[types.TextEdit]] = {}
     for edit in proposal.edits:
         span = edit.span
@@ -421,59 +287,11 @@ def workspace_edit(proposal: Proposal) -> types.WorkspaceEdit:
     return types.WorkspaceEdit(changes=changes)
 
 
-def proposal_view(proposal: Proposal) -> dict[str, Any]:
-    return {
-        "tool": proposal.tool,
-        "changes": [str(c) for c in proposal.changes],
-        "edits": [
-            {"file": str(e.file), "line": e.span.line, "old": e.old, "new": e.new} for e in proposal.edits
-        ],
-        "install": list(proposal.pins),
-    }
-
-
-async def find_compatible_versions(server: VenvkeeperServer, project: Path, *, sync: bool) -> Proposal:
-    """Resolve (and with ``sync`` install the set found) as one cancellable operation with progress.
-
-    Only on an explicit user action: it spawns the resolver. The env changes only when ``sync`` is set
-    and the resolve succeeded; a failed or cancelled install is rolled back by pip/uv, so the env is
-    left as it was. Nothing is edited here: the caller shows or applies the edit.
-    """
+async def find_compatible(server: VenvkeeperServer, project: Path, *, sync: bool) -> Proposal:
+    """Resolve (and with ``sync`` install the set found) as one cancellable operation with progress."""
     env = _chosen_env(server, project)
-    settings = server.app.settings
-    host = server.host
-
-    def work(progress: Callable[[ProgressStep], None], cancel: CancelToken) -> Proposal:
-        request = request_for(project, env, settings, host, tool_env=tool_environment(host, {}))
-        if not request.conflicts:
-            raise ResolveFailed(f"{env.path.name} has no dependency conflicts any more; nothing to resolve")
-        resolver = select_resolver(settings.backend, host, project, env, settings.uv_path, _DAEMON_DIRS)
-        proposal = find_compatible(
-            request,
-            resolver=resolver,
-            runner=run_subprocess,
-            cancel=cancel,
-            report=lambda message: progress(ProgressStep(message, None)),
-        )
-        log.info("%s proposes: %s", proposal.tool, proposal.summary)
-        if sync and proposal.pins:
-            # Exactly the changes of the set found (--no-deps): no second resolution that could differ.
-            backend = select_backend(settings.backend, host, settings.uv_path, _DAEMON_DIRS)
-            install_into_env(
-                env.path,
-                InstallPlan(requirements=proposal.pins, label=proposal.summary, no_deps=True),
-                host=host,
-                backend=backend,
-                index_options=tuple(uv_index_options(host, project, env.path))
-                if backend.name == "uv"
-                else (),
-                progress=progress,
-                cancel=cancel,
-            )
-        return proposal
-
-    title = "Finding versions that work together" + (f" and syncing {env.path.name}" if sync else "")
-    return await operations(server).run(project, title, work)
+    op = resolve_operation(project, env, server.app.settings, server.host, sync=sync)
+    return await operations(server).run(project, op)
 
 
 async def apply_proposal(
@@ -482,7 +300,7 @@ async def apply_proposal(
     """Ask the client to apply the proposal's edit (``workspace/applyEdit``); True when it did."""
     applied = True
     if proposal.edits:
-        label = f"venvkeeper: {proposal.summary}"
+        label = proposal.summary  # the client names the server
         try:
             result = await server.workspace_apply_edit_async(
                 types.ApplyWorkspaceEditParams(edit=workspace_edit(proposal), label=label)
@@ -496,7 +314,7 @@ async def apply_proposal(
             log.warning("workspace/applyEdit failed: %s", exc)
             applied = False
     if synced:
-        env = _env(server, project)
+        env = _chosen_env(server, project).path
         # The env now holds what the edited files say: record them as synced (as they will be saved).
         if server.app.state is not None:
             record_sync_after_edits(server.app.state, project, env, proposal if applied else None)
@@ -505,123 +323,96 @@ async def apply_proposal(
 
 
 def register(server: VenvkeeperServer) -> None:
-    def _install_kwargs() -> dict[str, Any]:
-        settings = server.app.settings
-        return {"host": server.host, "backend_preference": settings.backend, "uv_path": settings.uv_path}
+    def _target(arg: dict[str, Any]) -> tuple[Path, Path]:
+        project = command_project(server, arg)
+        return project, _chosen_env(server, project).path
 
-    async def install(project: Path, env: Path, wanted: list[str], title: str) -> dict[str, Any]:
+    async def install(project: Path, env: Path, wanted: Sequence[str], *, missing: bool) -> dict[str, Any]:
         """Install ``wanted`` into the project's env (one operation, with progress), then re-check."""
-        plan = InstallPlan(requirements=tuple(wanted), label=" ".join(wanted))
-        await operations(server).run(
-            project,
-            title,
-            lambda progress, cancel: install_into_env(
-                env, plan, progress=progress, cancel=cancel, **_install_kwargs()
-            ),
-            lambda _, seconds: summary.installed(summary.env_label(env, project), wanted, seconds),
-        )
+        settings = server.app.settings
+        op = install_operation(project, env, wanted, settings, server.host, missing=missing)
+        await operations(server).run(project, op)
         _after_change(server, project)
-        return {"envPath": str(env), "installed": wanted}
+        return to_wire(Installed(env, tuple(wanted)))
 
     @server.command(protocol.CMD_CREATE)
     @quiet_cancel
     async def create(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
-        return await create_for_project(server, _project(server, arg), arg)
+        return await create_for_project(server, command_project(server, arg), arg)
 
     @server.command(protocol.CMD_SYNC)
     @quiet_cancel
     async def sync(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
-        project = _project(server, arg)
-        env = _env(server, project)
-        source = arg.get("source") if isinstance(arg.get("source"), str) else None
-        lock_sync = lock_sync_for(server, project, source)
+        project, env = _target(arg)
+        app = server.app
+        source = _string(arg.get("source"))
+        lock_sync = lock_sync_for(project, source, app.settings, server.host)
         if lock_sync is not None:
-            return await sync_from_lock(server, project, env, lock_sync)
-        plan = plan_for_source(server, project, source)
+            op = lock_sync_operation(project, env, lock_sync, app.settings, server.host, app.state)
+            result = await operations(server).run(project, op)
+            _log_leftovers(result)
+            _after_change(server, project)
+            return to_wire(replace(Created.of(result), installed=lock_sync.label))
+        plan = sync_plan(project, source, app.settings, server.host)
         await operations(server).run(
-            project,
-            f"Syncing {env.name} with {plan.label}",
-            lambda progress, cancel: sync_env(
-                project,
-                env,
-                plan,
-                state=server.app.state,
-                progress=progress,
-                cancel=cancel,
-                **_install_kwargs(),
-            ),
-            lambda _, seconds: summary.synced(summary.env_label(env, project), plan.label, seconds),
+            project, sync_operation(project, env, plan, app.settings, server.host, app.state)
         )
         _after_change(server, project)
-        return {"envPath": str(env), "installed": plan.label}
+        return to_wire(Synced(env, plan.label))
 
     @server.command(protocol.CMD_INSTALL_MISSING)
     @quiet_cancel
     async def install_missing(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
-        project = _project(server, arg)
-        env = _env(server, project)
+        project, env = _target(arg)
         await server.checks.ensure([project])  # its findings, computed off the event loop if due
         wanted = _strings(arg.get("requirements"), "requirements") or missing_install_args(
             server.app.findings(project)
         )
         if not wanted:
-            return {"envPath": str(env), "installed": []}
-        return await install(project, env, wanted, f"Installing missing requirements into {env.name}")
+            return to_wire(Installed(env, ()))
+        return await install(project, env, wanted, missing=True)
 
     @server.command(protocol.CMD_INSTALL_INTO_ENV)
     @quiet_cancel
     async def install_into(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
-        project = _project(server, arg)
-        env = _env(server, project)
+        project, env = _target(arg)
         wanted = _strings(arg.get("requirements"), "requirements")
         if not wanted:
             raise CommandRefused("'requirements' must name at least one requirement")
-        return await install(project, env, wanted, f"Installing {' '.join(wanted)} into {env.name}")
+        return await install(project, env, wanted, missing=False)
 
     @server.command(protocol.CMD_RECREATE)
     @quiet_cancel
     async def recreate(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
-        project = _project(server, arg)
-        env = _env(server, project)
-        settings = server.app.settings
-        request = CreateRequest(project, env_path=env, backend=settings.backend, uv_path=settings.uv_path)
-        result = await operations(server).run(
-            project,
-            f"Recreating {env.name}",
-            # No sync record here: the same packages are reinstalled, so the last sync still holds.
-            lambda progress, cancel: recreate_env(
-                request, host=server.host, progress=progress, cancel=cancel
-            ),
-            _summarize_create(server, project),
-        )
+        project, env = _target(arg)
+        op = recreate_operation(project, env, server.app.settings, server.host)
+        result = await operations(server).run(project, op)
         _log_leftovers(result)
         _after_change(server, project)
-        return _result_view(result)
+        return to_wire(Created.of(result))
 
     @server.command(protocol.CMD_FIND_COMPATIBLE)
     @quiet_cancel
     async def find_compatible_command(ls: Any, *args: Any) -> dict[str, Any]:
         """Resolve, then apply the edit (``sync``: install the set first: a failed install edits nothing)."""
         arg = _argument(args)
-        project = _project(server, arg)
+        project = command_project(server, arg)
         sync = arg.get("sync") is True
-        proposal = await find_compatible_versions(server, project, sync=sync)
+        proposal = await find_compatible(server, project, sync=sync)
         applied = await apply_proposal(server, project, proposal, synced=sync)
-        return {**proposal_view(proposal), "applied": applied, "synced": sync}
+        return to_wire(Resolution.of(proposal, applied=applied, synced=sync))
 
     @server.command(protocol.CMD_ADD_PIP)
     @quiet_cancel
     async def add_pip_command(ls: Any, *args: Any) -> dict[str, Any]:
         arg = _argument(args)
-        project = _project(server, arg)
+        project = command_project(server, arg)
         env = _chosen_env(server, project)
-        dist_info = await operations(server).run(
-            project, f"Adding pip to {env.name}", lambda progress, cancel: add_pip(env, server.host)
-        )
+        dist_info = await operations(server).run(project, add_pip_operation(env, server.host))
         _after_change(server, project)
-        return {"envPath": str(env.path), "pip": dist_info.name[len("pip-") : -len(".dist-info")]}
+        return to_wire(PipAdded.of(env.path, dist_info))

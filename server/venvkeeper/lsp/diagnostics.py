@@ -104,10 +104,7 @@ def _publish_project(server: VenvkeeperServer, project: Path, encoder: ColumnEnc
     app = server.app
     by_uri: dict[str, list[types.Diagnostic]] = {}
     extra = [f for hook in server.extra_findings for f in hook(project)]
-    for finding in [*app.findings(project), *extra]:
-        severity = app.settings.severity(finding.code)
-        if severity == "off":
-            continue
+    for finding, severity in app.shown_findings(project, extra):
         by_uri.setdefault(file_uri(finding.file), []).append(to_diagnostic(finding, severity, encoder))
     previous = server.published.get(project, set())
     for uri in previous - by_uri.keys():

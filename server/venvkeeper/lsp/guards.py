@@ -24,9 +24,11 @@ from venvkeeper.guards.global_watch import (
     GlobalSiteWatch,
     OpenWarning,
     OpenWarnings,
+    Uninstalled,
     canonical,
     install_plan,
     uninstall_dists,
+    uninstall_question,
     watched_projects,
 )
 from venvkeeper.guards.globals import (
@@ -36,12 +38,12 @@ from venvkeeper.guards.globals import (
     WatchedProject,
     global_install_warning,
 )
-from venvkeeper.guards.paths import tilde
 from venvkeeper.guards.sites import GlobalSite
 from venvkeeper.lsp import diagnostics, protocol
 from venvkeeper.lsp.workspace import refresh
 from venvkeeper.requirements.installed import InstalledDist
 from venvkeeper.requirements.records import RequirementRecord
+from venvkeeper.wire import to_wire
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -66,17 +68,8 @@ class GlobalGuard:
     def stop(self) -> None:
         self.watch.stop()
 
-    def _project_envs(self) -> list[tuple[Path, Environment]]:
-        app = self.server.app
-        out: list[tuple[Path, Environment]] = []
-        for project in app.projects():
-            chosen = app.discovery(project).chosen
-            if chosen is not None and chosen.env.state == "ok":
-                out.append((project, chosen.env))
-        return out
-
     def _envs(self) -> list[Environment]:
-        return [env for _, env in self._project_envs()]
+        return [env for _, env in self.server.app.usable_envs()]
 
     def _on_installs(self, site: GlobalSite, appeared: list[InstalledDist]) -> None:
         app = self.server.app
@@ -84,7 +77,7 @@ class GlobalGuard:
             return
         home = self.server.host.home
         projects, records = watched_projects(
-            ((p, env, self._requirements(p)) for p, env in self._project_envs()), home
+            ((p, env, self._requirements(p)) for p, env in self.server.app.usable_envs()), home
         )
         warning = global_install_warning(site, appeared, projects, home)
         if warning is None:
@@ -163,30 +156,24 @@ class GlobalGuard:
 
     async def uninstall(
         self, site: GlobalSite, dists: Sequence[InstalledDist], *, confirm: bool
-    ) -> dict[str, Any]:
+    ) -> Uninstalled:
         server = self.server
         if not server.app.settings.trusted:
-            return {
-                "removed": [],
-                "refused": [{"dist": d.name, "reason": "untrusted workspace"} for d in dists],
-            }
-        home = server.host.home
-        listed = ", ".join(f"{d.name} {d.version}" for d in dists)
+            return Uninstalled.untrusted(dists)
         if confirm and server.supports_message_actions():
             answer = await server.ask(
-                f"Remove {listed} from the user site ({tilde(site.path, home)})? Only the user-site "
-                "copies are removed; system packages and project envs are not touched.",
+                uninstall_question(site, dists, server.host.home),
                 (CONFIRM_UNINSTALL, CANCEL),
                 types.MessageType.Warning,
             )
             if answer != CONFIRM_UNINSTALL:
-                return {"removed": [], "refused": [], "cancelled": True}
+                return Uninstalled()  # the user said no
         result = uninstall_dists(site, dists)
         self.watch.snapshots.reread(site)
         self._forget(canonical(n) for n in result.removed)
         server.window_show_message(types.ShowMessageParams(types.MessageType.Info, result.message()))
         self._refresh(self.server.app.projects())
-        return {"removed": result.removed, "refused": result.refused}
+        return result
 
     def _forget(self, names: Iterable[str]) -> None:
         for project in self.findings.forget(names):
@@ -237,9 +224,7 @@ def register(server: VenvkeeperServer) -> None:
                     code=int(types.LSPErrorCodes.RequestFailed),
                 )
             guard.watch.resync()
-            result: dict[str, Any] = {"removed": [], "refused": []}
+            result = Uninstalled()
             for site, dists in guard.watch.snapshots.in_user_sites(names):
-                part = await guard.uninstall(site, dists, confirm=True)
-                result["removed"] += part.get("removed", [])
-                result["refused"] += part.get("refused", [])
-            return result
+                result.add(await guard.uninstall(site, dists, confirm=True))
+            return to_wire(result)

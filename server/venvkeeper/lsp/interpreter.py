@@ -14,6 +14,8 @@ from venvkeeper.app import SelectionError
 from venvkeeper.discovery.catalog import Catalog, CatalogEntry
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.workspace import refresh_async, uri_to_path
+from venvkeeper.views import Environments
+from venvkeeper.wire import to_wire
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -47,6 +49,7 @@ class InterpreterEntryView(TypedDict):
     freeThreaded: bool
     prerelease: bool
     externallyManaged: bool
+    activatedElsewhere: bool
 
 
 class InterpretersView(TypedDict):
@@ -75,6 +78,7 @@ def entry_view(entry: CatalogEntry) -> InterpreterEntryView:
         "freeThreaded": entry.free_threaded,
         "prerelease": entry.prerelease,
         "externallyManaged": entry.externally_managed,
+        "activatedElsewhere": entry.activated_elsewhere,
     }
 
 
@@ -101,14 +105,14 @@ def register(server: VenvkeeperServer) -> None:
         if project is not None:
             # This project's check (if due) runs on a worker; other requests are answered meanwhile.
             await ls.checks.ensure([project])
-        return ls.app.interpreter_for(path)
+        return to_wire(ls.app.interpreter_for(path))
 
     @server.feature(protocol.ENVIRONMENTS)
     def environments(ls: VenvkeeperServer, params: Any) -> dict[str, Any]:
         path = _path_param(params)
         if path is None:
-            return {"projectRoot": None, "environments": []}
-        return ls.app.environments_for(path)
+            return to_wire(Environments(project_root=None))
+        return to_wire(ls.app.environments_for(path))
 
     @server.feature(protocol.INTERPRETERS)
     def interpreters(ls: VenvkeeperServer, params: Any) -> InterpretersView:
@@ -134,6 +138,6 @@ def register(server: VenvkeeperServer) -> None:
             raise JsonRpcInvalidParams(str(exc)) from None
         log.info("selected %s for %s", env_path or "(automatic)", project)
         await refresh_async(ls, [project])
-        return ls.app.interpreter(project)
+        return to_wire(ls.app.interpreter(project))
 
     _ = types  # lsprotocol types are used by the other handler modules; keep the import symmetric

@@ -22,8 +22,10 @@ from venvkeeper.host import Host
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.checkrunner import CheckRunner
 from venvkeeper.lsp.logging import ClientLogHandler
+from venvkeeper.views import Interpreter
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import AnyDirWatcher
+from venvkeeper.wire import to_wire
 
 log = logging.getLogger("venvkeeper")
 
@@ -116,9 +118,9 @@ class VenvkeeperServer(LanguageServer):
         return title if isinstance(title, str) else None
 
     # -- change announcements --------------------------------------------------------------------
-    def notify_environment(self, project: Path, view: Optional[dict[str, Any]]) -> None:
+    def notify_environment(self, project: Path, view: Optional[Interpreter]) -> None:
         self.protocol.notify(
-            protocol.DID_CHANGE_ENVIRONMENT, {"projectRoot": str(project), "interpreter": view}
+            protocol.DID_CHANGE_ENVIRONMENT, {"projectRoot": str(project), "interpreter": to_wire(view)}
         )
 
 

@@ -47,10 +47,10 @@ class WhatIf:
         mine = [p for p in self.buffers if app.project_for(p) == project]
         if not mine:
             return []
-        chosen = app.discovery(project).chosen
-        if chosen is None or chosen.env.state != "ok":
+        env = app.usable_env(project)
+        if env is None:
             return []
-        return what_if_buffers(project, chosen.env, {p: self.buffers[p] for p in mine}, self.server.host)
+        return what_if_buffers(project, env, {p: self.buffers[p] for p in mine}, self.server.host)
 
     def changed(self, uri: str, text: str | None) -> None:
         """A buffer opened, changed (``text``) or closed (None): re-publish its project after the debounce."""

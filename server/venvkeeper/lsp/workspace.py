@@ -18,20 +18,14 @@ from typing import TYPE_CHECKING, Any, Optional
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from venvkeeper import fsread
 from venvkeeper.app import normalize
 from venvkeeper.discovery.projects import find_projects
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.protocol import as_plain
-from venvkeeper.requirements.layout import (
-    CLIENT_WATCH_NAMES,
-    CLIENT_WATCH_REQUIREMENTS_DIR,
-)
-from venvkeeper.settings import parse_settings
+from venvkeeper.requirements.layout import CLIENT_WATCH_GLOB, CLIENT_WATCH_REQUIREMENTS_DIR
+from venvkeeper.settings import initialization_settings, settings_section
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import make_dir_watcher
-from venvkeeper.watch.plan import project_watch_dirs, tree_dirs
-from venvkeeper.watch.routing import ProjectIndex, outermost
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -62,45 +56,15 @@ def _roots_from_initialize(params: types.InitializeParams) -> list[Path]:
 
 
 def apply_settings(server: VenvkeeperServer, raw: Any, *, announce: bool = True) -> None:
-    raw = as_plain(raw)
-    if isinstance(raw, dict) and isinstance(raw.get("venvkeeper"), dict):
-        raw = raw["venvkeeper"]
-    before = server.app.settings
-    notes: list[str] = []
-    settings, problems = parse_settings(raw, before, notes)
-    server.app.settings = settings
-    if settings.trusted != before.trusted:
-        log.info("workspace %s", "trusted" if settings.trusted else "untrusted: read-only, no activation")
-    for note in notes:
-        log.info(note)
+    problems = server.app.update_settings(settings_section(as_plain(raw)))
     if server.debouncer is not None:
-        server.debouncer.delay = settings.debounce_ms / 1000
+        server.debouncer.delay = server.app.settings.debounce_ms / 1000
     for problem in problems:
         log.warning(problem)
     if problems and announce and server.connected:
         server.window_show_message(
             types.ShowMessageParams(type=types.MessageType.Warning, message="; ".join(problems))
         )
-
-
-def _initialization_settings(options: Any) -> dict[str, Any]:
-    """Merge initializationOptions.settings with its top-level virtualEnv/trusted shortcuts."""
-    options = as_plain(options)
-    if not isinstance(options, dict):
-        return {}
-    merged: dict[str, Any] = {}
-    settings = options.get("settings")
-    if isinstance(settings, dict):
-        merged.update(
-            settings.get("venvkeeper", settings) if isinstance(settings.get("venvkeeper"), dict) else settings
-        )
-    if "virtualEnv" in options:
-        merged["virtualEnv"] = options["virtualEnv"]
-    if "trusted" in options:
-        # Trust fails closed: the top-level shortcut and settings.trusted must both say true.
-        said = [v for v in (merged.get("trusted", True), options["trusted"]) if v is not True]
-        merged["trusted"] = said[0] if said else True
-    return merged
 
 
 #: A burst of this many paths is a storm (a checkout), not a save: wait for STORM_QUIET_S of quiet, at
@@ -150,15 +114,8 @@ def _publish(server: VenvkeeperServer, targets: list[Path], *, watches: bool) ->
 def sync_watches(server: VenvkeeperServer) -> None:
     if server.watcher is None:
         return
-    app = server.app
-    wanted: set[Path] = set()
-    for root in app.roots:
-        wanted.update(tree_dirs(root))
-    for project in app.projects():
-        owner = next((r for r in app.roots if r == project or r in project.parents), None)
-        wanted.update(project_watch_dirs(project, owner, app.env_dirs(project)))
     before = server.watcher.watched
-    server.watcher.sync(wanted)
+    server.watcher.sync(server.app.watch_dirs())
     # Close the race between "directory created" and "watch established": anything written into a
     # newly watched directory before its watch existed is picked up by one more routing pass.
     new_dirs = server.watcher.watched - before
@@ -167,35 +124,18 @@ def sync_watches(server: VenvkeeperServer) -> None:
             server.debouncer.push(d)
 
 
-def project_index(server: VenvkeeperServer) -> ProjectIndex:
-    app = server.app
-    projects = app.projects()
-    return ProjectIndex(app.roots, projects, {p: app.env_dirs(p) for p in projects}, is_dir=fsread.is_dir)
-
-
 def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
-    """Route debounced paths to the projects they concern (O(depth) a path, watch/routing.py) and queue
-    those for a re-check; the re-checks run in slices (:func:`drain_rechecks`) so queries are answered
-    meanwhile."""
-    app = server.app
-    routing = project_index(server).route(paths)
-    affected = dict(routing.affected)
-    removed_all: list[Path] = []
-    for d in outermost(routing.rescan):
-        added, removed = app.rescan(d)
-        for project in added:
-            affected.setdefault(project, d)
-        removed_all.extend(removed)
-    for project in removed_all:
-        affected.pop(project, None)
+    """Route debounced paths to projects (:meth:`App.route_events`) and queue those for a re-check; the
+    re-checks run in slices (:func:`drain_rechecks`) so queries are answered meanwhile."""
+    routed = server.app.route_events(paths)
+    for project in routed.removed:
         server.pending_rechecks.pop(project, None)
         diagnostics.clear(server, project)
-    if removed_all and not affected:
+    if routed.removed and not routed.recheck:
         sync_watches(server)
-    if not affected:
+    if not routed.recheck:
         return
-    app.invalidate(affected)
-    for project, trigger in affected.items():
+    for project, trigger in routed.recheck.items():
         server.pending_rechecks.setdefault(project, trigger)
     if server.loop is None:  # no loop (unit use): re-check at once
         _recheck_pending(server)
@@ -249,7 +189,8 @@ async def drain_rechecks(server: VenvkeeperServer) -> None:
 def register(server: VenvkeeperServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: VenvkeeperServer, params: types.InitializeParams) -> None:
-        apply_settings(ls, _initialization_settings(params.initialization_options), announce=False)
+        options = initialization_settings(as_plain(params.initialization_options))
+        apply_settings(ls, options, announce=False)
         # Answer `initialize` before walking the workspace (issue 14, goal 5): the walk runs in a worker
         # thread at the start of the initial sweep; a query meanwhile finds its project by walking up.
         ls.app.set_roots(_roots_from_initialize(params), scan=False)
@@ -296,7 +237,7 @@ def register(server: VenvkeeperServer) -> None:
                 ls.app.add_root(path)
                 added.append(path)
         log.info("workspace folders now: %s", ", ".join(map(str, ls.app.roots)) or "(none)")
-        refresh(ls, [p for p in ls.app.projects() if any(p == a or a in p.parents for a in added)])
+        refresh(ls, ls.app.projects_under(added))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(
@@ -369,12 +310,6 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
             hook()
         except Exception:
             log.exception("after-initial-sweep hook failed")
-
-
-#: Files whose appearance anywhere can create a project or an env; watched by the client when it can.
-#: Lock files: a project's lock (or a uv workspace's) changing re-checks it.
-LOCK_WATCH_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock*.toml")
-CLIENT_WATCH_GLOB = "**/{" + ",".join((*CLIENT_WATCH_NAMES, *LOCK_WATCH_NAMES, "pyvenv.cfg", ".venv")) + "}"
 
 
 async def register_client_watchers(server: VenvkeeperServer) -> None:

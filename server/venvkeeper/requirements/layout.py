@@ -110,6 +110,10 @@ CLIENT_WATCH_NAMES = (
 )
 #: A second client watch glob: any file below a ``requirements/`` directory.
 CLIENT_WATCH_REQUIREMENTS_DIR = "**/requirements/**"
+#: Lock files: a project's lock (or a uv workspace's) changing re-checks it.
+LOCK_WATCH_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock*.toml")
+#: The client watch glob of every file whose appearance anywhere can create a project or an env.
+CLIENT_WATCH_GLOB = "**/{" + ",".join((*CLIENT_WATCH_NAMES, *LOCK_WATCH_NAMES, "pyvenv.cfg", ".venv")) + "}"
 
 
 def is_requirement_source_path(path: PurePath) -> bool:

@@ -6,7 +6,7 @@
   files, which are read like ``-r`` includes.
 * ``setup.py``: the literal ``install_requires=[...]`` / ``extras_require={...}`` keywords of the
   ``setup(...)`` call, read with :mod:`ast`. Anything computed (a variable, a call, a comprehension) is
-  one ``unknown-syntax`` finding that says why it is not checked.
+  one ``not-evaluated`` finding (information) that says why it is not checked.
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def parse_setup_py(path: Path, result: ParsedSources, extras: Selection) -> None
         reasons = "; ".join(f"{w}: {_why_not_literal(n)}" for w, n in unread)
         emit.finding(
             _span(node, lines),
-            "unknown-syntax",
+            "not-evaluated",
             f"venvkeeper reads only literal lists in setup.py and never runs it, so {what} is not checked "
             f"({reasons})",
         )

@@ -268,3 +268,24 @@ def test_another_projects_poetry_env_from_the_list_is_selectable(tmp_path: Path)
     app.set_selection(project, other.python)
     d = app.discovery(project)
     assert d.chosen is not None and (d.chosen.origin, d.chosen.env.path) == ("selected", other.path)
+
+
+def test_an_env_activated_for_another_directory_is_another_env_flagged_activated_elsewhere(
+    tmp_path: Path,
+) -> None:
+    host, project, root = fixture_home(tmp_path)
+    other = fake_env(tmp_path / "ws" / "other" / ".venv", version="3.12.4")
+    ctx = LocateContext(
+        state=StateStore(host.state_dir), virtual_env=str(other), home=host.home, environ=host.environ
+    )
+    catalog = build_catalog(
+        project,
+        discover(project, ctx),
+        Requirements(">=3.11", None),
+        ctx,
+        host,
+        bases=find_interpreters(host, root=root),
+    )
+    (entry,) = [e for e in catalog.entries if e.path == other]
+    assert (entry.group, entry.activated_elsewhere, entry.suitable) == ("otherEnvs", True, True)
+    assert not any(e.activated_elsewhere for e in catalog.entries if e.path != other)

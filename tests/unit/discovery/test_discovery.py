@@ -231,7 +231,7 @@ def test_app_interpreter_and_status(tmp_path):
     app.set_roots([ws])
     assert app.projects() == [p]
     view = app.interpreter_for(p / "main.py")
-    assert view is not None and view["envPath"] == str(p / ".venv") and view["state"] == "ok"
+    assert view is not None and view.env_path == p / ".venv" and view.state == "ok"
     assert app.interpreter_for(tmp_path / "outside.py") is None
     # First refresh announces, the second reports no change.
     assert [c[0] for c in app.refresh()] == [p]

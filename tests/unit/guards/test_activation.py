@@ -14,6 +14,7 @@ from support.hostile import committed_venv_repo
 from venvkeeper.app import App
 from venvkeeper.guards.activation import activation_for
 from venvkeeper.settings import Settings
+from venvkeeper.wire import to_wire
 
 from .conftest import env_of, host_for
 
@@ -32,7 +33,7 @@ def test_posix_venv(tmp_path: Path) -> None:
     assert act.scripts["pwsh"] == f"& '{bin_dir}/Activate.ps1'"
     # venv ships neither nu nor cmd scripts on POSIX: only existing scripts are offered.
     assert "nu" not in act.scripts and "cmd" not in act.scripts
-    assert act.to_json()["pathPrepend"] == str(bin_dir)
+    assert to_wire(act)["pathPrepend"] == str(bin_dir)
 
 
 def test_prompt_from_pyvenv_cfg(tmp_path: Path) -> None:
@@ -79,11 +80,15 @@ def test_no_activation_while_untrusted(tmp_path: Path) -> None:
     app = App(host=host_for(tmp_path), settings=Settings(trusted=False))
     app.set_roots([ws])
     view = app.interpreter_for(ws / "main.py")
-    assert view is not None and view["state"] == "ok" and view["envPath"] == str(ws / ".venv")
-    assert "activation" not in view
+    assert view is not None and view.state == "ok" and view.env_path == ws / ".venv"
+    assert view.activation is None
     # Trusting turns it on (the LSP layer invalidates and re-announces on every settings change).
     app.settings = Settings(trusted=True)
     app.invalidate()
     view = app.interpreter_for(ws / "main.py")
-    assert view is not None and view["activation"]["pathPrepend"] == str(ws / ".venv" / "bin")
+    assert (
+        view is not None
+        and view.activation is not None
+        and view.activation.path_prepend == str(ws / ".venv" / "bin")
+    )
     assert not (tmp_path / "ran").exists()

@@ -8,8 +8,11 @@ from venvkeeper.guards.global_watch import (
     SAME_BURST_S,
     GlobalInstallFindings,
     OpenWarnings,
+    Refusal,
     SiteSnapshots,
+    Uninstalled,
     install_plan,
+    uninstall_question,
     watch_dir,
     watched_projects,
 )
@@ -20,6 +23,7 @@ from venvkeeper.requirements.installed import read_installed
 from venvkeeper.requirements.records import RequirementRecord
 from venvkeeper.requirements.sources import parse_sources
 from venvkeeper.settings import Settings
+from venvkeeper.wire import to_wire
 
 
 def host(tmp_path: Path) -> Host:
@@ -147,3 +151,26 @@ def test_uninstall_looks_only_at_existing_user_sites_and_the_names_asked_for(tmp
     snapshots = SiteSnapshots(host(tmp_path), [system, site], {})
     [(found_site, dists)] = snapshots.in_user_sites(["requests", "not-there"])
     assert found_site == site and [d.name for d in dists] == ["Requests"]
+
+
+def test_an_uninstall_answer_merges_sites_and_says_what_was_refused(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    dist_info(site.path, "flask", "3.0.0")
+    (flask,) = read_installed([site.path]).values()
+    result = Uninstalled(removed=["sqlparse"])
+    result.add(Uninstalled.untrusted([flask]))
+    assert result == Uninstalled(["sqlparse"], [Refusal("flask", "untrusted workspace")])
+    assert result.message() == "Removed sqlparse from the user site. Refused: untrusted workspace"
+    assert to_wire(result) == {
+        "removed": ["sqlparse"],
+        "refused": [{"dist": "flask", "reason": "untrusted workspace"}],
+    }
+    assert Uninstalled().message() == "Nothing was removed."
+
+
+def test_the_uninstall_question_names_the_dists_and_the_site_shortened(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    dist_info(site.path, "flask", "3.0.0")
+    question = uninstall_question(site, list(read_installed([site.path]).values()), tmp_path)
+    assert question.startswith("Remove flask 3.0.0 from the user site (~/")
+    assert "system packages and project envs are not touched" in question

@@ -135,7 +135,8 @@ def test_setup_py_is_never_run_and_computed_values_say_why(tmp_path: Path) -> No
     assert not marker.exists()
     assert result.requirements == []
     (finding,) = result.findings
-    assert finding.code == "unknown-syntax" and finding.span.line == 3
+    assert finding.code == "not-evaluated" and finding.span.line == 3
+    assert Settings().severity(finding.code) == "information"  # a limit of ours, not a problem of theirs
     assert "never runs it, so install_requires is not checked" in finding.message
     assert "install_requires: it is the variable 'REQUIRES'" in finding.message
     assert "extras_require: it is computed by a function call" in finding.message

@@ -47,6 +47,7 @@ export function entry(overrides: Partial<InterpreterEntry> = {}): InterpreterEnt
     freeThreaded: false,
     prerelease: false,
     externallyManaged: false,
+    activatedElsewhere: false,
     ...overrides,
   };
 }

@@ -55,6 +55,12 @@ describe('buildPickerEntries', () => {
     assert.deepEqual(entries[7]?.action, { type: 'createWith', python: '/usr/bin/python3.11' });
   });
 
+  it('warns on an env that VIRTUAL_ENV activates for another directory, though its Python suits', () => {
+    const activated = entry({ group: 'otherEnvs', path: '/work/other/.venv', python: '/work/other/.venv/bin/python', source: 'activated (VIRTUAL_ENV=/work/other/.venv)', activatedElsewhere: true, reasons: ['not chosen: activated elsewhere: VIRTUAL_ENV belongs to another directory, not to this project'] });
+    const labels = buildPickerEntries(result([activated])).map((e) => e.label);
+    assert.ok(labels.includes('$(warning) 3.12.1 (.venv)'), labels.join(' | '));
+  });
+
   it('offers to forget an explicit selection', () => {
     const entries = buildPickerEntries(result([entry({ chosen: true, origin: 'selected', source: 'explicitly selected' })]));
     assert.ok(entries.some((e) => e.action?.type === 'clearSelection'));

@@ -30,8 +30,8 @@ def test_interpreter_view_is_stale_with_the_drift_count(tmp_path: Path, host: Ho
     app.set_roots([tmp_path])
     view = app.interpreter(project)
     assert view is not None
-    assert view["status"] == "stale"
-    assert view["statusDetail"] == "2 packages differ from uv.lock"
+    assert view.status == "stale"
+    assert view.status_detail == "2 packages differ from uv.lock"
 
 
 def test_check_cli_names_the_lock_and_its_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
