@@ -42,14 +42,7 @@ from pathlib import Path
 from typing import Optional
 
 from venvkeeper import fsread
-from venvkeeper.creation.backends import (
-    Backend,
-    ToolContext,
-    env_python,
-    env_site_packages,
-    find_tool,
-    find_uv,
-)
+from venvkeeper.creation.backends import Backend, ToolContext, env_python, find_tool, find_uv
 from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.plan import InstallPlan, read_pyproject
 from venvkeeper.creation.runner import CommandFailed, InstallProgress
@@ -340,8 +333,9 @@ def _check_landed(sync: LockSync, base: BasePython, build_dir: Path, ctx: ToolCo
     pins = {p.name: p.version for p in lock.packages if p.source == "registry" and p.version}
     if not pins:
         return
-    site = env_site_packages(build_dir, base.major_minor, windows=ctx.host.platform == "windows")
-    installed = read_installed([site])
+    # Globbed, not env_site_packages(): a free-threaded env's dir is python3.13t.
+    pattern = "Lib/site-packages" if ctx.host.platform == "windows" else "lib/python*/site-packages"
+    installed = read_installed(fsread.glob(build_dir, pattern))
     if any(name in installed and same_version(installed[name].version, v) for name, v in pins.items()):
         return
     assert sync.tool is not None
