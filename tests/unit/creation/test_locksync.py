@@ -23,6 +23,7 @@ import pytest
 from venvkeeper.creation.create import CreateError, CreateRequest, create_env, sync_env_from_lock
 from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.locksync import LockSync, pins_file_text, plan_lock_sync, usable
+from venvkeeper.creation.plan import InstallPlan
 from venvkeeper.creation.runner import Cancelled, CancelToken, CommandFailed, RunResult, run_subprocess
 from venvkeeper.host import Host
 from venvkeeper.requirements.check import file_digest
@@ -61,6 +62,21 @@ def uv_project(tmp_path: Path, uv_exe: Path, wheelhouse: Path, env: Mapping[str,
         capture_output=True,
     )
     return project
+
+
+def old_env(
+    project: Path,
+    base_python: BasePython,
+    host: Host,
+    offline: dict[str, Any],
+    *requirements: str,
+    backend: str | None = None,
+) -> Path:
+    """The env a sync will replace: ``project``'s .venv made with ``requirements`` installed."""
+    extra = {"backend": backend} if backend else {}
+    plan = InstallPlan(requirements=requirements, label="old")
+    create_env(CreateRequest(project, python=str(base_python.path), plan=plan, **extra, **offline), host=host)
+    return project / ".venv"
 
 
 def tool_env(offline: dict[str, Any]) -> dict[str, str]:
@@ -115,18 +131,8 @@ def test_uv_sync_replaces_a_drifted_env_and_a_failed_one_keeps_it(
     base_python: BasePython,
 ) -> None:
     project = uv_project(tmp_path, uv_exe, wheelhouse, tool_env(offline))
-    from venvkeeper.creation.plan import InstallPlan
-
     # The env drifted: alpha 1.0 where the lock pins 2.0.
-    create_env(
-        CreateRequest(
-            project,
-            python=str(base_python.path),
-            plan=InstallPlan(requirements=("alpha==1.0", "beta"), label="old"),
-            **offline,
-        ),
-        host=host,
-    )
+    old_env(project, base_python, host, offline, "alpha==1.0", "beta")
     env = project / ".venv"
     assert installed(env)["alpha"] == "1.0"
     sync = plan_lock_sync(project, host, None, _DAEMON_DIRS)
@@ -155,18 +161,8 @@ def test_a_cancelled_uv_sync_keeps_the_old_env(
     offline: dict[str, Any],
     base_python: BasePython,
 ) -> None:
-    from venvkeeper.creation.plan import InstallPlan
-
     project = uv_project(tmp_path, uv_exe, wheelhouse, tool_env(offline))
-    create_env(
-        CreateRequest(
-            project,
-            python=str(base_python.path),
-            plan=InstallPlan(requirements=("beta",), label="b"),
-            **offline,
-        ),
-        host=host,
-    )
+    old_env(project, base_python, host, offline, "beta")
     env = project / ".venv"
     before = installed(env)
     cancel = CancelToken()
@@ -263,20 +259,9 @@ def test_poetry_lock_without_poetry_installs_the_pins_with_hashes(
 def test_a_wrong_hash_installs_nothing_and_keeps_the_old_env(
     tmp_path: Path, host: Host, wheelhouse: Path, offline: dict[str, Any], base_python: BasePython
 ) -> None:
-    from venvkeeper.creation.plan import InstallPlan
-
     project = poetry_project(tmp_path, wheelhouse, bad_hash=True)
     bare = no_tools_host(host, tmp_path)
-    create_env(
-        CreateRequest(
-            project,
-            python=str(base_python.path),
-            backend="venv",
-            plan=InstallPlan(requirements=("beta",), label="b"),
-            **offline,
-        ),
-        host=bare,
-    )
+    old_env(project, base_python, bare, offline, "beta", backend="venv")
     env = project / ".venv"
     before = installed(env)
     sync = plan_lock_sync(project, bare)
@@ -370,7 +355,6 @@ def test_sigkill_during_uv_sync_keeps_the_old_env_and_the_next_start_rolls_back(
     from support.killing import SLOW_BACKEND, live_members, wait_for
     from tests.unit.creation.test_kill import cli_env, venvkeeper
     from venvkeeper.creation.journal import JOURNAL, TMP_MARK
-    from venvkeeper.creation.plan import InstallPlan
 
     slow = tmp_path / "slowpkg"
     slow.mkdir()
@@ -394,16 +378,7 @@ def test_sigkill_during_uv_sync_keeps_the_old_env_and_the_next_start_rolls_back(
         timeout=120,
     )
     assert not (slow / "started").exists()
-    create_env(
-        CreateRequest(
-            project,
-            python=str(base_python.path),
-            backend="venv",
-            plan=InstallPlan(requirements=("beta",), label="b"),
-            **offline,
-        ),
-        host=host,
-    )
+    old_env(project, base_python, host, offline, "beta", backend="venv")
     env = project / ".venv"
     (env / "keep").write_text("old env")
     before = installed(env)
@@ -568,8 +543,6 @@ def test_a_tool_that_installs_elsewhere_does_not_get_its_env_swapped_in(
 ) -> None:
     """What Pipenv did with PIPENV_IGNORE_VIRTUALENVS=1 (and Poetry under CONDA_DEFAULT_ENV=base):
     exit 0 after syncing another env. The stand-in "pipenv" does just that: succeeds, installs nothing."""
-    from venvkeeper.creation.plan import InstallPlan
-
     project = pipenv_project(tmp_path, wheelhouse)
     tools = tmp_path / "tools-bin"
     tools.mkdir()
@@ -582,16 +555,7 @@ def test_a_tool_that_installs_elsewhere_does_not_get_its_env_swapped_in(
         cache_dir=host.cache_dir,
         home=host.home,
     )
-    create_env(
-        CreateRequest(
-            project,
-            python=str(base_python.path),
-            backend="venv",
-            plan=InstallPlan(requirements=("beta",), label="b"),
-            **offline,
-        ),
-        host=with_tool,
-    )
+    old_env(project, base_python, with_tool, offline, "beta", backend="venv")
     env = project / ".venv"
     before = installed(env)
     sync = plan_lock_sync(project, with_tool)
@@ -646,7 +610,6 @@ def test_real_pdm_and_pipenv_sync_the_build_env_and_leave_the_project_as_it_was(
     tool_name: str,
 ) -> None:
     from support.wheelhouse import simple_index
-    from venvkeeper.creation.plan import InstallPlan
 
     tool = _real_tool(tool_name)
     index = simple_index(wheelhouse, tmp_path / "simple")
@@ -677,16 +640,8 @@ def test_real_pdm_and_pipenv_sync_the_build_env_and_leave_the_project_as_it_was(
     subprocess.run(
         [str(tool), "lock"], cwd=project, env=lock_env, check=True, capture_output=True, timeout=300
     )
-    create_env(  # the old env: drifted (alpha 1.0 where the lock pins 2.0)
-        CreateRequest(
-            project,
-            python=str(base_python.path),
-            backend="venv",
-            plan=InstallPlan(requirements=("alpha==1.0",), label="old"),
-            **offline,
-        ),
-        host=th,
-    )
+    # The old env: drifted (alpha 1.0 where the lock pins 2.0).
+    old_env(project, base_python, th, offline, "alpha==1.0", backend="venv")
     env = project / ".venv"
     before = _files(project)
     user = Host(
@@ -720,7 +675,6 @@ def test_real_poetry_syncs_the_build_env_from_an_index_on_loopback(
     import threading
 
     from support.wheelhouse import simple_index
-    from venvkeeper.creation.plan import InstallPlan
 
     tool = _real_tool("poetry")
     served = tmp_path / "served"
@@ -749,16 +703,7 @@ def test_real_poetry_syncs_the_build_env_from_an_index_on_loopback(
             capture_output=True,
             timeout=300,
         )
-        create_env(
-            CreateRequest(
-                project,
-                python=str(base_python.path),
-                backend="venv",
-                plan=InstallPlan(requirements=("alpha==1.0",), label="old"),
-                **offline,
-            ),
-            host=th,
-        )
+        old_env(project, base_python, th, offline, "alpha==1.0", backend="venv")
         env = project / ".venv"
         before = _files(project)
         user = Host(
