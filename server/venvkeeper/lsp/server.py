@@ -17,10 +17,10 @@ from pygls.lsp.server import LanguageServer
 
 from venvkeeper import __version__
 from venvkeeper.app import App
+from venvkeeper.checkrunner import CheckRunner
 from venvkeeper.findings import Finding
 from venvkeeper.host import Host
 from venvkeeper.lsp import protocol
-from venvkeeper.lsp.checkrunner import CheckRunner
 from venvkeeper.lsp.logging import ClientLogHandler
 from venvkeeper.views import Interpreter
 from venvkeeper.watch.debounce import Debouncer
@@ -35,7 +35,7 @@ class VenvkeeperServer(LanguageServer):
         super().__init__("venvkeeper", __version__)
         self.host = host
         self.app = App(host=host, log=log.info)
-        #: Checks run off the event loop, one at a time per project (lsp/checkrunner.py).
+        #: Checks run off the event loop, one at a time per project (venvkeeper/checkrunner.py).
         self.checks = CheckRunner(self.app)
         self.connected = False
         self.loop: Optional[asyncio.AbstractEventLoop] = None

@@ -2,7 +2,7 @@
 
 Pipeline: file-system events (watchdog threads) → :class:`Debouncer` (asyncio loop) →
 :func:`on_fs_events` routes paths to projects → :func:`refresh` re-checks them on worker threads
-(:mod:`venvkeeper.lsp.checkrunner`), then, back on the loop, announces changed interpreters,
+(:mod:`venvkeeper.checkrunner`), then, back on the loop, announces changed interpreters,
 republishes diagnostics and resyncs the watch set.
 """
 
