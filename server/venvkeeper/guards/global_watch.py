@@ -19,7 +19,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Literal, Optional
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -29,6 +29,8 @@ from venvkeeper.creation.plan import InstallPlan
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
 from venvkeeper.guards.globals import (
+    ACTION_IGNORE,
+    ACTION_UNINSTALL,
     CODE_GLOBAL_INSTALL,
     GlobalInstallWarning,
     UninstallRefused,
@@ -273,6 +275,35 @@ class OpenWarnings:
         state = OpenWarning(warning, now, dists)
         self.open[warning.site.path] = state
         return state
+
+
+def prompt_actions(warning: GlobalInstallWarning, trusted: bool) -> tuple[str, ...]:
+    """The buttons of a global-install message.
+
+    Untrusted workspace: nothing is executed, so the only honest action is to acknowledge.
+    """
+    return warning.actions if trusted else (ACTION_IGNORE,)
+
+
+@dataclass(frozen=True)
+class PromptChoice:
+    """What an answer to a global-install message asks for."""
+
+    #: forget: drop the burst's findings; uninstall: remove it from the user site (after a
+    #: confirmation); install: install it into ``project``'s env.
+    action: Literal["forget", "uninstall", "install"]
+    project: Optional[WatchedProject] = None
+
+
+def prompt_choice(title: Optional[str], warning: GlobalInstallWarning) -> Optional[PromptChoice]:
+    """The answer ``title`` to ``warning``'s message as an action; None: dismissed, nothing to do."""
+    if title == ACTION_IGNORE:
+        return PromptChoice("forget")
+    if title == ACTION_UNINSTALL and warning.site.kind == "user":
+        return PromptChoice("uninstall")
+    if title is not None and title.startswith("Install into ") and warning.projects:
+        return PromptChoice("install", warning.projects[0])
+    return None
 
 
 def global_install_message(dist: InstalledDist, site: GlobalSite, env_label: str, home: Path) -> str:

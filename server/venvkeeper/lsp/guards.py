@@ -27,17 +27,13 @@ from venvkeeper.guards.global_watch import (
     Uninstalled,
     canonical,
     install_plan,
+    prompt_actions,
+    prompt_choice,
     uninstall_dists,
     uninstall_question,
     watched_projects,
 )
-from venvkeeper.guards.globals import (
-    ACTION_IGNORE,
-    ACTION_UNINSTALL,
-    GlobalInstallWarning,
-    WatchedProject,
-    global_install_warning,
-)
+from venvkeeper.guards.globals import GlobalInstallWarning, WatchedProject, global_install_warning
 from venvkeeper.guards.sites import GlobalSite
 from venvkeeper.lsp import diagnostics, protocol
 from venvkeeper.lsp.workspace import refresh
@@ -99,26 +95,25 @@ class GlobalGuard:
     async def _prompt(self, site: GlobalSite, state: OpenWarning) -> None:
         server = self.server
         warning = state.warning
-        trusted = server.app.settings.trusted
-        # Untrusted workspace: nothing is executed, so the only honest action is to acknowledge.
-        actions = warning.actions if trusted else (ACTION_IGNORE,)
         if not server.supports_message_actions():
             server.window_show_message(types.ShowMessageParams(types.MessageType.Warning, warning.message))
             state.answered = True
             return
+        actions = prompt_actions(warning, server.app.settings.trusted)
         try:
             title = await server.ask(warning.message, actions, types.MessageType.Warning)
         finally:
             state.answered = True
         dists = list(state.dists.values())
-        if title is None:
+        choice = prompt_choice(title, warning)
+        if choice is None:
             return
-        if title == ACTION_IGNORE:
+        if choice.action == "forget":
             self._forget(d.canonical_name for d in dists)
-        elif title == ACTION_UNINSTALL and site.kind == "user":
+        elif choice.action == "uninstall":
             await self.uninstall(site, dists, confirm=True)
-        elif title.startswith("Install into ") and warning.projects:
-            await self.install_into_env(warning.projects[0], warning, dists)
+        elif choice.project is not None:
+            await self.install_into_env(choice.project, warning, dists)
 
     async def install_into_env(
         self, project: WatchedProject, warning: GlobalInstallWarning, dists: Sequence[InstalledDist]

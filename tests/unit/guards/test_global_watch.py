@@ -12,11 +12,13 @@ from venvkeeper.guards.global_watch import (
     SiteSnapshots,
     Uninstalled,
     install_plan,
+    prompt_actions,
+    prompt_choice,
     uninstall_question,
     watch_dir,
     watched_projects,
 )
-from venvkeeper.guards.globals import WatchedProject, global_install_warning
+from venvkeeper.guards.globals import ACTION_IGNORE, ACTION_UNINSTALL, WatchedProject, global_install_warning
 from venvkeeper.guards.sites import GlobalSite
 from venvkeeper.host import Host
 from venvkeeper.requirements.installed import read_installed
@@ -174,3 +176,39 @@ def test_the_uninstall_question_names_the_dists_and_the_site_shortened(tmp_path:
     question = uninstall_question(site, list(read_installed([site.path]).values()), tmp_path)
     assert question.startswith("Remove flask 3.0.0 from the user site (~/")
     assert "system packages and project envs are not touched" in question
+
+
+def test_an_untrusted_prompt_only_acknowledges_and_each_answer_maps_to_one_action(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    dist_info(site.path, "requests", "2.31.0")
+    root = tmp_path / "proj"
+    project = WatchedProject(root, root / ".venv", ".venv")
+    warning = global_install_warning(site, list(read_installed([site.path]).values()), [project], tmp_path)
+    assert warning is not None
+    assert prompt_actions(warning, trusted=True) == ("Install into .venv", ACTION_UNINSTALL, ACTION_IGNORE)
+    assert prompt_actions(warning, trusted=False) == (ACTION_IGNORE,)
+    assert prompt_choice(None, warning) is None  # dismissed
+    assert prompt_choice("Something else", warning) is None
+    forget = prompt_choice(ACTION_IGNORE, warning)
+    assert forget is not None and forget.action == "forget"
+    uninstall = prompt_choice(ACTION_UNINSTALL, warning)
+    assert uninstall is not None and uninstall.action == "uninstall"
+    install = prompt_choice("Install into .venv", warning)
+    assert install is not None and (install.action, install.project) == ("install", project)
+
+
+def test_uninstall_is_never_chosen_for_a_system_site(tmp_path: Path) -> None:
+    site = GlobalSite(
+        tmp_path / "usr" / "lib" / "python3.12" / "site-packages", "global", "3.12", None, False
+    )
+    dist_info(site.path, "requests", "2.31.0")
+    root = tmp_path / "proj"
+    warning = global_install_warning(
+        site,
+        list(read_installed([site.path]).values()),
+        [WatchedProject(root, root / ".venv", ".venv")],
+        tmp_path,
+    )
+    assert warning is not None
+    assert ACTION_UNINSTALL not in warning.actions
+    assert prompt_choice(ACTION_UNINSTALL, warning) is None
