@@ -12,10 +12,10 @@ lock (Poetry, Pipenv, PDM without their lock, Hatch, conda), inside ``.tox``/
 from __future__ import annotations
 
 import sys
-from collections.abc import MutableSet, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, MutableSet, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal
 
 from venvkeeper import fsread
 from venvkeeper.creation.create import default_env_path
@@ -198,3 +198,77 @@ def group_message(projects: Sequence[Path], root: Path | None = None) -> str:
     else:
         listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
     return f"{len(projects)} projects have no environment: {listed}"
+
+
+@dataclass(frozen=True)
+class OfferRound:
+    """The offers of one pass and how to make them."""
+
+    offers: list[Offer]
+    #: automatic: create each without asking (``autoCreate: "always"``); single: its own prompt;
+    #: group: one grouped prompt for them all.
+    kind: Literal["automatic", "single", "group"]
+
+
+@dataclass
+class OfferSession:
+    """Which projects get an env offer in this session, and how (issue 14: one prompt, not a hundred).
+
+    The projects found lacking an env in one pass get *one* prompt: a single project its own, several a
+    grouped one. After that first prompt of the session, a project is offered only when the user opens
+    one of its files (its own prompt, once, even if it was part of a grouped prompt).
+    """
+
+    #: Projects already offered in this session (the "once per session" rule; see should_offer_create).
+    prompted: set[Path] = field(default_factory=set)
+    #: False until the initial sweep has seen every project: nothing is offered before.
+    ready: bool = False
+    #: Whether this session has shown its one unprompted offer (single or grouped).
+    asked: bool = False
+    #: Projects the user opened a file of (each may get its own offer once).
+    opened_projects: set[Path] = field(default_factory=set)
+    #: Projects offered only as part of a grouped prompt.
+    grouped_only: set[Path] = field(default_factory=set)
+
+    def opened(self, project: Path) -> bool:
+        """The user opened a file of ``project``: True the first time (then consider it alone)."""
+        if project in self.opened_projects:
+            return False
+        self.opened_projects.add(project)
+        return True
+
+    def candidates(self, projects: Sequence[Path], *, opened: bool, auto_create: str) -> list[Path]:
+        """Those of ``projects`` that may get an offer now. ``opened``: the user opened a file of the
+        (single) project — it may get its own prompt even after the session's first."""
+        if not self.ready:
+            return []  # the initial sweep asks once it has seen every project
+        if self.asked and not opened and auto_create != "always":
+            projects = [p for p in projects if p in self.opened_projects]
+        if opened:
+            # Offered only inside a grouped prompt so far: its own prompt is still owed, once.
+            for project in self.grouped_only.intersection(projects):
+                self.grouped_only.discard(project)
+                self.prompted.discard(project)
+        return list(projects)
+
+    def round(self, offers: Sequence[Offer]) -> OfferRound | None:
+        """How to make ``offers`` (None: nothing to offer); records that the session has asked."""
+        if not offers:
+            return None
+        if offers[0].automatic:
+            return OfferRound(list(offers), "automatic")
+        self.asked = True
+        if len(offers) == 1:
+            return OfferRound(list(offers), "single")
+        self.grouped_only.update(o.project for o in offers)
+        return OfferRound(list(offers), "group")
+
+    def one_by_one(self, offer: Offer) -> None:
+        """The user chose to be asked project by project: ``offer`` gets its own prompt now."""
+        self.grouped_only.discard(offer.project)
+
+
+def decline_offers(state: StateStore, projects: Iterable[Path]) -> None:
+    """ "Never for this project" / "Never for these": remembered in the user state dir."""
+    for project in projects:
+        state.decline(project, DECLINE_KEY)
