@@ -25,6 +25,7 @@ from venvkeeper.lsp.logging import ClientLogHandler
 from venvkeeper.views import Interpreter
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import AnyDirWatcher
+from venvkeeper.watch.recheck import RecheckQueue
 from venvkeeper.wire import to_wire
 
 log = logging.getLogger("venvkeeper")
@@ -45,9 +46,8 @@ class VenvkeeperServer(LanguageServer):
         #: sources, lock files and markers, so our own watches keep to env internals, global sites and
         #: the dirs holding projects (watch/plan.py).
         self.client_watching = False
-        #: Projects waiting for a re-check (project -> the path that triggered it), drained in slices.
-        self.pending_rechecks: dict[Path, Path] = {}
-        self.draining = False
+        #: Projects waiting for a re-check, drained in slices (lsp/workspace.py drain_rechecks).
+        self.rechecks = RecheckQueue()
         #: URIs that currently carry our diagnostics, per project (to clear them when fixed).
         self.published: dict[Path, set[str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()

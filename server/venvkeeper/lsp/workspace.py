@@ -132,19 +132,17 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
     re-checks run in slices (:func:`drain_rechecks`) so queries are answered meanwhile."""
     routed = server.app.route_events(paths)
     for project in routed.removed:
-        server.pending_rechecks.pop(project, None)
+        server.rechecks.drop(project)
         diagnostics.clear(server, project)
     if routed.removed and not routed.recheck:
         sync_watches(server)
     if not routed.recheck:
         return
-    for project, trigger in routed.recheck.items():
-        server.pending_rechecks.setdefault(project, trigger)
+    start = server.rechecks.add(routed.recheck)
     if server.loop is None:  # no loop (unit use): re-check at once
+        server.rechecks.drained()
         _recheck_pending(server)
-        return
-    if not server.draining:
-        server.draining = True
+    elif start:
         server.spawn(drain_rechecks(server))
 
 
@@ -159,9 +157,8 @@ def _log_pass(project: Path, trigger: Path | str, t0: float) -> None:
 
 
 def _recheck_pending(server: VenvkeeperServer) -> None:
-    while server.pending_rechecks:
-        project = next(iter(server.pending_rechecks))
-        trigger = server.pending_rechecks.pop(project)
+    while (queued := server.rechecks.next()) is not None:
+        project, trigger = queued
         t0 = time.perf_counter()
         refresh(server, [project], watches=False)
         _log_pass(project, trigger, t0)
@@ -172,9 +169,8 @@ async def drain_rechecks(server: VenvkeeperServer) -> None:
     """Re-check queued projects one at a time, yielding to the loop between them; watches are resynced
     once at the end, not once per project."""
     try:
-        while server.pending_rechecks:
-            project = next(iter(server.pending_rechecks))
-            trigger = server.pending_rechecks.pop(project)
+        while (queued := server.rechecks.next()) is not None:
+            project, trigger = queued
             if server.app.has_project(project):
                 t0 = time.perf_counter()
                 try:
@@ -185,7 +181,7 @@ async def drain_rechecks(server: VenvkeeperServer) -> None:
             await asyncio.sleep(0)
         sync_watches(server)
     finally:
-        server.draining = False
+        server.rechecks.drained()
 
 
 # -- handlers ------------------------------------------------------------------------------------
