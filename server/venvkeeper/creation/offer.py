@@ -11,6 +11,8 @@ lock (Poetry, Pipenv, PDM without their lock, Hatch, conda), inside ``.tox``/
 
 from __future__ import annotations
 
+import functools
+import logging
 import sys
 from collections.abc import Iterable, MutableSet, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +41,8 @@ from venvkeeper.discovery.model import Discovery
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
+
+log = logging.getLogger("venvkeeper")
 
 CREATE = "Create"
 NOT_NOW = "Not now"
@@ -251,6 +255,39 @@ class OfferSession:
                 self.prompted.discard(project)
         return list(projects)
 
+    def offers(
+        self,
+        candidates: Iterable[Path],
+        discovery: Callable[[Path], Discovery],
+        settings: Settings,
+        state: StateStore,
+        host: Host,
+        root_for: Callable[[Path], Path | None],
+    ) -> list[Offer]:
+        """The offers to make for ``candidates`` (see :func:`should_offer_create`); a project whose
+        decision fails is logged and skipped, never stopping the others."""
+        offers: list[Offer] = []
+        # Listed once for all the projects, only if one of them gets an offer (issue 14, goal 5).
+        interpreters = functools.cache(lambda: find_interpreters(host))
+        for project in candidates:
+            try:
+                offer = should_offer_create(
+                    project,
+                    discovery(project),
+                    settings,
+                    state,
+                    self.prompted,
+                    python_version=lambda p=project: create_python_version(p, host, interpreters()),  # type: ignore[misc]
+                    root=root_for(project),
+                    host=host,
+                )
+            except Exception:
+                log.exception("deciding whether to offer an env for %s failed", project)
+                continue
+            if offer is not None:
+                offers.append(offer)
+        return offers
+
     def round(self, offers: Sequence[Offer]) -> OfferRound | None:
         """How to make ``offers`` (None: nothing to offer); records that the session has asked."""
         if not offers:
@@ -272,3 +309,17 @@ def decline_offers(state: StateStore, projects: Iterable[Path]) -> None:
     """ "Never for this project" / "Never for these": remembered in the user state dir."""
     for project in projects:
         state.decline(project, DECLINE_KEY)
+
+
+#: At most this many Pythons are offered as buttons ("Choose Python…" after a failed create).
+MAX_PYTHON_BUTTONS = 6
+
+
+def python_choices(found: Sequence[BasePython]) -> dict[str, Path]:
+    """ "Choose Python…": one button per version found ("Python 3.12", "Python 3.13 (free-threaded)"),
+    the first interpreter of each, at most :data:`MAX_PYTHON_BUTTONS`; button title -> interpreter."""
+    choices: dict[str, Path] = {}
+    for base in found:
+        title = f"Python {base.version}{' (free-threaded)' if base.free_threaded else ''}"
+        choices.setdefault(title, base.path)
+    return dict(list(choices.items())[:MAX_PYTHON_BUTTONS])

@@ -1,8 +1,9 @@
 """The auto-create prompt: a project that declares dependencies has no env → offer to create one.
 
 Sent with the standard ``window/showMessageRequest`` (so it works in any LSP client that supports
-message actions). The decision per project is :func:`venvkeeper.creation.offer.should_offer_create`
-(at most once per project per session, never when declined, untrusted, managed by another tool, …).
+message actions). What to offer is decided in :mod:`venvkeeper.creation.offer`: per project by
+``should_offer_create`` (at most once per project per session, never when declined, untrusted, managed
+by another tool, …), for the session by ``OfferSession``.
 "Never for this project" is persisted in the user state dir; ``autoCreate: "always"`` creates without
 asking.
 
@@ -17,7 +18,6 @@ the others are logged, and the venvkeeper.create command stays available.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -34,10 +34,9 @@ from venvkeeper.creation.offer import (
     NEVER_THESE,
     Offer,
     OfferSession,
-    create_python_version,
     decline_offers,
     group_message,
-    should_offer_create,
+    python_choices,
 )
 from venvkeeper.lsp.commands import CommandRefused, OperationCancelled, create_for_project
 
@@ -49,8 +48,6 @@ log = logging.getLogger("venvkeeper")
 #: The buttons of a failed create (the VS Code client adds its own "Show output").
 RETRY = "Retry"
 CHOOSE_PYTHON = "Choose Python…"
-#: At most this many Pythons are offered as buttons.
-MAX_PYTHON_BUTTONS = 6
 
 
 class CreatePrompts:
@@ -66,28 +63,14 @@ class CreatePrompts:
         if not candidates:
             return
         assert app.state is not None
-        offers: list[Offer] = []
-        # Listed once for all the projects, only if one of them gets an offer (issue 14, goal 5).
-        interpreters = functools.cache(lambda: find_interpreters(server.host))
-        for project in candidates:
-            if not app.has_project(project):
-                continue
-            try:
-                offer = should_offer_create(
-                    project,
-                    app.discovery(project),
-                    app.settings,
-                    app.state,
-                    self.session.prompted,
-                    python_version=lambda p=project: create_python_version(p, server.host, interpreters()),  # type: ignore[misc]
-                    root=self._root(project),
-                    host=server.host,
-                )
-            except Exception:
-                log.exception("deciding whether to offer an env for %s failed", project)
-                continue
-            if offer is not None:
-                offers.append(offer)
+        offers = self.session.offers(
+            [p for p in candidates if app.has_project(p)],
+            app.discovery,
+            app.settings,
+            app.state,
+            server.host,
+            self._root,
+        )
         plan = self.session.round(offers)
         if plan is None:
             return
@@ -173,18 +156,16 @@ class CreatePrompts:
         """Ask which base Python to create with (one button per version found); its path, or None."""
         loop = asyncio.get_running_loop()
         found = await loop.run_in_executor(None, find_interpreters, self.server.host)
-        choices: dict[str, str] = {}
-        for base in found:
-            title = f"Python {base.version}{' (free-threaded)' if base.free_threaded else ''}"
-            choices.setdefault(title, str(base.path))
+        choices = python_choices(found)
         if not choices:
             self.server.window_show_message(
                 types.ShowMessageParams(types.MessageType.Error, "No Python interpreter found to create with")
             )
             return None
-        titles = list(choices)[:MAX_PYTHON_BUTTONS]
-        picked = await self.server.ask(f"Create the environment for {offer.project.name} with:", titles)
-        return choices.get(picked) if picked is not None else None
+        picked = await self.server.ask(
+            f"Create the environment for {offer.project.name} with:", list(choices)
+        )
+        return str(choices[picked]) if picked in choices else None
 
 
 def register(server: VenvkeeperServer) -> None:

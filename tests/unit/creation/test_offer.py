@@ -6,17 +6,21 @@ from pathlib import Path
 
 import pytest
 
+from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.offer import (
     DECLINE_KEY,
     GROUP_ACTIONS,
+    MAX_PYTHON_BUTTONS,
     Offer,
     OfferSession,
     decline_offers,
     group_message,
+    python_choices,
     should_offer_create,
 )
 from venvkeeper.creation.plan import InstallPlan
 from venvkeeper.discovery.model import Discovery
+from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
 
@@ -221,3 +225,37 @@ def test_never_is_remembered_per_project(tmp_path: Path) -> None:
     decline_offers(state, [tmp_path / "a", tmp_path / "b"])
     assert state.declined(tmp_path / "a", DECLINE_KEY) and state.declined(tmp_path / "b", DECLINE_KEY)
     assert not state.declined(tmp_path / "c", DECLINE_KEY)
+
+
+def test_offers_skip_a_project_whose_decision_fails_and_remember_the_others(
+    project: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "requirements.txt").write_text("attrs\n")
+    host = Host(environ={}, home=tmp_path / "home", state_dir=tmp_path / "st", cache_dir=tmp_path / "cache")
+
+    def discovery(p: Path) -> Discovery:
+        if p == broken:
+            raise OSError("unreadable")
+        return Discovery(p, None, [])
+
+    session = OfferSession(ready=True)
+    state = StateStore(tmp_path / "state")
+    got = session.offers([broken, project], discovery, Settings(), state, host, lambda p: tmp_path)
+    assert [o.project for o in got] == [project]
+    assert session.prompted == {project}
+    assert session.offers([project], discovery, Settings(), state, host, lambda p: tmp_path) == []  # once
+
+
+def test_python_choices_are_one_button_per_version_the_first_interpreter_each(tmp_path: Path) -> None:
+    def base(name: str, version: str, free_threaded: bool = False) -> BasePython:
+        return BasePython(tmp_path / name, version, None, free_threaded, "PATH")
+
+    found = [base("a", "3.12"), base("b", "3.12"), base("c", "3.13", True)]
+    found += [base(f"v{i}", f"3.{i}") for i in range(1, 10)]
+    got = python_choices(found)
+    assert list(got)[:2] == ["Python 3.12", "Python 3.13 (free-threaded)"]
+    assert got["Python 3.12"] == tmp_path / "a"
+    assert len(got) == MAX_PYTHON_BUTTONS
+    assert python_choices([]) == {}

@@ -18,7 +18,13 @@ from venvkeeper.guards.global_watch import (
     watch_dir,
     watched_projects,
 )
-from venvkeeper.guards.globals import ACTION_IGNORE, ACTION_UNINSTALL, WatchedProject, global_install_warning
+from venvkeeper.guards.globals import (
+    ACTION_IGNORE,
+    ACTION_UNINSTALL,
+    GlobalInstallWarning,
+    WatchedProject,
+    global_install_warning,
+)
 from venvkeeper.guards.sites import GlobalSite
 from venvkeeper.host import Host
 from venvkeeper.requirements.installed import read_installed
@@ -73,8 +79,8 @@ def test_a_site_made_after_the_first_look_reports_everything_in_it_as_new(tmp_pa
     assert snapshots.appeared(set()) == []  # the snapshot moved on (a touched dist-info would count again)
 
 
-def test_a_second_burst_joins_the_open_message_until_it_was_answered_long_ago(tmp_path: Path) -> None:
-    site = user_site(tmp_path)
+def requests_warning(site: GlobalSite, tmp_path: Path) -> GlobalInstallWarning:
+    """The warning after ``pip install requests`` into ``site``, for a project with its own .venv."""
     dist_info(site.path, "requests", "2.31.0")
     root = tmp_path / "proj"
     warning = global_install_warning(
@@ -84,6 +90,11 @@ def test_a_second_burst_joins_the_open_message_until_it_was_answered_long_ago(tm
         tmp_path,
     )
     assert warning is not None
+    return warning
+
+
+def test_a_second_burst_joins_the_open_message_until_it_was_answered_long_ago(tmp_path: Path) -> None:
+    warning = requests_warning(user_site(tmp_path), tmp_path)
     open_warnings = OpenWarnings()
     first = open_warnings.add(warning, now=100.0)
     assert first is not None
@@ -179,12 +190,8 @@ def test_the_uninstall_question_names_the_dists_and_the_site_shortened(tmp_path:
 
 
 def test_an_untrusted_prompt_only_acknowledges_and_each_answer_maps_to_one_action(tmp_path: Path) -> None:
-    site = user_site(tmp_path)
-    dist_info(site.path, "requests", "2.31.0")
-    root = tmp_path / "proj"
-    project = WatchedProject(root, root / ".venv", ".venv")
-    warning = global_install_warning(site, list(read_installed([site.path]).values()), [project], tmp_path)
-    assert warning is not None
+    warning = requests_warning(user_site(tmp_path), tmp_path)
+    project = warning.projects[0]
     assert prompt_actions(warning, trusted=True) == ("Install into .venv", ACTION_UNINSTALL, ACTION_IGNORE)
     assert prompt_actions(warning, trusted=False) == (ACTION_IGNORE,)
     assert prompt_choice(None, warning) is None  # dismissed
@@ -199,16 +206,8 @@ def test_an_untrusted_prompt_only_acknowledges_and_each_answer_maps_to_one_actio
 
 def test_uninstall_is_never_chosen_for_a_system_site(tmp_path: Path) -> None:
     site = GlobalSite(
-        tmp_path / "usr" / "lib" / "python3.12" / "site-packages", "global", "3.12", None, False
+        tmp_path / "usr" / "lib" / "python3.12" / "site-packages", "system", "3.12", None, False
     )
-    dist_info(site.path, "requests", "2.31.0")
-    root = tmp_path / "proj"
-    warning = global_install_warning(
-        site,
-        list(read_installed([site.path]).values()),
-        [WatchedProject(root, root / ".venv", ".venv")],
-        tmp_path,
-    )
-    assert warning is not None
+    warning = requests_warning(site, tmp_path)
     assert ACTION_UNINSTALL not in warning.actions
     assert prompt_choice(ACTION_UNINSTALL, warning) is None
