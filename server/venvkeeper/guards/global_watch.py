@@ -25,6 +25,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from venvkeeper import fsread
+from venvkeeper.creation.create import install_into_env
 from venvkeeper.creation.plan import InstallPlan
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
@@ -43,6 +44,7 @@ from venvkeeper.guards.sites import GlobalSite, global_sites
 from venvkeeper.host import Host
 from venvkeeper.requirements.installed import InstalledDist, read_installed
 from venvkeeper.requirements.records import RequirementRecord
+from venvkeeper.settings import Settings
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import AnyDirWatcher, make_dir_watcher
 
@@ -400,6 +402,33 @@ def install_plan(dists: Sequence[InstalledDist], required: Sequence[str]) -> Ins
     """The exact versions that landed in the global site, to install into the project env instead."""
     requirements = tuple(f"{d.name}=={d.version}" for d in to_install(dists, required))
     return InstallPlan(requirements=requirements, label=", ".join(requirements))
+
+
+#: The answer to "Install into .venv" in an untrusted workspace.
+UNTRUSTED_INSTALL = "untrusted workspace; nothing installed"
+
+
+def install_burst(
+    project: WatchedProject,
+    warning: GlobalInstallWarning,
+    dists: Sequence[InstalledDist],
+    settings: Settings,
+    host: Host,
+) -> Optional[str]:
+    """ "Install into .venv": the burst's dists the project needs, into its env (runs pip or uv: call it
+    off the event loop). None when done, else what to tell the user."""
+    if not settings.trusted:
+        return UNTRUSTED_INSTALL
+    plan = install_plan(dists, warning.required_by.get(project.root, ()))
+    log.info("installing %s into %s", " ".join(plan.requirements), project.env)
+    try:
+        install_into_env(
+            project.env, plan, host=host, backend_preference=settings.backend, uv_path=settings.uv_path
+        )
+    except Exception as exc:
+        log.warning("install into %s failed: %s", project.env, exc)
+        return f"installing into {project.env_label} failed: {exc}"
+    return None
 
 
 @dataclass(frozen=True)

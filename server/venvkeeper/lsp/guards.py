@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from venvkeeper.creation.create import install_into_env
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
 from venvkeeper.guards.global_watch import (
+    UNTRUSTED_INSTALL,
     GlobalInstallFindings,
     GlobalSiteWatch,
     OpenWarning,
     OpenWarnings,
     Uninstalled,
     canonical,
-    install_plan,
+    install_burst,
     prompt_actions,
     prompt_choice,
     uninstall_dists,
@@ -119,33 +119,13 @@ class GlobalGuard:
         self, project: WatchedProject, warning: GlobalInstallWarning, dists: Sequence[InstalledDist]
     ) -> None:
         server = self.server
-        settings = server.app.settings
-        if not settings.trusted:
-            server.window_show_message(
-                types.ShowMessageParams(types.MessageType.Warning, "untrusted workspace; nothing installed")
-            )
-            return
-        plan = install_plan(dists, warning.required_by.get(project.root, ()))
         loop = asyncio.get_running_loop()
-        log.info("installing %s into %s", " ".join(plan.requirements), project.env)
-        try:
-            await loop.run_in_executor(
-                None,
-                lambda: install_into_env(
-                    project.env,
-                    plan,
-                    host=server.host,
-                    backend_preference=settings.backend,
-                    uv_path=settings.uv_path,
-                ),
-            )
-        except Exception as exc:
-            log.warning("install into %s failed: %s", project.env, exc)
-            server.window_show_message(
-                types.ShowMessageParams(
-                    types.MessageType.Error, f"installing into {project.env_label} failed: {exc}"
-                )
-            )
+        failed = await loop.run_in_executor(
+            None, install_burst, project, warning, dists, server.app.settings, server.host
+        )
+        if failed is not None:
+            kind = types.MessageType.Warning if failed == UNTRUSTED_INSTALL else types.MessageType.Error
+            server.window_show_message(types.ShowMessageParams(kind, failed))
             return
         self._refresh([project.root])
 

@@ -6,11 +6,13 @@ from pathlib import Path
 
 from venvkeeper.guards.global_watch import (
     SAME_BURST_S,
+    UNTRUSTED_INSTALL,
     GlobalInstallFindings,
     OpenWarnings,
     Refusal,
     SiteSnapshots,
     Uninstalled,
+    install_burst,
     install_plan,
     prompt_actions,
     prompt_choice,
@@ -211,3 +213,12 @@ def test_uninstall_is_never_chosen_for_a_system_site(tmp_path: Path) -> None:
     warning = requests_warning(site, tmp_path)
     assert ACTION_UNINSTALL not in warning.actions
     assert prompt_choice(ACTION_UNINSTALL, warning) is None
+
+
+def test_install_burst_runs_nothing_untrusted_and_says_which_env_failed(tmp_path: Path) -> None:
+    warning = requests_warning(user_site(tmp_path), tmp_path)
+    project, dists = warning.projects[0], list(warning.dists)
+    untrusted = Settings(trusted=False)
+    assert install_burst(project, warning, dists, untrusted, host(tmp_path)) == UNTRUSTED_INSTALL
+    failed = install_burst(project, warning, dists, Settings(trusted=True), host(tmp_path))  # no .venv
+    assert failed is not None and failed.startswith("installing into .venv failed: ")
