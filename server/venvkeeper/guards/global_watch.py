@@ -36,6 +36,7 @@ from venvkeeper.guards.globals import (
     GlobalInstallWarning,
     UninstallRefused,
     WatchedProject,
+    global_install_warning,
     new_dists,
     uninstall_from_user_site,
 )
@@ -277,6 +278,25 @@ class OpenWarnings:
         state = OpenWarning(warning, now, dists)
         self.open[warning.site.path] = state
         return state
+
+
+def burst_seen(
+    site: GlobalSite,
+    appeared: list[InstalledDist],
+    projects: Iterable[tuple[Path, Environment, Sequence[RequirementRecord]]],
+    home: Path,
+    findings: GlobalInstallFindings,
+    open_warnings: OpenWarnings,
+    now: float,
+) -> tuple[list[Path], Optional[OpenWarning]]:
+    """Installs ``appeared`` in ``site``, with ``projects`` (root, usable env, requirements): the projects
+    whose global-install findings changed, and the message to send (None: nothing concerns a project,
+    or the burst joined the site's open message)."""
+    watched, records = watched_projects(projects, home)
+    warning = global_install_warning(site, appeared, watched, home)
+    if warning is None:
+        return [], None
+    return findings.add(warning, records, home), open_warnings.add(warning, now)
 
 
 def prompt_actions(warning: GlobalInstallWarning, trusted: bool) -> tuple[str, ...]:

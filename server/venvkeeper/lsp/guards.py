@@ -25,15 +25,15 @@ from venvkeeper.guards.global_watch import (
     OpenWarning,
     OpenWarnings,
     Uninstalled,
+    burst_seen,
     canonical,
     install_burst,
     prompt_actions,
     prompt_choice,
     uninstall_dists,
     uninstall_question,
-    watched_projects,
 )
-from venvkeeper.guards.globals import GlobalInstallWarning, WatchedProject, global_install_warning
+from venvkeeper.guards.globals import GlobalInstallWarning, WatchedProject
 from venvkeeper.guards.sites import GlobalSite
 from venvkeeper.lsp import diagnostics, protocol
 from venvkeeper.lsp.workspace import refresh
@@ -71,17 +71,18 @@ class GlobalGuard:
         app = self.server.app
         if not app.settings.global_install_warnings:
             return
-        home = self.server.host.home
-        projects, records = watched_projects(
-            ((p, env, self._requirements(p)) for p, env in self.server.app.usable_envs()), home
-        )
-        warning = global_install_warning(site, appeared, projects, home)
-        if warning is None:
-            return
-        for project in self.findings.add(warning, records, home):
-            self.publish(project)
         loop = self.server.loop
-        state = self.open.add(warning, loop.time() if loop is not None else 0.0)
+        changed, state = burst_seen(
+            site,
+            appeared,
+            ((p, env, self._requirements(p)) for p, env in app.usable_envs()),
+            self.server.host.home,
+            self.findings,
+            self.open,
+            loop.time() if loop is not None else 0.0,
+        )
+        for project in changed:
+            self.publish(project)
         if state is not None:
             self.server.spawn(self._prompt(site, state))
 

@@ -12,6 +12,7 @@ from venvkeeper.guards.global_watch import (
     Refusal,
     SiteSnapshots,
     Uninstalled,
+    burst_seen,
     install_burst,
     install_plan,
     prompt_actions,
@@ -222,3 +223,18 @@ def test_install_burst_runs_nothing_untrusted_and_says_which_env_failed(tmp_path
     assert install_burst(project, warning, dists, untrusted, host(tmp_path)) == UNTRUSTED_INSTALL
     failed = install_burst(project, warning, dists, Settings(trusted=True), host(tmp_path))  # no .venv
     assert failed is not None and failed.startswith("installing into .venv failed: ")
+
+
+def test_a_burst_seen_publishes_the_projects_requiring_it_and_asks_once(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    dist_info(site.path, "requests", "2.31.0")
+    root, records = project_with(tmp_path, "requests>=2\n")
+    appeared = list(read_installed([site.path]).values())
+    projects = [(root, _FakeEnv(root / ".venv"), records)]
+    findings, open_warnings, home = GlobalInstallFindings(), OpenWarnings(), tmp_path / "home"
+    changed, state = burst_seen(site, appeared, projects, home, findings, open_warnings, 100.0)  # type: ignore[arg-type]
+    assert changed == [root] and state is not None
+    assert state.warning.projects[0].root == root
+    _, again = burst_seen(site, appeared, projects, home, findings, open_warnings, 101.0)  # type: ignore[arg-type]
+    assert again is None  # joined the open message
+    assert burst_seen(site, appeared, [], home, findings, open_warnings, 102.0) == ([], None)  # no project
