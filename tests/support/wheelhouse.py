@@ -75,3 +75,24 @@ def build_wheelhouse(dest: Path, dists: Iterable[Dist]) -> Path:
     for d in dists:
         build_wheel(dest, d)
     return dest
+
+
+def simple_index(wheelhouse: Path, dest: Path, files_url: str | None = None) -> str:
+    """A PEP 503 "simple" index of ``wheelhouse`` at ``dest`` (links with sha256 fragments), for tools
+    that read an index URL but no find-links dir (PDM, Pipenv); returns its ``file://`` URL. The links
+    are ``file://`` URLs, or ``files_url/<wheel>`` for an index served over HTTP (Poetry reads no
+    ``file://`` index)."""
+    by_name: dict[str, list[Path]] = {}
+    for wheel in sorted(wheelhouse.glob("*.whl")):
+        by_name.setdefault(re.sub(r"[-_.]+", "-", wheel.name.split("-")[0]).lower(), []).append(wheel)
+    dest.mkdir(parents=True, exist_ok=True)
+    links = "".join(f'<a href="{name}/">{name}</a>\n' for name in by_name)
+    (dest / "index.html").write_text(f"<!DOCTYPE html>\n<html><body>\n{links}</body></html>\n")
+    for name, wheels in by_name.items():
+        (dest / name).mkdir(exist_ok=True)
+        files = "".join(
+            f'<a href="{f"{files_url}/{w.name}" if files_url else w.resolve().as_uri()}#sha256={hashlib.sha256(w.read_bytes()).hexdigest()}">{w.name}</a>\n'
+            for w in wheels
+        )
+        (dest / name / "index.html").write_text(f"<!DOCTYPE html>\n<html><body>\n{files}</body></html>\n")
+    return dest.resolve().as_uri()

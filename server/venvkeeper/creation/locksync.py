@@ -18,13 +18,15 @@
    the project's own local packages (editable / path entries) follow, without hashes.
 
 **Atomic**: the env is always built aside and swapped in by :func:`venvkeeper.creation.create.create_env`
-(journal, recovery, see journal.py). Each tool is pointed at the build dir, never at the live env:
-``UV_PROJECT_ENVIRONMENT`` (uv), ``VIRTUAL_ENV`` (Poetry and Pipenv use an active venv first; PDM too,
-with ``PDM_PYTHON`` naming its interpreter so a saved ``.pdm-python`` or an existing ``.venv`` does not
-win). The env is made by the usual create backend first (venv + pip, or ``uv venv --seed``), so it has
-pip like every env venvkeeper makes (``uv sync`` keeps the seed packages). A failed, cancelled or killed
-sync leaves the old env as it was. Only the tool's own side effects outside the env remain (a re-lock
-writes the lock file, as the tool does in a terminal).
+(journal, recovery, see journal.py). Each tool is pointed at the build dir, never at the live env, and
+the user's own variables that would send it elsewhere are overridden or dropped (:data:`TOOLS`, each
+row checked with the real tool); an env the tool might still make of its own can only land in the
+create's work dir. The env is made by the usual create backend first (venv + pip, or ``uv venv
+--seed``), so it has pip like every env venvkeeper makes (the tools keep it). After the tool succeeds,
+the build env must hold at least one of the lock's pins, else the tool synced another env and the swap
+is refused. A failed, cancelled or killed sync leaves the old env as it was. Only the tool's own side
+effects outside the env remain, as in a terminal (a re-lock writes the lock file; an editable PDM
+project gets pdm-backend's ``.pdm-build/``).
 
 **Safety**: the tools run only on an explicit user action in a trusted workspace (the LSP layer refuses
 otherwise), in the project dir, with the cleaned tool environment of create.py plus ``PYTHONSAFEPATH``
@@ -45,6 +47,8 @@ from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.plan import InstallPlan, read_pyproject
 from venvkeeper.creation.runner import CommandFailed, InstallProgress
 from venvkeeper.host import Host
+from venvkeeper.requirements.installed import read_installed
+from venvkeeper.requirements.lockcheck import same_version
 from venvkeeper.requirements.locks import Lock, LockInputs, LockInvalid, find_lock, lock_member, read_lock
 from venvkeeper.requirements.locks.model import LOCAL_SOURCES, LockedPackage
 from venvkeeper.requirements.markers import marker_environment
@@ -65,23 +69,77 @@ class SyncTool:
     name: str
     #: The lock file it writes.
     lock: str
-    #: The variables that point the tool at the env being built (``{env}`` = its dir, ``{python}`` =
-    #: its interpreter).
+    #: The variables that point the tool at the env being built: ``{env}`` = its dir, ``{python}`` = its
+    #: interpreter, ``{work}`` = the create's work dir (removed with the build, never in the project).
     env: tuple[tuple[str, str], ...]
+    #: Inherited variables that would make the tool sync another env or project: removed.
+    unset: tuple[str, ...] = ()
 
     def executable_name(self, host: Host) -> str:
         return f"{self.name}.exe" if host.platform == "windows" else self.name
 
 
 #: The tools, one row each: the lock names the row (``uv.lock`` → uv). Commands: :func:`tool_argv`.
+#: Each row was checked against the real tool (uv 0.13.9; Poetry 2.5.1 and 1.8.5; PDM 2.29.4; Pipenv
+#: 2026.10.3), with the user's own variables set against us; what each variable is for:
+#:
+#: - Poetry uses ``VIRTUAL_ENV`` only while ``CONDA_DEFAULT_ENV`` is not ``base`` (an auto-activated
+#:   conda base is common): otherwise it synced the project's live ``.venv`` in place, or — with
+#:   ``virtualenvs.create = false`` — the base interpreter it found on PATH, removing what the lock does
+#:   not name. So that variable is dropped, and should Poetry still ignore ``VIRTUAL_ENV`` it may only
+#:   *create* an env (``create = true``), never in the project (``in-project = false``) and only in the
+#:   work dir (``virtualenvs.path``); the check after the run then refuses the swap.
+#: - PDM installs into ``__pypackages__`` in the project when the user's config (or ``PDM_USE_VENV``)
+#:   says ``python.use_venv = false``: forced on. ``PDM_PYTHON`` wins over a saved ``.pdm-python`` and an
+#:   existing ``.venv``, and is never saved (``.pdm-python`` is left as it was). ``PDM_CHECK_UPDATE``:
+#:   no look-up of newer PDM releases on the network. ``PDM_PROJECT`` would name another project.
+#: - Pipenv ignores ``VIRTUAL_ENV`` when ``PIPENV_ACTIVE`` (inside ``pipenv shell``) or
+#:   ``PIPENV_IGNORE_VIRTUALENVS`` is set: it then synced the project's live ``.venv`` in place or made
+#:   an env of its own under ``WORKON_HOME``. So the first is dropped, the second set to 0, and the
+#:   fallbacks are fenced like Poetry's. ``PIPENV_PIPFILE`` would name another project's Pipfile.
+#: - uv: ``UV_PROJECT_ENVIRONMENT`` names the env; ``UV_PROJECT`` would name another project.
 TOOLS: tuple[SyncTool, ...] = (
-    SyncTool("uv", "uv.lock", (("UV_PROJECT_ENVIRONMENT", "{env}"), ("VIRTUAL_ENV", "{env}"))),
-    SyncTool("poetry", "poetry.lock", (("VIRTUAL_ENV", "{env}"), ("POETRY_VIRTUALENVS_CREATE", "false"))),
-    SyncTool("pdm", "pdm.lock", (("VIRTUAL_ENV", "{env}"), ("PDM_PYTHON", "{python}"))),
+    SyncTool(
+        "uv",
+        "uv.lock",
+        (("UV_PROJECT_ENVIRONMENT", "{env}"), ("VIRTUAL_ENV", "{env}")),
+        unset=("UV_PROJECT",),
+    ),
+    SyncTool(
+        "poetry",
+        "poetry.lock",
+        (
+            ("VIRTUAL_ENV", "{env}"),
+            ("POETRY_VIRTUALENVS_CREATE", "true"),
+            ("POETRY_VIRTUALENVS_IN_PROJECT", "false"),
+            ("POETRY_VIRTUALENVS_PATH", "{work}/poetry-virtualenvs"),
+        ),
+        unset=("CONDA_DEFAULT_ENV",),
+    ),
+    SyncTool(
+        "pdm",
+        "pdm.lock",
+        (
+            ("VIRTUAL_ENV", "{env}"),
+            ("PDM_PYTHON", "{python}"),
+            ("PDM_USE_VENV", "1"),
+            ("PDM_CHECK_UPDATE", "false"),
+        ),
+        unset=("PDM_PROJECT",),
+    ),
     SyncTool(
         "pipenv",
         "Pipfile.lock",
-        (("VIRTUAL_ENV", "{env}"), ("PIPENV_YES", "1"), ("PIPENV_NOSPIN", "1"), ("PIPENV_VERBOSITY", "-1")),
+        (
+            ("VIRTUAL_ENV", "{env}"),
+            ("PIPENV_IGNORE_VIRTUALENVS", "0"),
+            ("PIPENV_VENV_IN_PROJECT", "0"),
+            ("WORKON_HOME", "{work}/pipenv-virtualenvs"),
+            ("PIPENV_YES", "1"),
+            ("PIPENV_NOSPIN", "1"),
+            ("PIPENV_VERBOSITY", "-1"),
+        ),
+        unset=("PIPENV_ACTIVE", "PIPENV_PIPFILE"),
     ),
 )
 _BY_LOCK = {t.lock: t for t in TOOLS}
@@ -233,16 +291,20 @@ def tool_argv(sync: LockSync, ctx: ToolContext, env: Mapping[str, str]) -> list[
     return [exe, "sync", "--dev"]  # pipenv: default + develop, as the lock check selects
 
 
-def _tool_env(sync: LockSync, build_dir: Path, ctx: ToolContext) -> dict[str, str]:
+def tool_env(sync: LockSync, build_dir: Path, ctx: ToolContext) -> dict[str, str]:
+    """The environment the tool runs with: the cleaned tool environment, the tool's row of
+    :data:`TOOLS` pointing it at ``build_dir``, and ``PYTHONSAFEPATH``."""
     assert sync.tool is not None
     python = env_python(build_dir, windows=ctx.host.platform == "windows")
-    pointed = {k: v.format(env=str(build_dir), python=str(python)) for k, v in sync.tool.env}
+    values = {"env": str(build_dir), "python": str(python), "work": str(build_dir.parent)}
+    pointed = {k: v.format(**values) for k, v in sync.tool.env}
+    inherited = {k: v for k, v in ctx.env.items() if k not in sync.tool.unset}
     # Python-based tools (Poetry, PDM, Pipenv) never import from the project dir they run in.
-    return {**ctx.env, **pointed, "PYTHONSAFEPATH": "1"}
+    return {**inherited, **pointed, "PYTHONSAFEPATH": "1"}
 
 
-def _run_tool(sync: LockSync, build_dir: Path, ctx: ToolContext) -> None:
-    env = _tool_env(sync, build_dir, ctx)
+def _run_tool(sync: LockSync, base: BasePython, build_dir: Path, ctx: ToolContext) -> None:
+    env = tool_env(sync, build_dir, ctx)
     argv = tool_argv(sync, ctx, env)
     progress = InstallProgress(
         lambda msg, pct: ctx.report(msg, None if pct is None else 30 + pct * 65 // 100)
@@ -253,6 +315,35 @@ def _run_tool(sync: LockSync, build_dir: Path, ctx: ToolContext) -> None:
         raise CommandFailed(
             " ".join([Path(argv[0]).name, argv[1]]), result.returncode, result.tail, result.output
         )
+    _check_landed(sync, base, build_dir, ctx)
+
+
+def _check_landed(sync: LockSync, base: BasePython, build_dir: Path, ctx: ToolContext) -> None:
+    """Refuse the swap when the tool put none of the lock's pins into the env being built: it synced
+    another env (a variable we did not foresee made it ignore the one we named, see :data:`TOOLS`).
+
+    Only "none at all" fails: which groups a tool installs by default can differ in details from what
+    the lock check selects, and a partial difference is what ``lock-drift`` then reports."""
+    if sync.lock is None:
+        return
+    try:  # read again: a tool that re-locked (plain ``uv sync``) installed the new pins
+        lock = read_lock(sync.lock, _inputs(sync.project, sync.lock, _base_environment(base, ctx.host)))
+    except LockInvalid:
+        return
+    pins = {p.name: p.version for p in lock.packages if p.source == "registry" and p.version}
+    if not pins:
+        return
+    # Globbed, not env_site_packages(): a free-threaded env's dir is python3.13t.
+    pattern = "Lib/site-packages" if ctx.host.platform == "windows" else "lib/python*/site-packages"
+    installed = read_installed(fsread.glob(build_dir, pattern))
+    if any(name in installed and same_version(installed[name].version, v) for name, v in pins.items()):
+        return
+    assert sync.tool is not None
+    raise LockSyncError(
+        f"{sync.label} reported success but installed none of the {len(pins)} packages "
+        f"{sync.lock.name} pins into the env being built: it synced another env (check {sync.tool.name}'s "
+        "own settings for an env it prefers); the env was not replaced"
+    )
 
 
 # -- the pip fallback -------------------------------------------------------------------------------
@@ -350,6 +441,6 @@ def build_from_lock(
     backend.create(base, build_dir, final_dir, prompt, ctx, copies=copies)
     ctx.cancel.raise_if_cancelled()
     if sync.uses_tool:
-        _run_tool(sync, build_dir, ctx)
+        _run_tool(sync, base, build_dir, ctx)
     else:
         _install_pins(sync, base, build_dir, ctx, backend)

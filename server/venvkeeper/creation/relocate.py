@@ -11,7 +11,10 @@ real path, and rewrite exactly these files, replacing the temporary path with th
 
 Interpreter binaries and symlinks are left alone (they point at the base, not at the env). ``.pyc``
 files need nothing: Python replaces a code object's file name with the real path when it loads it.
-Site-packages holds no absolute env path for pip or uv installs (``RECORD`` paths are relative).
+Site-packages holds no absolute env path for pip, uv or PDM installs (``RECORD`` paths are relative);
+Poetry's editable install of the project itself lists absolute paths in its ``RECORD`` (Poetry 2.5.1
+with ``poetry sync``), so every ``*.dist-info/RECORD`` naming the build path is rewritten too (else
+``pip uninstall`` would leave the project's ``.pth`` and console scripts behind).
 
 Windows ``.exe`` console-script launchers embed the interpreter path in binary. pip's (distlib)
 launchers hold a ``#!<python>`` line before their zip and find it from the end of the file, so they are
@@ -66,6 +69,10 @@ def retarget_env(env_dir: Path, old: Path, new: Path, *, windows: bool) -> list[
         )
         if _rewrite(entry, old_b, new_b, binary_ok=is_pip_launcher):
             changed.append(entry)
+    site = "Lib/site-packages" if windows else "lib/python*/site-packages"
+    for record in fsread.glob(env_dir, f"{site}/*.dist-info/RECORD"):
+        if _rewrite(record, old_b, new_b, binary_ok=False):
+            changed.append(record)
     return changed
 
 

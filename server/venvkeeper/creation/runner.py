@@ -119,10 +119,13 @@ class RunResult:
 
 
 # -- the decisive line of a failed pip/uv run ---------------------------------------------------------
-# Fitted to real output of pip 23.2 and 26.3 and uv 0.13 (tests/unit/creation/fixtures/tool_failures).
+# Fitted to real output of pip 23.2 and 26.3, uv 0.13, Poetry 2.5, PDM 2.29 and Pipenv 2026.10
+# (tests/unit/creation/fixtures/tool_failures).
 
 _PIP_ERROR = re.compile(r"^\s*ERROR:\s*(.+)$")
 _UV_ERROR = re.compile(r"^error:\s*(.+)$")
+#: PDM 2.29 ends a failure with "[CandidateNotFound]: <why>" and then a "WARNING: Add '-v' …" hint.
+_PDM_ERROR = re.compile(r"^\[[A-Za-z]+\]:\s*(.+)$")
 _UV_CAUSE = re.compile(r"^\s*(?:cause|Caused by):\s*(.+)$")
 _BLOCK_END = re.compile(r"^\s*\[end of output\]\s*$")
 _UV_BLOCK = re.compile(r"^\s*\[(?:stderr|stdout)\]\s*$")
@@ -174,7 +177,8 @@ def _built_name(lines: Sequence[str]) -> str | None:
 
 def decisive_line(lines: Sequence[str]) -> str:
     """The one line of a failed pip/uv run that says why: a build failure names the package and the
-    backend's last error; otherwise pip's last ``ERROR:`` or uv's ``error:`` with its last cause."""
+    backend's last error; otherwise pip's last ``ERROR:`` or uv's ``error:`` with its last cause (also
+    for the project's tools: Pipenv prints pip's lines, PDM its ``[Error]: why``, Poetry its reason last)."""
     text = [ln.rstrip() for ln in lines if ln.strip()]
     if not text:
         return "no output"
@@ -185,6 +189,7 @@ def decisive_line(lines: Sequence[str]) -> str:
     else:
         uv = [i for i, ln in enumerate(text) if _UV_ERROR.match(ln)]
         pip = [m.group(1) for ln in text if (m := _PIP_ERROR.match(ln))]
+        pdm = [m.group(1) for ln in text if (m := _PDM_ERROR.match(ln))]
         if uv:
             first = uv[-1]
             headline = _UV_ERROR.match(text[first]).group(1)  # type: ignore[union-attr]
@@ -192,6 +197,8 @@ def decisive_line(lines: Sequence[str]) -> str:
             line = f"{headline}: {causes[-1]}" if causes else headline
         elif pip:
             line = pip[-1]
+        elif pdm:
+            line = pdm[-1]
         else:
             line = text[-1].strip()
     line = line.strip()

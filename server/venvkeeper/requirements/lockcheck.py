@@ -165,7 +165,7 @@ def _relock(tool: str) -> str:
 
 
 # -- lock-drift ------------------------------------------------------------------------------------
-def _same_version(a: str, b: str) -> bool:
+def same_version(a: str, b: str) -> bool:
     try:
         return Version(a) == Version(b)
     except InvalidVersion:
@@ -216,7 +216,7 @@ def _drift_message(pkg: LockedPackage, dist: Optional[InstalledDist], lock: str)
         return f"{lock} locks {pin}, which is not installed in the env"
     if pkg.source in LOCAL_SOURCES:
         return None  # a local project or member: its version is whatever its tree says
-    if pkg.version and not _same_version(dist.version, pkg.version):
+    if pkg.version and not same_version(dist.version, pkg.version):
         return f"{pkg.name} {dist.version} is installed; {lock} locks {pkg.version}"
     if pkg.source == "registry" and _installed_from_url(dist):
         return f"{pkg.name} is installed from a direct URL or path; {lock} locks it from the package index"

@@ -2,7 +2,8 @@
 
 The fixtures are what pip 23.2, pip 26.3 and uv 0.13 printed (paths shortened) for three failures made
 from a local wheelhouse: ``failpkg`` (an sdist whose in-tree backend raises while building), ``buildfail``
-(metadata fine, ``build_wheel`` fails like a missing ``Python.h``) and ``nopkg`` (not in the index).
+(metadata fine, ``build_wheel`` fails like a missing ``Python.h``) and ``nopkg`` (not in the index); and
+what the project's tools printed when a lock sync failed (``pdm-``, ``pipenv-``, ``poetry-``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ EXPECTED = {
     "pip26-nopkg": "No matching distribution found for nopkg==1.0",
     "uv-nopkg": "No solution found when resolving dependencies: Because nopkg was not found in the provided "
     "package locations and you require nopkg==1.0, we can conclude that your requirements are unsatisfiable.",
+    # The project's own tools syncing a lock (creation/locksync.py): PDM 2.29.4 and Pipenv 2026.10.3 with
+    # a lock pinning a version the index lacks, Poetry 2.5.1 with a lock older than pyproject.toml.
+    "pdm-nopkg": "Some package operations failed.",
+    "pipenv-nopkg": "Couldn't install package(s): alpha==9.9",
+    "poetry-outdated": "pyproject.toml changed significantly since poetry.lock was last generated. Run `poetry "
+    "lock` to fix the lock file.",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -287,9 +288,7 @@ def test_a_wrong_hash_installs_nothing_and_keeps_the_old_env(
     assert no_leftovers(project)
 
 
-def test_pipfile_lock_without_pipenv_installs_default_and_develop(
-    tmp_path: Path, host: Host, wheelhouse: Path, offline: dict[str, Any], base_python: BasePython
-) -> None:
+def pipenv_project(tmp_path: Path, wheelhouse: Path) -> Path:
     """A Pipfile.lock as pipenv writes it (imitates pypa/pipenv's own examples): hashes on every pin."""
     project = tmp_path / "pipenvproj"
     project.mkdir()
@@ -310,6 +309,13 @@ def test_pipfile_lock_without_pipenv_installs_default_and_develop(
         "develop": {"beta": pin("beta", "2.0")},
     }
     (project / "Pipfile.lock").write_text(json.dumps(lock, indent=4) + "\n")
+    return project
+
+
+def test_pipfile_lock_without_pipenv_installs_default_and_develop(
+    tmp_path: Path, host: Host, wheelhouse: Path, offline: dict[str, Any], base_python: BasePython
+) -> None:
+    project = pipenv_project(tmp_path, wheelhouse)
     bare = no_tools_host(host, tmp_path)
     sync = plan_lock_sync(project, bare)
     assert sync is not None and not sync.uses_tool and sync.tool is not None and sync.tool.name == "pipenv"
@@ -427,4 +433,353 @@ def test_sigkill_during_uv_sync_keeps_the_old_env_and_the_next_start_rolls_back(
     assert "Traceback" not in out.stderr
     assert any("removed the unfinished build of .venv" in line for line in out.stdout.splitlines())
     assert installed(env) == before
+    assert no_leftovers(project)
+
+
+# -- how each tool is pointed at the build env: frozen from the real tools -------------------------
+#
+# Verified by running each real tool through sync_env_from_lock on a small real project (locked by the
+# tool itself) against a local index, with the user's own variables below set against us: uv 0.13.9,
+# Poetry 2.5.1 and 1.8.5, PDM 2.29.4, Pipenv 2026.10.3. In every run the tool installed exactly the
+# lock's pins into the build env and nowhere else, and wrote nothing into the project (PDM's
+# ``.pdm-python`` is left as it was; an editable PDM project gets pdm-backend's own ``.pdm-build/``,
+# as in a terminal). Without the rows' variables: CONDA_DEFAULT_ENV=base made Poetry sync the live
+# .venv in place (or the base interpreter on PATH); PDM_USE_VENV=0 made PDM fill __pypackages__ in the
+# project; PIPENV_ACTIVE / PIPENV_IGNORE_VIRTUALENVS made Pipenv sync the live .venv or make its own env
+# under WORKON_HOME. See locksync.TOOLS.
+
+#: What a user's shell may hold that would send a tool elsewhere (each one seen doing so, or naming
+#: another project).
+HOSTILE_ENV = {
+    "PATH": "/usr/bin",
+    "CONDA_DEFAULT_ENV": "base",
+    "PDM_USE_VENV": "0",
+    "PDM_PROJECT": "/elsewhere",
+    "PIPENV_ACTIVE": "1",
+    "PIPENV_IGNORE_VIRTUALENVS": "1",
+    "PIPENV_VENV_IN_PROJECT": "1",
+    "PIPENV_PIPFILE": "/elsewhere/Pipfile",
+    "UV_PROJECT": "/elsewhere",
+    "POETRY_VIRTUALENVS_CREATE": "false",
+    "POETRY_VIRTUALENVS_IN_PROJECT": "true",
+}
+
+B = "/p/.venvkeeper-tmp-x/.venv"  # the build env; its work dir is /p/.venvkeeper-tmp-x
+W = "/p/.venvkeeper-tmp-x"
+TOOL_TABLE: list[tuple[str, str, str, list[str], dict[str, str]]] = [
+    # (lock, `tool --version` output, the tool, argv after the executable, the variables it gets)
+    (
+        "uv.lock",
+        "",
+        "uv",
+        ["sync", "--frozen", "--color", "never", "--no-progress"],
+        {"UV_PROJECT_ENVIRONMENT": B, "VIRTUAL_ENV": B},
+    ),
+    (
+        "poetry.lock",
+        "Poetry (version 2.5.1)",
+        "poetry",
+        ["sync", "--no-interaction", "--no-ansi"],
+        {
+            "VIRTUAL_ENV": B,
+            "POETRY_VIRTUALENVS_CREATE": "true",
+            "POETRY_VIRTUALENVS_IN_PROJECT": "false",
+            "POETRY_VIRTUALENVS_PATH": f"{W}/poetry-virtualenvs",
+        },
+    ),
+    (
+        "poetry.lock",
+        "Poetry (version 1.8.5)",
+        "poetry",
+        ["install", "--sync", "--no-interaction", "--no-ansi"],
+        {
+            "VIRTUAL_ENV": B,
+            "POETRY_VIRTUALENVS_CREATE": "true",
+            "POETRY_VIRTUALENVS_IN_PROJECT": "false",
+            "POETRY_VIRTUALENVS_PATH": f"{W}/poetry-virtualenvs",
+        },
+    ),
+    (
+        "pdm.lock",
+        "",
+        "pdm",
+        ["sync"],
+        {"VIRTUAL_ENV": B, "PDM_PYTHON": f"{B}/bin/python", "PDM_USE_VENV": "1", "PDM_CHECK_UPDATE": "false"},
+    ),
+    (
+        "Pipfile.lock",
+        "",
+        "pipenv",
+        ["sync", "--dev"],
+        {
+            "VIRTUAL_ENV": B,
+            "PIPENV_IGNORE_VIRTUALENVS": "0",
+            "PIPENV_VENV_IN_PROJECT": "0",
+            "WORKON_HOME": f"{W}/pipenv-virtualenvs",
+            "PIPENV_YES": "1",
+            "PIPENV_NOSPIN": "1",
+            "PIPENV_VERBOSITY": "-1",
+        },
+    ),
+]
+#: Dropped for the tool: they would make it ignore VIRTUAL_ENV or sync another project.
+DROPPED = {
+    "uv": {"UV_PROJECT"},
+    "poetry": {"CONDA_DEFAULT_ENV"},
+    "pdm": {"PDM_PROJECT"},
+    "pipenv": {"PIPENV_ACTIVE", "PIPENV_PIPFILE"},
+}
+
+
+@pytest.mark.parametrize(("lock", "version_out", "tool", "argv", "pointed"), TOOL_TABLE)
+def test_each_tool_gets_the_argv_and_variables_verified_with_the_real_tool(
+    host: Host, lock: str, version_out: str, tool: str, argv: list[str], pointed: dict[str, str]
+) -> None:
+    from venvkeeper.creation.backends import ToolContext
+    from venvkeeper.creation.locksync import TOOLS, tool_argv, tool_env
+
+    (row,) = [t for t in TOOLS if t.lock == lock]
+    exe = Path("/opt/tools/bin") / tool
+    sync = LockSync(
+        project=Path("/p"), lock=Path("/p") / lock, tool=row, executable=exe, current=True, sources=()
+    )
+    asked: list[list[str]] = []
+
+    def runner(args: Sequence[str], **kwargs: Any) -> RunResult:
+        asked.append(list(args))
+        return RunResult(0, [version_out], [version_out])
+
+    ctx = ToolContext(
+        host=host, runner=runner, cancel=CancelToken(), report=lambda m, p: None, env=dict(HOSTILE_ENV)
+    )
+    env = tool_env(sync, Path(B), ctx)
+    assert tool_argv(sync, ctx, env) == [str(exe), *argv]
+    assert asked == ([[str(exe), "--version", "--no-ansi"]] if tool == "poetry" else [])
+    assert {k: env[k] for k in pointed} == pointed
+    assert env["PYTHONSAFEPATH"] == "1"
+    assert not DROPPED[tool] & env.keys()
+    # Everything else the user has is passed through as it is.
+    kept = set(HOSTILE_ENV) - DROPPED[tool] - set(pointed)
+    assert {k: env[k] for k in kept} == {k: HOSTILE_ENV[k] for k in kept}
+
+
+def test_a_tool_that_installs_elsewhere_does_not_get_its_env_swapped_in(
+    tmp_path: Path, host: Host, wheelhouse: Path, offline: dict[str, Any], base_python: BasePython
+) -> None:
+    """What Pipenv did with PIPENV_IGNORE_VIRTUALENVS=1 (and Poetry under CONDA_DEFAULT_ENV=base):
+    exit 0 after syncing another env. The stand-in "pipenv" does just that: succeeds, installs nothing."""
+    from venvkeeper.creation.plan import InstallPlan
+
+    project = pipenv_project(tmp_path, wheelhouse)
+    tools = tmp_path / "tools-bin"
+    tools.mkdir()
+    fake = tools / "pipenv"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    with_tool = Host(
+        environ={**host.environ, "PATH": str(tools)},
+        state_dir=host.state_dir,
+        cache_dir=host.cache_dir,
+        home=host.home,
+    )
+    create_env(
+        CreateRequest(
+            project,
+            python=str(base_python.path),
+            backend="venv",
+            plan=InstallPlan(requirements=("beta",), label="b"),
+            **offline,
+        ),
+        host=with_tool,
+    )
+    env = project / ".venv"
+    before = installed(env)
+    sync = plan_lock_sync(project, with_tool)
+    assert sync is not None and sync.uses_tool and sync.label == "pipenv sync"
+    with pytest.raises(
+        CreateError, match=r"pipenv sync reported success but installed none of the 3 packages"
+    ):
+        sync_env_from_lock(CreateRequest(project, backend="venv", **offline), sync, host=with_tool)
+    assert installed(env) == before
+    assert no_leftovers(project)
+
+
+# -- the real PDM and Pipenv, offline (skipped where they are not installed: not in the dev extras) --
+#
+# Run here with PDM 2.29.4 and Pipenv 2026.10.3 on PATH. Both read a file:// "simple" index of the
+# session's wheelhouse (their own source settings), so nothing reaches the network.
+
+
+def _real_tool(name: str) -> Path:
+    found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not on PATH (not in the dev extras; install it to run this test)")
+    return Path(found)
+
+
+def _tool_host(host: Host, tmp_path: Path, tool: Path) -> Host:
+    home = tmp_path / "tool-home"
+    home.mkdir()
+    return Host(
+        environ={"PATH": f"{tool.parent}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"},
+        state_dir=host.state_dir,
+        cache_dir=host.cache_dir,
+        home=home,
+    )
+
+
+def _files(project: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(project)): p.read_bytes()
+        for p in project.rglob("*")
+        if p.is_file() and ".venv" not in p.relative_to(project).parts
+    }
+
+
+@pytest.mark.parametrize("tool_name", ["pdm", "pipenv"])
+def test_real_pdm_and_pipenv_sync_the_build_env_and_leave_the_project_as_it_was(
+    tmp_path: Path,
+    host: Host,
+    wheelhouse: Path,
+    offline: dict[str, Any],
+    base_python: BasePython,
+    tool_name: str,
+) -> None:
+    from support.wheelhouse import simple_index
+    from venvkeeper.creation.plan import InstallPlan
+
+    tool = _real_tool(tool_name)
+    index = simple_index(wheelhouse, tmp_path / "simple")
+    project = tmp_path / f"{tool_name}proj"
+    project.mkdir()
+    th = _tool_host(host, tmp_path, tool)
+    # The user's own settings against us (each made the tool sync another env before the fix).
+    hostile = {"PDM_USE_VENV": "0"} if tool_name == "pdm" else {"PIPENV_IGNORE_VIRTUALENVS": "1"}
+    lock_env = {**th.environ, "VIRTUALENV_NO_PERIODIC_UPDATE": "1", "PDM_CHECK_UPDATE": "false"}
+    if tool_name == "pdm":
+        (project / "pyproject.toml").write_text(
+            '[project]\nname = "pdmproj"\nversion = "0.1.0"\nrequires-python = ">=3.9"\n'
+            'dependencies = ["alpha>=1"]\n\n[dependency-groups]\ndev = ["beta"]\n\n'
+            f'[[tool.pdm.source]]\nname = "pypi"\nurl = "{index}"\n\n[tool.pdm]\ndistribution = false\n'
+        )
+        lock_env.update(PDM_PYTHON=str(base_python.path), PDM_USE_VENV="0")  # writes no .pdm-python
+    else:
+        (project / "Pipfile").write_text(
+            f'[[source]]\nurl = "{index}"\nverify_ssl = false\nname = "local"\n\n'
+            '[packages]\nalpha = ">=1"\n\n[dev-packages]\nbeta = "*"\n'
+        )
+        lock_env.update(
+            WORKON_HOME=str(tmp_path / "lock-envs"),
+            PIPENV_PYTHON=str(base_python.path),
+            PIPENV_YES="1",
+            PIPENV_NOSPIN="1",
+        )
+    subprocess.run(
+        [str(tool), "lock"], cwd=project, env=lock_env, check=True, capture_output=True, timeout=300
+    )
+    create_env(  # the old env: drifted (alpha 1.0 where the lock pins 2.0)
+        CreateRequest(
+            project,
+            python=str(base_python.path),
+            backend="venv",
+            plan=InstallPlan(requirements=("alpha==1.0",), label="old"),
+            **offline,
+        ),
+        host=th,
+    )
+    env = project / ".venv"
+    before = _files(project)
+    user = Host(
+        environ={**th.environ, **hostile}, state_dir=th.state_dir, cache_dir=th.cache_dir, home=th.home
+    )
+    sync = plan_lock_sync(project, user)
+    assert sync is not None and sync.uses_tool and sync.executable == tool
+    # The tool reads its own index settings; pip's offline switch would hide Pipenv's index from its pip.
+    tool_offline = {k: v for k, v in offline["tool_env"].items() if k != "PIP_NO_INDEX"}
+    sync_env_from_lock(
+        CreateRequest(project, backend="venv", **{**offline, "tool_env": tool_offline}), sync, host=user
+    )
+    got = installed(env)
+    assert {k: got.get(k) for k in ("alpha", "beta", "gamma")} == {
+        "alpha": "2.0",
+        "beta": "2.0",
+        "gamma": "1.5",
+    }
+    assert _files(project) == before  # no .pdm-python, no __pypackages__, nothing rewritten
+    assert not (tmp_path / "tool-home" / ".local" / "share" / "virtualenvs").exists()  # no env of its own
+    assert no_leftovers(project)
+
+
+def test_real_poetry_syncs_the_build_env_from_an_index_on_loopback(
+    tmp_path: Path, host: Host, wheelhouse: Path, offline: dict[str, Any], base_python: BasePython
+) -> None:
+    """Poetry (2.5.1 here) reads no file:// index: the wheelhouse is served on 127.0.0.1 for the test.
+    CONDA_DEFAULT_ENV=base is set against us (it made Poetry ignore VIRTUAL_ENV)."""
+    import functools
+    import http.server
+    import threading
+
+    from support.wheelhouse import simple_index
+    from venvkeeper.creation.plan import InstallPlan
+
+    tool = _real_tool("poetry")
+    served = tmp_path / "served"
+    shutil.copytree(wheelhouse, served / "wheels")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        simple_index(served / "wheels", served / "simple", files_url=f"{url}/wheels")
+        project = tmp_path / "poetryproj"
+        project.mkdir()
+        (project / "pyproject.toml").write_text(
+            '[project]\nname = "poetryproj"\nversion = "0.1.0"\nrequires-python = ">=3.9"\n'
+            'dependencies = ["alpha>=1"]\n\n[dependency-groups]\ndev = ["beta"]\n\n'
+            "[tool.poetry]\npackage-mode = false\n\n"
+            f'[[tool.poetry.source]]\nname = "local"\nurl = "{url}/simple/"\npriority = "primary"\n'
+        )
+        th = _tool_host(host, tmp_path, tool)
+        subprocess.run(
+            [str(tool), "lock", "--no-interaction"],
+            cwd=project,
+            env={**th.environ, "POETRY_VIRTUALENVS_CREATE": "false"},
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        create_env(
+            CreateRequest(
+                project,
+                python=str(base_python.path),
+                backend="venv",
+                plan=InstallPlan(requirements=("alpha==1.0",), label="old"),
+                **offline,
+            ),
+            host=th,
+        )
+        env = project / ".venv"
+        before = _files(project)
+        user = Host(
+            environ={**th.environ, "CONDA_DEFAULT_ENV": "base"},
+            state_dir=th.state_dir,
+            cache_dir=th.cache_dir,
+            home=th.home,
+        )
+        sync = plan_lock_sync(project, user)
+        assert sync is not None and sync.uses_tool and sync.label == "poetry sync"
+        sync_env_from_lock(CreateRequest(project, backend="venv", **offline), sync, host=user)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=60)
+    got = installed(env)
+    assert {k: got.get(k) for k in ("alpha", "beta", "gamma")} == {
+        "alpha": "2.0",
+        "beta": "2.0",
+        "gamma": "1.5",
+    }
+    assert _files(project) == before  # no poetry.toml, nothing rewritten
+    assert not (tmp_path / "tool-home" / ".cache" / "pypoetry" / "virtualenvs").exists()
     assert no_leftovers(project)

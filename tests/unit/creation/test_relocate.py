@@ -54,3 +54,28 @@ def test_posix_scripts_keep_their_mode_and_symlinks_stay(tmp_path: Path) -> None
     assert script.read_text().startswith(f"#!{new}/bin/python\n")
     assert script.stat().st_mode & 0o777 == 0o755
     assert (bin_dir / "python").is_symlink()
+
+
+def test_a_record_listing_absolute_build_paths_is_rewritten(tmp_path: Path) -> None:
+    """Poetry 2.5.1 (``poetry sync``) installs the project itself editable with a RECORD of absolute
+    paths — the build dir's (as seen in a real sync); pip's and uv's RECORDs are relative and untouched."""
+    old = tmp_path / "build" / ".venv"
+    new = tmp_path / ".venv"
+    site = old / "lib" / "python3.11" / "site-packages"
+    (site / "app-0.1.0.dist-info").mkdir(parents=True)
+    (site / "dep-1.0.dist-info").mkdir()
+    record = site / "app-0.1.0.dist-info" / "RECORD"
+    record.write_text(
+        f"{site}/app.pth,sha256=sMlu,17\n{old}/bin/app-hello,sha256=LFCu,142\n"
+        f"{site}/app-0.1.0.dist-info/RECORD,,\n"
+    )
+    relative = "dep/__init__.py,sha256=abc,10\n../../../bin/dep,sha256=def,20\n"
+    (site / "dep-1.0.dist-info" / "RECORD").write_text(relative)
+    assert retarget_env(old, old, new, windows=False) == [record]
+    new_site = new / "lib" / "python3.11" / "site-packages"
+    assert record.read_text().splitlines()[:2] == [
+        f"{new_site}/app.pth,sha256=sMlu,17",
+        f"{new}/bin/app-hello,sha256=LFCu,142",
+    ]
+    assert (site / "dep-1.0.dist-info" / "RECORD").read_text() == relative
+    assert leftovers(old, old) == []
