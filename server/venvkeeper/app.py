@@ -14,7 +14,7 @@ itself is only ever used from one thread.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Literal, Optional, Union
@@ -37,7 +37,7 @@ from venvkeeper.findings import Finding
 from venvkeeper.guards.activation import Activation, activation_for
 from venvkeeper.host import Host
 from venvkeeper.requirements.lockcheck import drift_summary
-from venvkeeper.requirements.provider import parsed_requirements
+from venvkeeper.requirements.provider import parsed_requirements, what_if_buffers
 from venvkeeper.requirements.records import ParsedSources
 from venvkeeper.settings import Settings, parse_settings
 from venvkeeper.state import StateStore
@@ -279,6 +279,17 @@ class App:
         """The project's chosen env when it is usable (not broken), else None."""
         chosen = self.discovery(project).chosen
         return chosen.env if chosen is not None and chosen.env.state == "ok" else None
+
+    def what_if(self, project: Path, buffers: Mapping[Path, str]) -> list[Finding]:
+        """``would-conflict`` findings for those open requirement ``buffers`` (path -> text) that belong
+        to ``project``, against its usable env (none: nothing to break)."""
+        mine = {p: text for p, text in buffers.items() if self.project_for(p) == project}
+        if not mine:
+            return []
+        env = self.usable_env(project)
+        if env is None:
+            return []
+        return what_if_buffers(project, env, mine, self.host)
 
     def usable_envs(self) -> list[tuple[Path, Environment]]:
         """Every project with a usable env, and that env."""

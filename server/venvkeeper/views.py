@@ -1,6 +1,7 @@
 """The answers about a project's env, typed: what the LSP requests and the CLI's ``--json`` send.
 
-The shapes are the ``Interpreter``, ``EnvironmentCandidate`` and ``EnvironmentsResult`` interfaces of
+The shapes are the ``Interpreter``, ``EnvironmentCandidate``, ``EnvironmentsResult`` and
+``InterpretersResult`` (its entries: discovery/catalog.py's ``CatalogEntry``) interfaces of
 docs/PROTOCOL.md, with snake_case names; :func:`venvkeeper.wire.to_wire` makes the camelCase JSON at the
 edge (tests/unit/test_contract.py keeps the two in step). Nothing here reads or writes a wire dict.
 """
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Literal, Optional
 
+from venvkeeper.discovery.catalog import Catalog, CatalogEntry
 from venvkeeper.discovery.model import Candidate, Discovery, Environment, EnvState, Origin
 from venvkeeper.guards.activation import Activation
 from venvkeeper.wire import OMIT_IF_NONE
@@ -126,3 +128,28 @@ def candidate_view(discovery: Discovery, cand: Candidate) -> EnvironmentCandidat
 
 def candidates_view(discovery: Discovery) -> tuple[EnvironmentCandidate, ...]:
     return tuple(candidate_view(discovery, c) for c in discovery.candidates)
+
+
+@dataclass(frozen=True)
+class Interpreters:
+    """The ``venvkeeper/interpreters`` answer: every interpreter, judged for the project of a file."""
+
+    project_root: Optional[Path]
+    requires_python: Optional[str]
+    #: The pins of ``.python-version``, space-separated ("3.12 3.11").
+    python_version: Optional[str]
+    recommended: Optional[Path]
+    recommended_reason: Optional[str]
+    interpreters: tuple[CatalogEntry, ...]
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> Interpreters:
+        pins = catalog.requirements.pins
+        return cls(
+            project_root=catalog.project,
+            requires_python=catalog.requirements.requires_python,
+            python_version=" ".join(pins) if pins else None,
+            recommended=catalog.recommended,
+            recommended_reason=catalog.recommended_reason,
+            interpreters=tuple(catalog.entries),
+        )

@@ -131,3 +131,14 @@ def test_findings_set_off_are_not_shown(tmp_path: Path) -> None:
     app.invalidate([a])
     shown = {f.code: sev for f, sev in app.shown_findings(a)}
     assert "not-installed" not in shown and shown["env-no-pip"] == "error"
+
+
+def test_what_if_looks_only_at_the_projects_own_buffers_and_needs_a_usable_env(tmp_path: Path) -> None:
+    app, ws = make_app(tmp_path)
+    a, b = add_project(ws / "a"), add_project(ws / "b")
+    make_venv(a / ".venv")
+    app.set_roots([ws])
+    buffers = {b / "requirements.txt": "requests==1.0\n"}
+    assert app.what_if(a, buffers) == []  # not a's buffer
+    assert app.what_if(b, buffers) == []  # b has no env: nothing to break
+    assert app.what_if(a, {a / "requirements.txt": "requests\n"}) == []  # nothing installed to break

@@ -11,6 +11,7 @@ import pytest
 
 from venvkeeper import codes, settings, views, wire
 from venvkeeper.creation import commands
+from venvkeeper.discovery import catalog
 from venvkeeper.guards import activation
 from venvkeeper.lsp import protocol
 
@@ -101,11 +102,12 @@ def test_server_commands_agree() -> None:
 
 
 def test_interpreters_payload_agrees() -> None:
-    from venvkeeper.lsp.interpreter import InterpreterEntryView, InterpretersView
-
     section = md_section("`venvkeeper/interpreters` (client → server)")
-    for name, typed in (("InterpretersResult", InterpretersView), ("InterpreterEntry", InterpreterEntryView)):
-        server = set(typed.__annotations__)
+    for name, typed in (
+        ("InterpretersResult", views.Interpreters),
+        ("InterpreterEntry", catalog.CatalogEntry),
+    ):
+        server = wire.wire_keys(typed)
         client = ts_interface_keys(PROTOCOL_TS, name)
         documented = ts_interface_keys(section, name)
         assert server == client == documented, name

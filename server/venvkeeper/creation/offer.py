@@ -11,11 +11,13 @@ lock (Poetry, Pipenv, PDM without their lock, Hatch, conda), inside ``.tox``/
 
 from __future__ import annotations
 
+import functools
+import logging
 import sys
-from collections.abc import MutableSet, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, MutableSet, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Literal
 
 from venvkeeper import fsread
 from venvkeeper.creation.create import default_env_path
@@ -39,6 +41,8 @@ from venvkeeper.discovery.model import Discovery
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
+
+log = logging.getLogger("venvkeeper")
 
 CREATE = "Create"
 NOT_NOW = "Not now"
@@ -198,3 +202,124 @@ def group_message(projects: Sequence[Path], root: Path | None = None) -> str:
     else:
         listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
     return f"{len(projects)} projects have no environment: {listed}"
+
+
+@dataclass(frozen=True)
+class OfferRound:
+    """The offers of one pass and how to make them."""
+
+    offers: list[Offer]
+    #: automatic: create each without asking (``autoCreate: "always"``); single: its own prompt;
+    #: group: one grouped prompt for them all.
+    kind: Literal["automatic", "single", "group"]
+
+
+@dataclass
+class OfferSession:
+    """Which projects get an env offer in this session, and how (issue 14: one prompt, not a hundred).
+
+    The projects found lacking an env in one pass get *one* prompt: a single project its own, several a
+    grouped one. After that first prompt of the session, a project is offered only when the user opens
+    one of its files (its own prompt, once, even if it was part of a grouped prompt).
+    """
+
+    #: Projects already offered in this session (the "once per session" rule; see should_offer_create).
+    prompted: set[Path] = field(default_factory=set)
+    #: False until the initial sweep has seen every project: nothing is offered before.
+    ready: bool = False
+    #: Whether this session has shown its one unprompted offer (single or grouped).
+    asked: bool = False
+    #: Projects the user opened a file of (each may get its own offer once).
+    opened_projects: set[Path] = field(default_factory=set)
+    #: Projects offered only as part of a grouped prompt.
+    grouped_only: set[Path] = field(default_factory=set)
+
+    def opened(self, project: Path) -> bool:
+        """The user opened a file of ``project``: True the first time (then consider it alone)."""
+        if project in self.opened_projects:
+            return False
+        self.opened_projects.add(project)
+        return True
+
+    def candidates(self, projects: Sequence[Path], *, opened: bool, auto_create: str) -> list[Path]:
+        """Those of ``projects`` that may get an offer now. ``opened``: the user opened a file of the
+        (single) project — it may get its own prompt even after the session's first."""
+        if not self.ready:
+            return []  # the initial sweep asks once it has seen every project
+        if self.asked and not opened and auto_create != "always":
+            projects = [p for p in projects if p in self.opened_projects]
+        if opened:
+            # Offered only inside a grouped prompt so far: its own prompt is still owed, once.
+            for project in self.grouped_only.intersection(projects):
+                self.grouped_only.discard(project)
+                self.prompted.discard(project)
+        return list(projects)
+
+    def offers(
+        self,
+        candidates: Iterable[Path],
+        discovery: Callable[[Path], Discovery],
+        settings: Settings,
+        state: StateStore,
+        host: Host,
+        root_for: Callable[[Path], Path | None],
+    ) -> list[Offer]:
+        """The offers to make for ``candidates`` (see :func:`should_offer_create`); a project whose
+        decision fails is logged and skipped, never stopping the others."""
+        offers: list[Offer] = []
+        # Listed once for all the projects, only if one of them gets an offer (issue 14, goal 5).
+        interpreters = functools.cache(lambda: find_interpreters(host))
+        for project in candidates:
+            try:
+                offer = should_offer_create(
+                    project,
+                    discovery(project),
+                    settings,
+                    state,
+                    self.prompted,
+                    python_version=lambda p=project: create_python_version(p, host, interpreters()),  # type: ignore[misc]
+                    root=root_for(project),
+                    host=host,
+                )
+            except Exception:
+                log.exception("deciding whether to offer an env for %s failed", project)
+                continue
+            if offer is not None:
+                offers.append(offer)
+        return offers
+
+    def round(self, offers: Sequence[Offer]) -> OfferRound | None:
+        """How to make ``offers`` (None: nothing to offer); records that the session has asked."""
+        if not offers:
+            return None
+        if offers[0].automatic:
+            return OfferRound(list(offers), "automatic")
+        self.asked = True
+        if len(offers) == 1:
+            return OfferRound(list(offers), "single")
+        self.grouped_only.update(o.project for o in offers)
+        return OfferRound(list(offers), "group")
+
+    def one_by_one(self, offer: Offer) -> None:
+        """The user chose to be asked project by project: ``offer`` gets its own prompt now."""
+        self.grouped_only.discard(offer.project)
+
+
+def decline_offers(state: StateStore, projects: Iterable[Path]) -> None:
+    """ "Never for this project" / "Never for these": remembered in the user state dir."""
+    for project in projects:
+        state.decline(project, DECLINE_KEY)
+
+
+#: At most this many Pythons are offered as buttons ("Choose Python…" after a failed create).
+MAX_PYTHON_BUTTONS = 6
+
+
+def python_choices(found: Sequence[BasePython]) -> dict[str, Path]:
+    """ "Choose Python…": one button per version found ("Python 3.12", "Python 3.13 (free-threaded)"),
+    the first interpreter of each, at most :data:`MAX_PYTHON_BUTTONS`; button title -> interpreter."""
+    choices: dict[str, Path] = {}
+    for base in found:
+        title = f"Python {base.version}{' (free-threaded)' if base.free_threaded else ''}"
+        choices.setdefault(title, base.path)
+    return dict(list(choices.items())[:MAX_PYTHON_BUTTONS])

@@ -19,20 +19,24 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Literal, Optional
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from venvkeeper import fsread
+from venvkeeper.creation.create import install_into_env
 from venvkeeper.creation.plan import InstallPlan
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
 from venvkeeper.guards.globals import (
+    ACTION_IGNORE,
+    ACTION_UNINSTALL,
     CODE_GLOBAL_INSTALL,
     GlobalInstallWarning,
     UninstallRefused,
     WatchedProject,
+    global_install_warning,
     new_dists,
     uninstall_from_user_site,
 )
@@ -41,6 +45,7 @@ from venvkeeper.guards.sites import GlobalSite, global_sites
 from venvkeeper.host import Host
 from venvkeeper.requirements.installed import InstalledDist, read_installed
 from venvkeeper.requirements.records import RequirementRecord
+from venvkeeper.settings import Settings
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import AnyDirWatcher, make_dir_watcher
 
@@ -275,6 +280,54 @@ class OpenWarnings:
         return state
 
 
+def burst_seen(
+    site: GlobalSite,
+    appeared: list[InstalledDist],
+    projects: Iterable[tuple[Path, Environment, Sequence[RequirementRecord]]],
+    home: Path,
+    findings: GlobalInstallFindings,
+    open_warnings: OpenWarnings,
+    now: float,
+) -> tuple[list[Path], Optional[OpenWarning]]:
+    """Installs ``appeared`` in ``site``, with ``projects`` (root, usable env, requirements): the projects
+    whose global-install findings changed, and the message to send (None: nothing concerns a project,
+    or the burst joined the site's open message)."""
+    watched, records = watched_projects(projects, home)
+    warning = global_install_warning(site, appeared, watched, home)
+    if warning is None:
+        return [], None
+    return findings.add(warning, records, home), open_warnings.add(warning, now)
+
+
+def prompt_actions(warning: GlobalInstallWarning, trusted: bool) -> tuple[str, ...]:
+    """The buttons of a global-install message.
+
+    Untrusted workspace: nothing is executed, so the only honest action is to acknowledge.
+    """
+    return warning.actions if trusted else (ACTION_IGNORE,)
+
+
+@dataclass(frozen=True)
+class PromptChoice:
+    """What an answer to a global-install message asks for."""
+
+    #: forget: drop the burst's findings; uninstall: remove it from the user site (after a
+    #: confirmation); install: install it into ``project``'s env.
+    action: Literal["forget", "uninstall", "install"]
+    project: Optional[WatchedProject] = None
+
+
+def prompt_choice(title: Optional[str], warning: GlobalInstallWarning) -> Optional[PromptChoice]:
+    """The answer ``title`` to ``warning``'s message as an action; None: dismissed, nothing to do."""
+    if title == ACTION_IGNORE:
+        return PromptChoice("forget")
+    if title == ACTION_UNINSTALL and warning.site.kind == "user":
+        return PromptChoice("uninstall")
+    if title is not None and title.startswith("Install into ") and warning.projects:
+        return PromptChoice("install", warning.projects[0])
+    return None
+
+
 def global_install_message(dist: InstalledDist, site: GlobalSite, env_label: str, home: Path) -> str:
     return (
         f"{dist.name} {dist.version} was just installed into {site.describe(home)}, "
@@ -369,6 +422,33 @@ def install_plan(dists: Sequence[InstalledDist], required: Sequence[str]) -> Ins
     """The exact versions that landed in the global site, to install into the project env instead."""
     requirements = tuple(f"{d.name}=={d.version}" for d in to_install(dists, required))
     return InstallPlan(requirements=requirements, label=", ".join(requirements))
+
+
+#: The answer to "Install into .venv" in an untrusted workspace.
+UNTRUSTED_INSTALL = "untrusted workspace; nothing installed"
+
+
+def install_burst(
+    project: WatchedProject,
+    warning: GlobalInstallWarning,
+    dists: Sequence[InstalledDist],
+    settings: Settings,
+    host: Host,
+) -> Optional[str]:
+    """ "Install into .venv": the burst's dists the project needs, into its env (runs pip or uv: call it
+    off the event loop). None when done, else what to tell the user."""
+    if not settings.trusted:
+        return UNTRUSTED_INSTALL
+    plan = install_plan(dists, warning.required_by.get(project.root, ()))
+    log.info("installing %s into %s", " ".join(plan.requirements), project.env)
+    try:
+        install_into_env(
+            project.env, plan, host=host, backend_preference=settings.backend, uv_path=settings.uv_path
+        )
+    except Exception as exc:
+        log.warning("install into %s failed: %s", project.env, exc)
+        return f"installing into {project.env_label} failed: {exc}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from venvkeeper.creation.commands import (
     CANCELLED,
     USER_ERRORS,
     CancelledCommand,
+    CommandErrorData,
     CreateArgs,
     Created,
     Installed,
@@ -80,6 +81,11 @@ class CommandRefused(JsonRpcException):
     """
 
     CODE = int(types.LSPErrorCodes.RequestFailed)
+
+    def __init__(self, message: str, error: Optional[CommandErrorData] = None) -> None:
+        super().__init__(message, data=to_wire(error) if error is not None else None)
+        #: The typed ``data`` (None: a refusal, nothing to retry).
+        self.error = error
 
 
 class OperationCancelled(Exception):
@@ -163,7 +169,7 @@ class Operations:
             except USER_ERRORS as exc:
                 log.warning("%s", failure_log(title, exc))
                 message, data = failure(title, exc)
-                raise CommandRefused(message, data=to_wire(data)) from None
+                raise CommandRefused(message, data) from None
             outcome = summary_line or "done"
             if summary_line:
                 log.info("%s", summary_line)

@@ -16,28 +16,24 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from venvkeeper.creation.create import install_into_env
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
 from venvkeeper.guards.global_watch import (
+    UNTRUSTED_INSTALL,
     GlobalInstallFindings,
     GlobalSiteWatch,
     OpenWarning,
     OpenWarnings,
     Uninstalled,
+    burst_seen,
     canonical,
-    install_plan,
+    install_burst,
+    prompt_actions,
+    prompt_choice,
     uninstall_dists,
     uninstall_question,
-    watched_projects,
 )
-from venvkeeper.guards.globals import (
-    ACTION_IGNORE,
-    ACTION_UNINSTALL,
-    GlobalInstallWarning,
-    WatchedProject,
-    global_install_warning,
-)
+from venvkeeper.guards.globals import GlobalInstallWarning, WatchedProject
 from venvkeeper.guards.sites import GlobalSite
 from venvkeeper.lsp import diagnostics, protocol
 from venvkeeper.lsp.workspace import refresh
@@ -75,17 +71,18 @@ class GlobalGuard:
         app = self.server.app
         if not app.settings.global_install_warnings:
             return
-        home = self.server.host.home
-        projects, records = watched_projects(
-            ((p, env, self._requirements(p)) for p, env in self.server.app.usable_envs()), home
-        )
-        warning = global_install_warning(site, appeared, projects, home)
-        if warning is None:
-            return
-        for project in self.findings.add(warning, records, home):
-            self.publish(project)
         loop = self.server.loop
-        state = self.open.add(warning, loop.time() if loop is not None else 0.0)
+        changed, state = burst_seen(
+            site,
+            appeared,
+            ((p, env, self._requirements(p)) for p, env in app.usable_envs()),
+            self.server.host.home,
+            self.findings,
+            self.open,
+            loop.time() if loop is not None else 0.0,
+        )
+        for project in changed:
+            self.publish(project)
         if state is not None:
             self.server.spawn(self._prompt(site, state))
 
@@ -99,58 +96,37 @@ class GlobalGuard:
     async def _prompt(self, site: GlobalSite, state: OpenWarning) -> None:
         server = self.server
         warning = state.warning
-        trusted = server.app.settings.trusted
-        # Untrusted workspace: nothing is executed, so the only honest action is to acknowledge.
-        actions = warning.actions if trusted else (ACTION_IGNORE,)
         if not server.supports_message_actions():
             server.window_show_message(types.ShowMessageParams(types.MessageType.Warning, warning.message))
             state.answered = True
             return
+        actions = prompt_actions(warning, server.app.settings.trusted)
         try:
             title = await server.ask(warning.message, actions, types.MessageType.Warning)
         finally:
             state.answered = True
         dists = list(state.dists.values())
-        if title is None:
+        choice = prompt_choice(title, warning)
+        if choice is None:
             return
-        if title == ACTION_IGNORE:
+        if choice.action == "forget":
             self._forget(d.canonical_name for d in dists)
-        elif title == ACTION_UNINSTALL and site.kind == "user":
+        elif choice.action == "uninstall":
             await self.uninstall(site, dists, confirm=True)
-        elif title.startswith("Install into ") and warning.projects:
-            await self.install_into_env(warning.projects[0], warning, dists)
+        elif choice.project is not None:
+            await self.install_into_env(choice.project, warning, dists)
 
     async def install_into_env(
         self, project: WatchedProject, warning: GlobalInstallWarning, dists: Sequence[InstalledDist]
     ) -> None:
         server = self.server
-        settings = server.app.settings
-        if not settings.trusted:
-            server.window_show_message(
-                types.ShowMessageParams(types.MessageType.Warning, "untrusted workspace; nothing installed")
-            )
-            return
-        plan = install_plan(dists, warning.required_by.get(project.root, ()))
         loop = asyncio.get_running_loop()
-        log.info("installing %s into %s", " ".join(plan.requirements), project.env)
-        try:
-            await loop.run_in_executor(
-                None,
-                lambda: install_into_env(
-                    project.env,
-                    plan,
-                    host=server.host,
-                    backend_preference=settings.backend,
-                    uv_path=settings.uv_path,
-                ),
-            )
-        except Exception as exc:
-            log.warning("install into %s failed: %s", project.env, exc)
-            server.window_show_message(
-                types.ShowMessageParams(
-                    types.MessageType.Error, f"installing into {project.env_label} failed: {exc}"
-                )
-            )
+        failed = await loop.run_in_executor(
+            None, install_burst, project, warning, dists, server.app.settings, server.host
+        )
+        if failed is not None:
+            kind = types.MessageType.Warning if failed == UNTRUSTED_INSTALL else types.MessageType.Error
+            server.window_show_message(types.ShowMessageParams(kind, failed))
             return
         self._refresh([project.root])
 

@@ -1,8 +1,9 @@
 """The auto-create prompt: a project that declares dependencies has no env → offer to create one.
 
 Sent with the standard ``window/showMessageRequest`` (so it works in any LSP client that supports
-message actions). The decision per project is :func:`venvkeeper.creation.offer.should_offer_create`
-(at most once per project per session, never when declined, untrusted, managed by another tool, …).
+message actions). What to offer is decided in :mod:`venvkeeper.creation.offer`: per project by
+``should_offer_create`` (at most once per project per session, never when declined, untrusted, managed
+by another tool, …), for the session by ``OfferSession``.
 "Never for this project" is persisted in the user state dir; ``autoCreate: "always"`` creates without
 asking.
 
@@ -17,7 +18,6 @@ the others are logged, and the venvkeeper.create command stays available.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -29,14 +29,14 @@ from venvkeeper.creation.offer import (
     CHOOSE,
     CREATE,
     CREATE_ALL,
-    DECLINE_KEY,
     GROUP_ACTIONS,
     NEVER,
     NEVER_THESE,
     Offer,
-    create_python_version,
+    OfferSession,
+    decline_offers,
     group_message,
-    should_offer_create,
+    python_choices,
 )
 from venvkeeper.lsp.commands import CommandRefused, OperationCancelled, create_for_project
 
@@ -48,77 +48,41 @@ log = logging.getLogger("venvkeeper")
 #: The buttons of a failed create (the VS Code client adds its own "Show output").
 RETRY = "Retry"
 CHOOSE_PYTHON = "Choose Python…"
-#: At most this many Pythons are offered as buttons.
-MAX_PYTHON_BUTTONS = 6
 
 
 class CreatePrompts:
     def __init__(self, server: VenvkeeperServer) -> None:
         self.server = server
-        #: Projects already offered in this session (the "once per session" rule).
-        self.prompted: set[Path] = set()
-        self.ready = False
-        #: Whether this session has shown its one unprompted offer (single or grouped).
-        self.asked = False
-        #: Projects the user opened a file of (each may get its own offer once).
-        self.opened_projects: set[Path] = set()
-        #: Projects offered only as part of a grouped prompt.
-        self.grouped_only: set[Path] = set()
+        self.session = OfferSession()
 
     def consider(self, projects: list[Path], *, opened: bool = False) -> None:
-        """Offer envs for those of ``projects`` that lack one. ``opened``: the user opened a file of
-        the (single) project — it may get its own prompt even after the session's first."""
-        if not self.ready:
-            return  # the initial sweep calls us once it has seen every project
+        """Offer envs for those of ``projects`` that lack one (see OfferSession.candidates)."""
         server = self.server
         app = server.app
+        candidates = self.session.candidates(projects, opened=opened, auto_create=app.settings.auto_create)
+        if not candidates:
+            return
         assert app.state is not None
-        if self.asked and not opened and app.settings.auto_create != "always":
-            projects = [p for p in projects if p in self.opened_projects]
-        if opened:
-            # Offered only inside a grouped prompt so far: its own prompt is still owed, once.
-            for project in self.grouped_only.intersection(projects):
-                self.grouped_only.discard(project)
-                self.prompted.discard(project)
-        offers: list[Offer] = []
-        # Listed once for all the projects, only if one of them gets an offer (issue 14, goal 5).
-        interpreters = functools.cache(lambda: find_interpreters(server.host))
-        for project in projects:
-            if not app.has_project(project):
-                continue
-            try:
-                offer = should_offer_create(
-                    project,
-                    app.discovery(project),
-                    app.settings,
-                    app.state,
-                    self.prompted,
-                    python_version=lambda p=project: create_python_version(p, server.host, interpreters()),  # type: ignore[misc]
-                    root=self._root(project),
-                    host=server.host,
-                )
-            except Exception:
-                log.exception("deciding whether to offer an env for %s failed", project)
-                continue
-            if offer is not None:
-                offers.append(offer)
-        if not offers:
+        offers = self.session.offers(
+            [p for p in candidates if app.has_project(p)],
+            app.discovery,
+            app.settings,
+            app.state,
+            server.host,
+            self._root,
+        )
+        plan = self.session.round(offers)
+        if plan is None:
             return
-        if offers[0].automatic:
-            for offer in offers:
-                self.server.spawn(self._handle(offer))
-            return
-        self.asked = True
-        if len(offers) == 1:
-            self.server.spawn(self._handle(offers[0]))
+        if plan.kind == "group":
+            self.server.spawn(self._handle_group(plan.offers))
         else:
-            self.grouped_only.update(o.project for o in offers)
-            self.server.spawn(self._handle_group(offers))
+            for offer in plan.offers:
+                self.server.spawn(self._handle(offer))
 
     def opened(self, path: Path) -> None:
         project = self.server.app.project_for(path)
-        if project is not None and project not in self.opened_projects:
-            self.opened_projects.add(project)
+        if project is not None and self.session.opened(project):
             self.consider([project], opened=True)
 
     def _root(self, project: Path) -> Optional[Path]:
@@ -137,12 +101,11 @@ class CreatePrompts:
                 await self._create(offer)
         elif title == CHOOSE:
             for offer in offers:
-                self.grouped_only.discard(offer.project)
+                self.session.one_by_one(offer)
                 await self._handle(offer)
         elif title == NEVER_THESE:
             assert server.app.state is not None
-            for project in projects:
-                server.app.state.decline(project, DECLINE_KEY)
+            decline_offers(server.app.state, projects)
             log.info("will not offer to create an env for %s again", ", ".join(map(str, projects)))
 
     async def _handle(self, offer: Offer) -> None:
@@ -162,7 +125,7 @@ class CreatePrompts:
             await self._create(offer)
         elif title == NEVER:
             assert server.app.state is not None
-            server.app.state.decline(offer.project, DECLINE_KEY)
+            decline_offers(server.app.state, [offer.project])
             log.info("will not offer to create an env for %s again", offer.project)
 
     async def _create(self, offer: Offer, python: Optional[str] = None) -> None:
@@ -174,8 +137,7 @@ class CreatePrompts:
         except OperationCancelled as exc:  # the user pressed Cancel: nothing to report as an error
             log.info("%s", exc)
         except CommandRefused as exc:  # already logged once, with the tool's output
-            retry = isinstance(exc.data, dict) and exc.data.get("retry") is True
-            if not retry or not server.supports_message_actions():
+            if exc.error is None or not exc.error.retry or not server.supports_message_actions():
                 server.window_show_message(types.ShowMessageParams(types.MessageType.Error, exc.message))
                 return
             title = await server.ask(exc.message, [RETRY, CHOOSE_PYTHON], types.MessageType.Error)
@@ -194,25 +156,23 @@ class CreatePrompts:
         """Ask which base Python to create with (one button per version found); its path, or None."""
         loop = asyncio.get_running_loop()
         found = await loop.run_in_executor(None, find_interpreters, self.server.host)
-        choices: dict[str, str] = {}
-        for base in found:
-            title = f"Python {base.version}{' (free-threaded)' if base.free_threaded else ''}"
-            choices.setdefault(title, str(base.path))
+        choices = python_choices(found)
         if not choices:
             self.server.window_show_message(
                 types.ShowMessageParams(types.MessageType.Error, "No Python interpreter found to create with")
             )
             return None
-        titles = list(choices)[:MAX_PYTHON_BUTTONS]
-        picked = await self.server.ask(f"Create the environment for {offer.project.name} with:", titles)
-        return choices.get(picked) if picked is not None else None
+        picked = await self.server.ask(
+            f"Create the environment for {offer.project.name} with:", list(choices)
+        )
+        return str(choices[picked]) if picked in choices else None
 
 
 def register(server: VenvkeeperServer) -> None:
     prompts = CreatePrompts(server)
 
     def after_sweep() -> None:
-        prompts.ready = True
+        prompts.session.ready = True
         prompts.consider(server.app.projects())
 
     server.after_initial_sweep.append(after_sweep)

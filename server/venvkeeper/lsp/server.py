@@ -17,14 +17,15 @@ from pygls.lsp.server import LanguageServer
 
 from venvkeeper import __version__
 from venvkeeper.app import App
+from venvkeeper.checkrunner import CheckRunner
 from venvkeeper.findings import Finding
 from venvkeeper.host import Host
 from venvkeeper.lsp import protocol
-from venvkeeper.lsp.checkrunner import CheckRunner
 from venvkeeper.lsp.logging import ClientLogHandler
 from venvkeeper.views import Interpreter
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import AnyDirWatcher
+from venvkeeper.watch.recheck import RecheckQueue
 from venvkeeper.wire import to_wire
 
 log = logging.getLogger("venvkeeper")
@@ -35,7 +36,7 @@ class VenvkeeperServer(LanguageServer):
         super().__init__("venvkeeper", __version__)
         self.host = host
         self.app = App(host=host, log=log.info)
-        #: Checks run off the event loop, one at a time per project (lsp/checkrunner.py).
+        #: Checks run off the event loop, one at a time per project (venvkeeper/checkrunner.py).
         self.checks = CheckRunner(self.app)
         self.connected = False
         self.loop: Optional[asyncio.AbstractEventLoop] = None
@@ -45,9 +46,8 @@ class VenvkeeperServer(LanguageServer):
         #: sources, lock files and markers, so our own watches keep to env internals, global sites and
         #: the dirs holding projects (watch/plan.py).
         self.client_watching = False
-        #: Projects waiting for a re-check (project -> the path that triggered it), drained in slices.
-        self.pending_rechecks: dict[Path, Path] = {}
-        self.draining = False
+        #: Projects waiting for a re-check, drained in slices (lsp/workspace.py drain_rechecks).
+        self.rechecks = RecheckQueue()
         #: URIs that currently carry our diagnostics, per project (to clear them when fixed).
         self.published: dict[Path, set[str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()

@@ -1,7 +1,7 @@
 """What-if on edit, wired: open requirement buffers (saved or not) get ``would-conflict`` on lines whose
 pin would break an installed dependent, within one debounce of the keystroke.
 
-Translation only: the verdict is :func:`venvkeeper.requirements.whatif.what_if_findings`; the buffers'
+Translation only: the verdict is :meth:`venvkeeper.app.App.what_if`'s; the buffers'
 findings are published with the project's own through ``server.extra_findings``, so one publish never
 drops the other's. Nothing is read from disk for a keystroke: the env's consistency report is the one
 the last check pass made (every change under site-packages re-runs it).
@@ -20,7 +20,6 @@ from venvkeeper.findings import Finding
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.workspace import uri_to_path
 from venvkeeper.requirements.layout import is_requirement_source_path
-from venvkeeper.requirements.provider import what_if_buffers
 
 log = logging.getLogger("venvkeeper")
 
@@ -37,20 +36,10 @@ class WhatIf:
 
     def findings(self, project: Path) -> list[Finding]:
         try:
-            return self._findings(project)
+            return self.server.app.what_if(project, self.buffers)
         except Exception:  # a bug here must not stop the project's own diagnostics from publishing
             log.exception("what-if check failed")
             return []
-
-    def _findings(self, project: Path) -> list[Finding]:
-        app = self.server.app
-        mine = [p for p in self.buffers if app.project_for(p) == project]
-        if not mine:
-            return []
-        env = app.usable_env(project)
-        if env is None:
-            return []
-        return what_if_buffers(project, env, {p: self.buffers[p] for p in mine}, self.server.host)
 
     def changed(self, uri: str, text: str | None) -> None:
         """A buffer opened, changed (``text``) or closed (None): re-publish its project after the debounce."""

@@ -2,7 +2,7 @@
 
 Pipeline: file-system events (watchdog threads) → :class:`Debouncer` (asyncio loop) →
 :func:`on_fs_events` routes paths to projects → :func:`refresh` re-checks them on worker threads
-(:mod:`venvkeeper.lsp.checkrunner`), then, back on the loop, announces changed interpreters,
+(:mod:`venvkeeper.checkrunner`), then, back on the loop, announces changed interpreters,
 republishes diagnostics and resyncs the watch set.
 """
 
@@ -11,15 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from venvkeeper import sweep
 from venvkeeper.app import normalize
-from venvkeeper.discovery.projects import find_projects
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.protocol import as_plain
 from venvkeeper.requirements.layout import CLIENT_WATCH_GLOB, CLIENT_WATCH_REQUIREMENTS_DIR
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
 
 log = logging.getLogger("venvkeeper")
+
+T = TypeVar("T")
 
 
 def uri_to_path(uri: str) -> Optional[Path]:
@@ -132,19 +134,17 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
     re-checks run in slices (:func:`drain_rechecks`) so queries are answered meanwhile."""
     routed = server.app.route_events(paths)
     for project in routed.removed:
-        server.pending_rechecks.pop(project, None)
+        server.rechecks.drop(project)
         diagnostics.clear(server, project)
     if routed.removed and not routed.recheck:
         sync_watches(server)
     if not routed.recheck:
         return
-    for project, trigger in routed.recheck.items():
-        server.pending_rechecks.setdefault(project, trigger)
+    start = server.rechecks.add(routed.recheck)
     if server.loop is None:  # no loop (unit use): re-check at once
+        server.rechecks.drained()
         _recheck_pending(server)
-        return
-    if not server.draining:
-        server.draining = True
+    elif start:
         server.spawn(drain_rechecks(server))
 
 
@@ -158,10 +158,19 @@ def _log_pass(project: Path, trigger: Path | str, t0: float) -> None:
     )
 
 
+async def _recheck(server: VenvkeeperServer, project: Path, trigger: Path | str) -> None:
+    """Re-check one project and publish; its failure is logged, never stopping another's."""
+    t0 = time.perf_counter()
+    try:
+        await refresh_async(server, [project], watches=False)
+    except Exception:  # one project's failure never stops another's
+        log.exception("refreshing %s failed", project)
+    _log_pass(project, trigger, t0)
+
+
 def _recheck_pending(server: VenvkeeperServer) -> None:
-    while server.pending_rechecks:
-        project = next(iter(server.pending_rechecks))
-        trigger = server.pending_rechecks.pop(project)
+    while (queued := server.rechecks.next()) is not None:
+        project, trigger = queued
         t0 = time.perf_counter()
         refresh(server, [project], watches=False)
         _log_pass(project, trigger, t0)
@@ -172,20 +181,14 @@ async def drain_rechecks(server: VenvkeeperServer) -> None:
     """Re-check queued projects one at a time, yielding to the loop between them; watches are resynced
     once at the end, not once per project."""
     try:
-        while server.pending_rechecks:
-            project = next(iter(server.pending_rechecks))
-            trigger = server.pending_rechecks.pop(project)
+        while (queued := server.rechecks.next()) is not None:
+            project, trigger = queued
             if server.app.has_project(project):
-                t0 = time.perf_counter()
-                try:
-                    await refresh_async(server, [project], watches=False)
-                except Exception:  # one project's failure never stops another's
-                    log.exception("refreshing %s failed", project)
-                _log_pass(project, trigger, t0)
+                await _recheck(server, project, trigger)
             await asyncio.sleep(0)
         sync_watches(server)
     finally:
-        server.draining = False
+        server.rechecks.drained()
 
 
 # -- handlers ------------------------------------------------------------------------------------
@@ -278,41 +281,20 @@ def register(server: VenvkeeperServer) -> None:
 
 
 async def initial_sweep(server: VenvkeeperServer) -> None:
+    """Start-up (the order of work is venvkeeper/sweep.py's), then the hooks waiting for it."""
     if server.supports_configuration_pull():
         await pull_configuration(server, do_refresh=False)
     loop = asyncio.get_running_loop()
-    roots = list(server.app.roots)
-    # Watch the dirs near each root before the walk, so a project appearing meanwhile is reported; the
-    # sweep used to walk the whole workspace a second time, on the event loop, to catch those (issue
-    # 14, goal 5: it was 0.85 s of a 200-project sweep, and a stall).
-    sync_watches(server)
-    found = await loop.run_in_executor(None, lambda: [p for r in roots for p in find_projects(r)])
-    server.app.adopt(found)
-    # What killed creates left next to the envs is finished or rolled back before anything looks at the
-    # envs; off the event loop, since removing a leftover env takes a while.
-    projects = server.app.projects()
-    if await asyncio.get_running_loop().run_in_executor(None, server.app.recover_leftovers, projects):
-        server.app.invalidate(projects)
-    # Watches first, so that nothing written after a result is published can go unnoticed: the project
-    # dirs before discovery (an env made meanwhile is reported, and re-checked), the env dirs after it;
-    # then check and publish project by project (discovering once: issue 14, goal 5).
-    sync_watches(server, catch_up=False, envs=False)
-    for project in server.app.projects():
-        try:
-            server.app.discovery(project)
-        except Exception:  # one project's failure never stops the sweep (nor the hooks after it)
-            log.exception("discovery for %s failed", project)
-        await asyncio.sleep(0)
-    sync_watches(server, catch_up=False)
-    for project in server.app.projects():
-        t0 = time.perf_counter()
-        try:
-            await refresh_async(server, [project], watches=False)
-        except Exception:  # one project's failure never stops another's
-            log.exception("refreshing %s failed", project)
-        _log_pass(project, "start-up", t0)
-    sync_watches(server)
-    log.info("initial sweep done: %d projects", len(server.app.projects()))
+
+    def in_worker(fn: Callable[[], T]) -> Awaitable[T]:
+        return loop.run_in_executor(None, fn)
+
+    await sweep.initial_sweep(
+        server.app,
+        lambda catch_up, envs: sync_watches(server, catch_up=catch_up, envs=envs),
+        lambda project: _recheck(server, project, "start-up"),
+        in_worker,
+    )
     for hook in server.after_initial_sweep:
         try:
             hook()

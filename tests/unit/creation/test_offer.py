@@ -6,8 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from venvkeeper.creation.offer import DECLINE_KEY, GROUP_ACTIONS, Offer, group_message, should_offer_create
+from venvkeeper.creation.interpreters import BasePython
+from venvkeeper.creation.offer import (
+    DECLINE_KEY,
+    GROUP_ACTIONS,
+    MAX_PYTHON_BUTTONS,
+    Offer,
+    OfferSession,
+    decline_offers,
+    group_message,
+    python_choices,
+    should_offer_create,
+)
+from venvkeeper.creation.plan import InstallPlan
 from venvkeeper.discovery.model import Discovery
+from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 from venvkeeper.state import StateStore
 
@@ -166,3 +179,83 @@ def test_a_locked_project_is_offered_its_tools_sync_or_the_pins(tmp_path: Path) 
     assert without.message == (
         "Create .venv with Python 3.12 and install the pins of poetry.lock (poetry was not found)?"
     )
+
+
+def _offer(project: Path, *, automatic: bool = False) -> Offer:
+    return Offer(project, project / ".venv", InstallPlan(), f"Create {project.name}?", automatic=automatic)
+
+
+def test_one_pass_gets_one_prompt_then_only_opened_projects_are_offered(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    session = OfferSession()
+    assert session.candidates([a, b], opened=False, auto_create="prompt") == []  # before the sweep
+    session.ready = True
+    assert session.candidates([a, b], opened=False, auto_create="prompt") == [a, b]
+    assert session.round([]) is None
+    group = session.round([_offer(a), _offer(b)])
+    assert group is not None and group.kind == "group" and session.asked
+    # After the session's one prompt, a project found later waits until a file of it is opened.
+    assert session.candidates([c], opened=False, auto_create="prompt") == []
+    assert session.candidates([c], opened=False, auto_create="always") == [c]
+    assert session.opened(c) and not session.opened(c)
+    assert session.candidates([c], opened=False, auto_create="prompt") == [c]
+    single = session.round([_offer(c)])
+    assert single is not None and single.kind == "single"
+
+
+def test_a_project_offered_only_in_a_group_gets_its_own_prompt_when_opened(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    session = OfferSession(ready=True)
+    session.prompted.update({a, b})
+    session.round([_offer(a), _offer(b)])
+    assert session.candidates([a], opened=True, auto_create="prompt") == [a]
+    assert a not in session.prompted and a not in session.grouped_only and b in session.grouped_only
+    session.one_by_one(_offer(b))
+    assert not session.grouped_only
+
+
+def test_automatic_offers_do_not_count_as_the_sessions_prompt(tmp_path: Path) -> None:
+    session = OfferSession(ready=True)
+    auto = session.round([_offer(tmp_path / "a", automatic=True), _offer(tmp_path / "b", automatic=True)])
+    assert auto is not None and auto.kind == "automatic" and not session.asked
+
+
+def test_never_is_remembered_per_project(tmp_path: Path) -> None:
+    state = StateStore(tmp_path / "state")
+    decline_offers(state, [tmp_path / "a", tmp_path / "b"])
+    assert state.declined(tmp_path / "a", DECLINE_KEY) and state.declined(tmp_path / "b", DECLINE_KEY)
+    assert not state.declined(tmp_path / "c", DECLINE_KEY)
+
+
+def test_offers_skip_a_project_whose_decision_fails_and_remember_the_others(
+    project: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "requirements.txt").write_text("attrs\n")
+    host = Host(environ={}, home=tmp_path / "home", state_dir=tmp_path / "st", cache_dir=tmp_path / "cache")
+
+    def discovery(p: Path) -> Discovery:
+        if p == broken:
+            raise OSError("unreadable")
+        return Discovery(p, None, [])
+
+    session = OfferSession(ready=True)
+    state = StateStore(tmp_path / "state")
+    got = session.offers([broken, project], discovery, Settings(), state, host, lambda p: tmp_path)
+    assert [o.project for o in got] == [project]
+    assert session.prompted == {project}
+    assert session.offers([project], discovery, Settings(), state, host, lambda p: tmp_path) == []  # once
+
+
+def test_python_choices_are_one_button_per_version_the_first_interpreter_each(tmp_path: Path) -> None:
+    def base(name: str, version: str, free_threaded: bool = False) -> BasePython:
+        return BasePython(tmp_path / name, version, None, free_threaded, "PATH")
+
+    found = [base("a", "3.12"), base("b", "3.12"), base("c", "3.13", True)]
+    found += [base(f"v{i}", f"3.{i}") for i in range(1, 10)]
+    got = python_choices(found)
+    assert list(got)[:2] == ["Python 3.12", "Python 3.13 (free-threaded)"]
+    assert got["Python 3.12"] == tmp_path / "a"
+    assert len(got) == MAX_PYTHON_BUTTONS
+    assert python_choices([]) == {}

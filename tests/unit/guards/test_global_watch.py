@@ -6,17 +6,28 @@ from pathlib import Path
 
 from venvkeeper.guards.global_watch import (
     SAME_BURST_S,
+    UNTRUSTED_INSTALL,
     GlobalInstallFindings,
     OpenWarnings,
     Refusal,
     SiteSnapshots,
     Uninstalled,
+    burst_seen,
+    install_burst,
     install_plan,
+    prompt_actions,
+    prompt_choice,
     uninstall_question,
     watch_dir,
     watched_projects,
 )
-from venvkeeper.guards.globals import WatchedProject, global_install_warning
+from venvkeeper.guards.globals import (
+    ACTION_IGNORE,
+    ACTION_UNINSTALL,
+    GlobalInstallWarning,
+    WatchedProject,
+    global_install_warning,
+)
 from venvkeeper.guards.sites import GlobalSite
 from venvkeeper.host import Host
 from venvkeeper.requirements.installed import read_installed
@@ -71,8 +82,8 @@ def test_a_site_made_after_the_first_look_reports_everything_in_it_as_new(tmp_pa
     assert snapshots.appeared(set()) == []  # the snapshot moved on (a touched dist-info would count again)
 
 
-def test_a_second_burst_joins_the_open_message_until_it_was_answered_long_ago(tmp_path: Path) -> None:
-    site = user_site(tmp_path)
+def requests_warning(site: GlobalSite, tmp_path: Path) -> GlobalInstallWarning:
+    """The warning after ``pip install requests`` into ``site``, for a project with its own .venv."""
     dist_info(site.path, "requests", "2.31.0")
     root = tmp_path / "proj"
     warning = global_install_warning(
@@ -82,6 +93,11 @@ def test_a_second_burst_joins_the_open_message_until_it_was_answered_long_ago(tm
         tmp_path,
     )
     assert warning is not None
+    return warning
+
+
+def test_a_second_burst_joins_the_open_message_until_it_was_answered_long_ago(tmp_path: Path) -> None:
+    warning = requests_warning(user_site(tmp_path), tmp_path)
     open_warnings = OpenWarnings()
     first = open_warnings.add(warning, now=100.0)
     assert first is not None
@@ -174,3 +190,51 @@ def test_the_uninstall_question_names_the_dists_and_the_site_shortened(tmp_path:
     question = uninstall_question(site, list(read_installed([site.path]).values()), tmp_path)
     assert question.startswith("Remove flask 3.0.0 from the user site (~/")
     assert "system packages and project envs are not touched" in question
+
+
+def test_an_untrusted_prompt_only_acknowledges_and_each_answer_maps_to_one_action(tmp_path: Path) -> None:
+    warning = requests_warning(user_site(tmp_path), tmp_path)
+    project = warning.projects[0]
+    assert prompt_actions(warning, trusted=True) == ("Install into .venv", ACTION_UNINSTALL, ACTION_IGNORE)
+    assert prompt_actions(warning, trusted=False) == (ACTION_IGNORE,)
+    assert prompt_choice(None, warning) is None  # dismissed
+    assert prompt_choice("Something else", warning) is None
+    forget = prompt_choice(ACTION_IGNORE, warning)
+    assert forget is not None and forget.action == "forget"
+    uninstall = prompt_choice(ACTION_UNINSTALL, warning)
+    assert uninstall is not None and uninstall.action == "uninstall"
+    install = prompt_choice("Install into .venv", warning)
+    assert install is not None and (install.action, install.project) == ("install", project)
+
+
+def test_uninstall_is_never_chosen_for_a_system_site(tmp_path: Path) -> None:
+    site = GlobalSite(
+        tmp_path / "usr" / "lib" / "python3.12" / "site-packages", "system", "3.12", None, False
+    )
+    warning = requests_warning(site, tmp_path)
+    assert ACTION_UNINSTALL not in warning.actions
+    assert prompt_choice(ACTION_UNINSTALL, warning) is None
+
+
+def test_install_burst_runs_nothing_untrusted_and_says_which_env_failed(tmp_path: Path) -> None:
+    warning = requests_warning(user_site(tmp_path), tmp_path)
+    project, dists = warning.projects[0], list(warning.dists)
+    untrusted = Settings(trusted=False)
+    assert install_burst(project, warning, dists, untrusted, host(tmp_path)) == UNTRUSTED_INSTALL
+    failed = install_burst(project, warning, dists, Settings(trusted=True), host(tmp_path))  # no .venv
+    assert failed is not None and failed.startswith("installing into .venv failed: ")
+
+
+def test_a_burst_seen_publishes_the_projects_requiring_it_and_asks_once(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    dist_info(site.path, "requests", "2.31.0")
+    root, records = project_with(tmp_path, "requests>=2\n")
+    appeared = list(read_installed([site.path]).values())
+    projects = [(root, _FakeEnv(root / ".venv"), records)]
+    findings, open_warnings, home = GlobalInstallFindings(), OpenWarnings(), tmp_path / "home"
+    changed, state = burst_seen(site, appeared, projects, home, findings, open_warnings, 100.0)  # type: ignore[arg-type]
+    assert changed == [root] and state is not None
+    assert state.warning.projects[0].root == root
+    _, again = burst_seen(site, appeared, projects, home, findings, open_warnings, 101.0)  # type: ignore[arg-type]
+    assert again is None  # joined the open message
+    assert burst_seen(site, appeared, [], home, findings, open_warnings, 102.0) == ([], None)  # no project

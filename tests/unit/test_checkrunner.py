@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 from support.envs import make_venv
 from venvkeeper.app import App
+from venvkeeper.checkrunner import CheckRunner
 from venvkeeper.host import Host
-from venvkeeper.lsp.checkrunner import CheckRunner
 from venvkeeper.settings import Settings
 
 T = TypeVar("T")

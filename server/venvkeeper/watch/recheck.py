@@ -1,0 +1,45 @@
+"""The re-check queue: projects a change touched, waiting to be re-checked one at a time.
+
+Each project is queued once, with the first path that concerned it (the log names it), in arrival
+order; a project that is gone leaves the queue. One drain at a time works through it (lsp/workspace.py
+yields to the event loop between projects, so queries are answered meanwhile).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+
+@dataclass
+class RecheckQueue:
+    #: project -> the path that triggered its re-check, in arrival order.
+    pending: dict[Path, Path] = field(default_factory=dict)
+    #: A drain is under way: a second one would check projects twice.
+    draining: bool = False
+
+    def add(self, recheck: Mapping[Path, Path]) -> bool:
+        """Queue ``recheck``; True when the caller is to start a drain (none is under way)."""
+        for project, trigger in recheck.items():
+            self.pending.setdefault(project, trigger)
+        if self.draining or not self.pending:
+            return False
+        self.draining = True
+        return True
+
+    def drop(self, project: Path) -> None:
+        """``project`` is gone: nothing to re-check."""
+        self.pending.pop(project, None)
+
+    def next(self) -> Optional[tuple[Path, Path]]:
+        """The oldest queued project and its trigger, taken off the queue; None when it is empty."""
+        if not self.pending:
+            return None
+        project = next(iter(self.pending))
+        return project, self.pending.pop(project)
+
+    def drained(self) -> None:
+        """The drain ended (emptied the queue, or failed): the next :meth:`add` starts another."""
+        self.draining = False
