@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from support.rawlsp import RawLspClient
-from e2e.conftest import SERVER_CMD, server_env
+from tests.e2e.conftest import SERVER_CMD, server_env
 
 TIMEOUT = 60  # a safety net only: every wait ends on an answer
 
@@ -46,7 +46,11 @@ def _session(tmp_path: Path, ws: Path, front: bool, options: Any) -> dict[str, A
     client = _client(tmp_path, front)
     try:
         init = client.initialize(ws, options)
-        uris = [(ws / "app" / "main.py").as_uri(), (ws / "bare" / "x.py").as_uri(), (ws.parent / "out.py").as_uri()]
+        uris = [
+            (ws / "app" / "main.py").as_uri(),
+            (ws / "bare" / "x.py").as_uri(),
+            (ws.parent / "out.py").as_uri(),
+        ]
         ids = [client.send_request("venvkeeper/interpreter", {"uri": u}) for u in uris]
         answers = [client._responses[rid].get(timeout=TIMEOUT)["result"] for rid in ids]
         _no_second_reply(client, [1, *ids])
@@ -82,7 +86,9 @@ def test_everything_sent_during_start_up_reaches_the_server_in_order(tmp_path: P
         envs = client.send_request("venvkeeper/environments", {"uri": main})  # the front stops here
         second = client.send_request("venvkeeper/interpreter", {"uri": main})
         bad = client.send_request("venvkeeper/interpreter", {"uri": 42})
-        replies = {rid: client._responses[rid].get(timeout=TIMEOUT) for rid in (init_id, first, envs, second, bad)}
+        replies = {
+            rid: client._responses[rid].get(timeout=TIMEOUT) for rid in (init_id, first, envs, second, bad)
+        }
         assert replies[first]["result"] == replies[second]["result"]
         assert replies[envs]["result"]["projectRoot"] == str(ws / "app")
         assert "error" in replies[bad]  # the real server's invalid-params error, not an answer
@@ -113,7 +119,8 @@ def test_end_of_input_during_start_up_ends_the_server(tmp_path: Path, ws: Path, 
     client = _client(tmp_path, front)
     try:
         client.send_request(
-            "initialize", {"processId": None, "rootUri": ws.as_uri(), "capabilities": {}, "initializationOptions": {}}
+            "initialize",
+            {"processId": None, "rootUri": ws.as_uri(), "capabilities": {}, "initializationOptions": {}},
         )
         assert client.proc.stdin is not None
         client.proc.stdin.close()

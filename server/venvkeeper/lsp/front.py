@@ -64,7 +64,10 @@ INITIALIZE_RESULT: dict[str, Any] = {
                 "venvkeeper.addPip",
             ]
         },
-        "workspace": {"workspaceFolders": {"supported": True, "changeNotifications": True}, "fileOperations": {}},
+        "workspace": {
+            "workspaceFolders": {"supported": True, "changeNotifications": True},
+            "fileOperations": {},
+        },
     },
     "serverInfo": {"name": "venvkeeper", "version": "0.1.0"},
 }
@@ -277,7 +280,9 @@ def _id_key(value: Json) -> Json:
 class Front:
     """Answers what it can from the domain code; knows nothing of pygls."""
 
-    def __init__(self, host: Host, write: Callable[[bytes], None], done: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self, host: Host, write: Callable[[bytes], None], done: Callable[[], None] = lambda: None
+    ) -> None:
         self.host = host
         self.write = write
         #: Called once the front has answered an interpreter query or stopped.
@@ -459,10 +464,14 @@ def serve_stdio(host: Host, level: int, build: Optional[Callable[[Host], Venvkee
                     if not front.active:
                         break
             except Exception as exc:  # the real server gets every byte anyway
-                log.warning("the start-up front stopped (%s: %s); the server answers everything", type(exc).__name__, exc)
+                log.warning(
+                    "the start-up front stopped (%s: %s); the server answers everything",
+                    type(exc).__name__,
+                    exc,
+                )
                 front.stop()
     if front.answered:
-        log.debug("the start-up front answered %d request(s) before the server was ready", len(front.answered))
+        log.debug("the start-up front answered %d request(s) before the server was up", len(front.answered))
     # Hand over: the real server's logging replaces the front's, then it reads the whole stream.
     root.removeHandler(handler)
     from venvkeeper.lsp.logging import setup_logging

@@ -83,7 +83,9 @@ def test_uri_paths_are_pygls_paths(uri: str) -> None:
     assert front.uri_to_path(uri) == normalize(Path(to_fs_path(uri) or ""))
 
 
-@pytest.mark.parametrize("uri", ["file://host/share/x.py", "untitled:Untitled-1", "file:relative", "file:///a?q=1"])
+@pytest.mark.parametrize(
+    "uri", ["file://host/share/x.py", "untitled:Untitled-1", "file:relative", "file:///a?q=1"]
+)
 def test_unusual_uris_are_left_to_the_server(uri: str) -> None:
     assert front.uri_to_path(uri) is None
 
@@ -190,7 +192,9 @@ def _answers(out: list[bytes]) -> dict[Any, Any]:
     return {m["id"]: m["result"] for m in map(json.loads, bodies)}
 
 
-@pytest.mark.parametrize("options", [None, {"trusted": False}, {"trusted": True, "settings": {"trusted": True}}])
+@pytest.mark.parametrize(
+    "options", [None, {"trusted": False}, {"trusted": True, "settings": {"trusted": True}}]
+)
 def test_interpreter_answer_is_the_apps(tmp_path: Path, options: Any) -> None:
     ws = _workspace(tmp_path)
     out: list[bytes] = []
@@ -258,7 +262,7 @@ def test_nothing_before_initialize_and_no_second_initialize(tmp_path: Path) -> N
 
 def test_the_front_imports_neither_pygls_nor_lsprotocol_nor_attrs(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
-    script = f"""
+    script = """
 import json, sys
 from venvkeeper import cli
 from venvkeeper.host import Host
@@ -271,9 +275,14 @@ assert f.active and len(out) == 2, out
 """
     messages = json.dumps([_initialize(ws), _query(1, (ws / "app" / "main.py").as_uri())])
     run = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", script, messages], capture_output=True, text=True, check=True
+        [sys.executable, "-X", "importtime", "-c", script, messages],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     modules = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if "|" in line}
-    banned = {m for m in modules if m.split(".")[0] in {"pygls", "lsprotocol", "cattrs", "cattr", "attr", "attrs"}}
+    banned = {
+        m for m in modules if m.split(".")[0] in {"pygls", "lsprotocol", "cattrs", "cattr", "attr", "attrs"}
+    }
     assert "venvkeeper.app" in modules
     assert banned == set()
