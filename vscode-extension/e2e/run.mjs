@@ -241,6 +241,15 @@ print(poetry_env_base("poetryproj", os.path.realpath(sys.argv[1])), "%d.%d" % sy
   const poetryEnv = path.join(poetryDir, `${poetryBase}-py${mm}`);
   sh(PYTHON, ['-m', 'venv', '--without-pip', poetryEnv]);
   sh(PYTHON, ['-m', 'venv', '--without-pip', path.join(poetryDir, `someone-else-AbCdEfGh-py${mm}`)]);
+  // Envs other tools keep for other projects, which the picker lists under "Other environments": a Pipenv
+  // env in $XDG_DATA_HOME/virtualenvs and a conda env (no pyvenv.cfg; its Python version is in conda-meta)
+  // in $CONDA_ENVS_PATH (serverEnv).
+  sh(PYTHON, ['-m', 'venv', '--without-pip', path.join(WORK, 'home', 'data', 'virtualenvs', 'otherapp-Xy12Ab34')]);
+  const condaEnv = path.join(WORK, 'home', 'conda-envs', 'datasci');
+  mkdirSync(path.join(condaEnv, 'conda-meta'), { recursive: true });
+  mkdirSync(path.join(condaEnv, 'bin'));
+  writeFileSync(path.join(condaEnv, 'conda-meta', `python-${mm}.0-h1_0.json`), '{}');
+  writeFileSync(path.join(condaEnv, 'bin', 'python'), '');
 
   // (r): a uv project whose uv.lock (written by the real `uv lock`, offline from the wheelhouse) pins
   // lockdep 2.0 while its .venv holds 1.0: drifted. Its folder settings name the uv to use, and the venv
@@ -315,6 +324,7 @@ function serverEnv(fixtures, name, virtualEnv) {
     XDG_CACHE_HOME: path.join(home, 'cache'),
     XDG_DATA_HOME: path.join(home, 'data'),
     XDG_CONFIG_HOME: path.join(home, 'config'),
+    CONDA_ENVS_PATH: path.join(home, 'conda-envs'),
     // Installs come from the local wheelhouse only (the server has no index setting yet).
     PIP_NO_INDEX: '1',
     PIP_FIND_LINKS: fixtures.wheelhouse,
@@ -735,6 +745,18 @@ async function main() {
       }
       const firstEnv = labels.find((l) => l.includes('virtualenvs/')) ?? '';
       if (!firstEnv.includes(envName)) throw new Error(`the Poetry env is not the first env: ${JSON.stringify(labels)}`);
+      // Other tools' envs are listed too (the list is virtualised: filter, as a user would by typing).
+      const others = [];
+      for (const [want, tool] of [['otherapp-Xy12Ab34', 'virtualenv'], ['datasci', 'conda']]) {
+        await page.keyboard.type(want);
+        const row = rows.filter({ hasText: want }).first();
+        await row.waitFor({ timeout: 20_000 });
+        const text = (await row.innerText()).replace(/\s+/g, ' ').trim();
+        if (!text.includes(tool) && !text.includes('pipenv')) throw new Error(`"${want}" not shown as a ${tool} env: "${text}"`);
+        others.push(text);
+        await shot(page, `q1-${want}`);
+        for (let i = 0; i < want.length; i++) await page.keyboard.press('Backspace');
+      }
       // "Create new environment…" asks which Python, the recommended one first and marked.
       await rows.filter({ hasText: 'Create new environment' }).first().click();
       await page.locator('.quick-input-widget').filter({ hasText: 'which Python' }).first().waitFor({ timeout: 20_000 });
@@ -756,7 +778,7 @@ async function main() {
         throw new Error(`created with ${home}, chosen ${chosen}`);
       }
       await page.close();
-      return `status "${status}"; picker ${JSON.stringify(labels)}; which Python "${placeholder}" ${JSON.stringify(bases)}; created "${created}" home=${home}`;
+      return `status "${status}"; picker ${JSON.stringify(labels)}; others ${JSON.stringify(others)}; which Python "${placeholder}" ${JSON.stringify(bases)}; created "${created}" home=${home}`;
     });
 
     await step('(b) create prompt → Create → working .venv, status bar switches', async () => {
