@@ -20,12 +20,14 @@ from pygls.uris import to_fs_path
 
 from venvkeeper import sweep
 from venvkeeper.app import normalize
+from venvkeeper.hooks import call_each
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.protocol import as_plain
 from venvkeeper.requirements.layout import CLIENT_WATCH_GLOB, CLIENT_WATCH_REQUIREMENTS_DIR
 from venvkeeper.settings import initialization_settings, settings_section
 from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import make_dir_watcher
+from venvkeeper.watch.plan import catch_up_dirs, reported_paths
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -104,11 +106,7 @@ def _publish(server: VenvkeeperServer, targets: list[Path], *, watches: bool) ->
     for project, view in app.refresh(targets):
         server.notify_environment(project, view)
     diagnostics.publish(server, targets)
-    for hook in server.after_refresh:
-        try:
-            hook(targets)
-        except Exception:
-            log.exception("after-refresh hook failed")
+    call_each(server.after_refresh, "after-refresh", targets)
     if watches:
         sync_watches(server)
 
@@ -121,11 +119,8 @@ def sync_watches(server: VenvkeeperServer, *, catch_up: bool = True, envs: bool 
         return
     before = server.watcher.watched
     server.watcher.sync(server.app.watch_dirs(client_watches=server.client_watching, envs=envs))
-    # Close the race between "directory created" and "watch established": anything written into a
-    # newly watched directory before its watch existed is picked up by one more routing pass.
-    new_dirs = server.watcher.watched - before
-    if catch_up and before and server.debouncer is not None:
-        for d in new_dirs:
+    if catch_up and server.debouncer is not None:
+        for d in catch_up_dirs(before, server.watcher.watched):
             server.debouncer.push(d)
 
 
@@ -142,8 +137,9 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
         return
     start = server.rechecks.add(routed.recheck)
     if server.loop is None:  # no loop (unit use): re-check at once
-        server.rechecks.drained()
-        _recheck_pending(server)
+        server.rechecks.drain_now(
+            lambda p, trigger: _recheck_now(server, p, trigger), lambda: sync_watches(server)
+        )
     elif start:
         server.spawn(drain_rechecks(server))
 
@@ -168,27 +164,19 @@ async def _recheck(server: VenvkeeperServer, project: Path, trigger: Path | str)
     _log_pass(project, trigger, t0)
 
 
-def _recheck_pending(server: VenvkeeperServer) -> None:
-    while (queued := server.rechecks.next()) is not None:
-        project, trigger = queued
-        t0 = time.perf_counter()
-        refresh(server, [project], watches=False)
-        _log_pass(project, trigger, t0)
-    sync_watches(server)
+def _recheck_now(server: VenvkeeperServer, project: Path, trigger: Path) -> None:
+    t0 = time.perf_counter()
+    refresh(server, [project], watches=False)
+    _log_pass(project, trigger, t0)
 
 
 async def drain_rechecks(server: VenvkeeperServer) -> None:
-    """Re-check queued projects one at a time, yielding to the loop between them; watches are resynced
-    once at the end, not once per project."""
-    try:
-        while (queued := server.rechecks.next()) is not None:
-            project, trigger = queued
-            if server.app.has_project(project):
-                await _recheck(server, project, trigger)
-            await asyncio.sleep(0)
-        sync_watches(server)
-    finally:
-        server.rechecks.drained()
+    """Re-check the queued projects in slices (:meth:`RecheckQueue.drain`), then resync the watches."""
+    await server.rechecks.drain(
+        lambda project, trigger: _recheck(server, project, trigger),
+        server.app.has_project,
+        lambda: sync_watches(server),
+    )
 
 
 # -- handlers ------------------------------------------------------------------------------------
@@ -271,9 +259,8 @@ def register(server: VenvkeeperServer) -> None:
         for change in params.changes:
             path = uri_to_path(change.uri)
             if path is not None and ls.debouncer is not None:
-                ls.debouncer.push(path)
-                if path.name == "pyvenv.cfg":
-                    ls.debouncer.push(path.parent)  # an env appeared, gone or recreated: route its dir
+                for reported in reported_paths(path):
+                    ls.debouncer.push(reported)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: VenvkeeperServer, *args: Any) -> None:
@@ -295,11 +282,7 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
         lambda project: _recheck(server, project, "start-up"),
         in_worker,
     )
-    for hook in server.after_initial_sweep:
-        try:
-            hook()
-        except Exception:
-            log.exception("after-initial-sweep hook failed")
+    call_each(server.after_initial_sweep, "after-initial-sweep")
 
 
 async def register_client_watchers(server: VenvkeeperServer) -> None:

@@ -1,16 +1,17 @@
 """The re-check queue: projects a change touched, waiting to be re-checked one at a time.
 
 Each project is queued once, with the first path that concerned it (the log names it), in arrival
-order; a project that is gone leaves the queue. One drain at a time works through it (lsp/workspace.py
-yields to the event loop between projects, so queries are answered meanwhile).
+order; a project that is gone leaves the queue. One drain at a time works through it, yielding to the
+event loop between projects so queries are answered meanwhile (lsp/workspace.py wires the re-check).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 
 @dataclass
@@ -43,3 +44,27 @@ class RecheckQueue:
     def drained(self) -> None:
         """The drain ended (emptied the queue, or failed): the next :meth:`add` starts another."""
         self.draining = False
+
+    async def drain(
+        self,
+        recheck: Callable[[Path, Path], Awaitable[None]],
+        is_project: Callable[[Path], bool],
+        finish: Callable[[], None],
+    ) -> None:
+        """Re-check queued projects (``recheck(project, trigger)``) one at a time, yielding to the loop
+        between them; ``finish`` once at the end (the watches are resynced once, not once per project)."""
+        try:
+            while (queued := self.next()) is not None:
+                if is_project(queued[0]):
+                    await recheck(*queued)
+                await asyncio.sleep(0)
+            finish()
+        finally:
+            self.drained()
+
+    def drain_now(self, recheck: Callable[[Path, Path], None], finish: Callable[[], None]) -> None:
+        """Without an event loop (unit use): re-check everything queued at once, then ``finish``."""
+        self.drained()
+        while (queued := self.next()) is not None:
+            recheck(*queued)
+        finish()
