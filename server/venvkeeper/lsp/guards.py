@@ -19,6 +19,8 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
 from venvkeeper.guards.global_watch import (
+    CONFIRM_UNINSTALL,
+    UNINSTALL_BUTTONS,
     UNTRUSTED_INSTALL,
     GlobalInstallFindings,
     GlobalSiteWatch,
@@ -26,11 +28,10 @@ from venvkeeper.guards.global_watch import (
     OpenWarnings,
     Uninstalled,
     burst_seen,
-    canonical,
     install_burst,
     prompt_actions,
     prompt_choice,
-    uninstall_dists,
+    uninstall_and_forget,
     uninstall_question,
 )
 from venvkeeper.guards.globals import GlobalInstallWarning, WatchedProject
@@ -45,9 +46,6 @@ if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
 
 log = logging.getLogger("venvkeeper")
-
-CONFIRM_UNINSTALL = "Uninstall"
-CANCEL = "Cancel"
 
 
 class GlobalGuard:
@@ -137,16 +135,13 @@ class GlobalGuard:
         if not server.app.settings.trusted:
             return Uninstalled.untrusted(dists)
         if confirm and server.supports_message_actions():
-            answer = await server.ask(
-                uninstall_question(site, dists, server.host.home),
-                (CONFIRM_UNINSTALL, CANCEL),
-                types.MessageType.Warning,
-            )
+            question = uninstall_question(site, dists, server.host.home)
+            answer = await server.ask(question, UNINSTALL_BUTTONS, types.MessageType.Warning)
             if answer != CONFIRM_UNINSTALL:
                 return Uninstalled()  # the user said no
-        result = uninstall_dists(site, dists)
-        self.watch.snapshots.reread(site)
-        self._forget(canonical(n) for n in result.removed)
+        result, changed = uninstall_and_forget(site, dists, self.watch.snapshots, self.findings)
+        for project in changed:
+            self.publish(project)
         server.window_show_message(types.ShowMessageParams(types.MessageType.Info, result.message()))
         self._refresh(self.server.app.projects())
         return result

@@ -69,7 +69,7 @@ class CreatePrompts:
             app.settings,
             app.state,
             server.host,
-            self._root,
+            self.server.app.root_of,
         )
         plan = self.session.round(offers)
         if plan is None:
@@ -85,13 +85,10 @@ class CreatePrompts:
         if project is not None and self.session.opened(project):
             self.consider([project], opened=True)
 
-    def _root(self, project: Path) -> Optional[Path]:
-        return next((r for r in self.server.app.roots if r == project or r in project.parents), None)
-
     async def _handle_group(self, offers: list[Offer]) -> None:
         server = self.server
         projects = [o.project for o in offers]
-        message = group_message(projects, self._root(projects[0]))
+        message = group_message(projects, self.server.app.root_of(projects[0]))
         if not server.supports_message_actions():
             log.info("%s (use the venvkeeper.create command)", message)
             return
