@@ -518,6 +518,17 @@ def job(operation: Operation[T], answer: Callable[[T], Answer]) -> Job:
     return Job(operation, answer)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What every command's job needs besides its argument: the project it acts on, and the App's
+    settings, host and state store."""
+
+    project: Path
+    settings: Settings
+    host: Host
+    state: Optional[StateStore] = None
+
+
 def created(result: CreateResult) -> Created:
     """The answer of a create or recreate; says once what it recovered of earlier, killed creates."""
     for note in result.leftovers:
@@ -525,33 +536,25 @@ def created(result: CreateResult) -> Created:
     return Created.of(result)
 
 
-def create_job(
-    project: Path, args: CreateArgs, settings: Settings, host: Host, state: Optional[StateStore]
-) -> Job:
-    request = create_request(project, settings, host, args)
+def create_job(scope: Scope, args: CreateArgs) -> Job:
+    request = create_request(scope.project, scope.settings, scope.host, args)
 
     def answer(result: CreateResult) -> Created:
         done = created(result)
         log.info("created %s: %s", result.env_path, result.choice.reason)
         return done
 
-    return job(create_operation(project, request, host, state), answer)
+    return job(create_operation(scope.project, request, scope.host, scope.state), answer)
 
 
-def recreate_job(project: Path, env: Path, settings: Settings, host: Host) -> Job:
-    return job(recreate_operation(project, env, settings, host), created)
+def recreate_job(scope: Scope, env: Path) -> Job:
+    return job(recreate_operation(scope.project, env, scope.settings, scope.host), created)
 
 
-def sync_job(
-    project: Path,
-    env: Path,
-    source: Optional[str],
-    settings: Settings,
-    host: Host,
-    state: Optional[StateStore],
-) -> Job:
+def sync_job(scope: Scope, env: Path, source: Optional[str]) -> Job:
     """Sync through the project's lock when it has one and ``source`` names no other file, else from
     the sources as the check reads them (one, or everything the check expects)."""
+    project, settings, host, state = scope.project, scope.settings, scope.host, scope.state
     lock_sync = lock_sync_for(project, source, settings, host)
     if lock_sync is not None:
         label = lock_sync.label
@@ -563,36 +566,27 @@ def sync_job(
     return job(sync_operation(project, env, plan, settings, host, state), lambda _: Synced(env, plan.label))
 
 
-def install_job(
-    project: Path, env: Path, wanted: Sequence[str], settings: Settings, host: Host, *, missing: bool
-) -> Job:
+def install_job(scope: Scope, env: Path, wanted: Sequence[str], *, missing: bool) -> Job:
     """Install exactly ``wanted`` (``missing``: what the check found missing)."""
-    operation = install_operation(project, env, wanted, settings, host, missing=missing)
+    operation = install_operation(scope.project, env, wanted, scope.settings, scope.host, missing=missing)
     return job(operation, lambda _: Installed(env, tuple(wanted)))
 
 
 def install_missing_job(
-    project: Path,
-    env: Path,
-    requested: Optional[Sequence[str]],
-    findings: Sequence[Finding],
-    settings: Settings,
-    host: Host,
+    scope: Scope, env: Path, requested: Optional[Sequence[str]], findings: Sequence[Finding]
 ) -> Union[Job, Installed]:
     """Install what was named, else what the findings say is missing; nothing missing: answered at once."""
     wanted = requested or missing_install_args(findings)
     if not wanted:
         return Installed(env, ())
-    return install_job(project, env, wanted, settings, host, missing=True)
+    return install_job(scope, env, wanted, missing=True)
 
 
-def install_into_job(
-    project: Path, env: Path, requested: Optional[Sequence[str]], settings: Settings, host: Host
-) -> Job:
+def install_into_job(scope: Scope, env: Path, requested: Optional[Sequence[str]]) -> Job:
     if not requested:
         raise Refused("'requirements' must name at least one requirement")
-    return install_job(project, env, requested, settings, host, missing=False)
+    return install_job(scope, env, requested, missing=False)
 
 
-def add_pip_job(env: Environment, host: Host) -> Job:
-    return job(add_pip_operation(env, host), lambda dist_info: PipAdded.of(env.path, dist_info))
+def add_pip_job(scope: Scope, env: Environment) -> Job:
+    return job(add_pip_operation(env, scope.host), lambda dist_info: PipAdded.of(env.path, dist_info))

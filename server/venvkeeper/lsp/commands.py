@@ -1,7 +1,8 @@
 """``workspace/executeCommand``: create, sync, install missing, recreate, install into env, resolve, add pip.
 
-Translation and wiring only: each handler parses its JSON argument into the typed arguments of
-:mod:`venvkeeper.creation.commands`, runs that module's work in a worker thread with ``$/progress`` when
+Translation and wiring only: each command is a row of :data:`COMMANDS` that turns its JSON argument
+into a job of :mod:`venvkeeper.creation.commands`; one runner (:func:`run_command`) runs the job's
+operation in a worker thread with ``$/progress`` when
 the client supports ``window.workDoneProgress`` (token created with ``window/workDoneProgress/create``,
 cancellable; ``end`` is always sent), and answers the typed result as camelCase JSON. Cancelling the
 progress cancels the operation: the tool's process group is killed and nothing half-made is left. All
@@ -34,6 +35,7 @@ from venvkeeper.creation.commands import (
     Job,
     Operation,
     Resolution,
+    Scope,
     add_pip_job,
     cancelled_message,
     create_args,
@@ -54,12 +56,9 @@ from venvkeeper.creation.runner import Cancelled, CancelToken
 from venvkeeper.discovery.model import Environment
 from venvkeeper.errors import Refused
 from venvkeeper.findings import Finding
-from venvkeeper.host import Host
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.diagnostics import file_uri
 from venvkeeper.lsp.workspace import refresh, uri_to_path
-from venvkeeper.settings import Settings
-from venvkeeper.state import StateStore
 from venvkeeper.wire import to_wire
 
 if TYPE_CHECKING:
@@ -300,24 +299,16 @@ async def apply_proposal(
 
 @dataclass(frozen=True)
 class Call:
-    """One ``workspace/executeCommand``: its argument object, the project it acts on, and what the
-    rows below pass on from the server."""
+    """One ``workspace/executeCommand``: its argument object and the project it acts on."""
 
     server: VenvkeeperServer
     arg: dict[str, Any]
     project: Path
 
     @property
-    def settings(self) -> Settings:
-        return self.server.app.settings
-
-    @property
-    def host(self) -> Host:
-        return self.server.host
-
-    @property
-    def state(self) -> Optional[StateStore]:
-        return self.server.app.state
+    def scope(self) -> Scope:
+        app = self.server.app
+        return Scope(self.project, app.settings, self.server.host, app.state)
 
     @property
     def env(self) -> Environment:
@@ -334,18 +325,14 @@ class Call:
 #: Each command that runs one job: how its call becomes that job (or its answer, when nothing is to run).
 #: The domain half of each row is in :mod:`venvkeeper.creation.commands`.
 COMMANDS: dict[str, Callable[[Call], Union[Job, Answer]]] = {
-    protocol.CMD_CREATE: lambda c: create_job(c.project, create_args(c.arg), c.settings, c.host, c.state),
-    protocol.CMD_SYNC: lambda c: sync_job(
-        c.project, c.env.path, string(c.arg.get("source")), c.settings, c.host, c.state
-    ),
+    protocol.CMD_CREATE: lambda c: create_job(c.scope, create_args(c.arg)),
+    protocol.CMD_SYNC: lambda c: sync_job(c.scope, c.env.path, string(c.arg.get("source"))),
     protocol.CMD_INSTALL_MISSING: lambda c: install_missing_job(
-        c.project, c.env.path, c.requirements, c.findings(), c.settings, c.host
+        c.scope, c.env.path, c.requirements, c.findings()
     ),
-    protocol.CMD_INSTALL_INTO_ENV: lambda c: install_into_job(
-        c.project, c.env.path, c.requirements, c.settings, c.host
-    ),
-    protocol.CMD_RECREATE: lambda c: recreate_job(c.project, c.env.path, c.settings, c.host),
-    protocol.CMD_ADD_PIP: lambda c: add_pip_job(c.env, c.host),
+    protocol.CMD_INSTALL_INTO_ENV: lambda c: install_into_job(c.scope, c.env.path, c.requirements),
+    protocol.CMD_RECREATE: lambda c: recreate_job(c.scope, c.env.path),
+    protocol.CMD_ADD_PIP: lambda c: add_pip_job(c.scope, c.env),
 }
 
 #: Commands whose job reads the project's findings: computed first, off the event loop if due.

@@ -17,6 +17,7 @@ from venvkeeper.creation.commands import (
     Operation,
     PipAdded,
     Resolution,
+    Scope,
     Synced,
     already_compatible,
     cancelled_message,
@@ -231,11 +232,11 @@ def test_the_create_argument_is_checked_and_an_unknown_backend_is_the_default() 
 def test_a_sync_job_answers_what_it_synced_with(tmp_path: Path, host: Host) -> None:
     project = project_with_sources(tmp_path)
     env = project / ".venv"
-    plain = sync_job(project, env, "requirements-dev.txt", Settings(), host, None)
+    plain = sync_job(Scope(project, Settings(), host), env, "requirements-dev.txt")
     assert plain.operation.title == "Syncing .venv with requirements-dev.txt"
     assert plain.answer(None) == Synced(env, "requirements-dev.txt")
     (project / "poetry.lock").write_text("not a lock at all [")
-    through_lock = sync_job(project, env, None, Settings(), host, None)
+    through_lock = sync_job(Scope(project, Settings(), host), env, None)
     assert through_lock.operation.title.startswith("Syncing .venv with ") and "poetry.lock" in (
         through_lock.operation.title
     )
@@ -244,8 +245,9 @@ def test_a_sync_job_answers_what_it_synced_with(tmp_path: Path, host: Host) -> N
 def test_installs_name_what_they_install_or_answer_at_once(tmp_path: Path, host: Host) -> None:
     project = project_with_sources(tmp_path)
     env = project / ".venv"
-    assert install_missing_job(project, env, None, [], Settings(), host) == Installed(env, ())
-    named = install_missing_job(project, env, ("rich",), [], Settings(), host)
+    scope = Scope(project, Settings(), host)
+    assert install_missing_job(scope, env, None, []) == Installed(env, ())
+    named = install_missing_job(scope, env, ("rich",), [])
     assert isinstance(named, Job) and named.answer(None) == Installed(env, ("rich",))
     with pytest.raises(Refused, match="at least one requirement"):
-        install_into_job(project, env, (), Settings(), host)
+        install_into_job(scope, env, ())
