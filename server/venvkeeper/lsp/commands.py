@@ -2,9 +2,9 @@
 
 Translation and wiring only: each command is a row of :data:`COMMANDS` that turns its JSON argument
 into a job of :mod:`venvkeeper.creation.commands`; one runner (:func:`run_command`) runs the job's
-operation in a worker thread with ``$/progress`` when
-the client supports ``window.workDoneProgress`` (token created with ``window/workDoneProgress/create``,
-cancellable; ``end`` is always sent), and answers the typed result as camelCase JSON. Cancelling the
+operation in a worker thread with ``$/progress`` when the client supports ``window.workDoneProgress``
+(token created with ``window/workDoneProgress/create``, cancellable; ``end`` is always sent), and
+answers the typed result as camelCase JSON. Cancelling the
 progress cancels the operation: the tool's process group is killed and nothing half-made is left. All
 commands refuse in an untrusted workspace (:meth:`App.command_project`), and one project runs one
 operation at a time.
