@@ -25,9 +25,9 @@ from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.protocol import as_plain
 from venvkeeper.requirements.layout import CLIENT_WATCH_GLOB, CLIENT_WATCH_REQUIREMENTS_DIR
 from venvkeeper.settings import initialization_settings, settings_section
-from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import make_dir_watcher
 from venvkeeper.watch.plan import catch_up_dirs, reported_paths
+from venvkeeper.watch.recheck import file_event_debouncer
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -44,12 +44,13 @@ def uri_to_path(uri: str) -> Optional[Path]:
     return normalize(Path(fs)) if fs else None
 
 
+def paths_of(uris: Iterable[str]) -> list[Path]:
+    """The file-system paths of ``uris`` (those that are not ``file:`` URIs left out)."""
+    return [path for path in map(uri_to_path, uris) if path is not None]
+
+
 def _roots_from_initialize(params: types.InitializeParams) -> list[Path]:
-    roots: list[Path] = []
-    for folder in params.workspace_folders or []:
-        path = uri_to_path(folder.uri)
-        if path is not None:
-            roots.append(path)
+    roots = paths_of(folder.uri for folder in params.workspace_folders or [])
     if not roots and params.root_uri:
         path = uri_to_path(params.root_uri)
         if path is not None:
@@ -69,13 +70,6 @@ def apply_settings(server: VenvkeeperServer, raw: Any, *, announce: bool = True)
         server.window_show_message(
             types.ShowMessageParams(type=types.MessageType.Warning, message="; ".join(problems))
         )
-
-
-#: A burst of this many paths is a storm (a checkout), not a save: wait for STORM_QUIET_S of quiet, at
-#: most STORM_CAP_S after its first event, before re-checking.
-STORM_AFTER = 50
-STORM_QUIET_S = 0.5
-STORM_CAP_S = 30.0
 
 
 # -- the refresh pipeline -------------------------------------------------------------------------
@@ -194,16 +188,8 @@ def register(server: VenvkeeperServer) -> None:
     async def initialized(ls: VenvkeeperServer, params: types.InitializedParams) -> None:
         ls.connected = True
         ls.loop = asyncio.get_running_loop()
-        settings = ls.app.settings
-        ls.debouncer = Debouncer(
-            ls.loop,
-            lambda paths: on_fs_events(ls, paths),
-            delay=settings.debounce_ms / 1000,
-            # A checkout or branch switch: wait for it to end, up to the cap, so each project is
-            # re-checked once per storm (issue 14, goal 2).
-            max_wait=STORM_CAP_S,
-            storm_after=STORM_AFTER,
-            storm_quiet=STORM_QUIET_S,
+        ls.debouncer = file_event_debouncer(
+            ls.loop, lambda paths: on_fs_events(ls, paths), ls.app.settings.debounce_ms / 1000
         )
         ls.watcher = make_dir_watcher(ls.debouncer.push)
         try:
@@ -219,17 +205,12 @@ def register(server: VenvkeeperServer) -> None:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_folders(ls: VenvkeeperServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
-        for folder in params.event.removed:
-            path = uri_to_path(folder.uri)
-            if path is not None:
-                for project in ls.app.remove_root(path):
-                    diagnostics.clear(ls, project)
-        added: list[Path] = []
-        for folder in params.event.added:
-            path = uri_to_path(folder.uri)
-            if path is not None:
-                ls.app.add_root(path)
-                added.append(path)
+        for path in paths_of(folder.uri for folder in params.event.removed):
+            for project in ls.app.remove_root(path):
+                diagnostics.clear(ls, project)
+        added = paths_of(folder.uri for folder in params.event.added)
+        for path in added:
+            ls.app.add_root(path)
         log.info("workspace folders now: %s", ", ".join(map(str, ls.app.roots)) or "(none)")
         refresh(ls, ls.app.projects_under(added))
 
@@ -256,11 +237,11 @@ def register(server: VenvkeeperServer) -> None:
     def did_change_watched_files(ls: VenvkeeperServer, params: types.DidChangeWatchedFilesParams) -> None:
         # The client's watcher covers what our bounded watches do not (a project appearing deep in
         # a monorepo); both feed the same debouncer.
-        for change in params.changes:
-            path = uri_to_path(change.uri)
-            if path is not None and ls.debouncer is not None:
-                for reported in reported_paths(path):
-                    ls.debouncer.push(reported)
+        if ls.debouncer is None:
+            return
+        for path in paths_of(change.uri for change in params.changes):
+            for reported in reported_paths(path):
+                ls.debouncer.push(reported)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: VenvkeeperServer, *args: Any) -> None:

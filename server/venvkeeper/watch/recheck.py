@@ -13,6 +13,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from venvkeeper.watch.debounce import Debouncer
+
+#: A burst of this many paths is a storm (a checkout), not a save: wait for STORM_QUIET_S of quiet, at
+#: most STORM_CAP_S after its first event, before re-checking.
+STORM_AFTER = 50
+STORM_QUIET_S = 0.5
+STORM_CAP_S = 30.0
+
+
+def file_event_debouncer(
+    loop: asyncio.AbstractEventLoop, route: Callable[[set[Path]], None], delay: float
+) -> Debouncer[Path]:
+    """The debouncer between the file watches and :func:`route`: ``delay`` after a save; a checkout or
+    branch switch is waited out, up to the cap, so each project is re-checked once per storm (issue 14,
+    goal 2)."""
+    return Debouncer(
+        loop,
+        route,
+        delay=delay,
+        max_wait=STORM_CAP_S,
+        storm_after=STORM_AFTER,
+        storm_quiet=STORM_QUIET_S,
+    )
+
 
 @dataclass
 class RecheckQueue:

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from venvkeeper.watch.recheck import RecheckQueue
+from venvkeeper.watch.recheck import (
+    STORM_AFTER,
+    STORM_CAP_S,
+    STORM_QUIET_S,
+    RecheckQueue,
+    file_event_debouncer,
+)
 
 
 def test_a_project_is_queued_once_with_its_first_trigger_in_arrival_order(tmp_path: Path) -> None:
@@ -64,3 +70,13 @@ def test_a_failed_drain_still_lets_the_next_start_and_drain_now_needs_no_loop(tm
     seen: list[Path] = []
     queue.drain_now(lambda project, trigger: seen.append(project), lambda: seen.append(tmp_path))
     assert seen == [a, tmp_path] and not queue.draining
+
+
+def test_file_events_wait_out_a_storm_up_to_the_cap() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        debouncer = file_event_debouncer(loop, lambda paths: None, 0.2)
+        assert (debouncer.delay, debouncer.max_wait) == (0.2, STORM_CAP_S)
+        assert (debouncer.storm_after, debouncer.storm_quiet) == (STORM_AFTER, STORM_QUIET_S)
+    finally:
+        loop.close()
