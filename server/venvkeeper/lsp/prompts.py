@@ -101,9 +101,7 @@ class CreatePrompts:
                 self.session.one_by_one(offer)
                 await self._handle(offer)
         elif title == NEVER_THESE:
-            assert server.app.state is not None
-            decline_offers(server.app.state, projects)
-            log.info("will not offer to create an env for %s again", ", ".join(map(str, projects)))
+            self._decline(projects)
 
     async def _handle(self, offer: Offer) -> None:
         server = self.server
@@ -121,9 +119,11 @@ class CreatePrompts:
         if title == CREATE:
             await self._create(offer)
         elif title == NEVER:
-            assert server.app.state is not None
-            decline_offers(server.app.state, [offer.project])
-            log.info("will not offer to create an env for %s again", offer.project)
+            self._decline([offer.project])
+
+    def _decline(self, projects: list[Path]) -> None:
+        assert self.server.app.state is not None  # offers are made only with a state store
+        decline_offers(self.server.app.state, projects)
 
     async def _create(self, offer: Offer, python: Optional[str] = None) -> None:
         server = self.server
