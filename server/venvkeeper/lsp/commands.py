@@ -58,7 +58,7 @@ from venvkeeper.errors import Refused
 from venvkeeper.findings import Finding
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.diagnostics import file_uri
-from venvkeeper.lsp.workspace import refresh, uri_to_path
+from venvkeeper.lsp.workspace import refresh_after_change, uri_to_path
 from venvkeeper.wire import to_wire
 
 if TYPE_CHECKING:
@@ -206,11 +206,6 @@ def _chosen_env(server: VenvkeeperServer, project: Path) -> Environment:
         return server.app.chosen_env(project)
 
 
-def _after_change(server: VenvkeeperServer, project: Path) -> None:
-    server.app.invalidate([project])
-    refresh(server, [project])
-
-
 async def run_command(
     server: VenvkeeperServer, name: str, project: Path, arg: dict[str, Any]
 ) -> dict[str, Any]:
@@ -224,7 +219,7 @@ async def run_command(
         return to_wire(work)
     result = await operations(server).run(project, work.operation)
     answer = work.answer(result)
-    _after_change(server, project)
+    refresh_after_change(server, [project])
     return to_wire(answer)
 
 
@@ -293,7 +288,7 @@ async def apply_proposal(
         # The env now holds what the edited files say: record them as synced (as they will be saved).
         if server.app.state is not None:
             record_sync_after_edits(server.app.state, project, env, proposal if applied else None)
-        _after_change(server, project)
+        refresh_after_change(server, [project])
     return applied
 
 

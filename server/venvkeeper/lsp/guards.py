@@ -37,7 +37,7 @@ from venvkeeper.guards.global_watch import (
 from venvkeeper.guards.globals import GlobalInstallWarning, WatchedProject
 from venvkeeper.guards.sites import GlobalSite
 from venvkeeper.lsp import diagnostics, protocol
-from venvkeeper.lsp.workspace import refresh
+from venvkeeper.lsp.workspace import refresh_after_change
 from venvkeeper.requirements.installed import InstalledDist
 from venvkeeper.requirements.records import RequirementRecord
 from venvkeeper.wire import to_wire
@@ -126,7 +126,7 @@ class GlobalGuard:
             kind = types.MessageType.Warning if failed == UNTRUSTED_INSTALL else types.MessageType.Error
             server.window_show_message(types.ShowMessageParams(kind, failed))
             return
-        self._refresh([project.root])
+        refresh_after_change(self.server, [project.root])
 
     async def uninstall(
         self, site: GlobalSite, dists: Sequence[InstalledDist], *, confirm: bool
@@ -143,16 +143,12 @@ class GlobalGuard:
         for project in changed:
             self.publish(project)
         server.window_show_message(types.ShowMessageParams(types.MessageType.Info, result.message()))
-        self._refresh(self.server.app.projects())
+        refresh_after_change(self.server, self.server.app.projects())
         return result
 
     def _forget(self, names: Iterable[str]) -> None:
         for project in self.findings.forget(names):
             self.publish(project)
-
-    def _refresh(self, projects: list[Path]) -> None:
-        self.server.app.invalidate(projects)
-        refresh(self.server, projects)
 
     def drop_resolved(self, projects: Iterable[Path]) -> None:
         """After a refresh: a global-install diagnostic goes once the env has the dist or the site lost it."""

@@ -85,6 +85,13 @@ def refresh(
     server.spawn(refresh_async(server, targets, watches=watches))
 
 
+def refresh_after_change(server: VenvkeeperServer, projects: Optional[list[Path]] = None) -> None:
+    """Forget what is known of ``projects`` (default: all), then :func:`refresh` them: after venvkeeper
+    changed an env, or the settings changed."""
+    server.app.invalidate(projects)
+    refresh(server, projects)
+
+
 async def refresh_async(
     server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None, *, watches: bool = True
 ) -> None:
@@ -222,8 +229,7 @@ def register(server: VenvkeeperServer) -> None:
             apply_settings(ls, params.settings)
         if ls.supports_configuration_pull():
             await pull_configuration(ls, do_refresh=False)
-        ls.app.invalidate()
-        refresh(ls)
+        refresh_after_change(ls)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: VenvkeeperServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -313,5 +319,4 @@ async def pull_configuration(server: VenvkeeperServer, *, do_refresh: bool = Tru
         before = server.app.settings
         apply_settings(server, result[0])
         if do_refresh and server.app.settings != before:
-            server.app.invalidate()
-            refresh(server)
+            refresh_after_change(server)
