@@ -4,7 +4,12 @@ Alternating rounds on a one-project workspace (a requirements.txt and a ``.venv`
 CPU time:
 
 * ``venvkeeper``: spawn ``venvkeeper serve``, ``initialize``, ``initialized``, one
-  ``venvkeeper/interpreter`` request — until its answer (target ≤ 250 ms median);
+  ``venvkeeper/interpreter`` request — until its answer (target ≤ 250 ms median); the start-up front
+  (lsp/front.py) answers it while pygls imports;
+* ``venvkeeper_plain``: the same with ``VENVKEEPER_FRONT=0`` (pygls answers everything: the path before
+  the front);
+* ``baseline``: with ``--baseline-server DIR``, the same against another server tree (e.g. a worktree of
+  main), as a same-run baseline;
 * ``floor_pygls``: a process that only imports ``lsprotocol.types`` and ``pygls.lsp.server`` — what any
   pygls server pays before it can answer anything, i.e. what deferring venvkeeper's own imports can
   never go below;
@@ -24,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable, Optional
 
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent / "tests"), str(BENCH)]
@@ -36,11 +42,15 @@ TARGET_MS = 250
 
 
 def first_answer(ws: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU time from spawn to the first interpreter answer (checked to name the env)."""
     t0 = time.perf_counter()
     client = RawLspClient([sys.executable, "-m", "venvkeeper", "serve"], env=env)
     try:
         client.initialize(ws)
-        client.request("venvkeeper/interpreter", {"uri": (ws / "app" / "main.py").as_uri()}, timeout=60)
+        answer = client.request(
+            "venvkeeper/interpreter", {"uri": (ws / "app" / "main.py").as_uri()}, timeout=60
+        )
+        assert answer["envPath"] == str(ws / "app" / ".venv"), answer
         wall = time.perf_counter() - t0
         cpu = cpu_s(client.proc.pid)
     finally:
@@ -57,6 +67,10 @@ def spawn(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def main() -> int:
+    baseline_server: Optional[Path] = None
+    if len(sys.argv) == 3 and sys.argv[1] == "--baseline-server":
+        baseline_server = Path(sys.argv[2]).resolve()
+        compile_tree(baseline_server)
     load_before = os.getloadavg()[0]
     compile_tree(BENCH.parent / "server")
     with tempfile.TemporaryDirectory(prefix="venvkeeper-bench-") as tmp:
@@ -73,11 +87,16 @@ def main() -> int:
         )
         floor = [sys.executable, "-c", "import lsprotocol.types, pygls.lsp.server"]
         peer = [str(app / ".venv" / "bin" / "python"), "-c", "import sys; print(sys.prefix)"]
-        cases = {
+        plain_env = dict(env, VENVKEEPER_FRONT="0")
+        cases: dict[str, Callable[[], tuple[float, float]]] = {
             "venvkeeper": lambda: first_answer(ws, env),
+            "venvkeeper_plain": lambda: first_answer(ws, plain_env),
             "floor_pygls": lambda: spawn(floor, env),
             "peer": lambda: spawn(peer, env),
         }
+        if baseline_server is not None:
+            base_env = dict(env, PYTHONPATH=str(baseline_server))
+            cases["baseline"] = lambda: first_answer(ws, base_env)
         for fn in cases.values():  # warm-up
             fn()
         wall: dict[str, list[float]] = {k: [] for k in cases}
@@ -94,6 +113,7 @@ def main() -> int:
         "wall_median_ms": med_wall,
         "cpu_median_ms": med_cpu,
         "venvkeeper_over_floor_cpu": round(med_cpu["venvkeeper"] / med_cpu["floor_pygls"], 2),
+        "venvkeeper_over_plain_wall": round(med_wall["venvkeeper"] / med_wall["venvkeeper_plain"], 2),
         "venvkeeper_over_peer_wall": round(med_wall["venvkeeper"] / med_wall["peer"], 1),
         "target_ms": TARGET_MS,
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],

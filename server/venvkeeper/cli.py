@@ -312,10 +312,18 @@ def _discard_stdout() -> None:
 
 # -- serve ---------------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace, host: Host) -> int:
+    level = getattr(logging, args.log_level.upper(), logging.INFO)
+    if not args.tcp and os.environ.get("VENVKEEPER_FRONT", "1") != "0":
+        # Answer initialize and the first interpreter queries while pygls imports (lsp/front.py);
+        # VENVKEEPER_FRONT=0 keeps the plain path (tests compare the two).
+        from venvkeeper.lsp.front import serve_stdio
+
+        serve_stdio(host, level)
+        return 0
     from venvkeeper.lsp.logging import setup_logging
     from venvkeeper.lsp.server import build_server
 
-    setup_logging(getattr(logging, args.log_level.upper(), logging.INFO))
+    setup_logging(level)
     server = build_server(host)
     if args.tcp:
         hostname, _, port = args.tcp.rpartition(":")
