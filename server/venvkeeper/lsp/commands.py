@@ -334,24 +334,36 @@ COMMANDS: dict[str, Callable[[Call], Union[Job, Answer]]] = {
 NEEDS_FINDINGS = frozenset({protocol.CMD_INSTALL_MISSING})
 
 
+async def find_compatible_command(server: VenvkeeperServer, arg: dict[str, Any]) -> dict[str, Any]:
+    """Resolve, then apply the edit (``sync``: install the set first: a failed install edits nothing)."""
+    project = command_project(server, arg)
+    sync = arg.get("sync") is True
+    proposal = await find_compatible(server, project, sync=sync)
+    applied = await apply_proposal(server, project, proposal, synced=sync)
+    return to_wire(Resolution.of(proposal, applied=applied, synced=sync))
+
+
+#: Every command, in the order ``initialize`` lists them (lsp/front.py answers the same list).
+ORDER = (
+    protocol.CMD_CREATE,
+    protocol.CMD_SYNC,
+    protocol.CMD_INSTALL_MISSING,
+    protocol.CMD_INSTALL_INTO_ENV,
+    protocol.CMD_RECREATE,
+    protocol.CMD_FIND_COMPATIBLE,
+    protocol.CMD_ADD_PIP,
+)
+
+
 def register(server: VenvkeeperServer) -> None:
     def command(name: str) -> None:
         @server.command(name)
         @quiet_cancel
         async def run(ls: Any, *args: Any) -> dict[str, Any]:
             arg = _argument(args)
+            if name == protocol.CMD_FIND_COMPATIBLE:  # not one job: it applies an edit after
+                return await find_compatible_command(server, arg)
             return await run_command(server, name, command_project(server, arg), arg)
 
-    for name in COMMANDS:
+    for name in ORDER:
         command(name)
-
-    @server.command(protocol.CMD_FIND_COMPATIBLE)
-    @quiet_cancel
-    async def find_compatible_command(ls: Any, *args: Any) -> dict[str, Any]:
-        """Resolve, then apply the edit (``sync``: install the set first: a failed install edits nothing)."""
-        arg = _argument(args)
-        project = command_project(server, arg)
-        sync = arg.get("sync") is True
-        proposal = await find_compatible(server, project, sync=sync)
-        applied = await apply_proposal(server, project, proposal, synced=sync)
-        return to_wire(Resolution.of(proposal, applied=applied, synced=sync))
