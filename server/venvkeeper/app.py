@@ -33,6 +33,7 @@ from venvkeeper.discovery.identify import identify_env
 from venvkeeper.discovery.locators import LOCATORS, LocateContext, Locator
 from venvkeeper.discovery.model import Discovery, Environment
 from venvkeeper.discovery.projects import find_projects, nearest_project
+from venvkeeper.errors import Refused
 from venvkeeper.findings import Finding
 from venvkeeper.guards.activation import Activation, activation_for
 from venvkeeper.host import Host
@@ -56,10 +57,6 @@ from venvkeeper.watch.routing import ProjectIndex, outermost
 
 class SelectionError(ValueError):
     """``select`` was given something that is not a virtual environment."""
-
-
-class Refused(Exception):
-    """A command cannot act: the message says why (untrusted, outside every project, no env)."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from support.envs import make_venv
-from venvkeeper.app import App, Refused
+from venvkeeper.app import App
+from venvkeeper.errors import Refused
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 

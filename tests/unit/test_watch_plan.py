@@ -6,7 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from support.envs import make_venv
-from venvkeeper.watch.plan import TREE_CAP, env_watch_dirs, project_watch_dirs, root_watch_dirs, tree_dirs
+from venvkeeper.watch.plan import (
+    TREE_CAP,
+    catch_up_dirs,
+    env_watch_dirs,
+    project_watch_dirs,
+    reported_paths,
+    root_watch_dirs,
+    tree_dirs,
+)
 
 
 def test_tree_dirs_skip_heavy_and_env_dirs(tmp_path):
@@ -86,3 +94,16 @@ def test_an_env_without_site_packages_yet_is_not_remembered(tmp_path):
     assert env_watch_dirs(env) == [env]
     (env / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
     assert env_watch_dirs(env)[1:] == [env / "lib" / "python3.11" / "site-packages"]
+
+
+def test_only_dirs_newly_watched_after_the_first_sync_are_caught_up(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert catch_up_dirs(set(), {a, b}) == set()  # the first sync: everything is checked anyway
+    assert catch_up_dirs({a}, {a, b}) == {b}
+    assert catch_up_dirs({a, b}, {a}) == set()
+
+
+def test_an_editor_reported_pyvenv_cfg_also_stands_for_its_env_dir(tmp_path: Path) -> None:
+    cfg = tmp_path / ".venv" / "pyvenv.cfg"
+    assert reported_paths(cfg) == (cfg, tmp_path / ".venv")
+    assert reported_paths(tmp_path / "requirements.txt") == (tmp_path / "requirements.txt",)

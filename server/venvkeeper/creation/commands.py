@@ -1,8 +1,9 @@
 """The editor commands' domain half: create, sync, install, recreate, find compatible versions, add pip.
 
-lsp/commands.py turns a command's JSON argument into the typed arguments here, asks the App for the
-project and env (:meth:`venvkeeper.app.App.command_project`, :meth:`~venvkeeper.app.App.chosen_env`),
-runs the work built here on a worker thread with progress and cancellation, and sends the typed result
+lsp/commands.py asks the App for the project and env (:meth:`venvkeeper.app.App.command_project`,
+:meth:`~venvkeeper.app.App.chosen_env`) and turns a command's argument object into one :class:`Job`
+here (its operation, and how the result becomes the answer; a bad argument is :class:`Refused`); it runs
+the job's operation on a worker thread with progress and cancellation, and sends the typed answer
 through :func:`venvkeeper.wire.to_wire` (docs/PROTOCOL.md "Creation and installs" names the shapes).
 Nothing here knows the protocol: tests call it with files in tmp_path.
 """
@@ -11,10 +12,10 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Generic, Optional, TypeVar
+from typing import Any, Callable, Generic, Optional, TypeVar, Union, cast, get_args
 
 from venvkeeper.creation import summary
 from venvkeeper.creation.addpip import AddPipError, add_pip
@@ -35,7 +36,13 @@ from venvkeeper.creation.create import (
 from venvkeeper.creation.indexes import uv_index_options
 from venvkeeper.creation.interpreters import NoSuitablePython
 from venvkeeper.creation.locksync import LockSync, plan_lock_sync, usable
-from venvkeeper.creation.plan import InstallPlan, default_plan, plan_from_sources, requested_plan
+from venvkeeper.creation.plan import (
+    InstallPlan,
+    default_plan,
+    missing_install_args,
+    plan_from_sources,
+    requested_plan,
+)
 from venvkeeper.creation.resolve import (
     Proposal,
     ResolveFailed,
@@ -45,6 +52,8 @@ from venvkeeper.creation.resolve import (
 )
 from venvkeeper.creation.runner import CancelToken, CommandFailed, run_subprocess
 from venvkeeper.discovery.model import Environment
+from venvkeeper.errors import Refused
+from venvkeeper.findings import Finding
 from venvkeeper.host import Host
 from venvkeeper.settings import Backend, Settings
 from venvkeeper.state import StateStore
@@ -116,6 +125,40 @@ class CreateArgs:
     python: Optional[str] = None
     backend: Optional[Backend] = None
     install: Optional[InstallSelection] = None
+
+
+def strings(value: object, name: str) -> Optional[tuple[str, ...]]:
+    """A command argument that must be a list of strings (None: not given)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Refused(f"'{name}' must be a list of strings")
+    return tuple(value)
+
+
+def string(value: object) -> Optional[str]:
+    """A command argument that is a non-empty string, else None (the default)."""
+    return value if isinstance(value, str) and value else None
+
+
+def create_args(arg: Mapping[str, object]) -> CreateArgs:
+    """``venvkeeper.create``'s argument object as :class:`CreateArgs` (an unknown backend: the default)."""
+    install = arg.get("install")
+    if install is not None and not isinstance(install, dict):
+        raise Refused("'install' must be an object")
+    backend = arg.get("backend")
+    return CreateArgs(
+        env_path=string(arg.get("path")),
+        python=string(arg.get("python")),
+        backend=cast(Backend, backend) if backend in get_args(Backend) else None,
+        install=InstallSelection(
+            strings(install.get("requirements"), "install.requirements") or (),
+            strings(install.get("extras"), "install.extras"),
+            strings(install.get("groups"), "install.groups"),
+        )
+        if install is not None
+        else None,
+    )
 
 
 def create_request(project: Path, settings: Settings, host: Host, args: CreateArgs) -> CreateRequest:
@@ -456,3 +499,95 @@ class CancelledCommand:
 
     message: str
     cancelled: bool = True
+
+
+# -- jobs: what each command runs and answers ------------------------------------------------------
+#: What a command that changes an env answers (docs/PROTOCOL.md "Creation and installs": Results).
+Answer = Union[Created, Synced, Installed, PipAdded]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One command's operation and how its result becomes the answer (made by :func:`job`, which types
+    the pair; the runner needs neither's type)."""
+
+    operation: Operation[Any]
+    answer: Callable[[Any], Answer]
+
+
+def job(operation: Operation[T], answer: Callable[[T], Answer]) -> Job:
+    return Job(operation, answer)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What every command's job needs besides its argument: the project it acts on, and the App's
+    settings, host and state store."""
+
+    project: Path
+    settings: Settings
+    host: Host
+    state: Optional[StateStore] = None
+
+
+def created(result: CreateResult) -> Created:
+    """The answer of a create or recreate; says once what it recovered of earlier, killed creates."""
+    for note in result.leftovers:
+        log.info("%s", note)
+    return Created.of(result)
+
+
+def create_job(scope: Scope, args: CreateArgs) -> Job:
+    request = create_request(scope.project, scope.settings, scope.host, args)
+
+    def answer(result: CreateResult) -> Created:
+        done = created(result)
+        log.info("created %s: %s", result.env_path, result.choice.reason)
+        return done
+
+    return job(create_operation(scope.project, request, scope.host, scope.state), answer)
+
+
+def recreate_job(scope: Scope, env: Path) -> Job:
+    return job(recreate_operation(scope.project, env, scope.settings, scope.host), created)
+
+
+def sync_job(scope: Scope, env: Path, source: Optional[str]) -> Job:
+    """Sync through the project's lock when it has one and ``source`` names no other file, else from
+    the sources as the check reads them (one, or everything the check expects)."""
+    project, settings, host, state = scope.project, scope.settings, scope.host, scope.state
+    lock_sync = lock_sync_for(project, source, settings, host)
+    if lock_sync is not None:
+        label = lock_sync.label
+        return job(
+            lock_sync_operation(project, env, lock_sync, settings, host, state),
+            lambda result: replace(created(result), installed=label),
+        )
+    plan = sync_plan(project, source, settings, host)
+    return job(sync_operation(project, env, plan, settings, host, state), lambda _: Synced(env, plan.label))
+
+
+def install_job(scope: Scope, env: Path, wanted: Sequence[str], *, missing: bool) -> Job:
+    """Install exactly ``wanted`` (``missing``: what the check found missing)."""
+    operation = install_operation(scope.project, env, wanted, scope.settings, scope.host, missing=missing)
+    return job(operation, lambda _: Installed(env, tuple(wanted)))
+
+
+def install_missing_job(
+    scope: Scope, env: Path, requested: Optional[Sequence[str]], findings: Sequence[Finding]
+) -> Union[Job, Installed]:
+    """Install what was named, else what the findings say is missing; nothing missing: answered at once."""
+    wanted = requested or missing_install_args(findings)
+    if not wanted:
+        return Installed(env, ())
+    return install_job(scope, env, wanted, missing=True)
+
+
+def install_into_job(scope: Scope, env: Path, requested: Optional[Sequence[str]]) -> Job:
+    if not requested:
+        raise Refused("'requirements' must name at least one requirement")
+    return install_job(scope, env, requested, missing=False)
+
+
+def add_pip_job(scope: Scope, env: Environment) -> Job:
+    return job(add_pip_operation(env, scope.host), lambda dist_info: PipAdded.of(env.path, dist_info))

@@ -305,10 +305,11 @@ class OfferSession:
         self.grouped_only.discard(offer.project)
 
 
-def decline_offers(state: StateStore, projects: Iterable[Path]) -> None:
-    """ "Never for this project" / "Never for these": remembered in the user state dir."""
+def decline_offers(state: StateStore, projects: Sequence[Path]) -> None:
+    """ "Never for this project" / "Never for these": remembered in the user state dir (and said once)."""
     for project in projects:
         state.decline(project, DECLINE_KEY)
+    log.info("will not offer to create an env for %s again", ", ".join(map(str, projects)))
 
 
 #: At most this many Pythons are offered as buttons ("Choose Python…" after a failed create).

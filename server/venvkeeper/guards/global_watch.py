@@ -485,6 +485,11 @@ class Uninstalled:
         return text
 
 
+#: The buttons of the confirmation asked before anything is removed from the user site.
+CONFIRM_UNINSTALL = "Uninstall"
+UNINSTALL_BUTTONS = (CONFIRM_UNINSTALL, "Cancel")
+
+
 def uninstall_question(site: GlobalSite, dists: Sequence[InstalledDist], home: Path) -> str:
     """What the user confirms before anything is removed from the user site."""
     listed = ", ".join(f"{d.name} {d.version}" for d in dists)
@@ -508,3 +513,17 @@ def uninstall_dists(site: GlobalSite, dists: Sequence[InstalledDist]) -> Uninsta
         except UninstallRefused as exc:
             result.refused.append(Refusal(found.name, str(exc)))
     return result
+
+
+def uninstall_and_forget(
+    site: GlobalSite,
+    dists: Sequence[InstalledDist],
+    snapshots: SiteSnapshots,
+    findings: GlobalInstallFindings,
+) -> tuple[Uninstalled, list[Path]]:
+    """Remove ``dists`` from the user site (:func:`uninstall_dists`), then re-read the site (the removal
+    is no install to announce) and forget the removed dists' findings: the result, and the projects
+    whose findings that changed."""
+    result = uninstall_dists(site, dists)
+    snapshots.reread(site)
+    return result, findings.forget(canonical(n) for n in result.removed)

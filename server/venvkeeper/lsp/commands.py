@@ -1,9 +1,10 @@
 """``workspace/executeCommand``: create, sync, install missing, recreate, install into env, resolve, add pip.
 
-Translation and wiring only: each handler parses its JSON argument into the typed arguments of
-:mod:`venvkeeper.creation.commands`, runs that module's work in a worker thread with ``$/progress`` when
-the client supports ``window.workDoneProgress`` (token created with ``window/workDoneProgress/create``,
-cancellable; ``end`` is always sent), and answers the typed result as camelCase JSON. Cancelling the
+Translation and wiring only: each command is a row of :data:`COMMANDS` that turns its JSON argument
+into a job of :mod:`venvkeeper.creation.commands`; one runner (:func:`run_command`) runs the job's
+operation in a worker thread with ``$/progress`` when the client supports ``window.workDoneProgress``
+(token created with ``window/workDoneProgress/create``, cancellable; ``end`` is always sent), and
+answers the typed result as camelCase JSON. Cancelling the
 progress cancels the operation: the tool's process group is killed and nothing half-made is left. All
 commands refuse in an untrusted workspace (:meth:`App.command_project`), and one project runs one
 operation at a time.
@@ -18,52 +19,46 @@ import uuid
 import weakref
 from collections.abc import Awaitable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from venvkeeper.app import Refused
 from venvkeeper.creation.commands import (
     CANCELLED,
     USER_ERRORS,
+    Answer,
     CancelledCommand,
     CommandErrorData,
-    CreateArgs,
-    Created,
-    Installed,
-    InstallSelection,
+    Job,
     Operation,
-    PipAdded,
     Resolution,
-    Synced,
-    add_pip_operation,
+    Scope,
+    add_pip_job,
     cancelled_message,
-    create_operation,
-    create_request,
+    create_args,
+    create_job,
     failure,
     failure_log,
-    install_operation,
-    lock_sync_for,
-    lock_sync_operation,
-    recreate_operation,
+    install_into_job,
+    install_missing_job,
+    recreate_job,
     resolve_operation,
-    sync_operation,
-    sync_plan,
+    string,
+    strings,
+    sync_job,
 )
-from venvkeeper.creation.create import (
-    CreateResult,
-    ProgressStep,
-)
-from venvkeeper.creation.plan import missing_install_args
+from venvkeeper.creation.create import ProgressStep
 from venvkeeper.creation.resolve import Proposal, record_sync_after_edits
 from venvkeeper.creation.runner import Cancelled, CancelToken
 from venvkeeper.discovery.model import Environment
+from venvkeeper.errors import Refused
+from venvkeeper.findings import Finding
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.diagnostics import file_uri
-from venvkeeper.lsp.workspace import refresh, uri_to_path
+from venvkeeper.lsp.workspace import refresh_after_change, uri_to_path
 from venvkeeper.wire import to_wire
 
 if TYPE_CHECKING:
@@ -190,21 +185,9 @@ def _argument(args: Sequence[Any]) -> dict[str, Any]:
     raise CommandRefused("the command takes one argument object, e.g. { uri }")
 
 
-def _strings(value: Any, name: str) -> Optional[tuple[str, ...]]:
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise CommandRefused(f"'{name}' must be a list of strings")
-    return tuple(value)
-
-
-def _string(value: Any) -> Optional[str]:
-    return value if isinstance(value, str) and value else None
-
-
 @contextmanager
 def refusals() -> Iterator[None]:
-    """The App's refusals (untrusted, outside every project, no env) as ``RequestFailed``."""
+    """The domain's refusals (untrusted, no project, no env, a bad argument) as ``RequestFailed``."""
     try:
         yield
     except Refused as exc:
@@ -223,47 +206,28 @@ def _chosen_env(server: VenvkeeperServer, project: Path) -> Environment:
         return server.app.chosen_env(project)
 
 
-def _create_args(arg: dict[str, Any]) -> CreateArgs:
-    install = arg.get("install")
-    if install is not None and not isinstance(install, dict):
-        raise CommandRefused("'install' must be an object")
-    backend = arg.get("backend")
-    return CreateArgs(
-        env_path=_string(arg.get("path")),
-        python=_string(arg.get("python")),
-        backend=backend if backend in ("auto", "venv", "uv") else None,
-        install=InstallSelection(
-            _strings(install.get("requirements"), "install.requirements") or (),
-            _strings(install.get("extras"), "install.extras"),
-            _strings(install.get("groups"), "install.groups"),
-        )
-        if install is not None
-        else None,
-    )
-
-
-def _after_change(server: VenvkeeperServer, project: Path) -> None:
-    server.app.invalidate([project])
-    refresh(server, [project])
-
-
-def _log_leftovers(result: CreateResult) -> None:
-    """Say once what the create recovered of earlier, killed creates (creation/journal.py)."""
-    for note in result.leftovers:
-        log.info("%s", note)
+async def run_command(
+    server: VenvkeeperServer, name: str, project: Path, arg: dict[str, Any]
+) -> dict[str, Any]:
+    """Run one row of :data:`COMMANDS`: its job (one operation, with progress), then re-check the
+    project and answer the job's result (a row that has nothing to run answers at once)."""
+    if name in NEEDS_FINDINGS:
+        await server.checks.ensure([project])
+    with refusals():
+        work = COMMANDS[name](Call(server, arg, project))
+    if not isinstance(work, Job):
+        return to_wire(work)
+    result = await operations(server).run(project, work.operation)
+    answer = work.answer(result)
+    refresh_after_change(server, [project])
+    return to_wire(answer)
 
 
 async def create_for_project(
     server: VenvkeeperServer, project: Path, arg: Optional[dict[str, Any]] = None
 ) -> dict[str, Any]:
     """The body of ``venvkeeper.create`` (also used by the auto-create prompt)."""
-    request = create_request(project, server.app.settings, server.host, _create_args(arg or {}))
-    op = create_operation(project, request, server.host, server.app.state)
-    result = await operations(server).run(project, op)
-    _log_leftovers(result)
-    log.info("created %s: %s", result.env_path, result.choice.reason)
-    _after_change(server, project)
-    return to_wire(Created.of(result))
+    return await run_command(server, protocol.CMD_CREATE, project, arg or {})
 
 
 _OPERATIONS: weakref.WeakKeyDictionary[Any, Operations] = weakref.WeakKeyDictionary()
@@ -324,101 +288,82 @@ async def apply_proposal(
         # The env now holds what the edited files say: record them as synced (as they will be saved).
         if server.app.state is not None:
             record_sync_after_edits(server.app.state, project, env, proposal if applied else None)
-        _after_change(server, project)
+        refresh_after_change(server, [project])
     return applied
 
 
+@dataclass(frozen=True)
+class Call:
+    """One ``workspace/executeCommand``: its argument object and the project it acts on."""
+
+    server: VenvkeeperServer
+    arg: dict[str, Any]
+    project: Path
+
+    @property
+    def scope(self) -> Scope:
+        app = self.server.app
+        return Scope(self.project, app.settings, self.server.host, app.state)
+
+    @property
+    def env(self) -> Environment:
+        return self.server.app.chosen_env(self.project)
+
+    @property
+    def requirements(self) -> Optional[tuple[str, ...]]:
+        return strings(self.arg.get("requirements"), "requirements")
+
+    def findings(self) -> list[Finding]:
+        return self.server.app.findings(self.project)
+
+
+#: Each command that runs one job: how its call becomes that job (or its answer, when nothing is to run).
+#: The domain half of each row is in :mod:`venvkeeper.creation.commands`.
+COMMANDS: dict[str, Callable[[Call], Union[Job, Answer]]] = {
+    protocol.CMD_CREATE: lambda c: create_job(c.scope, create_args(c.arg)),
+    protocol.CMD_SYNC: lambda c: sync_job(c.scope, c.env.path, string(c.arg.get("source"))),
+    protocol.CMD_INSTALL_MISSING: lambda c: install_missing_job(
+        c.scope, c.env.path, c.requirements, c.findings()
+    ),
+    protocol.CMD_INSTALL_INTO_ENV: lambda c: install_into_job(c.scope, c.env.path, c.requirements),
+    protocol.CMD_RECREATE: lambda c: recreate_job(c.scope, c.env.path),
+    protocol.CMD_ADD_PIP: lambda c: add_pip_job(c.scope, c.env),
+}
+
+#: Commands whose job reads the project's findings: computed first, off the event loop if due.
+NEEDS_FINDINGS = frozenset({protocol.CMD_INSTALL_MISSING})
+
+
+async def find_compatible_command(server: VenvkeeperServer, arg: dict[str, Any]) -> dict[str, Any]:
+    """Resolve, then apply the edit (``sync``: install the set first: a failed install edits nothing)."""
+    project = command_project(server, arg)
+    sync = arg.get("sync") is True
+    proposal = await find_compatible(server, project, sync=sync)
+    applied = await apply_proposal(server, project, proposal, synced=sync)
+    return to_wire(Resolution.of(proposal, applied=applied, synced=sync))
+
+
+#: Every command, in the order ``initialize`` lists them (lsp/front.py answers the same list).
+ORDER = (
+    protocol.CMD_CREATE,
+    protocol.CMD_SYNC,
+    protocol.CMD_INSTALL_MISSING,
+    protocol.CMD_INSTALL_INTO_ENV,
+    protocol.CMD_RECREATE,
+    protocol.CMD_FIND_COMPATIBLE,
+    protocol.CMD_ADD_PIP,
+)
+
+
 def register(server: VenvkeeperServer) -> None:
-    def _target(arg: dict[str, Any]) -> tuple[Path, Path]:
-        project = command_project(server, arg)
-        return project, _chosen_env(server, project).path
+    def command(name: str) -> None:
+        @server.command(name)
+        @quiet_cancel
+        async def run(ls: Any, *args: Any) -> dict[str, Any]:
+            arg = _argument(args)
+            if name == protocol.CMD_FIND_COMPATIBLE:  # not one job: it applies an edit after
+                return await find_compatible_command(server, arg)
+            return await run_command(server, name, command_project(server, arg), arg)
 
-    async def install(project: Path, env: Path, wanted: Sequence[str], *, missing: bool) -> dict[str, Any]:
-        """Install ``wanted`` into the project's env (one operation, with progress), then re-check."""
-        settings = server.app.settings
-        op = install_operation(project, env, wanted, settings, server.host, missing=missing)
-        await operations(server).run(project, op)
-        _after_change(server, project)
-        return to_wire(Installed(env, tuple(wanted)))
-
-    @server.command(protocol.CMD_CREATE)
-    @quiet_cancel
-    async def create(ls: Any, *args: Any) -> dict[str, Any]:
-        arg = _argument(args)
-        return await create_for_project(server, command_project(server, arg), arg)
-
-    @server.command(protocol.CMD_SYNC)
-    @quiet_cancel
-    async def sync(ls: Any, *args: Any) -> dict[str, Any]:
-        arg = _argument(args)
-        project, env = _target(arg)
-        app = server.app
-        source = _string(arg.get("source"))
-        lock_sync = lock_sync_for(project, source, app.settings, server.host)
-        if lock_sync is not None:
-            op = lock_sync_operation(project, env, lock_sync, app.settings, server.host, app.state)
-            result = await operations(server).run(project, op)
-            _log_leftovers(result)
-            _after_change(server, project)
-            return to_wire(replace(Created.of(result), installed=lock_sync.label))
-        plan = sync_plan(project, source, app.settings, server.host)
-        await operations(server).run(
-            project, sync_operation(project, env, plan, app.settings, server.host, app.state)
-        )
-        _after_change(server, project)
-        return to_wire(Synced(env, plan.label))
-
-    @server.command(protocol.CMD_INSTALL_MISSING)
-    @quiet_cancel
-    async def install_missing(ls: Any, *args: Any) -> dict[str, Any]:
-        arg = _argument(args)
-        project, env = _target(arg)
-        await server.checks.ensure([project])  # its findings, computed off the event loop if due
-        wanted = _strings(arg.get("requirements"), "requirements") or missing_install_args(
-            server.app.findings(project)
-        )
-        if not wanted:
-            return to_wire(Installed(env, ()))
-        return await install(project, env, wanted, missing=True)
-
-    @server.command(protocol.CMD_INSTALL_INTO_ENV)
-    @quiet_cancel
-    async def install_into(ls: Any, *args: Any) -> dict[str, Any]:
-        arg = _argument(args)
-        project, env = _target(arg)
-        wanted = _strings(arg.get("requirements"), "requirements")
-        if not wanted:
-            raise CommandRefused("'requirements' must name at least one requirement")
-        return await install(project, env, wanted, missing=False)
-
-    @server.command(protocol.CMD_RECREATE)
-    @quiet_cancel
-    async def recreate(ls: Any, *args: Any) -> dict[str, Any]:
-        arg = _argument(args)
-        project, env = _target(arg)
-        op = recreate_operation(project, env, server.app.settings, server.host)
-        result = await operations(server).run(project, op)
-        _log_leftovers(result)
-        _after_change(server, project)
-        return to_wire(Created.of(result))
-
-    @server.command(protocol.CMD_FIND_COMPATIBLE)
-    @quiet_cancel
-    async def find_compatible_command(ls: Any, *args: Any) -> dict[str, Any]:
-        """Resolve, then apply the edit (``sync``: install the set first: a failed install edits nothing)."""
-        arg = _argument(args)
-        project = command_project(server, arg)
-        sync = arg.get("sync") is True
-        proposal = await find_compatible(server, project, sync=sync)
-        applied = await apply_proposal(server, project, proposal, synced=sync)
-        return to_wire(Resolution.of(proposal, applied=applied, synced=sync))
-
-    @server.command(protocol.CMD_ADD_PIP)
-    @quiet_cancel
-    async def add_pip_command(ls: Any, *args: Any) -> dict[str, Any]:
-        arg = _argument(args)
-        project = command_project(server, arg)
-        env = _chosen_env(server, project)
-        dist_info = await operations(server).run(project, add_pip_operation(env, server.host))
-        _after_change(server, project)
-        return to_wire(PipAdded.of(env.path, dist_info))
+    for name in ORDER:
+        command(name)

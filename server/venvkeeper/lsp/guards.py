@@ -19,6 +19,8 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from venvkeeper.discovery.model import Environment
 from venvkeeper.findings import Finding
 from venvkeeper.guards.global_watch import (
+    CONFIRM_UNINSTALL,
+    UNINSTALL_BUTTONS,
     UNTRUSTED_INSTALL,
     GlobalInstallFindings,
     GlobalSiteWatch,
@@ -26,17 +28,16 @@ from venvkeeper.guards.global_watch import (
     OpenWarnings,
     Uninstalled,
     burst_seen,
-    canonical,
     install_burst,
     prompt_actions,
     prompt_choice,
-    uninstall_dists,
+    uninstall_and_forget,
     uninstall_question,
 )
 from venvkeeper.guards.globals import GlobalInstallWarning, WatchedProject
 from venvkeeper.guards.sites import GlobalSite
 from venvkeeper.lsp import diagnostics, protocol
-from venvkeeper.lsp.workspace import refresh
+from venvkeeper.lsp.workspace import refresh_after_change
 from venvkeeper.requirements.installed import InstalledDist
 from venvkeeper.requirements.records import RequirementRecord
 from venvkeeper.wire import to_wire
@@ -45,9 +46,6 @@ if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
 
 log = logging.getLogger("venvkeeper")
-
-CONFIRM_UNINSTALL = "Uninstall"
-CANCEL = "Cancel"
 
 
 class GlobalGuard:
@@ -128,7 +126,7 @@ class GlobalGuard:
             kind = types.MessageType.Warning if failed == UNTRUSTED_INSTALL else types.MessageType.Error
             server.window_show_message(types.ShowMessageParams(kind, failed))
             return
-        self._refresh([project.root])
+        refresh_after_change(self.server, [project.root])
 
     async def uninstall(
         self, site: GlobalSite, dists: Sequence[InstalledDist], *, confirm: bool
@@ -137,27 +135,20 @@ class GlobalGuard:
         if not server.app.settings.trusted:
             return Uninstalled.untrusted(dists)
         if confirm and server.supports_message_actions():
-            answer = await server.ask(
-                uninstall_question(site, dists, server.host.home),
-                (CONFIRM_UNINSTALL, CANCEL),
-                types.MessageType.Warning,
-            )
+            question = uninstall_question(site, dists, server.host.home)
+            answer = await server.ask(question, UNINSTALL_BUTTONS, types.MessageType.Warning)
             if answer != CONFIRM_UNINSTALL:
                 return Uninstalled()  # the user said no
-        result = uninstall_dists(site, dists)
-        self.watch.snapshots.reread(site)
-        self._forget(canonical(n) for n in result.removed)
+        result, changed = uninstall_and_forget(site, dists, self.watch.snapshots, self.findings)
+        for project in changed:
+            self.publish(project)
         server.window_show_message(types.ShowMessageParams(types.MessageType.Info, result.message()))
-        self._refresh(self.server.app.projects())
+        refresh_after_change(self.server, self.server.app.projects())
         return result
 
     def _forget(self, names: Iterable[str]) -> None:
         for project in self.findings.forget(names):
             self.publish(project)
-
-    def _refresh(self, projects: list[Path]) -> None:
-        self.server.app.invalidate(projects)
-        refresh(self.server, projects)
 
     def drop_resolved(self, projects: Iterable[Path]) -> None:
         """After a refresh: a global-install diagnostic goes once the env has the dist or the site lost it."""

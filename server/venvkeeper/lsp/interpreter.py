@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from venvkeeper.app import SelectionError
@@ -76,5 +75,3 @@ def register(server: VenvkeeperServer) -> None:
         log.info("selected %s for %s", env_path or "(automatic)", project)
         await refresh_async(ls, [project])
         return to_wire(ls.app.interpreter(project))
-
-    _ = types  # lsprotocol types are used by the other handler modules; keep the import symmetric

@@ -69,7 +69,7 @@ class CreatePrompts:
             app.settings,
             app.state,
             server.host,
-            self._root,
+            self.server.app.root_of,
         )
         plan = self.session.round(offers)
         if plan is None:
@@ -85,13 +85,10 @@ class CreatePrompts:
         if project is not None and self.session.opened(project):
             self.consider([project], opened=True)
 
-    def _root(self, project: Path) -> Optional[Path]:
-        return next((r for r in self.server.app.roots if r == project or r in project.parents), None)
-
     async def _handle_group(self, offers: list[Offer]) -> None:
         server = self.server
         projects = [o.project for o in offers]
-        message = group_message(projects, self._root(projects[0]))
+        message = group_message(projects, self.server.app.root_of(projects[0]))
         if not server.supports_message_actions():
             log.info("%s (use the venvkeeper.create command)", message)
             return
@@ -104,9 +101,7 @@ class CreatePrompts:
                 self.session.one_by_one(offer)
                 await self._handle(offer)
         elif title == NEVER_THESE:
-            assert server.app.state is not None
-            decline_offers(server.app.state, projects)
-            log.info("will not offer to create an env for %s again", ", ".join(map(str, projects)))
+            self._decline(projects)
 
     async def _handle(self, offer: Offer) -> None:
         server = self.server
@@ -124,9 +119,11 @@ class CreatePrompts:
         if title == CREATE:
             await self._create(offer)
         elif title == NEVER:
-            assert server.app.state is not None
-            decline_offers(server.app.state, [offer.project])
-            log.info("will not offer to create an env for %s again", offer.project)
+            self._decline([offer.project])
+
+    def _decline(self, projects: list[Path]) -> None:
+        assert self.server.app.state is not None  # offers are made only with a state store
+        decline_offers(self.server.app.state, projects)
 
     async def _create(self, offer: Offer, python: Optional[str] = None) -> None:
         server = self.server

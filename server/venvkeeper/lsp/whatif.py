@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from venvkeeper.findings import Finding
+from venvkeeper.hooks import call_each
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.workspace import uri_to_path
 from venvkeeper.requirements.layout import is_requirement_source_path
@@ -73,13 +74,8 @@ def register(server: VenvkeeperServer) -> None:
     def did_open(ls: VenvkeeperServer, params: types.DidOpenTextDocumentParams) -> None:
         whatif.changed(params.text_document.uri, params.text_document.text)
         path = uri_to_path(params.text_document.uri)
-        if path is None:
-            return
-        for hook in ls.on_open:
-            try:
-                hook(path)
-            except Exception:
-                log.exception("on-open hook failed")
+        if path is not None:
+            call_each(ls.on_open, "on-open", path)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: VenvkeeperServer, params: types.DidChangeTextDocumentParams) -> None:

@@ -20,12 +20,14 @@ from pygls.uris import to_fs_path
 
 from venvkeeper import sweep
 from venvkeeper.app import normalize
+from venvkeeper.hooks import call_each
 from venvkeeper.lsp import diagnostics
 from venvkeeper.lsp.protocol import as_plain
 from venvkeeper.requirements.layout import CLIENT_WATCH_GLOB, CLIENT_WATCH_REQUIREMENTS_DIR
 from venvkeeper.settings import initialization_settings, settings_section
-from venvkeeper.watch.debounce import Debouncer
 from venvkeeper.watch.observer import make_dir_watcher
+from venvkeeper.watch.plan import catch_up_dirs, reported_paths
+from venvkeeper.watch.recheck import file_event_debouncer
 
 if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
@@ -42,12 +44,13 @@ def uri_to_path(uri: str) -> Optional[Path]:
     return normalize(Path(fs)) if fs else None
 
 
+def paths_of(uris: Iterable[str]) -> list[Path]:
+    """The file-system paths of ``uris`` (those that are not ``file:`` URIs left out)."""
+    return [path for path in map(uri_to_path, uris) if path is not None]
+
+
 def _roots_from_initialize(params: types.InitializeParams) -> list[Path]:
-    roots: list[Path] = []
-    for folder in params.workspace_folders or []:
-        path = uri_to_path(folder.uri)
-        if path is not None:
-            roots.append(path)
+    roots = paths_of(folder.uri for folder in params.workspace_folders or [])
     if not roots and params.root_uri:
         path = uri_to_path(params.root_uri)
         if path is not None:
@@ -69,13 +72,6 @@ def apply_settings(server: VenvkeeperServer, raw: Any, *, announce: bool = True)
         )
 
 
-#: A burst of this many paths is a storm (a checkout), not a save: wait for STORM_QUIET_S of quiet, at
-#: most STORM_CAP_S after its first event, before re-checking.
-STORM_AFTER = 50
-STORM_QUIET_S = 0.5
-STORM_CAP_S = 30.0
-
-
 # -- the refresh pipeline -------------------------------------------------------------------------
 def refresh(
     server: VenvkeeperServer, projects: Optional[Iterable[Path]] = None, *, watches: bool = True
@@ -87,6 +83,13 @@ def refresh(
         _publish(server, targets, watches=watches)
         return
     server.spawn(refresh_async(server, targets, watches=watches))
+
+
+def refresh_after_change(server: VenvkeeperServer, projects: Optional[list[Path]] = None) -> None:
+    """Forget what is known of ``projects`` (default: all), then :func:`refresh` them: after venvkeeper
+    changed an env, or the settings changed."""
+    server.app.invalidate(projects)
+    refresh(server, projects)
 
 
 async def refresh_async(
@@ -104,11 +107,7 @@ def _publish(server: VenvkeeperServer, targets: list[Path], *, watches: bool) ->
     for project, view in app.refresh(targets):
         server.notify_environment(project, view)
     diagnostics.publish(server, targets)
-    for hook in server.after_refresh:
-        try:
-            hook(targets)
-        except Exception:
-            log.exception("after-refresh hook failed")
+    call_each(server.after_refresh, "after-refresh", targets)
     if watches:
         sync_watches(server)
 
@@ -121,11 +120,8 @@ def sync_watches(server: VenvkeeperServer, *, catch_up: bool = True, envs: bool 
         return
     before = server.watcher.watched
     server.watcher.sync(server.app.watch_dirs(client_watches=server.client_watching, envs=envs))
-    # Close the race between "directory created" and "watch established": anything written into a
-    # newly watched directory before its watch existed is picked up by one more routing pass.
-    new_dirs = server.watcher.watched - before
-    if catch_up and before and server.debouncer is not None:
-        for d in new_dirs:
+    if catch_up and server.debouncer is not None:
+        for d in catch_up_dirs(before, server.watcher.watched):
             server.debouncer.push(d)
 
 
@@ -142,8 +138,9 @@ def on_fs_events(server: VenvkeeperServer, paths: set[Path]) -> None:
         return
     start = server.rechecks.add(routed.recheck)
     if server.loop is None:  # no loop (unit use): re-check at once
-        server.rechecks.drained()
-        _recheck_pending(server)
+        server.rechecks.drain_now(
+            lambda p, trigger: _recheck_now(server, p, trigger), lambda: sync_watches(server)
+        )
     elif start:
         server.spawn(drain_rechecks(server))
 
@@ -168,27 +165,19 @@ async def _recheck(server: VenvkeeperServer, project: Path, trigger: Path | str)
     _log_pass(project, trigger, t0)
 
 
-def _recheck_pending(server: VenvkeeperServer) -> None:
-    while (queued := server.rechecks.next()) is not None:
-        project, trigger = queued
-        t0 = time.perf_counter()
-        refresh(server, [project], watches=False)
-        _log_pass(project, trigger, t0)
-    sync_watches(server)
+def _recheck_now(server: VenvkeeperServer, project: Path, trigger: Path) -> None:
+    t0 = time.perf_counter()
+    refresh(server, [project], watches=False)
+    _log_pass(project, trigger, t0)
 
 
 async def drain_rechecks(server: VenvkeeperServer) -> None:
-    """Re-check queued projects one at a time, yielding to the loop between them; watches are resynced
-    once at the end, not once per project."""
-    try:
-        while (queued := server.rechecks.next()) is not None:
-            project, trigger = queued
-            if server.app.has_project(project):
-                await _recheck(server, project, trigger)
-            await asyncio.sleep(0)
-        sync_watches(server)
-    finally:
-        server.rechecks.drained()
+    """Re-check the queued projects in slices (:meth:`RecheckQueue.drain`), then resync the watches."""
+    await server.rechecks.drain(
+        lambda project, trigger: _recheck(server, project, trigger),
+        server.app.has_project,
+        lambda: sync_watches(server),
+    )
 
 
 # -- handlers ------------------------------------------------------------------------------------
@@ -206,16 +195,8 @@ def register(server: VenvkeeperServer) -> None:
     async def initialized(ls: VenvkeeperServer, params: types.InitializedParams) -> None:
         ls.connected = True
         ls.loop = asyncio.get_running_loop()
-        settings = ls.app.settings
-        ls.debouncer = Debouncer(
-            ls.loop,
-            lambda paths: on_fs_events(ls, paths),
-            delay=settings.debounce_ms / 1000,
-            # A checkout or branch switch: wait for it to end, up to the cap, so each project is
-            # re-checked once per storm (issue 14, goal 2).
-            max_wait=STORM_CAP_S,
-            storm_after=STORM_AFTER,
-            storm_quiet=STORM_QUIET_S,
+        ls.debouncer = file_event_debouncer(
+            ls.loop, lambda paths: on_fs_events(ls, paths), ls.app.settings.debounce_ms / 1000
         )
         ls.watcher = make_dir_watcher(ls.debouncer.push)
         try:
@@ -231,17 +212,12 @@ def register(server: VenvkeeperServer) -> None:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_folders(ls: VenvkeeperServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
-        for folder in params.event.removed:
-            path = uri_to_path(folder.uri)
-            if path is not None:
-                for project in ls.app.remove_root(path):
-                    diagnostics.clear(ls, project)
-        added: list[Path] = []
-        for folder in params.event.added:
-            path = uri_to_path(folder.uri)
-            if path is not None:
-                ls.app.add_root(path)
-                added.append(path)
+        for path in paths_of(folder.uri for folder in params.event.removed):
+            for project in ls.app.remove_root(path):
+                diagnostics.clear(ls, project)
+        added = paths_of(folder.uri for folder in params.event.added)
+        for path in added:
+            ls.app.add_root(path)
         log.info("workspace folders now: %s", ", ".join(map(str, ls.app.roots)) or "(none)")
         refresh(ls, ls.app.projects_under(added))
 
@@ -253,8 +229,7 @@ def register(server: VenvkeeperServer) -> None:
             apply_settings(ls, params.settings)
         if ls.supports_configuration_pull():
             await pull_configuration(ls, do_refresh=False)
-        ls.app.invalidate()
-        refresh(ls)
+        refresh_after_change(ls)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: VenvkeeperServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -268,12 +243,11 @@ def register(server: VenvkeeperServer) -> None:
     def did_change_watched_files(ls: VenvkeeperServer, params: types.DidChangeWatchedFilesParams) -> None:
         # The client's watcher covers what our bounded watches do not (a project appearing deep in
         # a monorepo); both feed the same debouncer.
-        for change in params.changes:
-            path = uri_to_path(change.uri)
-            if path is not None and ls.debouncer is not None:
-                ls.debouncer.push(path)
-                if path.name == "pyvenv.cfg":
-                    ls.debouncer.push(path.parent)  # an env appeared, gone or recreated: route its dir
+        if ls.debouncer is None:
+            return
+        for path in paths_of(change.uri for change in params.changes):
+            for reported in reported_paths(path):
+                ls.debouncer.push(reported)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: VenvkeeperServer, *args: Any) -> None:
@@ -295,11 +269,7 @@ async def initial_sweep(server: VenvkeeperServer) -> None:
         lambda project: _recheck(server, project, "start-up"),
         in_worker,
     )
-    for hook in server.after_initial_sweep:
-        try:
-            hook()
-        except Exception:
-            log.exception("after-initial-sweep hook failed")
+    call_each(server.after_initial_sweep, "after-initial-sweep")
 
 
 async def register_client_watchers(server: VenvkeeperServer) -> None:
@@ -349,5 +319,4 @@ async def pull_configuration(server: VenvkeeperServer, *, do_refresh: bool = Tru
         before = server.app.settings
         apply_settings(server, result[0])
         if do_refresh and server.app.settings != before:
-            server.app.invalidate()
-            refresh(server)
+            refresh_after_change(server)

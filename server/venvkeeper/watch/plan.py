@@ -88,3 +88,16 @@ def project_watch_dirs(
     for env in env_dirs:
         dirs.extend(env_watch_dirs(env))
     return dirs
+
+
+def catch_up_dirs(before: set[Path], after: set[Path]) -> set[Path]:
+    """The dirs newly watched since ``before``, each to be routed once: a file written there before its
+    watch existed is seen no other way ("directory created" races "watch established"). None after the
+    first sync: nothing was watched before it, and every project is about to be checked anyway."""
+    return after - before if before else set()
+
+
+def reported_paths(path: Path) -> tuple[Path, ...]:
+    """What a change the editor reports stands for: the path, and for a ``pyvenv.cfg`` its env dir too
+    (an env appeared, went or was recreated: the dir is what routes to its project)."""
+    return (path, path.parent) if path.name == "pyvenv.cfg" else (path,)

@@ -5,31 +5,41 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from venvkeeper.creation.commands import (
     CancelledCommand,
     CommandErrorData,
     CreateArgs,
     Installed,
     InstallSelection,
+    Job,
     Operation,
     PipAdded,
     Resolution,
+    Scope,
+    Synced,
     already_compatible,
     cancelled_message,
+    create_args,
     create_request,
     failure,
     failure_log,
+    install_into_job,
+    install_missing_job,
     install_operation,
     lock_sync_for,
     named_plan,
     recreate_operation,
     recreate_request,
     resolve_path,
+    sync_job,
     sync_operation,
     sync_plan,
 )
 from venvkeeper.creation.resolve import Change, LineEdit, Proposal
 from venvkeeper.creation.runner import CancelToken, CommandFailed
+from venvkeeper.errors import Refused
 from venvkeeper.findings import Span
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
@@ -207,3 +217,37 @@ def test_a_sync_goes_through_the_lock_only_when_it_names_none_or_the_lock(tmp_pa
     assert (
         sync.problem is not None and create_request(project, Settings(), host, CreateArgs()).lock_sync is None
     )
+
+
+def test_the_create_argument_is_checked_and_an_unknown_backend_is_the_default() -> None:
+    args = create_args({"path": "env", "python": "", "backend": "conda", "install": {"groups": ["lint"]}})
+    assert args == CreateArgs(env_path="env", install=InstallSelection(groups=("lint",)))
+    assert create_args({"backend": "uv"}).backend == "uv"
+    with pytest.raises(Refused, match="'install' must be an object"):
+        create_args({"install": ["requirements.txt"]})
+    with pytest.raises(Refused, match=r"'install\.extras' must be a list of strings"):
+        create_args({"install": {"extras": "fast"}})
+
+
+def test_a_sync_job_answers_what_it_synced_with(tmp_path: Path, host: Host) -> None:
+    project = project_with_sources(tmp_path)
+    env = project / ".venv"
+    plain = sync_job(Scope(project, Settings(), host), env, "requirements-dev.txt")
+    assert plain.operation.title == "Syncing .venv with requirements-dev.txt"
+    assert plain.answer(None) == Synced(env, "requirements-dev.txt")
+    (project / "poetry.lock").write_text("not a lock at all [")
+    through_lock = sync_job(Scope(project, Settings(), host), env, None)
+    assert through_lock.operation.title.startswith("Syncing .venv with ") and "poetry.lock" in (
+        through_lock.operation.title
+    )
+
+
+def test_installs_name_what_they_install_or_answer_at_once(tmp_path: Path, host: Host) -> None:
+    project = project_with_sources(tmp_path)
+    env = project / ".venv"
+    scope = Scope(project, Settings(), host)
+    assert install_missing_job(scope, env, None, []) == Installed(env, ())
+    named = install_missing_job(scope, env, ("rich",), [])
+    assert isinstance(named, Job) and named.answer(None) == Installed(env, ("rich",))
+    with pytest.raises(Refused, match="at least one requirement"):
+        install_into_job(scope, env, ())

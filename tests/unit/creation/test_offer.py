@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -220,9 +221,13 @@ def test_automatic_offers_do_not_count_as_the_sessions_prompt(tmp_path: Path) ->
     assert auto is not None and auto.kind == "automatic" and not session.asked
 
 
-def test_never_is_remembered_per_project(tmp_path: Path) -> None:
+def test_never_is_remembered_per_project(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     state = StateStore(tmp_path / "state")
-    decline_offers(state, [tmp_path / "a", tmp_path / "b"])
+    with caplog.at_level(logging.INFO, logger="venvkeeper"):
+        decline_offers(state, [tmp_path / "a", tmp_path / "b"])
+    assert caplog.messages == [
+        f"will not offer to create an env for {tmp_path / 'a'}, {tmp_path / 'b'} again"
+    ]
     assert state.declined(tmp_path / "a", DECLINE_KEY) and state.declined(tmp_path / "b", DECLINE_KEY)
     assert not state.declined(tmp_path / "c", DECLINE_KEY)
 

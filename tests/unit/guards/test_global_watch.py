@@ -17,6 +17,7 @@ from venvkeeper.guards.global_watch import (
     install_plan,
     prompt_actions,
     prompt_choice,
+    uninstall_and_forget,
     uninstall_question,
     watch_dir,
     watched_projects,
@@ -238,3 +239,21 @@ def test_a_burst_seen_publishes_the_projects_requiring_it_and_asks_once(tmp_path
     _, again = burst_seen(site, appeared, projects, home, findings, open_warnings, 101.0)  # type: ignore[arg-type]
     assert again is None  # joined the open message
     assert burst_seen(site, appeared, [], home, findings, open_warnings, 102.0) == ([], None)  # no project
+
+
+def test_an_uninstall_rereads_the_site_and_forgets_only_what_it_removed(tmp_path: Path) -> None:
+    site = user_site(tmp_path)
+    for name in ("requests", "flask"):
+        info = dist_info(site.path, name, "1.0")
+        if name == "requests":  # flask has no RECORD: refused, and its finding stays
+            (info / "RECORD").write_text(f"{info.name}/METADATA,,\n{info.name}/RECORD,,\n")
+    root, records = project_with(tmp_path, "requests>=1\nflask>=1\n")
+    appeared = list(read_installed([site.path]).values())
+    findings, home = GlobalInstallFindings(), tmp_path / "home"
+    burst_seen(site, appeared, [(root, _FakeEnv(root / ".venv"), records)], home, findings, OpenWarnings(), 0)  # type: ignore[arg-type]
+    snapshots = SiteSnapshots(host(tmp_path), [site], {site.path: read_installed([site.path])})
+    result, changed = uninstall_and_forget(site, appeared, snapshots, findings)
+    assert result.removed == ["requests"] and [r.dist for r in result.refused] == ["flask"]
+    assert changed == [root]
+    assert [f.data["requirement"] for f in findings.of(root)] == ["flask"]
+    assert set(snapshots.snapshots[site.path]) == {"flask"}
