@@ -320,8 +320,8 @@ def cmd_serve(args: argparse.Namespace, host: Host) -> int:
 
         serve_stdio(host, level)
         return 0
+    from venvkeeper.lsp.features import build_server
     from venvkeeper.lsp.logging import setup_logging
-    from venvkeeper.lsp.server import build_server
 
     setup_logging(level)
     server = build_server(host)

@@ -425,7 +425,7 @@ def serve_stdio(host: Host, level: int, build: Optional[Callable[[Host], Venvkee
         # import does not halve its speed; a client that asks nothing waits at most HOLD_IMPORT_S more.
         go.wait(HOLD_IMPORT_S)
         try:
-            from venvkeeper.lsp.server import build_server
+            from venvkeeper.lsp.features import build_server
 
             events.put(("ready", (build or build_server)(host)))
         except BaseException as exc:  # reported in the main thread

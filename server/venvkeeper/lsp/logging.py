@@ -9,12 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from typing import TYPE_CHECKING
+from typing import Optional, Protocol
 
 from lsprotocol import types
-
-if TYPE_CHECKING:
-    from venvkeeper.lsp.server import VenvkeeperServer
 
 _LEVELS = {
     logging.ERROR: types.MessageType.Error,
@@ -23,12 +20,22 @@ _LEVELS = {
 }
 
 
+class LogClient(Protocol):
+    """What the handler needs of the server (lsp/server.py's VenvkeeperServer): the server imports this
+    module, so this module names the shape rather than the class."""
+
+    connected: bool
+    loop: Optional[asyncio.AbstractEventLoop]
+
+    def window_log_message(self, params: types.LogMessageParams) -> None: ...
+
+
 #: The client handlers of this process (one per server; tests build several).
 _CLIENT_HANDLERS: list[ClientLogHandler] = []
 
 
 class ClientLogHandler(logging.Handler):
-    def __init__(self, server: VenvkeeperServer) -> None:
+    def __init__(self, server: LogClient) -> None:
         # No level of its own: the root logger's (``--log-level``) decides, so ``debug`` shows
         # venvkeeper's audit lines (e.g. each re-check pass) in the client's log too.
         super().__init__(logging.NOTSET)

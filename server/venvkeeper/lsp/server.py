@@ -1,7 +1,8 @@
-"""The venvkeeper language server: one class holding the state, and all wiring in :func:`build_server`.
+"""The venvkeeper language server: one class holding the state and the client-facing helpers.
 
 Handlers live in small modules (workspace.py, interpreter.py, diagnostics.py, …); each exposes
-``register(server)``. :data:`FEATURES` is the one list that says what the server does.
+``register(server)``. lsp/features.py's :data:`~venvkeeper.lsp.features.FEATURES` is the one list that
+says what the server does, and its ``build_server`` wires them.
 """
 
 from __future__ import annotations
@@ -126,32 +127,3 @@ class VenvkeeperServer(LanguageServer):
         self.protocol.notify(
             protocol.DID_CHANGE_ENVIRONMENT, {"projectRoot": str(project), "interpreter": to_wire(view)}
         )
-
-
-from venvkeeper.lsp import (  # noqa: E402  (after the class they use)
-    code_actions,
-    commands,
-    guards,
-    interpreter,
-    prompts,
-    whatif,
-    workspace,
-)
-
-#: Every feature module, in registration order. Add new features here, and only here.
-FEATURES: list[Callable[[VenvkeeperServer], None]] = [
-    workspace.register,
-    interpreter.register,
-    code_actions.register,
-    guards.register,
-    commands.register,
-    prompts.register,
-    whatif.register,
-]
-
-
-def build_server(host: Optional[Host] = None) -> VenvkeeperServer:
-    server = VenvkeeperServer(host or Host.from_process())
-    for register in FEATURES:
-        register(server)
-    return server

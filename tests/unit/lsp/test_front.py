@@ -14,7 +14,7 @@ from lsprotocol import types
 
 from venvkeeper.host import Host
 from venvkeeper.lsp import front
-from venvkeeper.lsp.server import build_server
+from venvkeeper.lsp.features import build_server
 from venvkeeper.settings import initialization_settings
 from venvkeeper.wire import to_wire
 
