@@ -155,7 +155,13 @@ def test_readme_config_attaches_prompts_diagnoses_and_fixes(tmp_path: Path, nvim
 
     # A new requirement that the env lacks: the diagnostic sits on its line (0-based 1).
     nvim.command("call append(1, 'gamma==2.0') | write")
-    wait_lua(nvim, "#vim.diagnostic.get(0) > 0", 30_000)
+    # The saved file's check (the unsaved edit's what-if may publish first: wait for the check's codes).
+    codes = "vim.tbl_map(function(d) return d.user_data and d.user_data.lsp and d.user_data.lsp.code end, vim.diagnostic.get(0))"
+    wait_lua(
+        nvim,
+        f"vim.tbl_contains({codes}, 'not-installed') and vim.tbl_contains({codes}, 'changed-since-sync')",
+        30_000,
+    )
     found = {d["code"]: d for d in diagnostics(nvim)}
     assert found["not-installed"]["lnum"] == 1, found
     assert "gamma" in found["not-installed"]["message"]

@@ -404,6 +404,9 @@ def serve_stdio(host: Host, level: int, build: Optional[Callable[[Host], Venvkee
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
+    # As setup_logging does: pygls logs every feature it registers at INFO, which the server built on the
+    # import thread would otherwise print through this handler (editors show stderr as errors).
+    logging.getLogger("pygls").setLevel(logging.WARNING)
 
     events: queue.Queue[_Event] = queue.Queue()
     stdin_fd = sys.stdin.fileno()
