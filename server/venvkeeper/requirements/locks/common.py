@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from venvkeeper.requirements.locks.model import LockedPackage, LockInvalid
 from venvkeeper.requirements.markers import marker_applies
@@ -18,26 +19,28 @@ def _marker(text: str) -> Marker:
     return Marker(text)
 
 
+def _parsed(marker: str, line: int, lock: str) -> Marker:
+    """The marker, parsed; one that does not parse makes the lock invalid."""
+    try:
+        return _marker(marker)
+    except InvalidMarker as exc:
+        raise LockInvalid(f"{lock}: the marker {marker!r} does not parse: {exc}", line) from exc
+
+
 def check_marker(marker: Any, line: int, lock: str) -> None:
     """Every marker in the lock must parse, also where no edge for this env leads: else it is corrupt."""
     if marker is None:
         return
     if not isinstance(marker, str):
         raise LockInvalid(f"{lock}: a marker is not a string", line)
-    try:
-        _marker(marker)
-    except InvalidMarker as exc:
-        raise LockInvalid(f"{lock}: the marker {marker!r} does not parse: {exc}", line) from exc
+    _parsed(marker, line, lock)
 
 
 def applies(marker: Optional[str], environment: Mapping[str, str], line: int, lock: str) -> bool:
     """Whether a lock entry's marker holds for the env; a marker that does not parse invalidates the lock."""
     if not marker:
         return True
-    try:
-        parsed = _marker(marker)
-    except InvalidMarker as exc:
-        raise LockInvalid(f"{lock}: the marker {marker!r} does not parse: {exc}", line) from exc
+    parsed = _parsed(marker, line, lock)
     return marker_applies(parsed, environment)
 
 
@@ -47,10 +50,7 @@ def applies_in_lock_context(
     """PEP 751 markers may test ``extras``/``dependency_groups`` (packaging >= 25: context="lock_file")."""
     if not marker:
         return True
-    try:
-        parsed = _marker(marker)
-    except InvalidMarker as exc:
-        raise LockInvalid(f"{lock}: the marker {marker!r} does not parse: {exc}", line) from exc
+    parsed = _parsed(marker, line, lock)
     env: dict[str, Any] = {**environment, "extras": frozenset(), "dependency_groups": frozenset(groups)}
     try:
         return bool(parsed.evaluate(env, context="lock_file"))  # type: ignore[call-arg, unused-ignore]
@@ -58,6 +58,14 @@ def applies_in_lock_context(
         return marker_applies(parsed, environment)
     except (UndefinedComparison, UndefinedEnvironmentName, ValueError):
         return True
+
+
+def format_version(value: Any) -> Optional[Version]:
+    """A lock's format version (``lock-version``, ``lock_version``); None when it is not a version."""
+    try:
+        return Version(str(value))
+    except InvalidVersion:
+        return None
 
 
 def text(value: Any, what: str, line: int, lock: str) -> str:

@@ -13,9 +13,15 @@ from pathlib import Path
 from typing import Any, Optional
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
-from venvkeeper.requirements.locks.common import applies, check_marker, file_hashes, no_duplicates, text
+from venvkeeper.requirements.locks.common import (
+    applies,
+    check_marker,
+    file_hashes,
+    format_version,
+    no_duplicates,
+    text,
+)
 from venvkeeper.requirements.locks.hashes import pdm_content_hash
 from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid, SourceKind
 from venvkeeper.requirements.locks.tomlread import line_of, load_entries
@@ -43,11 +49,8 @@ class PdmReader:
         )
         meta = data.get("metadata", {})
         version = meta.get("lock_version") if isinstance(meta, dict) else None
-        try:
-            major = Version(str(version)).major
-        except InvalidVersion:
-            major = None
-        if major != 4:
+        parsed = format_version(version)
+        if parsed is None or parsed.major != 4:
             raise LockInvalid(
                 f"pdm.lock has lock_version {version!r}; venvkeeper reads 4.x",
                 line_of(lock_text, "lock_version"),

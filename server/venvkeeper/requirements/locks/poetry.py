@@ -15,7 +15,14 @@ from typing import Any, Optional
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from venvkeeper.requirements.locks.common import applies, check_marker, file_hashes, no_duplicates, text
+from venvkeeper.requirements.locks.common import (
+    applies,
+    check_marker,
+    file_hashes,
+    format_version,
+    no_duplicates,
+    text,
+)
 from venvkeeper.requirements.locks.hashes import poetry_content_hash
 from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid, SourceKind
 from venvkeeper.requirements.locks.tomlread import line_of, load_entries
@@ -52,10 +59,7 @@ class PoetryReader:
         )
         meta = data.get("metadata", {})
         version = meta.get("lock-version") if isinstance(meta, dict) else None
-        try:
-            lock_version = Version(str(version))
-        except InvalidVersion:
-            lock_version = None
+        lock_version = format_version(version)
         if lock_version is None or not (1 <= lock_version.major < 3):
             raise LockInvalid(
                 f"poetry.lock has lock-version {version!r}; venvkeeper reads 1.x and 2.x",

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from venvkeeper.requirements.locks.common import (
     applies,
     applies_in_lock_context,
     check_marker,
+    format_version,
     no_duplicates,
     text,
 )
@@ -41,11 +41,8 @@ class PylockReader:
         label = path.name
         data, entries = load_entries(lock_text, label, "packages", frozenset())
         version = data.get("lock-version")
-        try:
-            major = Version(str(version)).major
-        except InvalidVersion:
-            major = None
-        if major != 1:
+        parsed = format_version(version)
+        if parsed is None or parsed.major != 1:
             raise LockInvalid(
                 f"{label} has lock-version {version!r}; venvkeeper reads 1.x",
                 line_of(lock_text, "lock-version"),
