@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support.killing import DEADLINE_S, SLOW_BACKEND, live_members, wait_for
+from support.killing import DEADLINE_S, live_members, slow_package, wait_for
 from support.rawlsp import RawLspClient
 from support.wheelhouse import Dist, build_wheelhouse
 from venvkeeper.creation.journal import JOURNAL, TMP_MARK
@@ -31,13 +31,7 @@ def test_sigkill_of_the_daemon_mid_build_kills_its_tools_and_the_next_start_roll
     tmp_path: Path,
 ) -> None:
     wheelhouse = build_wheelhouse(tmp_path / "wh", [Dist("alpha", "1.0")])
-    slow = tmp_path / "slowpkg"
-    slow.mkdir()
-    (slow / "pyproject.toml").write_text(
-        '[build-system]\nrequires = []\nbuild-backend = "slowbackend"\nbackend-path = ["."]\n'
-        '[project]\nname = "slowpkg"\nversion = "1.0"\n'
-    )
-    (slow / "slowbackend.py").write_text(SLOW_BACKEND)
+    slow = slow_package(tmp_path)
     app = tmp_path / "ws" / "app"
     app.mkdir(parents=True)
     (app / "requirements.txt").write_text(f"alpha==1.0\n{slow}\n")

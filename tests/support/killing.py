@@ -1,12 +1,16 @@
-"""Shared by the kill tests (unit: the CLI create; e2e: the daemon): a build backend that blocks until
-killed, a bounded wait for an observable state, and the live members of a process group."""
+"""Shared by the kill tests (unit: the CLI create and lock sync; e2e: the daemon): a local package whose
+build blocks until killed, the CLI run as a user would, a bounded wait for an observable state, and the
+live members of a process group."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +32,36 @@ def get_requires_for_build_wheel(config_settings=None):
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     _slow()
 """
+
+
+def slow_package(parent: Path) -> Path:
+    """``parent/slowpkg``: a project built by :data:`SLOW_BACKEND`, which writes ``started`` there."""
+    slow = parent / "slowpkg"
+    slow.mkdir()
+    (slow / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "slowbackend"\nbackend-path = ["."]\n'
+        '[project]\nname = "slowpkg"\nversion = "1.0"\n'
+    )
+    (slow / "slowbackend.py").write_text(SLOW_BACKEND)
+    return slow
+
+
+def cli_env(tmp_path: Path, offline: dict[str, Any]) -> dict[str, str]:
+    """The environment of a ``venvkeeper`` CLI run: offline tools, state and cache under ``tmp_path``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    env.update(offline["tool_env"])
+    env.update({"XDG_STATE_HOME": str(tmp_path / "xdg-state"), "XDG_CACHE_HOME": str(tmp_path / "xdg-cache")})
+    return env
+
+
+def venvkeeper(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "venvkeeper", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
+    )
 
 
 def wait_for(what: str, done: Callable[[], bool], proc: subprocess.Popen[bytes] | None = None) -> float:

@@ -9,7 +9,6 @@ create stops before a swap step), polled with a bounded deadline.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from support.killing import DEADLINE_S, SLOW_BACKEND, live_members, wait_for
+from support.killing import cli_env, live_members, slow_package, venvkeeper, wait_for
 from venvkeeper.creation.create import CreateRequest, create_env
 from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.journal import JOURNAL, TMP_MARK
@@ -30,23 +29,6 @@ pytestmark = [
 ]
 
 DRIVER = Path(__file__).parents[2] / "support" / "killable_create.py"
-
-
-def cli_env(tmp_path: Path, offline: dict[str, Any]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
-    env.update(offline["tool_env"])
-    env.update({"XDG_STATE_HOME": str(tmp_path / "xdg-state"), "XDG_CACHE_HOME": str(tmp_path / "xdg-cache")})
-    return env
-
-
-def venvkeeper(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "venvkeeper", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=DEADLINE_S,
-    )
 
 
 def make_old_env(tmp_path: Path, host: Host, base_python: BasePython, offline: dict[str, Any]) -> Path:
@@ -167,13 +149,7 @@ def test_sigkill_during_a_slow_build_kills_the_tools_and_the_next_check_rolls_ba
     project = make_old_env(tmp_path, host, base_python, offline)
     env = project / ".venv"
     cfg_before = (env / "pyvenv.cfg").read_bytes()
-    slow = tmp_path / "slowpkg"
-    slow.mkdir()
-    (slow / "pyproject.toml").write_text(
-        '[build-system]\nrequires = []\nbuild-backend = "slowbackend"\nbackend-path = ["."]\n'
-        '[project]\nname = "slowpkg"\nversion = "1.0"\n'
-    )
-    (slow / "slowbackend.py").write_text(SLOW_BACKEND)
+    slow = slow_package(tmp_path)
     reqs = tmp_path / "new-requirements.txt"
     reqs.write_text(f"alpha==1.0\n{slow}\n")
     cli = cli_env(tmp_path, offline)

@@ -352,17 +352,10 @@ def test_sigkill_during_uv_sync_keeps_the_old_env_and_the_next_start_rolls_back(
     base_python: BasePython,
 ) -> None:
     """`venvkeeper create --sync` killed while uv sync builds the project's slow local package."""
-    from support.killing import SLOW_BACKEND, live_members, wait_for
-    from tests.unit.creation.test_kill import cli_env, venvkeeper
+    from support.killing import cli_env, live_members, slow_package, venvkeeper, wait_for
     from venvkeeper.creation.journal import JOURNAL, TMP_MARK
 
-    slow = tmp_path / "slowpkg"
-    slow.mkdir()
-    (slow / "pyproject.toml").write_text(
-        '[build-system]\nrequires = []\nbuild-backend = "slowbackend"\nbackend-path = ["."]\n'
-        '[project]\nname = "slowpkg"\nversion = "1.0"\n'
-    )
-    (slow / "slowbackend.py").write_text(SLOW_BACKEND)
+    slow = slow_package(tmp_path)
     project = tmp_path / "proj"
     project.mkdir()
     (project / "pyproject.toml").write_text(
