@@ -19,6 +19,7 @@ import errno
 import logging
 import os
 import stat
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,6 +229,8 @@ def note(refusal: Unreadable) -> None:
 
 
 def _stat(path: Path | str, follow: bool = True) -> os.stat_result | None:
+    # The report cache's recorder (reportrecord.py) notes the path: an answer here is an input.
+    sys.audit("venvkeeper.stat", path)
     try:
         return os.stat(path, follow_symlinks=follow)
     except (OSError, ValueError):

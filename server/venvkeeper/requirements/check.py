@@ -18,7 +18,6 @@ Dependencies of dependencies are not walked: broken transitive installs are ``pi
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -385,7 +384,7 @@ def inherited_site_dirs(env: Environment) -> list[Path]:
         candidates = [Path(cfg.home) / "Lib" / "site-packages"]
     else:
         candidates = [prefix / lib / f"python{mm}" / "site-packages" for lib in ("lib", "lib64") if mm]
-        if str(prefix) in ("/usr", "/usr/local") or os.path.exists("/etc/debian_version"):
+        if str(prefix) in ("/usr", "/usr/local") or fsread.exists("/etc/debian_version"):
             candidates += [prefix / "lib" / "python3" / "dist-packages"]
             if mm:
                 candidates += [prefix / "local" / "lib" / f"python{mm}" / "dist-packages"]

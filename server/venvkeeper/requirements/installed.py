@@ -151,7 +151,7 @@ def _valid_version(value: str) -> bool:
 def _direct_url_editable(dist_info: str | Path) -> tuple[bool, Path | None]:
     """PEP 660/610: ``direct_url.json`` with ``dir_info.editable`` marks an editable install."""
     direct_url = os.path.join(dist_info, "direct_url.json")
-    if not os.path.exists(direct_url):
+    if not fsread.exists(direct_url):
         return False, None  # most dists: one stat, no exception raised in Python
     content = fsread.read_bytes(direct_url, fsread.DIRECT_URL)
     if isinstance(content, fsread.Unreadable):

@@ -22,6 +22,7 @@ from typing import Any, Optional
 
 from packaging.version import InvalidVersion, Version
 
+from venvkeeper import fsread
 from venvkeeper.context import CheckContext
 from venvkeeper.findings import FILE_START, Finding, Span
 from venvkeeper.requirements import _toml
@@ -175,7 +176,7 @@ def same_version(a: str, b: str) -> bool:
 def _installed_from_url(dist: InstalledDist) -> bool:
     """Installed from a direct reference (VCS, URL, local path) rather than an index (PEP 610)."""
     # One stat per dist (a dist-info *file* of a legacy install has no direct_url.json beside it).
-    return not dist.editable and os.path.isfile(os.path.join(dist.path, "direct_url.json"))
+    return not dist.editable and fsread.is_file(os.path.join(dist.path, "direct_url.json"))
 
 
 def _drift(
