@@ -1,3 +1,3 @@
-from venvkeeper.cli import main
+from venvkeeper.launch import main
 
 raise SystemExit(main())

@@ -414,6 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="check this env (its dir or its python) for every project instead of discovering one",
     )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither replay nor keep a cached report (also VENVKEEPER_NO_CACHE=1; see reportcache.py)",
+    )
     p.set_defaults(func=cmd_check)
 
     for add in EXTRA_SUBCOMMANDS:
