@@ -1,4 +1,5 @@
-"""Publishing findings as LSP diagnostics, for open and unopened files alike."""
+"""Findings as LSP diagnostics (published for open and unopened files alike), and line edits as a
+``WorkspaceEdit``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from venvkeeper import fsread
+from venvkeeper.creation.resolve import Proposal
 from venvkeeper.findings import Finding
 from venvkeeper.lsp.protocol import DIAGNOSTIC_SOURCE
 
@@ -103,7 +105,7 @@ def publish(server: VenvkeeperServer, projects: Iterable[Path]) -> None:
 def _publish_project(server: VenvkeeperServer, project: Path, encoder: ColumnEncoder) -> None:
     app = server.app
     by_uri: dict[str, list[types.Diagnostic]] = {}
-    extra = [f for hook in server.extra_findings for f in hook(project)]
+    extra = [f for hook in server.session.extra_findings for f in hook(project)]
     for finding, severity in app.shown_findings(project, extra):
         by_uri.setdefault(file_uri(finding.file), []).append(to_diagnostic(finding, severity, encoder))
     previous = server.published.get(project, set())
@@ -117,3 +119,15 @@ def _publish_project(server: VenvkeeperServer, project: Path, encoder: ColumnEnc
 def clear(server: VenvkeeperServer, project: Path) -> None:
     for uri in server.published.pop(project, set()):
         server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def workspace_edit(proposal: Proposal) -> types.WorkspaceEdit:
+    """The proposal's line edits as a WorkspaceEdit (``changes``: every client applies those)."""
+    changes: dict[str, list[types.TextEdit]] = {}
+    for edit in proposal.edits:
+        span = edit.span
+        start, end = types.Position(span.line, span.start), types.Position(span.end_line, span.end)
+        changes.setdefault(file_uri(edit.file), []).append(
+            types.TextEdit(range=types.Range(start, end), new_text=edit.new)
+        )
+    return types.WorkspaceEdit(changes=changes)
