@@ -85,10 +85,27 @@ class VenvkeeperServer(LanguageServer):
 
     # -- the session's Client (venvkeeper/client.py) ---------------------------------------------
     def publish(self, projects: Iterable[Path]) -> None:
-        diagnostics.publish(self, projects)
+        """``publishDiagnostics`` for every file of ``projects`` with findings, and an empty list for each
+        file that had some (open and unopened files alike)."""
+        encoder = diagnostics.ColumnEncoder(self.position_encoding())
+        for project in projects:
+            try:
+                extra = [f for hook in self.session.extra_findings for f in hook(project)]
+                grouped = diagnostics.by_uri(self.app.shown_findings(project, extra), encoder)
+                for uri in self.published.get(project, set()) - grouped.keys():
+                    self._send(uri, [])
+                for uri, diags in grouped.items():
+                    self._send(uri, diags)
+                self.published[project] = set(grouped)
+            except Exception:  # one project's failure never stops another's diagnostics
+                log.exception("publishing diagnostics for %s failed", project)
 
     def clear(self, project: Path) -> None:
-        diagnostics.clear(self, project)
+        for uri in self.published.pop(project, set()):
+            self._send(uri, [])
+
+    def _send(self, uri: str, diags: list[types.Diagnostic]) -> None:
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diags))
 
     def announce(self, project: Path, view: Optional[Interpreter]) -> None:
         self.protocol.notify(
