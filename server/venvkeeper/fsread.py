@@ -228,9 +228,19 @@ def note(refusal: Unreadable) -> None:
 # -- asking about a path without raising ----------------------------------------------------------
 
 
+#: The audit event by which the report cache's recorder (reportrecord.py) learns that an answer
+#: depends on a path it did not see opened or listed.
+STAT_EVENT = "venvkeeper.stat"
+
+
+def looked_at(path: Path | str) -> None:
+    """Say that what follows depends on ``path``: for a ``stat`` made outside this module (a memo keyed
+    by a file's identity answers without opening it). One C call when nothing records."""
+    sys.audit(STAT_EVENT, path)
+
+
 def _stat(path: Path | str, follow: bool = True) -> os.stat_result | None:
-    # The report cache's recorder (reportrecord.py) notes the path: an answer here is an input.
-    sys.audit("venvkeeper.stat", path)
+    looked_at(path)
     try:
         return os.stat(path, follow_symlinks=follow)
     except (OSError, ValueError):

@@ -2,11 +2,12 @@
 
 What the run looks at is noted as it happens, not predicted: a PEP 578 audit hook sees every file
 opened (``open``, ``os.open``), every directory listed (``os.listdir``, ``os.scandir``, so
-``Path.iterdir`` and ``glob`` too) and every path fsread asks about (the ``venvkeeper.stat`` event of
-``fsread._stat``); the Host given to the run notes each environment variable read and whether the
-clock was read. The import system's own reads are skipped (the modules' files are noted once, at the
-end); so is everything while no recorder is active, and the hook stays installed but idle afterwards
-(audit hooks cannot be removed).
+``Path.iterdir`` and ``glob`` too) and every path fsread is asked about (the ``venvkeeper.stat``
+event of ``fsread.looked_at``, raised by fsread's own stats and by the identity-keyed memos, so a memo
+hit in a process that already checked once still counts); the Host given to the run notes each
+environment variable read and whether the clock was read. The import system's own reads are skipped
+(the modules' files are noted once, at the end); so is everything while no recorder is active, and
+the hook stays installed but idle afterwards (audit hooks cannot be removed).
 
 The report is kept only when nothing casts a doubt (:meth:`Recorder.store` says why not, for tests):
 an exit status other than 0/1, a write/rename/remove/spawn/chdir, a directory listed by descriptor, a
@@ -24,6 +25,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Callable, Optional, TextIO, cast
 
+from venvkeeper.fsread import STAT_EVENT
 from venvkeeper.reportcache import ALL_ENV, FIXED_ENV, Plan, identity
 
 RACY_WINDOW_S = 2.0
@@ -66,7 +68,7 @@ _SIDE_EFFECTS = frozenset(
         "subprocess.Popen",
     }
 )
-_NOTED = frozenset({"open", "os.listdir", "os.scandir", "venvkeeper.stat"})
+_NOTED = frozenset({"open", "os.listdir", "os.scandir", STAT_EVENT})
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _VOLATILE_ROOTS = ("/proc", "/dev", "/sys")
 
@@ -175,7 +177,7 @@ class Recorder:
             self.note(path)
         elif event in ("os.listdir", "os.scandir"):
             self.note(args[0], listing=True)
-        elif event == "venvkeeper.stat":
+        elif event == STAT_EVENT:
             self.note(args[0])
         elif event in _SIDE_EFFECTS:
             self.doubt(f"side effect: {event}")

@@ -39,6 +39,7 @@ def read_marker(stdlib: Path) -> ExternallyManaged | None:
     Every refresh of every project asks; one ``stat`` answers unless the marker changed.
     """
     marker = stdlib / MARKER
+    fsread.looked_at(marker)  # a hit in _CACHE skips the read the report cache would have seen
     try:
         st = os.stat(marker)  # follows a link, so an edit of its target counts as a change
     except (OSError, ValueError):

@@ -41,6 +41,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 
+from venvkeeper import fsread
 from venvkeeper.requirements.installed import InstalledDist
 from venvkeeper.requirements.markers import marker_applies
 from venvkeeper.requirements.records import parse_requirement
@@ -182,6 +183,7 @@ def _stamp(dist: InstalledDist) -> Optional[tuple[int, ...]]:
         files.append(dist.path / "requires.txt")
     out: list[int] = []
     for path in files:
+        fsread.looked_at(path)  # a memo hit below skips the read the report cache would have seen
         try:
             st = os.stat(path)
         except OSError:

@@ -24,6 +24,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Optional, Protocol, Union
 
+from venvkeeper import fsread
 from venvkeeper.requirements.locks.fileio import read_lock_text
 from venvkeeper.requirements.locks.model import Lock, LockedPackage, LockInputs, LockInvalid
 from venvkeeper.requirements.locks.pdm import PdmReader
@@ -135,6 +136,7 @@ _CACHE_SIZE = 16
 
 
 def _cache_key(path: Path, inputs: LockInputs) -> Optional[tuple[Any, ...]]:
+    fsread.looked_at(path)  # a hit in _CACHE skips the read the report cache would have seen
     try:
         st = os.stat(path)
     except OSError:
