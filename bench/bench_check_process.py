@@ -156,7 +156,7 @@ WARM_IMPORTS = (
 
 
 def prime_cache(argv: list[str], env: dict[str, str], reports: Path) -> int:
-    """Run until the report is kept: inputs written less than 2 s before a run are not trusted (racy)."""
+    """Run until the report is kept: inputs written just before a run are not trusted (racy)."""
     for attempt in range(1, 6):
         run_child(argv, env)
         if any(reports.glob("check-*.json")):

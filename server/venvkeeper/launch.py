@@ -59,6 +59,5 @@ def run(
         host = make_host(env, clock) if make_host else Host(environ=env, wall_clock=clock)
         return cli.main(argv, host)
 
-    window = reportrecord.RACY_WINDOW_S if racy_window_s is None else racy_window_s
-    status, recorder = reportrecord.run_recorded(plan, cold, window)
+    status, recorder = reportrecord.run_recorded(plan, cold, racy_window_s)
     return status, "not kept" if recorder.doubts else "kept"

@@ -13,8 +13,11 @@ The report is kept only when nothing casts a doubt (:meth:`Recorder.store` says 
 an exit status other than 0/1, a write/rename/remove/spawn/chdir, a directory listed by descriptor, a
 read under /proc, /dev or /sys (their stat does not follow their content), the clock read (a killed
 create's leftovers are judged by age), an identity that changed during the run, or one that changed
-less than :data:`RACY_WINDOW_S` before the run started — a write in the same timestamp tick as our read
-would leave the identity unchanged (git's "racy" index entries; 2 s covers FAT's mtime).
+within the racy window before the run started — a later write in the same timestamp tick as the
+last one would leave the identity unchanged (git's "racy" index entries). The window is
+:data:`RACY_WINDOW_FINE_S` for a file whose times have a sub-second part (the file system keeps
+nanoseconds; its clock ticks every few ms) and :data:`RACY_WINDOW_S` for one with whole seconds (FAT,
+HFS+, ext3, some network file systems), so "edit, check, check" replays on the second check.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from typing import Any, Callable, Optional, TextIO, cast
 from venvkeeper.fsread import STAT_EVENT
 from venvkeeper.reportcache import ALL_ENV, FIXED_ENV, Plan, identity
 
-RACY_WINDOW_S = 2.0
+RACY_WINDOW_S = 2.0  # whole-second times: FAT keeps mtimes to 2 s
+RACY_WINDOW_FINE_S = 0.1  # nanosecond times from a clock that ticks every 1-10 ms, with a margin
 
 #: Where the import system's own frames run: its directory scans and source reads are not inputs.
 _IMPORT_SYSTEM = frozenset(
@@ -116,9 +120,10 @@ class _Tee:
 class Recorder:
     """Use as ``with Recorder(plan) as rec:`` around the run, then :meth:`store` its exit status."""
 
-    def __init__(self, plan: Plan, racy_window_s: float = RACY_WINDOW_S) -> None:
+    def __init__(self, plan: Plan, racy_window_s: Optional[float] = None) -> None:
+        """``racy_window_s``: one window for every input instead of the one its times call for."""
         self.plan = plan
-        self.racy_window_ns = int(racy_window_s * 1e9)
+        self.racy_window_s = racy_window_s
         self.environ = RecordingEnviron(plan.environ)
         self.seen: dict[str, list[int]] = {}
         self.doubts: list[str] = []
@@ -191,8 +196,8 @@ class Recorder:
         for path, ident in self.seen.items():
             if identity(path) != ident:
                 self.doubt(f"{path} changed during the run")
-            elif len(ident) == 6 and max(ident[4], ident[5]) >= self._start_ns - self.racy_window_ns:
-                self.doubt(f"{path} changed {RACY_WINDOW_S:g} s or less before the run")
+            elif is_racy(ident, self._start_ns, self.racy_window_s):
+                self.doubt(f"{path} changed too shortly before the run (racy)")
         if self.doubts or self._out is None or self._err is None:
             return False
         env = self.environ
@@ -223,6 +228,20 @@ class Recorder:
                 self.seen[path] = identity(path)
 
 
+def is_racy(ident: list[int], start_ns: int, window_s: Optional[float] = None) -> bool:
+    """Whether a file with this identity changed too shortly before ``start_ns`` to be trusted.
+
+    ``window_s`` None: the window its times call for (whole seconds or not, see the module's doc).
+    """
+    if len(ident) != 6:
+        return False  # not there, or not stat-able: nothing to be racy about
+    mtime, ctime = ident[4], ident[5]
+    if window_s is None:
+        whole_seconds = mtime % 1_000_000_000 == 0 and ctime % 1_000_000_000 == 0
+        window_s = RACY_WINDOW_S if whole_seconds else RACY_WINDOW_FINE_S
+    return max(mtime, ctime) >= start_ns - int(window_s * 1e9)
+
+
 def _hook(event: str, args: tuple[Any, ...]) -> None:
     if not _active or (event not in _NOTED and event not in _SIDE_EFFECTS):
         return  # first: sys._getframe below is itself an audit event
@@ -246,7 +265,7 @@ def _install_hook() -> None:
 def run_recorded(
     plan: Plan,
     run: Callable[[Mapping[str, str], Callable[[], float]], int],
-    racy_window_s: float = RACY_WINDOW_S,
+    racy_window_s: Optional[float] = None,
 ) -> tuple[int, Recorder]:
     """Run ``run(environ, wall_clock)`` under a recorder and keep its report when nothing casts a doubt."""
     with Recorder(plan, racy_window_s) as recorder:

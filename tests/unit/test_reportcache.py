@@ -3,8 +3,8 @@
 Real projects, real venvs (pip installs from a local wheelhouse), a real cache dir in tmp_path. Each
 run goes through :func:`venvkeeper.launch.run`, the process entry, which says how the report came:
 "replayed" (a hit), "kept" (a miss, now cached), "not kept" (a miss the cache stayed out of) or
-"uncached". The racy window is 0 here (inputs are written a moment before the run); its own test
-shows the default one at work.
+"uncached". The racy window is 0 here (inputs are written a moment before the run); its own tests
+show the default one at work.
 """
 
 from __future__ import annotations
@@ -226,6 +226,22 @@ def test_inputs_written_just_before_the_run_are_not_trusted(run: Runner) -> None
     """A write in the same timestamp tick as our read would leave the identity unchanged."""
     assert run(racy_window_s=3600.0)[1] == "not kept"
     assert run()[1] == "kept"
+
+
+def test_the_racy_window_follows_the_file_systems_timestamps() -> None:
+    from venvkeeper.reportrecord import is_racy
+
+    start = 1_800_000_000 * 10**9
+    mode, dev, ino, size = 0o100644, 1, 2, 3
+    fine = [mode, dev, ino, size, start - 50_000_000 + 7, start - 50_000_000 + 7]  # 50 ms before
+    assert is_racy(fine, start)
+    older = [mode, dev, ino, size, start - 500_000_000 + 7, start - 500_000_000 + 7]  # 0.5 s before
+    assert not is_racy(older, start)
+    whole = [mode, dev, ino, size, start - 10**9, start - 10**9]  # whole seconds: FAT, HFS+, ext3
+    assert is_racy(whole, start)
+    assert not is_racy([mode, dev, ino, size, start - 3 * 10**9, start - 3 * 10**9], start)
+    assert not is_racy([-1, 2], start)  # a missing file
+    assert is_racy(older, start, window_s=3600.0) and not is_racy(fine, start, window_s=0.0)
 
 
 def hostile_entries(entry: Path) -> dict[str, Callable[[], None]]:
