@@ -425,3 +425,43 @@ def test_every_path_the_run_touched_is_an_input(run: Runner, tmp_path: Path) -> 
         and p not in ancestors
     )
     assert missed == [], f"paths the run looked at that the recorder did not note: {missed}"
+
+
+@pytest.mark.slow
+def test_a_replay_into_a_closed_pipe_fails_as_the_fresh_run_does(run: Runner) -> None:
+    """Exit 2 and one line on stderr, never a traceback — whether the report is fresh or replayed."""
+    env = {**run.environ, "PYTHONPATH": os.pathsep.join(sys.path), "VENVKEEPER_CACHE_DIR": str(run.cache)}
+    how = run.tmp / "how"
+    code = (
+        "import os, sys; from venvkeeper import launch; st, how = launch.run(sys.argv[1:], os.environ); "
+        f"open({str(how)!r}, 'w').write(how); sys.exit(st)"
+    )
+    prime = (
+        "import os, sys; from venvkeeper import launch; launch.run(sys.argv[1:], os.environ, racy_window_s=0)"
+    )
+    argv = ["check", str(run.project)]
+    subprocess.run(
+        [sys.executable, "-c", prime, *argv], env=env, capture_output=True, check=True, timeout=300
+    )
+
+    def into_closed_pipe(*extra: str) -> tuple[int, str]:
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # before the child starts: its write meets EPIPE whatever the timing
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", code, *argv, *extra],
+                env=env,
+                stdout=write_end,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=300,
+            )
+        finally:
+            os.close(write_end)
+        return done.returncode, done.stderr
+
+    replayed = into_closed_pipe()
+    assert how.read_text() == "replayed"
+    fresh_run = into_closed_pipe("--no-cache")
+    assert replayed == fresh_run
+    assert replayed[0] == 2 and replayed[1].count("\n") == 1 and "Broken pipe" in replayed[1]
