@@ -14,10 +14,11 @@ creates left next to the target.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from venvkeeper import fsread
 from venvkeeper.creation.backends import (
@@ -32,6 +33,7 @@ from venvkeeper.creation.interpreters import (
     choose_base,
     default_interpreter,
     find_interpreters,
+    names_a_path,
 )
 from venvkeeper.creation.journal import (
     BUILD_ENV_VAR,
@@ -40,17 +42,23 @@ from venvkeeper.creation.journal import (
     Transaction,
     recover_leftovers,
 )
-from venvkeeper.creation.locksync import LockSync, LockSyncError, build_from_lock
-from venvkeeper.creation.plan import InstallPlan, default_plan, python_version_file, requires_python
+from venvkeeper.creation.plan import python_version_file, requires_python
 from venvkeeper.creation.relocate import retarget_env
 from venvkeeper.creation.runner import CancelToken, Runner, RunResult, run_subprocess
 from venvkeeper.discovery.identify import is_complete_env_dir
 from venvkeeper.discovery.pyvenv import PyvenvError, read_pyvenv_cfg
 from venvkeeper.host import Host
-from venvkeeper.requirements.check import file_digest
-from venvkeeper.requirements.installed import read_installed
 from venvkeeper.settings import Selection, Settings
 from venvkeeper.state import StateStore
+
+# What only the install plan, the sync record, a lock sync or a recreate need (the requirement parsers,
+# packaging's requirement grammar, the lock readers: ~60 ms of imports) is imported where it is used:
+# `venvkeeper create` starts the tool first and loads them while it runs (see create_env).
+if TYPE_CHECKING:
+    from venvkeeper.creation.locksync import LockSync
+    from venvkeeper.creation.plan import InstallPlan
+
+_T = TypeVar("_T")
 
 #: Env directory names we keep when one exists (``venv/`` stays ``venv/``); otherwise ``.venv``.
 CONVENTIONAL_NAMES = (".venv", "venv", "env")
@@ -135,6 +143,8 @@ def tool_environment(host: Host, extra: Mapping[str, str]) -> dict[str, str]:
 
 
 def _digests(sources: Sequence[Path]) -> dict[str, str]:
+    from venvkeeper.requirements.check import file_digest
+
     out: dict[str, str] = {}
     for src in sources:
         digest = file_digest(src)
@@ -145,10 +155,45 @@ def _digests(sources: Sequence[Path]) -> dict[str, str]:
 
 def _build_from_lock(*args: Any, **kwargs: Any) -> None:
     """:func:`build_from_lock`, its refusal of an unusable lock said as a :class:`CreateError`."""
+    from venvkeeper.creation.locksync import LockSyncError, build_from_lock
+
     try:
         build_from_lock(*args, **kwargs)
     except LockSyncError as exc:
         raise CreateError(str(exc)) from None
+
+
+def _plan_and_digests(request: CreateRequest, host: Host) -> tuple[InstallPlan, dict[str, str]]:
+    """What ``request`` installs (the project's sources by default) and the digests of what was read."""
+    from venvkeeper.creation.plan import default_plan
+
+    plan = request.plan or default_plan(
+        request.project, Settings(extras=request.extras, dependency_groups=request.groups), host
+    )
+    return plan, _digests(plan.sources)
+
+
+def _in_background(fn: Callable[[], _T]) -> Callable[[], _T]:
+    """Start ``fn`` on a thread now; the function returned waits for it and returns its result, or
+    raises what it raised. (A daemon thread: a create that fails before waiting does not wait.)"""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = fn()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="venvkeeper-plan", daemon=True)
+    thread.start()
+
+    def wait() -> _T:
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]  # type: ignore[no-any-return]
+
+    return wait
 
 
 def _swap_into_place(txn: Transaction, target: Path, *, replace: bool) -> bool:
@@ -209,13 +254,18 @@ def create_env(
     for note in leftovers:
         report(str(note), None)
     report("choosing Python", 0)
-    found = list(interpreters) if interpreters is not None else find_interpreters(host, root=request.root)
+    if interpreters is not None:
+        found = list(interpreters)
+    elif names_a_path(request.python):
+        found = []  # a path is identified as it is (choose_base): no need to search every install dir
+    else:
+        found = find_interpreters(host, root=request.root)
     choice = choose_base(
         found,
         requires_python(project),
         python_version_file(project),
         request.python,
-        default=default_interpreter(host, found),
+        default=None if request.python else default_interpreter(host, found),
     )
     report(choice.reason, 5)
 
@@ -224,12 +274,6 @@ def create_env(
             raise CreateError(f"{target} exists and is not a virtual environment; not touching it")
         if not request.replace:
             raise CreateError(f"{target} already exists; recreate it to replace it")
-    if request.lock_sync is not None:
-        plan = request.lock_sync.plan
-    else:
-        plan = request.plan or default_plan(
-            project, Settings(extras=request.extras, dependency_groups=request.groups), host
-        )
     backend = backend or select_backend(request.backend, host, request.uv_path, [Path(sys.executable).parent])
     cancel.raise_if_cancelled()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -250,6 +294,7 @@ def create_env(
     )
     try:
         if request.lock_sync is not None:
+            plan = request.lock_sync.plan
             _build_from_lock(
                 request.lock_sync,
                 choice.python,
@@ -263,11 +308,13 @@ def create_env(
             # After the tool: a tool that re-locked (uv sync on an outdated lock) synced the new lock.
             digests = _digests(plan.sources)
         else:
+            # What to install is read while the tool builds the env: loading the requirement parsers
+            # takes about as long as `uv venv` itself. The sources are hashed with it, before
+            # installing: the record must describe what was read, even if a file changes meanwhile.
+            planned = _in_background(lambda: _plan_and_digests(request, host))
             backend.create(choice.python, build_dir, target, project.name, ctx, copies=request.copies)
             cancel.raise_if_cancelled()
-            # Hash before installing: the record must describe what was read, even if a file changes
-            # meanwhile.
-            digests = _digests(plan.sources)
+            plan, digests = planned()
             backend.install(build_dir, plan, ctx)
         cancel.raise_if_cancelled()
         report("finishing", 97)
@@ -384,6 +431,8 @@ def _same_python(env: Path, found: Sequence[BasePython]) -> str | None:
 
 def installed_requirements(env_path: Path, *, windows: bool) -> list[str]:
     """``name==version`` for what the env holds (editables as ``-e <dir>``), pip itself excluded."""
+    from venvkeeper.requirements.installed import read_installed
+
     site_dirs = (
         [env_path / "Lib" / "site-packages"]
         if windows
@@ -411,6 +460,8 @@ def recreate_env(
     target = request.env_path or default_env_path(request.project)
     if not is_complete_env_dir(target):
         raise CreateError(f"{target} is not a virtual environment; nothing to recreate")
+    from venvkeeper.creation.plan import InstallPlan
+
     windows = host.platform == "windows"
     reqs = installed_requirements(target, windows=windows)
     found = list(interpreters) if interpreters is not None else find_interpreters(host, root=request.root)
