@@ -303,22 +303,32 @@ class Transaction:
     def phase(self) -> str:
         return self._data["phase"]
 
-    def _write(self) -> None:
-        """Write the journal atomically: temp file, fsync, rename (through the injected ops), dir fsync."""
+    def _write(self, *, durable: bool = True) -> None:
+        """Write the journal atomically: temp file, rename (through the injected ops); ``durable`` adds
+        an fsync of the file before the rename and of the dir after it.
+
+        Atomicity is all a kill needs (the page cache outlives the process); durability matters only
+        after a power loss, and only for what recovery then reads: the ``building`` journal and the
+        identities written before the swap's first rename. The tool's process group (no process outlives
+        a power loss) and the ``swapped`` phase (recovery decides from the target) are written without:
+        on ext4 an fsync commits the whole file system's journal, stalling the tool writing the env.
+        """
         tmp = self.work / (JOURNAL + ".new")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.write(fd, json.dumps(self._data, sort_keys=True).encode())
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         self._ops.rename(tmp, self.work / JOURNAL)
-        _fsync_dir(self.work)
+        if durable:
+            _fsync_dir(self.work)
 
     def tool_started(self, pgid: int) -> None:
         """Record the process group of the tool that just started (killed by recovery if we die)."""
         self._data["pgid"] = pgid
-        self._write()
+        self._write(durable=False)
 
     def swap(self, target: Path) -> bool:
         """Move the built env to ``target``, exchanging it with the env there if any; True if replaced.
@@ -345,7 +355,7 @@ class Transaction:
                 raise
         self._data["phase"] = "swapped"
         with contextlib.suppress(OSError):  # best effort: recovery decides by the identity at the target
-            self._write()
+            self._write(durable=False)
         return old_id is not None
 
     def close(self) -> None:
