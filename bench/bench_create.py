@@ -71,6 +71,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--python", help="base interpreter (default: the one venvkeeper would choose)")
     parser.add_argument("--uv-only", action="store_true", help="only the uv cases (c), (d), (e)")
+    parser.add_argument(
+        "--compare-server",
+        metavar="DIR",
+        help="also run (e) with the venvkeeper of another checkout's server/ dir (before/after, same run)",
+    )
     args = parser.parse_args()
 
     found = find_interpreters(Host())
@@ -145,11 +150,19 @@ def main() -> int:
         cli_env["PYTHONPATH"] = str(ROOT / "server")
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "server")], env=cli_env)
 
-        def vk_cli() -> Path:
-            p = project()
-            cmd = [sys.executable, "-m", "venvkeeper", "create", "--backend", "uv", "--uv", str(uv)]
-            run([*cmd, "--python", str(base.path), *index, str(p)], cli_env, p)
-            return p
+        def vk_cli_of(server: Path) -> Callable[[], Path]:
+            env_of = {**cli_env, "PYTHONPATH": str(server)}
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(server)], env=env_of)
+
+            def go() -> Path:
+                p = project()
+                cmd = [sys.executable, "-m", "venvkeeper", "create", "--backend", "uv", "--uv", str(uv)]
+                run([*cmd, "--python", str(base.path), *index, str(p)], env_of, p)
+                return p
+
+            return go
+
+        vk_cli = vk_cli_of(ROOT / "server")
 
         cases: dict[str, Callable[[], Path]] = (
             {} if args.uv_only else {"a_baseline_venv_pip": baseline, "b_venvkeeper_venv": vk("venv")}
@@ -161,6 +174,8 @@ def main() -> int:
             cases["c_uv_direct"] = uv_direct
             cases["d_venvkeeper_uv"] = vk("uv")
             cases["e_venvkeeper_uv_cli"] = vk_cli
+            if args.compare_server:
+                cases["e0_compared_uv_cli"] = vk_cli_of(Path(args.compare_server).resolve())
 
         # Warm-up, not timed: builds the one-time pip image and fills uv's cache, as a second use would find.
         image_build = timed(vk("venv"))
@@ -179,9 +194,8 @@ def main() -> int:
             # The uv cases take ~0.1 s, so machine noise dominates: run them several times per round, as
             # back-to-back pairs in alternating order, and also report the median of the pair ratios.
             for j in range(UV_PAIRS_PER_RUN):
-                order = ["c_uv_direct", "d_venvkeeper_uv", "e_venvkeeper_uv_cli"][
-                    :: 1 if (i + j) % 2 == 0 else -1
-                ]
+                uv_cases = ["c_uv_direct", "d_venvkeeper_uv", "e_venvkeeper_uv_cli", "e0_compared_uv_cli"]
+                order = [name for name in uv_cases if name in cases][:: 1 if (i + j) % 2 == 0 else -1]
                 pair = {name: timed(cases[name]) for name in order}
                 for name, took in pair.items():
                     times[name].append(took)
@@ -215,6 +229,11 @@ def main() -> int:
             result["uv_median_pair_ratio"] = round(statistics.median(uv_pair_ratios), 2)
             result["uv_cli_ratio_vs_direct"] = round(med["e_venvkeeper_uv_cli"] / med["c_uv_direct"], 2)
             result["uv_cli_median_pair_ratio"] = round(statistics.median(cli_pair_ratios), 2)
+            if args.compare_server:
+                result["compared_server"] = str(Path(args.compare_server).resolve())
+                result["compared_cli_ratio_vs_direct"] = round(
+                    med["e0_compared_uv_cli"] / med["c_uv_direct"], 2
+                )
             ok = ok and result["uv_cli_ratio_vs_direct"] <= 1.2  # type: ignore[operator]
         result["load_average"] = [round(load_before, 2), round(load_after, 2)]
         result["targets_met"] = ok
@@ -235,6 +254,11 @@ def main() -> int:
                 f"{result['uv_cli_median_pair_ratio']}x; load {load_before:.1f} -> {load_after:.1f}",
                 file=sys.stderr,
             )
+            if args.compare_server:
+                print(
+                    f"  (e) with {result['compared_server']}: {result['compared_cli_ratio_vs_direct']}x of (c)",
+                    file=sys.stderr,
+                )
             print(
                 f"  (d) in-process takes {result['uv_ratio_vs_direct']}x of (c); median of "
                 f"{len(uv_pair_ratios)} back-to-back pair ratios: {result['uv_median_pair_ratio']}x",
