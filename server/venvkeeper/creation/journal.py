@@ -32,7 +32,6 @@ holding an env moved aside) are recovered once they are :data:`LEGACY_GRACE_S` o
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import json
 import os
@@ -110,6 +109,8 @@ def _libc_exchange() -> Callable[[bytes, bytes], int] | None:
     """The platform's exchange call via ctypes (no stdlib binding exists), or None."""
     if not (sys.platform.startswith("linux") or sys.platform == "darwin"):
         return None
+    import ctypes  # here: only a swap that replaces an env needs it (~3 ms to import)
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError:
@@ -131,16 +132,21 @@ class OsSwapOps:
     """The real primitives: ``os.replace`` and the OS's atomic exchange where it has one."""
 
     def __init__(self) -> None:
-        self._exchange = _libc_exchange()
+        self._exchange: Callable[[bytes, bytes], int] | None = None
+        self._looked_up = False
 
     def rename(self, src: Path, dst: Path) -> None:
         os.replace(src, dst)  # = rename on POSIX; on Windows it also replaces the journal file
 
     def exchange(self, a: Path, b: Path) -> bool:
+        if not self._looked_up:
+            self._exchange, self._looked_up = _libc_exchange(), True
         if self._exchange is None:
             return False
         if self._exchange(os.fsencode(a), os.fsencode(b)) == 0:
             return True
+        import ctypes
+
         err = ctypes.get_errno()
         if err in _UNSUPPORTED:
             return False
