@@ -18,7 +18,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from venvkeeper import fsread
 from venvkeeper.creation.backends import (
@@ -173,27 +173,34 @@ def _plan_and_digests(request: CreateRequest, host: Host) -> tuple[InstallPlan, 
     return plan, _digests(plan.sources)
 
 
-def _in_background(fn: Callable[[], _T]) -> Callable[[], _T]:
-    """Start ``fn`` on a thread now; the function returned waits for it and returns its result, or
-    raises what it raised. (A daemon thread: a create that fails before waiting does not wait.)"""
-    outcome: dict[str, Any] = {}
+class _OnAThread(Generic[_T]):
+    """``fn`` run once, on a daemon thread, from :meth:`start` on; :meth:`result` waits for it (starting
+    it if nothing did) and returns what it returned or raises what it raised. A create that fails
+    before asking for the result does not wait for it."""
 
-    def run() -> None:
+    def __init__(self, fn: Callable[[], _T]) -> None:
+        self._fn = fn
+        self._thread: threading.Thread | None = None
+        self._outcome: dict[str, Any] = {}
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="venvkeeper-plan", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
         try:
-            outcome["result"] = fn()
+            self._outcome["result"] = self._fn()
         except BaseException as exc:
-            outcome["error"] = exc
+            self._outcome["error"] = exc
 
-    thread = threading.Thread(target=run, name="venvkeeper-plan", daemon=True)
-    thread.start()
-
-    def wait() -> _T:
-        thread.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["result"]  # type: ignore[no-any-return]
-
-    return wait
+    def result(self) -> _T:
+        self.start()
+        assert self._thread is not None
+        self._thread.join()
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["result"]  # type: ignore[no-any-return]
 
 
 def _swap_into_place(txn: Transaction, target: Path, *, replace: bool) -> bool:
@@ -204,8 +211,9 @@ def _swap_into_place(txn: Transaction, target: Path, *, replace: bool) -> bool:
     return txn.swap(target)
 
 
-def _journaled(runner: Runner, txn: Transaction) -> Runner:
-    """``runner`` that records each tool's process group in the journal as it starts."""
+def _journaled(runner: Runner, txn: Transaction, then: Callable[[], None] = lambda: None) -> Runner:
+    """``runner`` that records each tool's process group in the journal as it starts, then calls
+    ``then`` (create_env starts reading the plan there: after the tool, not competing with its start)."""
 
     def run(
         argv: Sequence[str],
@@ -218,6 +226,7 @@ def _journaled(runner: Runner, txn: Transaction) -> Runner:
     ) -> RunResult:
         def started(pgid: int) -> None:
             txn.tool_started(pgid)
+            then()
             if on_start is not None:
                 on_start(pgid)
 
@@ -282,9 +291,13 @@ def create_env(
     # (which looks at direct children) never offers it to the editor while it is being built.
     txn = Transaction.begin(target.parent, target.name, ops=swap_ops, clock=host.wall_clock)
     build_dir = txn.build_dir
+    # What to install is read while the tool builds the env (from its start on): loading the
+    # requirement parsers takes about as long as `uv venv` itself. The sources are hashed with it,
+    # before installing: the record must describe what was read, even if a file changes meanwhile.
+    planned = _OnAThread(lambda: _plan_and_digests(request, host))
     ctx = ToolContext(
         host=host,
-        runner=_journaled(runner, txn),
+        runner=_journaled(runner, txn, then=planned.start if request.lock_sync is None else lambda: None),
         cancel=cancel,
         report=report,
         # The marker lets recovery tell this create's leftover tools from a recycled process group.
@@ -308,13 +321,9 @@ def create_env(
             # After the tool: a tool that re-locked (uv sync on an outdated lock) synced the new lock.
             digests = _digests(plan.sources)
         else:
-            # What to install is read while the tool builds the env: loading the requirement parsers
-            # takes about as long as `uv venv` itself. The sources are hashed with it, before
-            # installing: the record must describe what was read, even if a file changes meanwhile.
-            planned = _in_background(lambda: _plan_and_digests(request, host))
             backend.create(choice.python, build_dir, target, project.name, ctx, copies=request.copies)
             cancel.raise_if_cancelled()
-            plan, digests = planned()
+            plan, digests = planned.result()
             backend.install(build_dir, plan, ctx)
         cancel.raise_if_cancelled()
         report("finishing", 97)
