@@ -1,7 +1,7 @@
 """Global-install guard benchmarks (issue 5).
 
 1. Latency: a ``*.dist-info`` appearing in a watched global site -> GlobalInstallWarning produced,
-   through the production path: watchdog (non-recursive DirWatcher) -> install_bursts (lsp/guards.py:
+   through the production path: watchdog (non-recursive DirWatcher) -> install_bursts (guards/global_watch.py:
    150 ms quiet after a dist-info, 2 s after anything else, so one pip run is one burst) ->
    read_installed + new_dists + global_install_warning. Target ≤ 1 s (median).
 2. Watch count per base interpreter: the directories watched for each base that matters on this
@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "server")]
 
 from venvkeeper.discovery.identify import identify_env  # noqa: E402
+from venvkeeper.guards.global_watch import QUICK_S, install_bursts  # noqa: E402
 from venvkeeper.guards.globals import WatchedProject, global_install_warning, new_dists  # noqa: E402
 from venvkeeper.guards.sites import GlobalSite, bases_that_matter, sites_of_base  # noqa: E402
 from venvkeeper.host import Host  # noqa: E402
-from venvkeeper.lsp.guards import QUICK_S, install_bursts  # noqa: E402
 from venvkeeper.requirements.installed import read_installed  # noqa: E402
 from venvkeeper.watch.observer import DirWatcher  # noqa: E402
 

@@ -3,13 +3,13 @@ both requirement lines, the env turns broken (didChangeEnvironment), and fixing 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
 
 from support.envs import make_venv, pip_install
+from support.offline import pip_offline
 from support.wheelhouse import Dist, build_wheelhouse
 
 from .test_diagnostics import action_command, codes, quick_fixes
@@ -117,7 +117,7 @@ async def test_what_if_on_an_unsaved_edit(tmp_path, start_server, wheelhouse):
 async def test_install_compatible_quick_fix(tmp_path, start_server, wheelhouse):
     # with_pip: the install runs the env's own pip.
     reqs, env = _project(tmp_path, wheelhouse, ["numpy==1.24.3", "scikit-learn==0.24.1"], with_pip=True)
-    offline = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse), "PIP_CONFIG_FILE": os.devnull}
+    offline = pip_offline(wheelhouse)
     s = await start_server([tmp_path / "ws"], {"backend": "venv"}, offline)
     c = s.client
     await s.wait_for(lambda: codes(c, reqs).get("scikit-learn==0.24.1") == "dependency-conflict")

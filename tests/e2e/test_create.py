@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import socket
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,11 @@ from pygls.exceptions import JsonRpcException
 
 from support.envs import make_venv
 from support.lsp import Prompts, wait_log
+from support.offline import XY, offline_env
 from support.wheelhouse import Dist, build_wheelhouse
 from venvkeeper.creation.journal import Transaction
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
-
-BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable))
-XY = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +29,6 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_wheelhouse(
         tmp_path_factory.mktemp("wh"), [Dist("alpha", "1.0", requires=["beta"]), Dist("beta")]
     )
-
-
-def offline_env(wheelhouse: Path) -> dict[str, str]:
-    return {
-        # The test's own base interpreter is found on PATH and named by .python-version below.
-        "PATH": f"{BASE_PYTHON.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PIP_NO_INDEX": "1",
-        "PIP_FIND_LINKS": str(wheelhouse),
-        "PIP_CONFIG_FILE": os.devnull,
-        "UV_OFFLINE": "1",
-    }
 
 
 def project(ws: Path, name: str, requirements: str = "alpha\n") -> Path:

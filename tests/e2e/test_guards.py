@@ -18,6 +18,7 @@ from lsprotocol import types
 
 from support.envs import make_venv, pip_install
 from support.lsp import Prompts, wait_log
+from support.offline import pip_offline
 from support.wheelhouse import Dist, build_wheelhouse
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
@@ -64,9 +65,7 @@ def setup(tmp_path: Path, wheelhouse: Path) -> tuple[Path, Path, dict[str, str]]
     env = {
         "HOME": str(home),
         "PYTHONUSERBASE": str(home / ".local"),
-        "PIP_NO_INDEX": "1",
-        "PIP_FIND_LINKS": str(wheelhouse),
-        "PIP_CONFIG_FILE": os.devnull,
+        **pip_offline(wheelhouse),
     }
     return ws, app, env
 

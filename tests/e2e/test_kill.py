@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from support.killing import DEADLINE_S, live_members, slow_package, wait_for
+from support.offline import BASE_PYTHON, XY, pip_offline
 from support.rawlsp import RawLspClient
 from support.wheelhouse import Dist, build_wheelhouse
 from venvkeeper.creation.journal import JOURNAL, TMP_MARK
@@ -22,9 +23,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path("/proc").is_dir(), reason="kills real processes and follows them in /proc"),
 ]
-
-BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable))
-XY = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def test_sigkill_of_the_daemon_mid_build_kills_its_tools_and_the_next_start_rolls_back(
@@ -40,9 +38,7 @@ def test_sigkill_of_the_daemon_mid_build_kills_its_tools_and_the_next_start_roll
     env.update(
         {
             "PATH": f"{BASE_PYTHON.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PIP_NO_INDEX": "1",
-            "PIP_FIND_LINKS": str(wheelhouse),
-            "PIP_CONFIG_FILE": os.devnull,
+            **pip_offline(wheelhouse),
             "XDG_STATE_HOME": str(tmp_path / "state"),
             "XDG_CACHE_HOME": str(tmp_path / "cache"),
         }

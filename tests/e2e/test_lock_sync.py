@@ -15,6 +15,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from support.envs import make_venv, pip_install
+from support.offline import APP_PYPROJECT as PYPROJECT
+from support.offline import BASE_PYTHON, XY, offline_env
 from support.wheelhouse import Dist, build_wheelhouse
 from tests.e2e.test_diagnostics import action_command, quick_fixes
 from venvkeeper.creation.backends import find_uv
@@ -22,33 +24,6 @@ from venvkeeper.host import Host
 from venvkeeper.requirements.installed import read_installed
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
-
-BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable))
-XY = f"{sys.version_info[0]}.{sys.version_info[1]}"
-PYPROJECT = """\
-[project]
-name = "app"
-version = "0.1.0"
-requires-python = ">=3.9"
-dependencies = [
-    "alpha>=1.0",
-    "beta>=1.0",
-]
-"""
-
-
-def offline_env(wheelhouse: Path, cache: Path) -> dict[str, str]:
-    return {
-        "PATH": f"{BASE_PYTHON.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PIP_NO_INDEX": "1",
-        "PIP_FIND_LINKS": str(wheelhouse),
-        "PIP_CONFIG_FILE": os.devnull,
-        "UV_OFFLINE": "1",
-        "UV_NO_CONFIG": "1",
-        "UV_FIND_LINKS": str(wheelhouse),
-        "UV_CACHE_DIR": str(cache),
-        "UV_PYTHON_DOWNLOADS": "never",
-    }
 
 
 def versions(env: Path) -> dict[str, str]:

@@ -8,20 +8,10 @@ from pathlib import Path
 import pytest
 
 from support.envs import make_venv, pip_install
+from support.offline import APP_PYPROJECT as PYPROJECT
 from support.wheelhouse import Dist, build_wheelhouse
 
 pytestmark = pytest.mark.asyncio
-
-PYPROJECT = """\
-[project]
-name = "app"
-version = "0.1.0"
-requires-python = ">=3.9"
-dependencies = [
-    "alpha>=1.0",
-    "beta>=1.0",
-]
-"""
 
 
 def uv_lock(beta: str) -> str:

@@ -21,14 +21,13 @@ from typing import Any
 
 import pytest
 
+from support.offline import BASE_PYTHON, XY, pip_offline
 from support.wheelhouse import Dist, build_wheelhouse
 
 pytestmark = pytest.mark.slow
 
 NVIM = shutil.which("nvim")
 REPO = Path(__file__).resolve().parents[2]
-BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable))
-XY = f"{sys.version_info[0]}.{sys.version_info[1]}"
 #: The dev env's scripts: venvkeeper (the README's cmd) and basedpyright-langserver.
 DEV_BIN = Path(sys.executable).parent
 
@@ -86,9 +85,7 @@ def nvim(tmp_path: Path, wheelhouse: Path, init_lua: Path) -> Iterator[Any]:
     env = {
         **os.environ,
         "PATH": os.pathsep.join([str(bin_dir), str(BASE_PYTHON.parent), "/usr/bin", "/bin"]),
-        "PIP_NO_INDEX": "1",
-        "PIP_FIND_LINKS": str(wheelhouse),
-        "PIP_CONFIG_FILE": os.devnull,
+        **pip_offline(wheelhouse),
         "UV_OFFLINE": "1",
         # Neovim's and venvkeeper's own state stays in the test's dir.
         "XDG_STATE_HOME": str(tmp_path / "state"),

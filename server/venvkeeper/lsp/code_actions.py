@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from venvkeeper.creation.commands import already_compatible
+from venvkeeper.creation.dispatch import find_compatible
+from venvkeeper.creation.resolve import Proposal
 from venvkeeper.fixes import Fix, FixCommand, fixes_for
 from venvkeeper.lsp import protocol
-from venvkeeper.lsp.commands import command_project, find_compatible, workspace_edit
-from venvkeeper.lsp.diagnostics import file_uri
+from venvkeeper.lsp.commands import answered
+from venvkeeper.lsp.diagnostics import file_uri, workspace_edit
 from venvkeeper.lsp.workspace import uri_to_path
 
 if TYPE_CHECKING:
@@ -104,14 +106,15 @@ def register(server: VenvkeeperServer) -> None:
         data = protocol.as_plain(action.data)
         if not isinstance(data, dict) or data.get("kind") != RESOLVE_EDIT:
             return action
-        project = command_project(server, data)  # refused (RequestFailed) when untrusted
-        proposal = await find_compatible(server, project, sync=False)
+        uri = data.get("uri")
+        path = uri_to_path(uri) if isinstance(uri, str) else None
+
+        async def propose() -> Proposal:
+            project = server.app.command_project(path)  # refused (RequestFailed) when untrusted
+            return await find_compatible(server.session, project, sync=False)
+
+        proposal = await answered(propose())
         action.edit = workspace_edit(proposal)
         if not proposal.edits:
-            server.window_show_message(
-                types.ShowMessageParams(
-                    type=types.MessageType.Info,
-                    message=already_compatible(proposal),
-                )
-            )
+            server.show("info", already_compatible(proposal))
         return action

@@ -1,21 +1,20 @@
-"""Publishing findings as LSP diagnostics, for open and unopened files alike."""
+"""Findings as LSP diagnostics (published for open and unopened files alike), and line edits as a
+``WorkspaceEdit``."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from venvkeeper import fsread
+from venvkeeper.creation.resolve import Proposal
 from venvkeeper.findings import Finding
 from venvkeeper.lsp.protocol import DIAGNOSTIC_SOURCE
-
-if TYPE_CHECKING:
-    from venvkeeper.lsp.server import VenvkeeperServer
 
 log = logging.getLogger("venvkeeper")
 
@@ -91,29 +90,21 @@ def file_uri(path: Path) -> str:
         return path.absolute().as_uri()
 
 
-def publish(server: VenvkeeperServer, projects: Iterable[Path]) -> None:
-    encoder = ColumnEncoder(server.position_encoding())
-    for project in projects:
-        try:
-            _publish_project(server, project, encoder)
-        except Exception:  # one project's failure never stops another's diagnostics
-            log.exception("publishing diagnostics for %s failed", project)
+def by_uri(shown: Iterable[tuple[Finding, str]], encoder: ColumnEncoder) -> dict[str, list[types.Diagnostic]]:
+    """Findings with their severities as diagnostics, grouped by the URI of their file."""
+    grouped: dict[str, list[types.Diagnostic]] = {}
+    for finding, severity in shown:
+        grouped.setdefault(file_uri(finding.file), []).append(to_diagnostic(finding, severity, encoder))
+    return grouped
 
 
-def _publish_project(server: VenvkeeperServer, project: Path, encoder: ColumnEncoder) -> None:
-    app = server.app
-    by_uri: dict[str, list[types.Diagnostic]] = {}
-    extra = [f for hook in server.extra_findings for f in hook(project)]
-    for finding, severity in app.shown_findings(project, extra):
-        by_uri.setdefault(file_uri(finding.file), []).append(to_diagnostic(finding, severity, encoder))
-    previous = server.published.get(project, set())
-    for uri in previous - by_uri.keys():
-        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-    for uri, diags in by_uri.items():
-        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diags))
-    server.published[project] = set(by_uri)
-
-
-def clear(server: VenvkeeperServer, project: Path) -> None:
-    for uri in server.published.pop(project, set()):
-        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+def workspace_edit(proposal: Proposal) -> types.WorkspaceEdit:
+    """The proposal's line edits as a WorkspaceEdit (``changes``: every client applies those)."""
+    changes: dict[str, list[types.TextEdit]] = {}
+    for edit in proposal.edits:
+        span = edit.span
+        start, end = types.Position(span.line, span.start), types.Position(span.end_line, span.end)
+        changes.setdefault(file_uri(edit.file), []).append(
+            types.TextEdit(range=types.Range(start, end), new_text=edit.new)
+        )
+    return types.WorkspaceEdit(changes=changes)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
+from venvkeeper.creation.prompts import CreatePrompts
 from venvkeeper.host import Host
-from venvkeeper.lsp import code_actions, commands, guards, interpreter, prompts, whatif, workspace
+from venvkeeper.lsp import code_actions, commands, guards, interpreter, whatif, workspace
 from venvkeeper.lsp.server import VenvkeeperServer
 
 #: Every feature module, in registration order. Add new features here, and only here.
@@ -19,7 +20,7 @@ FEATURES: list[Callable[[VenvkeeperServer], None]] = [
     code_actions.register,
     guards.register,
     commands.register,
-    prompts.register,
+    lambda server: CreatePrompts(server.session).attach(),
     whatif.register,
 ]
 

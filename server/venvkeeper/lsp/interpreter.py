@@ -11,7 +11,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from venvkeeper.app import SelectionError
 from venvkeeper.lsp import protocol
-from venvkeeper.lsp.workspace import refresh_async, uri_to_path
+from venvkeeper.lsp.workspace import uri_to_path
 from venvkeeper.views import Environments, Interpreters
 from venvkeeper.wire import to_wire
 
@@ -40,7 +40,7 @@ def register(server: VenvkeeperServer) -> None:
         project = ls.app.project_for(path)
         if project is not None:
             # This project's check (if due) runs on a worker; other requests are answered meanwhile.
-            await ls.checks.ensure([project])
+            await ls.session.checks.ensure([project])
         return to_wire(ls.app.interpreter_for(path))
 
     @server.feature(protocol.ENVIRONMENTS)
@@ -73,5 +73,5 @@ def register(server: VenvkeeperServer) -> None:
         except SelectionError as exc:
             raise JsonRpcInvalidParams(str(exc)) from None
         log.info("selected %s for %s", env_path or "(automatic)", project)
-        await refresh_async(ls, [project])
+        await ls.session.refresh_async([project])
         return to_wire(ls.app.interpreter(project))

@@ -25,7 +25,9 @@ class LogClient(Protocol):
     module, so this module names the shape rather than the class."""
 
     connected: bool
-    loop: Optional[asyncio.AbstractEventLoop]
+
+    @property
+    def loop(self) -> Optional[asyncio.AbstractEventLoop]: ...
 
     def window_log_message(self, params: types.LogMessageParams) -> None: ...
 

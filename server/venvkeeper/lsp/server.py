@@ -1,4 +1,5 @@
-"""The venvkeeper language server: one class holding the state and the client-facing helpers.
+"""The venvkeeper language server: the :class:`~venvkeeper.session.Session` it serves, and the
+:class:`~venvkeeper.client.Client` that session reports to, made of standard LSP messages.
 
 Handlers live in small modules (workspace.py, interpreter.py, diagnostics.py, …); each exposes
 ``register(server)``. lsp/features.py's :data:`~venvkeeper.lsp.features.FEATURES` is the one list that
@@ -9,59 +10,48 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+import uuid
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from venvkeeper import __version__
-from venvkeeper.app import App
-from venvkeeper.checkrunner import CheckRunner
-from venvkeeper.findings import Finding
+from venvkeeper.client import MessageKind
+from venvkeeper.creation.create import ProgressStep
+from venvkeeper.creation.resolve import Proposal
 from venvkeeper.host import Host
-from venvkeeper.lsp import protocol
+from venvkeeper.lsp import diagnostics, protocol
 from venvkeeper.lsp.logging import ClientLogHandler
+from venvkeeper.session import Session
 from venvkeeper.views import Interpreter
-from venvkeeper.watch.debounce import Debouncer
-from venvkeeper.watch.observer import AnyDirWatcher
-from venvkeeper.watch.recheck import RecheckQueue
 from venvkeeper.wire import to_wire
 
 log = logging.getLogger("venvkeeper")
+
+KINDS: dict[MessageKind, types.MessageType] = {
+    "error": types.MessageType.Error,
+    "warning": types.MessageType.Warning,
+    "info": types.MessageType.Info,
+}
 
 
 class VenvkeeperServer(LanguageServer):
     def __init__(self, host: Host) -> None:
         super().__init__("venvkeeper", __version__)
-        self.host = host
-        self.app = App(host=host, log=log.info)
-        #: Checks run off the event loop, one at a time per project (venvkeeper/checkrunner.py).
-        self.checks = CheckRunner(self.app)
+        self.session = Session(host, self)
+        self.app = self.session.app
         self.connected = False
-        self.loop: Optional[asyncio.AbstractEventLoop] = None
-        self.watcher: Optional[AnyDirWatcher] = None
-        self.debouncer: Optional[Debouncer[Path]] = None
-        #: The editor accepted our file watchers (workspace/didChangeWatchedFiles): it reports requirement
-        #: sources, lock files and markers, so our own watches keep to env internals, global sites and
-        #: the dirs holding projects (watch/plan.py).
-        self.client_watching = False
-        #: Projects waiting for a re-check, drained in slices (lsp/workspace.py drain_rechecks).
-        self.rechecks = RecheckQueue()
         #: URIs that currently carry our diagnostics, per project (to clear them when fixed).
         self.published: dict[Path, set[str]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        #: Hooks other features add: run after projects were refreshed (project list given).
-        self.after_refresh: list[Callable[[list[Path]], None]] = []
-        #: Findings other features keep outside the check pass (e.g. a just-seen global install),
-        #: published together with the project's own so one publish never drops another's.
-        self.extra_findings: list[Callable[[Path], list[Finding]]] = []
-        #: Hooks run once, after the first sweep over every project (e.g. prompts, global watches).
-        self.after_initial_sweep: list[Callable[[], None]] = []
-        #: Hooks run when the editor opens a file (its path).
-        self.on_open: list[Callable[[Path], None]] = []
         logging.getLogger().addHandler(ClientLogHandler(self))
+
+    @property
+    def loop(self) -> Optional[asyncio.AbstractEventLoop]:
+        """The session's loop, once ``initialized`` (the log handler writes from other threads)."""
+        return self.session.loop
 
     # -- capability checks (habit: check before using optional client features) -----------------
     @property
@@ -72,7 +62,7 @@ class VenvkeeperServer(LanguageServer):
         window = self.caps.window if self.caps else None
         return bool(window and window.work_done_progress)
 
-    def supports_message_actions(self) -> bool:
+    def can_ask(self) -> bool:
         window = self.caps.window if self.caps else None
         return bool(window and window.show_message)
 
@@ -93,27 +83,46 @@ class VenvkeeperServer(LanguageServer):
         ws = self.caps.workspace if self.caps else None
         return bool(ws and ws.configuration)
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run ``coro`` as a task on the server's loop, holding a reference until it finishes (asyncio
-        keeps only weak ones, so an unreferenced task can vanish mid-flight)."""
-        if self.loop is None:
-            coro.close()
-            return
-        task = self.loop.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    # -- the session's Client (venvkeeper/client.py) ---------------------------------------------
+    def publish(self, projects: Iterable[Path]) -> None:
+        """``publishDiagnostics`` for every file of ``projects`` with findings, and an empty list for each
+        file that had some (open and unopened files alike)."""
+        encoder = diagnostics.ColumnEncoder(self.position_encoding())
+        for project in projects:
+            try:
+                extra = [f for hook in self.session.extra_findings for f in hook(project)]
+                grouped = diagnostics.by_uri(self.app.shown_findings(project, extra), encoder)
+                for uri in self.published.get(project, set()) - grouped.keys():
+                    self._send(uri, [])
+                for uri, diags in grouped.items():
+                    self._send(uri, diags)
+                self.published[project] = set(grouped)
+            except Exception:  # one project's failure never stops another's diagnostics
+                log.exception("publishing diagnostics for %s failed", project)
 
-    async def ask(
-        self, message: str, actions: Sequence[str], kind: types.MessageType = types.MessageType.Info
-    ) -> Optional[str]:
-        """``window/showMessageRequest``: the title of the button pressed, or None (dismissed, failed).
+    def clear(self, project: Path) -> None:
+        for uri in self.published.pop(project, set()):
+            self._send(uri, [])
 
-        Callers check :meth:`supports_message_actions` first: what to do without buttons differs.
-        """
+    def _send(self, uri: str, diags: list[types.Diagnostic]) -> None:
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diags))
+
+    def announce(self, project: Path, view: Optional[Interpreter]) -> None:
+        self.protocol.notify(
+            protocol.DID_CHANGE_ENVIRONMENT, {"projectRoot": str(project), "interpreter": to_wire(view)}
+        )
+
+    def show(self, kind: MessageKind, message: str) -> None:
+        self.window_show_message(types.ShowMessageParams(type=KINDS[kind], message=message))
+
+    async def ask(self, message: str, actions: Sequence[str], kind: MessageKind = "info") -> Optional[str]:
+        """``window/showMessageRequest``: the title of the button pressed, or None (dismissed, failed)."""
         try:
             answer = await self.window_show_message_request_async(
                 types.ShowMessageRequestParams(
-                    type=kind, message=message, actions=[types.MessageActionItem(title=a) for a in actions]
+                    type=KINDS[kind],
+                    message=message,
+                    actions=[types.MessageActionItem(title=a) for a in actions],
                 )
             )
         except Exception as exc:
@@ -122,8 +131,53 @@ class VenvkeeperServer(LanguageServer):
         title = getattr(answer, "title", None)
         return title if isinstance(title, str) else None
 
-    # -- change announcements --------------------------------------------------------------------
-    def notify_environment(self, project: Path, view: Optional[Interpreter]) -> None:
-        self.protocol.notify(
-            protocol.DID_CHANGE_ENVIRONMENT, {"projectRoot": str(project), "interpreter": to_wire(view)}
+    async def begin_progress(self, title: str, on_cancel: Callable[[], None]) -> Optional[WorkDone]:
+        """``$/progress`` when the client supports ``window.workDoneProgress`` (token created with
+        ``window/workDoneProgress/create``; cancelling it calls ``on_cancel``)."""
+        if not self.supports_progress():
+            return None
+        token = f"venvkeeper-{uuid.uuid4().hex}"
+        progress = self.work_done_progress
+        try:
+            await progress.create_async(token)
+        except Exception as exc:  # the client refused the token: work without progress
+            log.info("window/workDoneProgress/create failed: %s", exc)
+            return None
+        progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0))
+        future = progress.tokens.get(token)
+        if future is not None:  # pygls cancels this future on window/workDoneProgress/cancel
+            future.add_done_callback(lambda f: on_cancel() if f.cancelled() else None)
+        return WorkDone(self, token)
+
+    async def apply_edit(self, proposal: Proposal) -> bool:
+        """``workspace/applyEdit`` with the proposal's line edits (the client names the server)."""
+        try:
+            result = await self.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(
+                    edit=diagnostics.workspace_edit(proposal), label=proposal.summary
+                )
+            )
+        except Exception as exc:
+            log.warning("workspace/applyEdit failed: %s", exc)
+            return False
+        if not result.applied:
+            log.warning("the client did not apply the edit: %s", result.failure_reason or "no reason given")
+        return bool(result.applied)
+
+
+class WorkDone:
+    """One ``$/progress`` token, begun (the session's :class:`~venvkeeper.client.ProgressHandle`)."""
+
+    def __init__(self, server: VenvkeeperServer, token: str) -> None:
+        self.server = server
+        self.token = token
+
+    def report(self, step: ProgressStep) -> None:
+        self.server.work_done_progress.report(
+            self.token,
+            types.WorkDoneProgressReport(message=step.message, percentage=step.percentage, cancellable=True),
         )
+
+    def end(self, message: Optional[str]) -> None:
+        self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+        self.server.work_done_progress.tokens.pop(self.token, None)
