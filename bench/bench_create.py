@@ -62,6 +62,12 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t0
 
 
+def children_cpu() -> float:
+    """User + system CPU of the waited-for child processes so far (load barely moves it)."""
+    t = os.times()
+    return t.children_user + t.children_system
+
+
 def run(argv: list[str], env: dict[str, str], cwd: Path) -> None:
     subprocess.run(argv, check=True, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -182,6 +188,8 @@ def main() -> int:
         for fn in cases.values():
             fn()
         times: dict[str, list[float]] = {k: [] for k in cases}
+        #: CPU of the processes each uv case ran (all of (c) and (e); only the tools of (d)).
+        cpu: dict[str, list[float]] = {k: [] for k in cases}
         uv_pair_ratios: list[float] = []
         cli_pair_ratios: list[float] = []
         load_before = os.getloadavg()[0]
@@ -196,7 +204,11 @@ def main() -> int:
             for j in range(UV_PAIRS_PER_RUN):
                 uv_cases = ["c_uv_direct", "d_venvkeeper_uv", "e_venvkeeper_uv_cli", "e0_compared_uv_cli"]
                 order = [name for name in uv_cases if name in cases][:: 1 if (i + j) % 2 == 0 else -1]
-                pair = {name: timed(cases[name]) for name in order}
+                pair: dict[str, float] = {}
+                for name in order:
+                    cpu0 = children_cpu()
+                    pair[name] = timed(cases[name])
+                    cpu[name].append(children_cpu() - cpu0)
                 for name, took in pair.items():
                     times[name].append(took)
                 uv_pair_ratios.append(pair["d_venvkeeper_uv"] / pair["c_uv_direct"])
@@ -229,6 +241,7 @@ def main() -> int:
             result["uv_median_pair_ratio"] = round(statistics.median(uv_pair_ratios), 2)
             result["uv_cli_ratio_vs_direct"] = round(med["e_venvkeeper_uv_cli"] / med["c_uv_direct"], 2)
             result["uv_cli_median_pair_ratio"] = round(statistics.median(cli_pair_ratios), 2)
+            result["median_child_cpu_s"] = {k: round(statistics.median(v), 3) for k, v in cpu.items() if v}
             if args.compare_server:
                 result["compared_server"] = str(Path(args.compare_server).resolve())
                 result["compared_cli_ratio_vs_direct"] = round(
@@ -252,6 +265,13 @@ def main() -> int:
                 f"  (e) whole process takes {result['uv_cli_ratio_vs_direct']}x of (c) (target <= 1.2x); "
                 f"median of {len(cli_pair_ratios)} back-to-back pair ratios: "
                 f"{result['uv_cli_median_pair_ratio']}x; load {load_before:.1f} -> {load_after:.1f}",
+                file=sys.stderr,
+            )
+            child_cpu = result["median_child_cpu_s"]
+            assert isinstance(child_cpu, dict)
+            print(
+                "  CPU (user + system) of the processes run: "
+                + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in child_cpu.items()),
                 file=sys.stderr,
             )
             if args.compare_server:
