@@ -5,6 +5,7 @@
 (c) ``uv venv --seed`` + ``uv pip install -r`` run directly
 (d) venvkeeper, uv backend, in-process (``create_env``)
 (e) ``venvkeeper create --backend uv``, whole process: what a user runs (issue 14, goal 6)
+(f) a Python process that imports the stdlib modules such a CLI needs, then runs (c): the floor of (e)
 
 Same run, same base Python (the one venvkeeper would choose), runs interleaved, medians over ``--runs``
 (the ~0.1 s uv cases run 3 back-to-back pairs per round in alternating order, to damp machine noise).
@@ -54,6 +55,15 @@ DISTS = [
 ]
 REQUIREMENTS = "webframe\norm\nhttpclient\nsettings-loader\n"
 UV_PAIRS_PER_RUN = 3
+#: (f): a Python process that imports what any arguments-parsing, spawning, journaling CLI imports, then
+#: runs (c)'s two commands: the floor of a Python CLI that starts uv after its imports.
+_FLOOR = """
+import argparse, dataclasses, json, logging, pathlib, shutil, subprocess, sys, tempfile, threading
+uv, base, *index = sys.argv[1:]
+subprocess.run([uv, "venv", "--seed", "--python", base, *index, ".venv"], check=True, capture_output=True)
+subprocess.run([uv, "pip", "install", "--python", ".venv/bin/python", *index, "-r", "requirements.txt"],
+               check=True, capture_output=True)
+"""
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -150,6 +160,13 @@ def main() -> int:
             )
             return p
 
+        def python_floor() -> Path:
+            # What any Python CLI pays before it can run uv: its start and the stdlib modules code that
+            # parses arguments, spawns and journals needs; then the same two uv commands as (c).
+            p = project()
+            run([sys.executable, "-c", _FLOOR, str(uv), str(base.path), *index], env, p)
+            return p
+
         cli_env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}  # a user's byte code
         cli_env["XDG_STATE_HOME"] = str(work / "state")
         cli_env["XDG_CACHE_HOME"] = str(work / "vk-cache")
@@ -180,6 +197,7 @@ def main() -> int:
             cases["c_uv_direct"] = uv_direct
             cases["d_venvkeeper_uv"] = vk("uv")
             cases["e_venvkeeper_uv_cli"] = vk_cli
+            cases["f_python_floor"] = python_floor
             if args.compare_server:
                 cases["e0_compared_uv_cli"] = vk_cli_of(Path(args.compare_server).resolve())
 
@@ -202,7 +220,13 @@ def main() -> int:
             # The uv cases take ~0.1 s, so machine noise dominates: run them several times per round, as
             # back-to-back pairs in alternating order, and also report the median of the pair ratios.
             for j in range(UV_PAIRS_PER_RUN):
-                uv_cases = ["c_uv_direct", "d_venvkeeper_uv", "e_venvkeeper_uv_cli", "e0_compared_uv_cli"]
+                uv_cases = [
+                    "c_uv_direct",
+                    "d_venvkeeper_uv",
+                    "e_venvkeeper_uv_cli",
+                    "e0_compared_uv_cli",
+                    "f_python_floor",
+                ]
                 order = [name for name in uv_cases if name in cases][:: 1 if (i + j) % 2 == 0 else -1]
                 pair: dict[str, float] = {}
                 for name in order:
@@ -242,6 +266,7 @@ def main() -> int:
             result["uv_cli_ratio_vs_direct"] = round(med["e_venvkeeper_uv_cli"] / med["c_uv_direct"], 2)
             result["uv_cli_median_pair_ratio"] = round(statistics.median(cli_pair_ratios), 2)
             result["median_child_cpu_s"] = {k: round(statistics.median(v), 3) for k, v in cpu.items() if v}
+            result["python_floor_ratio_vs_direct"] = round(med["f_python_floor"] / med["c_uv_direct"], 2)
             if args.compare_server:
                 result["compared_server"] = str(Path(args.compare_server).resolve())
                 result["compared_cli_ratio_vs_direct"] = round(
@@ -265,6 +290,11 @@ def main() -> int:
                 f"  (e) whole process takes {result['uv_cli_ratio_vs_direct']}x of (c) (target <= 1.2x); "
                 f"median of {len(cli_pair_ratios)} back-to-back pair ratios: "
                 f"{result['uv_cli_median_pair_ratio']}x; load {load_before:.1f} -> {load_after:.1f}",
+                file=sys.stderr,
+            )
+            print(
+                f"  (f) a Python process importing the stdlib a CLI needs, then (c)'s commands: "
+                f"{result['python_floor_ratio_vs_direct']}x of (c) (the floor when uv starts after the imports)",
                 file=sys.stderr,
             )
             child_cpu = result["median_child_cpu_s"]
