@@ -1,4 +1,4 @@
-"""A :class:`venvkeeper.client.Client` that records what the session tells the editor, and answers
+"""A :class:`venvkeeper.daemon.client.Client` that records what the session tells the editor, and answers
 questions from a script: domain tests of the session run without a server or a protocol."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Callable, Optional
 
-from venvkeeper.client import MessageKind
 from venvkeeper.creation.create import ProgressStep
 from venvkeeper.creation.resolve import Proposal
+from venvkeeper.daemon.client import MessageKind
 from venvkeeper.views import Interpreter
 
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from support.envs import make_venv
 from venvkeeper.app import App
-from venvkeeper.checkrunner import CheckRunner
+from venvkeeper.daemon.checkrunner import CheckRunner
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
 

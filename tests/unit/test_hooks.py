@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from venvkeeper.hooks import call_each
+from venvkeeper.daemon.hooks import call_each
 
 
 def test_a_failing_hook_is_logged_and_the_others_still_run(caplog: pytest.LogCaptureFixture) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 from tests.support.envs import make_venv
 from tests.support.recording_client import RecordingClient
 from venvkeeper.creation.offer import DECLINE_KEY, NEVER_THESE
-from venvkeeper.creation.prompts import CreatePrompts
+from venvkeeper.daemon.create_prompts import CreatePrompts
+from venvkeeper.daemon.session import Session
 from venvkeeper.host import Host
-from venvkeeper.session import Session
 
 
 def _session(tmp_path: Path, client: RecordingClient) -> Session:

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from venvkeeper.app import App
+from venvkeeper.daemon.sweep import initial_sweep
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
-from venvkeeper.sweep import initial_sweep
 
 T = TypeVar("T")
 

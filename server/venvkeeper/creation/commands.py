@@ -1,9 +1,9 @@
 """The editor commands' domain half: create, sync, install, recreate, find compatible versions, add pip.
 
-creation/dispatch.py asks the App for the project and env (:meth:`venvkeeper.app.App.command_project`,
+daemon/dispatch.py asks the App for the project and env (:meth:`venvkeeper.app.App.command_project`,
 :meth:`~venvkeeper.app.App.chosen_env`) and turns a command's argument object into one :class:`Job`
 here (its operation, and how the result becomes the answer; a bad argument is :class:`Refused`);
-creation/operations.py runs the job's operation on a worker thread with progress and cancellation, and
+daemon/operations.py runs the job's operation on a worker thread with progress and cancellation, and
 lsp/commands.py sends the typed answer through :func:`venvkeeper.wire.to_wire` (docs/PROTOCOL.md
 "Creation and installs" names the shapes).
 Nothing here knows the protocol: tests call it with files in tmp_path.

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from venvkeeper.creation.commands import already_compatible
-from venvkeeper.creation.dispatch import find_compatible
 from venvkeeper.creation.resolve import Proposal
+from venvkeeper.daemon.dispatch import find_compatible
 from venvkeeper.fixes import Fix, FixCommand, fixes_for
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.commands import answered

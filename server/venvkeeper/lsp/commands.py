@@ -1,7 +1,7 @@
 """``workspace/executeCommand``: create, sync, install missing, recreate, install into env, resolve, add pip.
 
-Translation only: a command's protocol name becomes its :data:`~venvkeeper.creation.dispatch.CommandName`,
-its argument object's ``uri`` a path, and :func:`venvkeeper.creation.dispatch.run_command` runs it
+Translation only: a command's protocol name becomes its :data:`~venvkeeper.daemon.dispatch.CommandName`,
+its argument object's ``uri`` a path, and :func:`venvkeeper.daemon.dispatch.run_command` runs it
 (with ``$/progress`` through the session's client). The typed answer goes back as camelCase JSON; a
 refusal or a failure as ``RequestFailed`` (docs/PROTOCOL.md "Command errors"), a cancel as
 ``{cancelled: true}`` (no error toast).
@@ -17,8 +17,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from venvkeeper.creation.commands import CancelledCommand, CommandErrorData
-from venvkeeper.creation.dispatch import CommandName, run_command
-from venvkeeper.creation.operations import OperationCancelled, OperationFailed
+from venvkeeper.daemon.dispatch import CommandName, run_command
+from venvkeeper.daemon.operations import OperationCancelled, OperationFailed
 from venvkeeper.errors import Refused
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.workspace import uri_to_path

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from venvkeeper.creation.prompts import CreatePrompts
+from venvkeeper.daemon.create_prompts import CreatePrompts
 from venvkeeper.host import Host
 from venvkeeper.lsp import code_actions, commands, guards, interpreter, whatif, workspace
 from venvkeeper.lsp.server import VenvkeeperServer

@@ -166,8 +166,7 @@ def split_frames(buf: Union[bytes, bytearray], start: int = 0) -> tuple[list[byt
 
 
 def frame(message: Mapping[str, Any]) -> bytes:
-    body = json.dumps(message, separators=(",", ":")).encode("utf-8")
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+    return frame_bytes(json.dumps(message, separators=(",", ":")).encode("utf-8"))
 
 
 # -- the stream, shared by the front and the real server ---------------------------------------------

@@ -1,4 +1,4 @@
-"""Global-install guard over LSP: the session's :class:`~venvkeeper.guards.global_guard.GlobalGuard`,
+"""Global-install guard over LSP: the session's :class:`~venvkeeper.daemon.global_guard.GlobalGuard`,
 and its uninstall command (``venvkeeper.uninstallUserSite``)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pygls.exceptions import JsonRpcInvalidParams
 
-from venvkeeper.guards.global_guard import GlobalGuard
+from venvkeeper.daemon.global_guard import GlobalGuard
 from venvkeeper.lsp import protocol
 from venvkeeper.lsp.commands import answered
 from venvkeeper.wire import to_wire

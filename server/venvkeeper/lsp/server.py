@@ -1,5 +1,5 @@
-"""The venvkeeper language server: the :class:`~venvkeeper.session.Session` it serves, and the
-:class:`~venvkeeper.client.Client` that session reports to, made of standard LSP messages.
+"""The venvkeeper language server: the :class:`~venvkeeper.daemon.session.Session` it serves, and the
+:class:`~venvkeeper.daemon.client.Client` that session reports to, made of standard LSP messages.
 
 Handlers live in small modules (workspace.py, interpreter.py, diagnostics.py, …); each exposes
 ``register(server)``. lsp/features.py's :data:`~venvkeeper.lsp.features.FEATURES` is the one list that
@@ -19,13 +19,13 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from venvkeeper import __version__
-from venvkeeper.client import MessageKind
 from venvkeeper.creation.create import ProgressStep
 from venvkeeper.creation.resolve import Proposal
+from venvkeeper.daemon.client import MessageKind
+from venvkeeper.daemon.session import Session
 from venvkeeper.host import Host
 from venvkeeper.lsp import diagnostics, protocol
 from venvkeeper.lsp.logging import ClientLogHandler
-from venvkeeper.session import Session
 from venvkeeper.views import Interpreter
 from venvkeeper.wire import to_wire
 
@@ -83,7 +83,7 @@ class VenvkeeperServer(LanguageServer):
         ws = self.caps.workspace if self.caps else None
         return bool(ws and ws.configuration)
 
-    # -- the session's Client (venvkeeper/client.py) ---------------------------------------------
+    # -- the session's Client (venvkeeper/daemon/client.py) ---------------------------------------------
     def publish(self, projects: Iterable[Path]) -> None:
         """``publishDiagnostics`` for every file of ``projects`` with findings, and an empty list for each
         file that had some (open and unopened files alike)."""
@@ -166,7 +166,7 @@ class VenvkeeperServer(LanguageServer):
 
 
 class WorkDone:
-    """One ``$/progress`` token, begun (the session's :class:`~venvkeeper.client.ProgressHandle`)."""
+    """One ``$/progress`` token, begun (the session's :class:`~venvkeeper.daemon.client.ProgressHandle`)."""
 
     def __init__(self, server: VenvkeeperServer, token: str) -> None:
         self.server = server

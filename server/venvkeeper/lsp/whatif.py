@@ -1,5 +1,5 @@
 """What-if on edit, wired: the editor's open, changed and closed documents feed the session's
-:class:`~venvkeeper.buffers.OpenBuffers` (and an opened file the session's on-open hooks)."""
+:class:`~venvkeeper.daemon.buffers.OpenBuffers` (and an opened file the session's on-open hooks)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from venvkeeper.buffers import OpenBuffers
+from venvkeeper.daemon.buffers import OpenBuffers
 from venvkeeper.lsp.workspace import uri_to_path
 
 if TYPE_CHECKING:

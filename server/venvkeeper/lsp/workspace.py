@@ -1,4 +1,4 @@
-"""Lifecycle and workspace handlers: each message becomes a call of the session (venvkeeper/session.py
+"""Lifecycle and workspace handlers: each message becomes a call of the session (venvkeeper/daemon/session.py
 holds the refresh pipeline every change goes through)."""
 
 from __future__ import annotations

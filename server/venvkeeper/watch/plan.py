@@ -6,7 +6,7 @@ Watched (each non-recursively):
 - every project root, its ancestors up to the root, and its ``requirements/`` directory with the
   directories below it (sources live at any depth there, see requirements/layout.py) — unless the editor
   watches the workspace for us (``client_watches``: it registered our globs for requirement sources, lock
-  files and project markers, venvkeeper/session.py); the ancestors stay, since an editor reports a deleted
+  files and project markers; daemon/session.py); the ancestors stay, since an editor reports a deleted
   directory by its own name only, which no glob of ours matches;
 - every candidate env of a project: the env dir (pyvenv.cfg rewritten by a recreate, the env deleted)
   and its site-packages (dist-info dirs appearing = someone ran pip). Not ``bin``/``Scripts``: a

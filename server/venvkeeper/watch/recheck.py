@@ -2,7 +2,7 @@
 
 Each project is queued once, with the first path that concerned it (the log names it), in arrival
 order; a project that is gone leaves the queue. One drain at a time works through it, yielding to the
-event loop between projects so queries are answered meanwhile (venvkeeper/session.py wires the re-check).
+event loop between projects so queries are answered meanwhile (daemon/session.py wires the re-check).
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ import pytest
 from tests.support.recording_client import RecordingClient
 from venvkeeper.creation.commands import Operation
 from venvkeeper.creation.create import ProgressStep
-from venvkeeper.creation.operations import OperationCancelled, OperationFailed, Operations
 from venvkeeper.creation.runner import CancelToken, CommandFailed
+from venvkeeper.daemon.operations import OperationCancelled, OperationFailed, Operations
 from venvkeeper.errors import Refused
 
 

@@ -1,6 +1,6 @@
 """The auto-create prompt: a project that declares dependencies has no env → offer to create one.
 
-Shown through the :class:`~venvkeeper.client.Client` (over LSP: the standard
+Shown through the :class:`~venvkeeper.daemon.client.Client` (over LSP: the standard
 ``window/showMessageRequest``, so it works in any client that supports message actions). What to offer
 is decided in :mod:`venvkeeper.creation.offer`: per project by ``should_offer_create`` (at most once
 per project per session, never when declined, untrusted, managed by another tool, …), for the session
@@ -22,7 +22,6 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from venvkeeper.creation.dispatch import run_command
 from venvkeeper.creation.interpreters import find_interpreters
 from venvkeeper.creation.offer import (
     CHOOSE,
@@ -37,11 +36,12 @@ from venvkeeper.creation.offer import (
     group_message,
     python_choices,
 )
-from venvkeeper.creation.operations import OperationCancelled, OperationFailed
+from venvkeeper.daemon.dispatch import run_command
+from venvkeeper.daemon.operations import OperationCancelled, OperationFailed
 from venvkeeper.errors import Refused
 
 if TYPE_CHECKING:
-    from venvkeeper.session import Session
+    from venvkeeper.daemon.session import Session
 
 log = logging.getLogger("venvkeeper")
 

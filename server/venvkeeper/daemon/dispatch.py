@@ -4,7 +4,7 @@ the project re-checked and the typed answer returned.
 lsp/commands.py turns ``workspace/executeCommand`` into :func:`run_command` (its protocol name mapped to
 a :data:`CommandName`, its argument object's ``uri`` to a path) and the answer or error back into JSON.
 Every command refuses in an untrusted workspace (:meth:`App.command_project`), and one project runs one
-operation at a time (:class:`~venvkeeper.creation.operations.Operations`).
+operation at a time (:class:`~venvkeeper.daemon.operations.Operations`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from venvkeeper.findings import Finding
 from venvkeeper.fixes import FixCommand
 
 if TYPE_CHECKING:
-    from venvkeeper.session import Session
+    from venvkeeper.daemon.session import Session
 
 log = logging.getLogger("venvkeeper")
 

@@ -1,10 +1,10 @@
 """One editor session of the daemon: the workspace model, its watches, and the refresh pipeline every
 change goes through — without the protocol (lsp/ translates messages into calls of :class:`Session`,
-and implements the :class:`~venvkeeper.client.Client` it reports to).
+and implements the :class:`~venvkeeper.daemon.client.Client` it reports to).
 
 Pipeline: file-system events (watchdog threads) → :class:`~venvkeeper.watch.debounce.Debouncer`
 (asyncio loop) → :meth:`Session.on_fs_events` routes paths to projects → the projects are re-checked
-in slices on worker threads (:mod:`venvkeeper.checkrunner`), then, back on the loop, changed
+in slices on worker threads (:mod:`venvkeeper.daemon.checkrunner`), then, back on the loop, changed
 interpreters are announced, diagnostics republished and the watch set resynced.
 """
 
@@ -17,13 +17,13 @@ from collections.abc import Awaitable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
 
-from venvkeeper import sweep
 from venvkeeper.app import App
-from venvkeeper.checkrunner import CheckRunner
-from venvkeeper.client import Client
-from venvkeeper.creation.operations import Operations
+from venvkeeper.daemon import sweep
+from venvkeeper.daemon.checkrunner import CheckRunner
+from venvkeeper.daemon.client import Client
+from venvkeeper.daemon.hooks import call_each
+from venvkeeper.daemon.operations import Operations
 from venvkeeper.findings import Finding
-from venvkeeper.hooks import call_each
 from venvkeeper.host import Host
 from venvkeeper.settings import settings_section
 from venvkeeper.watch.debounce import Debouncer
@@ -41,7 +41,7 @@ class Session:
         self.host = host
         self.client = client
         self.app = App(host=host, log=log.info)
-        #: Checks run off the event loop, one at a time per project (venvkeeper/checkrunner.py).
+        #: Checks run off the event loop, one at a time per project (venvkeeper/daemon/checkrunner.py).
         self.checks = CheckRunner(self.app)
         #: Long operations (create, sync, install…): one per project, with progress and cancel.
         self.operations = Operations(client, host.monotonic)
@@ -98,7 +98,7 @@ class Session:
             self.watcher = None
 
     async def initial_sweep(self) -> None:
-        """Start-up (the order of work is venvkeeper/sweep.py's), then the hooks waiting for it."""
+        """Start-up (the order of work is venvkeeper/daemon/sweep.py's), then the hooks waiting for it."""
         loop = asyncio.get_running_loop()
 
         def in_worker(fn: Callable[[], T]) -> Awaitable[T]:

@@ -18,7 +18,7 @@ from venvkeeper.findings import Finding
 from venvkeeper.requirements.layout import is_requirement_source_path
 
 if TYPE_CHECKING:
-    from venvkeeper.session import Session
+    from venvkeeper.daemon.session import Session
 
 log = logging.getLogger("venvkeeper")
 

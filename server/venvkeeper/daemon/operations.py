@@ -28,7 +28,7 @@ from venvkeeper.creation.runner import Cancelled, CancelToken
 from venvkeeper.errors import Refused
 
 if TYPE_CHECKING:
-    from venvkeeper.client import Client, ProgressHandle
+    from venvkeeper.daemon.client import Client, ProgressHandle
 
 log = logging.getLogger("venvkeeper")
 T = TypeVar("T")

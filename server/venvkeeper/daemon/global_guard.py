@@ -3,7 +3,7 @@ message with actions and a ``global-install`` finding on the requirement line of
 requires the dist; the answer runs the action.
 
 A burst of installs into a global or user site (see that module) is one message, shown through the
-session's :class:`~venvkeeper.client.Client`; its findings are published with the project's own
+session's :class:`~venvkeeper.daemon.client.Client`; its findings are published with the project's own
 (:attr:`Session.extra_findings`).
 """
 
@@ -39,7 +39,7 @@ from venvkeeper.requirements.installed import InstalledDist
 from venvkeeper.requirements.records import RequirementRecord
 
 if TYPE_CHECKING:
-    from venvkeeper.session import Session
+    from venvkeeper.daemon.session import Session
 
 log = logging.getLogger("venvkeeper")
 

@@ -1,6 +1,6 @@
 """The initial sweep's order of work: what start-up does, in which order, and why.
 
-The session (venvkeeper/session.py) injects how to resync the watches, how to check and publish one
+The session (venvkeeper/daemon/session.py) injects how to resync the watches, how to check and publish one
 project, and how to run a function on a worker thread; this module decides the order:
 
 1. Watch the dirs near each root before the walk, so a project appearing meanwhile is reported; the

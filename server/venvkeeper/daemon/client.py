@@ -1,6 +1,6 @@
 """What the daemon needs of the editor it serves, as one interface the domain code talks to.
 
-The domain side of the daemon (venvkeeper/session.py, the create prompts, the global-install guard, the
+The domain side of the daemon (venvkeeper/daemon/session.py, the create prompts, the global-install guard, the
 commands' runner) decides *what* to tell the user and when; an implementation of :class:`Client`
 decides how it reaches the editor. lsp/server.py implements it with standard LSP messages
 (``publishDiagnostics``, ``window/showMessage(Request)``, ``$/progress``, ``workspace/applyEdit``); tests
