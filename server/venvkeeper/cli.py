@@ -15,13 +15,10 @@ import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Optional
 
 from venvkeeper import __version__, codes, fsread
-from venvkeeper.app import App, env_dir_of, normalize
 from venvkeeper.creation.cli import add_create_command
-from venvkeeper.discovery.locators import LOCATORS, LocateContext, Locator
-from venvkeeper.discovery.model import Candidate, Origin
 from venvkeeper.discovery.projects import find_projects, nearest_project
 from venvkeeper.host import Host
 from venvkeeper.report import (
@@ -34,11 +31,14 @@ from venvkeeper.report import (
     exit_code,
     render,
 )
-from venvkeeper.requirements.lockcheck import lock_files
-from venvkeeper.requirements.sources import main_source
 from venvkeeper.settings import parse_settings
-from venvkeeper.views import candidates_view
-from venvkeeper.wire import to_wire
+
+# The App (discovery, the checks, packaging) is imported by the commands that use it, not here:
+# `venvkeeper create` builds this parser too, and starts its tool without any of it.
+if TYPE_CHECKING:
+    from venvkeeper.app import App
+    from venvkeeper.discovery.locators import LocateContext, Locator
+    from venvkeeper.discovery.model import Candidate, Origin
 
 #: Filesystem root: the CLI's "workspace" when asked about a single path, so the nearest project
 #: above that path is found however deep it is.
@@ -47,6 +47,8 @@ _FS_ROOT = Path(Path.cwd().anchor or "/")
 
 def _app_for(path: Path, host: Host) -> tuple[App, list[Path]]:
     """An App whose projects are those at or below ``path``, or else the one containing it."""
+    from venvkeeper.app import App
+
     settings, problems = parse_settings({"virtualEnv": host.environ.get("VIRTUAL_ENV")})
     for problem in problems:
         print(f"venvkeeper: {problem}", file=sys.stderr)
@@ -70,6 +72,8 @@ def _rel(path: Path, base: Path) -> str:
 
 # -- which ---------------------------------------------------------------------------------------
 def cmd_which(args: argparse.Namespace, host: Host) -> int:
+    from venvkeeper.app import App, normalize
+
     path = normalize(Path(args.path))
     app = App(host=host, settings=parse_settings({"virtualEnv": host.environ.get("VIRTUAL_ENV")})[0])
     app.set_roots([_FS_ROOT], scan=False)  # never walk the whole file system
@@ -99,6 +103,9 @@ def cmd_which(args: argparse.Namespace, host: Host) -> int:
 
 # -- envs ----------------------------------------------------------------------------------------
 def cmd_envs(args: argparse.Namespace, host: Host) -> int:
+    from venvkeeper.app import normalize
+    from venvkeeper.wire import to_wire
+
     base = normalize(Path(args.path))
     app, projects = _app_for(base, host)
     data = [app.environments_for(p) for p in projects]
@@ -149,6 +156,8 @@ class GivenEnvLocator:
     only_inside: bool = False
 
     def locate(self, project: Path, ctx: LocateContext) -> Iterable[Candidate]:
+        from venvkeeper.discovery.model import Candidate
+
         if self.only_inside and not (project == self.env_dir or project in self.env_dir.parents):
             return
         env = ctx.identify(self.env_dir)
@@ -228,6 +237,12 @@ def _diagnostics(app: App, project: Path, keep: Callable[[str], bool]) -> list[D
 
 
 def cmd_check(args: argparse.Namespace, host: Host) -> int:
+    from venvkeeper.app import App, env_dir_of, normalize
+    from venvkeeper.discovery.locators import LOCATORS
+    from venvkeeper.requirements.lockcheck import lock_files
+    from venvkeeper.requirements.sources import main_source
+    from venvkeeper.views import candidates_view
+
     known = set(codes.BY_NAME)
     select = parse_codes(args.select, "--select", known)
     ignore = parse_codes(args.ignore, "--ignore", known)

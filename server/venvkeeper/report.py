@@ -21,14 +21,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 from urllib.parse import quote
 
 from venvkeeper import __version__
 from venvkeeper.codes import Code
 from venvkeeper.creation.journal import Leftover
-from venvkeeper.views import EnvironmentCandidate, Interpreter
 from venvkeeper.wire import to_wire
+
+if TYPE_CHECKING:
+    # Types only: views.py imports discovery's catalog, which the CLI's parser (FORMATS, THRESHOLDS)
+    # does not need (`venvkeeper create` builds it too).
+    from venvkeeper.views import EnvironmentCandidate, Interpreter
 
 OutputFormat = Literal["text", "json", "github", "sarif", "junit"]
 FORMATS: tuple[OutputFormat, ...] = ("text", "json", "github", "sarif", "junit")

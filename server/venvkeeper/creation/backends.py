@@ -19,18 +19,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from venvkeeper import fsread
 from venvkeeper.creation.interpreters import BasePython
-from venvkeeper.creation.pipseed import (
-    bundled_pip_wheel,
-    cached_pip_wheel,
-    compile_image_argv,
-    pip_image,
-    seed_pip,
-)
-from venvkeeper.creation.plan import InstallPlan
 from venvkeeper.creation.runner import (
     CancelToken,
     CommandFailed,
@@ -39,6 +31,11 @@ from venvkeeper.creation.runner import (
     python_module_argv,
 )
 from venvkeeper.host import Host
+
+if TYPE_CHECKING:
+    # Types only: plan.py imports the requirement parsers, which `venvkeeper create` loads while uv
+    # runs (create.py), not before it starts.
+    from venvkeeper.creation.plan import InstallPlan
 
 Report = Callable[[str, "int | None"], None]
 
@@ -177,6 +174,15 @@ class VenvBackend:
     def _seed_pip(
         self, base: BasePython, build_dir: Path, final_dir: Path, ctx: ToolContext, *, windows: bool
     ) -> None:
+        # Only this backend seeds pip itself; the uv backend never loads it.
+        from venvkeeper.creation.pipseed import (
+            bundled_pip_wheel,
+            cached_pip_wheel,
+            compile_image_argv,
+            pip_image,
+            seed_pip,
+        )
+
         ctx.report("adding pip", 25)
         wheel = bundled_pip_wheel(base.path, base.major_minor, windows=windows)
         if wheel is not None:

@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from venvkeeper.creation.plan import InstallPlan, requested_plan
 from venvkeeper.discovery.projects import nearest_project
 from venvkeeper.host import Host
 from venvkeeper.settings import Settings
@@ -21,6 +20,7 @@ from venvkeeper.state import StateStore
 
 if TYPE_CHECKING:
     from venvkeeper.creation.create import CreateResult, ProgressStep
+    from venvkeeper.creation.plan import InstallPlan
 
 BAR_WIDTH = 24
 
@@ -58,6 +58,8 @@ class ProgressBar:
 def _plan(args: argparse.Namespace, project: Path, settings: Settings, host: Host) -> InstallPlan | None:
     """``-r FILE`` (a requirements file or pyproject.toml) or ``--extra``/``--group``: read as the check
     reads them; None = the default (every source of the project)."""
+    from venvkeeper.creation.plan import requested_plan
+
     if args.requirement:
         return requested_plan(project, settings, host, [Path(f).resolve() for f in args.requirement])
     if args.extra or args.group:

@@ -14,10 +14,11 @@ creates left next to the target.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from venvkeeper import fsread
 from venvkeeper.creation.backends import (
@@ -32,6 +33,7 @@ from venvkeeper.creation.interpreters import (
     choose_base,
     default_interpreter,
     find_interpreters,
+    names_a_path,
 )
 from venvkeeper.creation.journal import (
     BUILD_ENV_VAR,
@@ -40,17 +42,23 @@ from venvkeeper.creation.journal import (
     Transaction,
     recover_leftovers,
 )
-from venvkeeper.creation.locksync import LockSync, LockSyncError, build_from_lock
-from venvkeeper.creation.plan import InstallPlan, default_plan, python_version_file, requires_python
+from venvkeeper.creation.plan import python_version_file, requires_python
 from venvkeeper.creation.relocate import retarget_env
 from venvkeeper.creation.runner import CancelToken, Runner, RunResult, run_subprocess
 from venvkeeper.discovery.identify import is_complete_env_dir
 from venvkeeper.discovery.pyvenv import PyvenvError, read_pyvenv_cfg
 from venvkeeper.host import Host
-from venvkeeper.requirements.check import file_digest
-from venvkeeper.requirements.installed import read_installed
 from venvkeeper.settings import Selection, Settings
 from venvkeeper.state import StateStore
+
+# What only the install plan, the sync record, a lock sync or a recreate need (the requirement parsers,
+# packaging's requirement grammar, the lock readers: ~60 ms of imports) is imported where it is used:
+# `venvkeeper create` starts the tool first and loads them while it runs (see create_env).
+if TYPE_CHECKING:
+    from venvkeeper.creation.locksync import LockSync
+    from venvkeeper.creation.plan import InstallPlan
+
+_T = TypeVar("_T")
 
 #: Env directory names we keep when one exists (``venv/`` stays ``venv/``); otherwise ``.venv``.
 CONVENTIONAL_NAMES = (".venv", "venv", "env")
@@ -135,6 +143,8 @@ def tool_environment(host: Host, extra: Mapping[str, str]) -> dict[str, str]:
 
 
 def _digests(sources: Sequence[Path]) -> dict[str, str]:
+    from venvkeeper.requirements.check import file_digest
+
     out: dict[str, str] = {}
     for src in sources:
         digest = file_digest(src)
@@ -145,10 +155,52 @@ def _digests(sources: Sequence[Path]) -> dict[str, str]:
 
 def _build_from_lock(*args: Any, **kwargs: Any) -> None:
     """:func:`build_from_lock`, its refusal of an unusable lock said as a :class:`CreateError`."""
+    from venvkeeper.creation.locksync import LockSyncError, build_from_lock
+
     try:
         build_from_lock(*args, **kwargs)
     except LockSyncError as exc:
         raise CreateError(str(exc)) from None
+
+
+def _plan_and_digests(request: CreateRequest, host: Host) -> tuple[InstallPlan, dict[str, str]]:
+    """What ``request`` installs (the project's sources by default) and the digests of what was read."""
+    from venvkeeper.creation.plan import default_plan
+
+    plan = request.plan or default_plan(
+        request.project, Settings(extras=request.extras, dependency_groups=request.groups), host
+    )
+    return plan, _digests(plan.sources)
+
+
+class _OnAThread(Generic[_T]):
+    """``fn`` run once, on a daemon thread, from :meth:`start` on; :meth:`result` waits for it (starting
+    it if nothing did) and returns what it returned or raises what it raised. A create that fails
+    before asking for the result does not wait for it."""
+
+    def __init__(self, fn: Callable[[], _T]) -> None:
+        self._fn = fn
+        self._thread: threading.Thread | None = None
+        self._outcome: dict[str, Any] = {}
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="venvkeeper-plan", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._outcome["result"] = self._fn()
+        except BaseException as exc:
+            self._outcome["error"] = exc
+
+    def result(self) -> _T:
+        self.start()
+        assert self._thread is not None
+        self._thread.join()
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["result"]  # type: ignore[no-any-return]
 
 
 def _swap_into_place(txn: Transaction, target: Path, *, replace: bool) -> bool:
@@ -159,8 +211,9 @@ def _swap_into_place(txn: Transaction, target: Path, *, replace: bool) -> bool:
     return txn.swap(target)
 
 
-def _journaled(runner: Runner, txn: Transaction) -> Runner:
-    """``runner`` that records each tool's process group in the journal as it starts."""
+def _journaled(runner: Runner, txn: Transaction, then: Callable[[], None] = lambda: None) -> Runner:
+    """``runner`` that records each tool's process group in the journal as it starts, then calls
+    ``then`` (create_env starts reading the plan there: after the tool, not competing with its start)."""
 
     def run(
         argv: Sequence[str],
@@ -173,6 +226,7 @@ def _journaled(runner: Runner, txn: Transaction) -> Runner:
     ) -> RunResult:
         def started(pgid: int) -> None:
             txn.tool_started(pgid)
+            then()
             if on_start is not None:
                 on_start(pgid)
 
@@ -209,13 +263,18 @@ def create_env(
     for note in leftovers:
         report(str(note), None)
     report("choosing Python", 0)
-    found = list(interpreters) if interpreters is not None else find_interpreters(host, root=request.root)
+    if interpreters is not None:
+        found = list(interpreters)
+    elif names_a_path(request.python):
+        found = []  # a path is identified as it is (choose_base): no need to search every install dir
+    else:
+        found = find_interpreters(host, root=request.root)
     choice = choose_base(
         found,
         requires_python(project),
         python_version_file(project),
         request.python,
-        default=default_interpreter(host, found),
+        default=None if request.python else default_interpreter(host, found),
     )
     report(choice.reason, 5)
 
@@ -224,12 +283,6 @@ def create_env(
             raise CreateError(f"{target} exists and is not a virtual environment; not touching it")
         if not request.replace:
             raise CreateError(f"{target} already exists; recreate it to replace it")
-    if request.lock_sync is not None:
-        plan = request.lock_sync.plan
-    else:
-        plan = request.plan or default_plan(
-            project, Settings(extras=request.extras, dependency_groups=request.groups), host
-        )
     backend = backend or select_backend(request.backend, host, request.uv_path, [Path(sys.executable).parent])
     cancel.raise_if_cancelled()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -238,9 +291,13 @@ def create_env(
     # (which looks at direct children) never offers it to the editor while it is being built.
     txn = Transaction.begin(target.parent, target.name, ops=swap_ops, clock=host.wall_clock)
     build_dir = txn.build_dir
+    # What to install is read while the tool builds the env (from its start on): loading the
+    # requirement parsers takes about as long as `uv venv` itself. The sources are hashed with it,
+    # before installing: the record must describe what was read, even if a file changes meanwhile.
+    planned = _OnAThread(lambda: _plan_and_digests(request, host))
     ctx = ToolContext(
         host=host,
-        runner=_journaled(runner, txn),
+        runner=_journaled(runner, txn, then=planned.start if request.lock_sync is None else lambda: None),
         cancel=cancel,
         report=report,
         # The marker lets recovery tell this create's leftover tools from a recycled process group.
@@ -250,6 +307,7 @@ def create_env(
     )
     try:
         if request.lock_sync is not None:
+            plan = request.lock_sync.plan
             _build_from_lock(
                 request.lock_sync,
                 choice.python,
@@ -265,9 +323,7 @@ def create_env(
         else:
             backend.create(choice.python, build_dir, target, project.name, ctx, copies=request.copies)
             cancel.raise_if_cancelled()
-            # Hash before installing: the record must describe what was read, even if a file changes
-            # meanwhile.
-            digests = _digests(plan.sources)
+            plan, digests = planned.result()
             backend.install(build_dir, plan, ctx)
         cancel.raise_if_cancelled()
         report("finishing", 97)
@@ -384,6 +440,8 @@ def _same_python(env: Path, found: Sequence[BasePython]) -> str | None:
 
 def installed_requirements(env_path: Path, *, windows: bool) -> list[str]:
     """``name==version`` for what the env holds (editables as ``-e <dir>``), pip itself excluded."""
+    from venvkeeper.requirements.installed import read_installed
+
     site_dirs = (
         [env_path / "Lib" / "site-packages"]
         if windows
@@ -411,6 +469,8 @@ def recreate_env(
     target = request.env_path or default_env_path(request.project)
     if not is_complete_env_dir(target):
         raise CreateError(f"{target} is not a virtual environment; nothing to recreate")
+    from venvkeeper.creation.plan import InstallPlan
+
     windows = host.platform == "windows"
     reqs = installed_requirements(target, windows=windows)
     found = list(interpreters) if interpreters is not None else find_interpreters(host, root=request.root)

@@ -378,6 +378,13 @@ def _found_text(found: Sequence[BasePython]) -> str:
     return "found: " + ", ".join(p.describe() for p in found)
 
 
+def names_a_path(requested: str | None) -> bool:
+    """Whether a requested base (``--python``) is an interpreter path rather than a version ("3.12")."""
+    if not requested:
+        return False
+    return os.sep in requested or "/" in requested or requested.endswith(".exe")
+
+
 def choose_base(
     found: Sequence[BasePython],
     requires_python: str | None,
@@ -406,7 +413,7 @@ def choose_base(
     rp_text = f"requires-python {requires_python.strip()}" if spec is not None and requires_python else None
 
     if requested:
-        if os.sep in requested or "/" in requested or requested.endswith(".exe"):
+        if names_a_path(requested):
             exe = Path(requested)
             py = next((p for p in found if p.path == exe), None) or identify(exe, "requested")
             if py is None:

@@ -32,7 +32,6 @@ holding an env moved aside) are recovered once they are :data:`LEGACY_GRACE_S` o
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import json
 import os
@@ -110,6 +109,8 @@ def _libc_exchange() -> Callable[[bytes, bytes], int] | None:
     """The platform's exchange call via ctypes (no stdlib binding exists), or None."""
     if not (sys.platform.startswith("linux") or sys.platform == "darwin"):
         return None
+    import ctypes  # here: only a swap that replaces an env needs it (~3 ms to import)
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError:
@@ -131,16 +132,21 @@ class OsSwapOps:
     """The real primitives: ``os.replace`` and the OS's atomic exchange where it has one."""
 
     def __init__(self) -> None:
-        self._exchange = _libc_exchange()
+        self._exchange: Callable[[bytes, bytes], int] | None = None
+        self._looked_up = False
 
     def rename(self, src: Path, dst: Path) -> None:
         os.replace(src, dst)  # = rename on POSIX; on Windows it also replaces the journal file
 
     def exchange(self, a: Path, b: Path) -> bool:
+        if not self._looked_up:
+            self._exchange, self._looked_up = _libc_exchange(), True
         if self._exchange is None:
             return False
         if self._exchange(os.fsencode(a), os.fsencode(b)) == 0:
             return True
+        import ctypes
+
         err = ctypes.get_errno()
         if err in _UNSUPPORTED:
             return False
@@ -303,22 +309,32 @@ class Transaction:
     def phase(self) -> str:
         return self._data["phase"]
 
-    def _write(self) -> None:
-        """Write the journal atomically: temp file, fsync, rename (through the injected ops), dir fsync."""
+    def _write(self, *, durable: bool = True) -> None:
+        """Write the journal atomically: temp file, rename (through the injected ops); ``durable`` adds
+        an fsync of the file before the rename and of the dir after it.
+
+        Atomicity is all a kill needs (the page cache outlives the process); durability matters only
+        after a power loss, and only for what recovery then reads: the ``building`` journal and the
+        identities written before the swap's first rename. The tool's process group (no process outlives
+        a power loss) and the ``swapped`` phase (recovery decides from the target) are written without:
+        on ext4 an fsync commits the whole file system's journal, stalling the tool writing the env.
+        """
         tmp = self.work / (JOURNAL + ".new")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.write(fd, json.dumps(self._data, sort_keys=True).encode())
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         self._ops.rename(tmp, self.work / JOURNAL)
-        _fsync_dir(self.work)
+        if durable:
+            _fsync_dir(self.work)
 
     def tool_started(self, pgid: int) -> None:
         """Record the process group of the tool that just started (killed by recovery if we die)."""
         self._data["pgid"] = pgid
-        self._write()
+        self._write(durable=False)
 
     def swap(self, target: Path) -> bool:
         """Move the built env to ``target``, exchanging it with the env there if any; True if replaced.
@@ -345,7 +361,7 @@ class Transaction:
                 raise
         self._data["phase"] = "swapped"
         with contextlib.suppress(OSError):  # best effort: recovery decides by the identity at the target
-            self._write()
+            self._write(durable=False)
         return old_id is not None
 
     def close(self) -> None:

@@ -35,11 +35,12 @@ otherwise), in the project dir, with the cleaned tool environment of create.py p
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from venvkeeper import fsread
 from venvkeeper.creation.backends import Backend, ToolContext, env_python, find_tool, find_uv
@@ -47,11 +48,13 @@ from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.plan import InstallPlan, read_pyproject
 from venvkeeper.creation.runner import CommandFailed, InstallProgress
 from venvkeeper.host import Host
-from venvkeeper.requirements.installed import read_installed
-from venvkeeper.requirements.lockcheck import same_version
-from venvkeeper.requirements.locks import Lock, LockInputs, LockInvalid, find_lock, lock_member, read_lock
-from venvkeeper.requirements.locks.model import LOCAL_SOURCES, LockedPackage
-from venvkeeper.requirements.markers import marker_environment
+
+# The lock readers and the check's modules (installed dists, lock drift, markers: ~50 ms of imports)
+# are imported where a lock is actually read or checked: `venvkeeper create` asks plan_lock_sync of
+# every project, and most have no lock (see _may_sync).
+if TYPE_CHECKING:
+    from venvkeeper.requirements.locks import Lock, LockInputs
+    from venvkeeper.requirements.locks.model import LockedPackage
 
 #: The requirements file the pip fallback writes into the create's work dir (removed with it).
 PINS_FILE = "venvkeeper-locked-requirements.txt"
@@ -203,6 +206,8 @@ def _tool_of(
 
 
 def _inputs(project: Path, lock: Path, environment: Mapping[str, str], *, hashes: bool = False) -> LockInputs:
+    from venvkeeper.requirements.locks import LockInputs, lock_member
+
     pipfile = project / "Pipfile"
     return LockInputs(
         environment=environment,
@@ -215,11 +220,26 @@ def _inputs(project: Path, lock: Path, environment: Mapping[str, str], *, hashes
     )
 
 
+def _may_sync(project: Path) -> bool:
+    """False when ``project`` surely has nothing to sync from, told by one ``scandir`` before any lock
+    reader is loaded: every lock name ends in ``.lock`` or ``.toml`` (``pylock.*.toml``), and a uv
+    project or a uv workspace member (whose lock is its root's) has a ``pyproject.toml``."""
+    try:
+        with os.scandir(project) as it:
+            return any(e.name.endswith((".lock", ".toml")) for e in it)
+    except OSError:
+        return True  # let find_lock decide, as before
+
+
 def plan_lock_sync(
     project: Path, host: Host, uv_path: Optional[str] = None, extra_dirs: Sequence[Path] = ()
 ) -> Optional[LockSync]:
     """How ``project``'s env is synced from its lock, or None when the project has no lock (and is not
     a uv project). Reads files only; see the module docstring for the rules."""
+    if not _may_sync(project):
+        return None
+    from venvkeeper.requirements.locks import LockInvalid, find_lock, read_lock
+
     lock = find_lock(project)
     pyproject = (
         read_pyproject(project / "pyproject.toml") if fsread.is_file(project / "pyproject.toml") else None
@@ -236,6 +256,8 @@ def plan_lock_sync(
         return None  # a [tool.uv] project without uv and without a lock: nothing to install from
     current, problem = True, None
     if lock is not None:
+        from venvkeeper.requirements.markers import marker_environment
+
         try:
             current = read_lock(lock, _inputs(project, lock, marker_environment(None, host))).outdated is None
         except LockInvalid as exc:
@@ -326,6 +348,8 @@ def _check_landed(sync: LockSync, base: BasePython, build_dir: Path, ctx: ToolCo
     the lock check selects, and a partial difference is what ``lock-drift`` then reports."""
     if sync.lock is None:
         return
+    from venvkeeper.requirements.locks import LockInvalid, read_lock
+
     try:  # read again: a tool that re-locked (plain ``uv sync``) installed the new pins
         lock = read_lock(sync.lock, _inputs(sync.project, sync.lock, _base_environment(base, ctx.host)))
     except LockInvalid:
@@ -333,6 +357,9 @@ def _check_landed(sync: LockSync, base: BasePython, build_dir: Path, ctx: ToolCo
     pins = {p.name: p.version for p in lock.packages if p.source == "registry" and p.version}
     if not pins:
         return
+    from venvkeeper.requirements.installed import read_installed
+    from venvkeeper.requirements.lockcheck import same_version
+
     # Globbed, not env_site_packages(): a free-threaded env's dir is python3.13t.
     pattern = "Lib/site-packages" if ctx.host.platform == "windows" else "lib/python*/site-packages"
     installed = read_installed(fsread.glob(build_dir, pattern))
@@ -351,6 +378,8 @@ def _check_landed(sync: LockSync, base: BasePython, build_dir: Path, ctx: ToolCo
 
 def _base_environment(base: BasePython, host: Host) -> dict[str, str]:
     """Marker values for an env made from ``base`` (the env does not exist yet when the lock is read)."""
+    from venvkeeper.requirements.markers import marker_environment
+
     env = marker_environment(None, host)
     env.update(
         python_version=base.major_minor, python_full_version=base.version, implementation_version=base.version
@@ -374,6 +403,8 @@ def _pin_line(pkg: LockedPackage) -> Optional[str]:
 
 
 def _local_installs(lock: Lock, lock_dir: Path) -> list[str]:
+    from venvkeeper.requirements.locks.model import LOCAL_SOURCES
+
     out: list[str] = []
     for pkg in lock.packages:
         if pkg.source in LOCAL_SOURCES and pkg.source != "virtual" and pkg.location:
@@ -395,6 +426,8 @@ def _install_pins(
     sync: LockSync, base: BasePython, build_dir: Path, ctx: ToolContext, backend: Backend
 ) -> None:
     assert sync.lock is not None
+    from venvkeeper.requirements.locks import LockInvalid, read_lock
+
     try:
         environment = _base_environment(base, ctx.host)
         lock = read_lock(sync.lock, _inputs(sync.project, sync.lock, environment, hashes=True))
@@ -430,6 +463,8 @@ def build_from_lock(
     copies: bool,
 ) -> None:
     """Make the env at ``build_dir`` hold what the lock pins (create.py swaps it into place)."""
+    from venvkeeper.requirements.locks import LockInvalid, read_lock
+
     if sync.lock is not None and sync.tool is not None and sync.uses_tool:
         # Never hand the tool a lock that did not parse: it could install something else from it.
         try:

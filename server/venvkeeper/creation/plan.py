@@ -13,20 +13,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from venvkeeper import codes, fsread
-from venvkeeper.findings import Finding
 from venvkeeper.host import Host
-from venvkeeper.requirements import _toml
 from venvkeeper.requirements.layout import MANAGER_FILES, METADATA_SOURCES
-from venvkeeper.requirements.records import ParsedSources, RequirementRecord, read_source_text
-from venvkeeper.requirements.sources import (
-    is_constraints_source,
-    parse_sources,
-    project_sources,
-)
 from venvkeeper.settings import Selection, Settings
+
+# The requirement parsers (and packaging's grammar under them) are imported by the functions that
+# parse: `venvkeeper create` reads requires-python and .python-version here before it starts the tool,
+# and loads the parsers while the tool runs (create.py).
+if TYPE_CHECKING:
+    from venvkeeper.findings import Finding
+    from venvkeeper.requirements.records import ParsedSources, RequirementRecord
 
 
 @dataclass(frozen=True)
@@ -76,6 +75,8 @@ def _label(names: Sequence[str]) -> str:
 
 def plan_from_parsed(parsed: ParsedSources, project: Path | None = None) -> InstallPlan:
     """The install plan for what ``parsed`` requires (see the module docstring)."""
+    from venvkeeper.requirements.sources import is_constraints_source
+
     with_records = {r.file for r in parsed.requirements}
     files: list[Path] = []
     strings: list[str] = []
@@ -112,12 +113,16 @@ def plan_from_sources(
     groups: Selection | None = None,
 ) -> InstallPlan:
     """Install ``sources`` (a pyproject, requirement files…) as the check reads them."""
+    from venvkeeper.requirements.sources import parse_sources
+
     parsed = parse_sources(sources, settings, host, project, extras=extras, groups=groups)
     return plan_from_parsed(parsed, project)
 
 
 def default_plan(project: Path, settings: Settings, host: Host) -> InstallPlan:
     """Everything the check expects of ``project``: all its sources, with the settings' extras/groups."""
+    from venvkeeper.requirements.sources import project_sources
+
     return plan_from_sources(project, project_sources(project), settings, host)
 
 
@@ -125,6 +130,8 @@ def selection_plan(
     project: Path, settings: Settings, host: Host, extras: Selection | None, groups: Selection | None
 ) -> InstallPlan:
     """The project's declared dependencies (pyproject, setup.cfg, setup.py) with chosen extras/groups."""
+    from venvkeeper.requirements.sources import project_sources
+
     metadata = [p for p in project_sources(project) if p.name in METADATA_SOURCES]
     return plan_from_sources(project, metadata, settings, host, extras=extras, groups=groups)
 
@@ -160,6 +167,11 @@ def missing_install_args(findings: Sequence[Finding]) -> list[str]:
 
 def read_pyproject(path: Path) -> dict[str, Any] | None:
     """The pyproject's TOML data (bounded read), or None when it is missing or not valid TOML."""
+    if not fsread.is_file(path):
+        return None  # before loading the readers: most projects `venvkeeper create` makes have none
+    from venvkeeper.requirements import _toml
+    from venvkeeper.requirements.records import read_source_text
+
     text, _ = read_source_text(path, fsread.PYPROJECT)
     if text is None:
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,28 @@ def test_not_a_project(tmp_path: Path, host: Host, capsys: pytest.CaptureFixture
     empty.mkdir()
     assert main(["create", str(empty)], host) == 2
     assert "is not inside a Python project" in capsys.readouterr().err
+
+
+def test_create_loads_no_parser_before_the_tool_starts(tmp_path: Path) -> None:
+    # `venvkeeper create` starts `uv venv` before it loads the requirement parsers, the lock readers or
+    # the App (it reads the plan while the tool runs): each costs tens of ms of a ~0.1 s uv create.
+    # A base that is not an interpreter stops the create right before the tool would start.
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "requirements.txt").write_text("alpha==1.0\n")
+    script = (
+        "import sys\n"
+        "from venvkeeper.cli import main\n"
+        "status = main(['create', sys.argv[1], '--backend', 'venv', '--python', sys.argv[2]])\n"
+        "heavy = ('venvkeeper.app', 'venvkeeper.requirements.sources', 'venvkeeper.requirements.locks',\n"
+        "         'venvkeeper.requirements.lockcheck', 'packaging.requirements')\n"
+        "print(status, sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(project), str(tmp_path / "bin" / "python3")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.stdout.strip() == "1 []", proc.stderr
+    assert "is not a Python interpreter that can be used as a base" in proc.stderr
