@@ -24,6 +24,12 @@ from __future__ import annotations
 
 import os
 import sys
+
+# sysconfig probes the interpreter's own install when first imported (``Modules/Setup``, the resolved
+# ``sys.executable``): what the Python running is, which the key already holds, not an input of the
+# check. Imported here, before any recording, so that a check path importing it later (packaging.tags)
+# does not record those probes — or miss them, depending on what the interpreter's start-up imported.
+import sysconfig  # noqa: F401
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Callable, Optional, TextIO, cast
