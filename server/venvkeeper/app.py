@@ -51,7 +51,7 @@ from venvkeeper.views import (
     candidates_view,
     interpreter_view,
 )
-from venvkeeper.watch.plan import project_watch_dirs, root_watch_dirs
+from venvkeeper.watch.plan import EnvWatchDirs, project_watch_dirs, root_watch_dirs
 from venvkeeper.watch.routing import ProjectIndex, outermost
 
 
@@ -121,6 +121,7 @@ class App:
         #: Shared by every discovery until the next invalidation, so one refresh lists each tool's
         #: env dir once (see LocateContext.memo).
         self._ctx: Optional[LocateContext] = None
+        self._env_watch_dirs = EnvWatchDirs()
 
     # -- settings --------------------------------------------------------------------------------
     def update_settings(self, raw: Any) -> list[str]:
@@ -479,6 +480,7 @@ class App:
                     self.root_of(project),
                     self.env_dirs(project) if envs else [],
                     client_watches=client_watches,
+                    dirs_of_env=self._env_watch_dirs,
                 )
             )
         return wanted

@@ -8,6 +8,7 @@ from pathlib import Path
 from support.envs import make_venv
 from venvkeeper.watch.plan import (
     TREE_CAP,
+    EnvWatchDirs,
     catch_up_dirs,
     env_watch_dirs,
     project_watch_dirs,
@@ -74,8 +75,9 @@ def test_when_the_editor_watches_only_the_root_stays_of_the_tree(tmp_path):
 
 def test_env_watches_are_asked_again_when_pyvenv_cfg_changes(tmp_path):
     env = make_venv(tmp_path / "p" / ".venv")
-    first = env_watch_dirs(env)
-    assert env_watch_dirs(env) == first  # cached: nothing changed
+    dirs_of = EnvWatchDirs()
+    first = dirs_of(env)
+    assert dirs_of(env) == first  # remembered: nothing changed
     site = first[1]
     moved = site.parent.parent / "python9.99" / "site-packages"
     moved.mkdir(parents=True)
@@ -84,16 +86,17 @@ def test_env_watches_are_asked_again_when_pyvenv_cfg_changes(tmp_path):
     cfg.write_text(
         "".join(ln if not ln.startswith("version") else "version = 9.99.0\n" for ln in text.splitlines(True))
     )
-    assert moved in env_watch_dirs(env)  # a recreate rewrites pyvenv.cfg: its dirs are looked up again
+    assert moved in dirs_of(env)  # a recreate rewrites pyvenv.cfg: its dirs are looked up again
 
 
 def test_an_env_without_site_packages_yet_is_not_remembered(tmp_path):
     env = tmp_path / ".venv"
     env.mkdir()
     (env / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
-    assert env_watch_dirs(env) == [env]
+    dirs_of = EnvWatchDirs()
+    assert dirs_of(env) == [env]
     (env / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
-    assert env_watch_dirs(env)[1:] == [env / "lib" / "python3.11" / "site-packages"]
+    assert dirs_of(env)[1:] == [env / "lib" / "python3.11" / "site-packages"]
 
 
 def test_only_dirs_newly_watched_after_the_first_sync_are_caught_up(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Callable
 
 from venvkeeper import fsread
 from venvkeeper.discovery.identify import identify_env
@@ -47,32 +48,47 @@ def root_watch_dirs(root: Path, *, client_watches: bool = False) -> list[Path]:
     return [root] if client_watches else tree_dirs(root)
 
 
-#: env dir -> (pyvenv.cfg's identity, its watch dirs): every watch sync asked identify_env again for
-#: every env (three times in a start-up sweep); an env's dirs change only when pyvenv.cfg is rewritten.
-_ENV_DIRS: dict[Path, tuple[tuple[int, int, int], list[Path]]] = {}
-_ENV_DIRS_MAX = 10_000
-
-
 def env_watch_dirs(env_path: Path) -> list[Path]:
-    try:
-        st = os.stat(env_path / "pyvenv.cfg")
-        key: tuple[int, int, int] | None = (st.st_ino, st.st_mtime_ns, st.st_size)
-    except OSError:
-        key = None
-    cached = _ENV_DIRS.get(env_path)
-    if key is not None and cached is not None and cached[0] == key:
-        return list(cached[1])
+    """The env dir and its site-packages dir(s) (just the dir when it is no env, or not yet one)."""
     env = identify_env(env_path)
-    dirs = [env_path] if env is None else [env.path, *env.site_packages()]
-    if key is not None and len(dirs) > 1:  # not while the env is being made (no site-packages yet)
-        if len(_ENV_DIRS) >= _ENV_DIRS_MAX:
-            _ENV_DIRS.clear()
-        _ENV_DIRS[env_path] = (key, dirs)
-    return list(dirs)
+    return [env_path] if env is None else [env.path, *env.site_packages()]
+
+
+class EnvWatchDirs:
+    """:func:`env_watch_dirs`, remembered per env until its pyvenv.cfg changes: every watch sync asked
+    identify_env again for every env (three times in a start-up sweep); an env's dirs change only when
+    pyvenv.cfg is rewritten. One per App (its lifetime is the App's)."""
+
+    MAX = 10_000
+
+    def __init__(self) -> None:
+        #: env dir -> (pyvenv.cfg's identity, its watch dirs)
+        self._known: dict[Path, tuple[tuple[int, int, int], list[Path]]] = {}
+
+    def __call__(self, env_path: Path) -> list[Path]:
+        try:
+            st = os.stat(env_path / "pyvenv.cfg")
+            key: tuple[int, int, int] | None = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        known = self._known.get(env_path)
+        if key is not None and known is not None and known[0] == key:
+            return list(known[1])
+        dirs = env_watch_dirs(env_path)
+        if key is not None and len(dirs) > 1:  # not while the env is being made (no site-packages yet)
+            if len(self._known) >= self.MAX:
+                self._known.clear()
+            self._known[env_path] = (key, dirs)
+        return list(dirs)
 
 
 def project_watch_dirs(
-    project: Path, root: Path | None, env_dirs: Iterable[Path], *, client_watches: bool = False
+    project: Path,
+    root: Path | None,
+    env_dirs: Iterable[Path],
+    *,
+    client_watches: bool = False,
+    dirs_of_env: Callable[[Path], list[Path]] = env_watch_dirs,
 ) -> list[Path]:
     dirs: list[Path] = []
     if not client_watches:
@@ -86,7 +102,7 @@ def project_watch_dirs(
             dirs.append(parent)
             parent = parent.parent
     for env in env_dirs:
-        dirs.extend(env_watch_dirs(env))
+        dirs.extend(dirs_of_env(env))
     return dirs
 
 
