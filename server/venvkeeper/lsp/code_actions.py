@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from venvkeeper.creation.commands import already_compatible
-from venvkeeper.creation.resolve import Proposal
 from venvkeeper.daemon.dispatch import find_compatible
 from venvkeeper.fixes import Fix, FixCommand, fixes_for
 from venvkeeper.lsp import protocol
-from venvkeeper.lsp.commands import answered
+from venvkeeper.lsp.commands import request_failed
 from venvkeeper.lsp.diagnostics import file_uri, workspace_edit
 from venvkeeper.lsp.workspace import uri_to_path
 
@@ -107,13 +106,9 @@ def register(server: VenvkeeperServer) -> None:
         if not isinstance(data, dict) or data.get("kind") != RESOLVE_EDIT:
             return action
         uri = data.get("uri")
-        path = uri_to_path(uri) if isinstance(uri, str) else None
-
-        async def propose() -> Proposal:
-            project = server.app.command_project(path)  # refused (RequestFailed) when untrusted
-            return await find_compatible(server.session, project, sync=False)
-
-        proposal = await answered(propose())
+        with request_failed():  # refused when untrusted
+            project = server.app.command_project(uri_to_path(uri) if isinstance(uri, str) else None)
+            proposal = await find_compatible(server.session, project, sync=False)
         action.edit = workspace_edit(proposal)
         if not proposal.edits:
             server.show("info", already_compatible(proposal))

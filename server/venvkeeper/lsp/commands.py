@@ -10,8 +10,9 @@ refusal or a failure as ``RequestFailed`` (docs/PROTOCOL.md "Command errors"), a
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Sequence
-from typing import TYPE_CHECKING, Any, Optional, TypeVar
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Optional
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from venvkeeper.lsp.server import VenvkeeperServer
 
 log = logging.getLogger("venvkeeper")
-T = TypeVar("T")
 
 
 class CommandRefused(JsonRpcException):
@@ -44,10 +44,11 @@ class CommandRefused(JsonRpcException):
         super().__init__(message, data=to_wire(error) if error is not None else None)
 
 
-async def answered(work: Awaitable[T]) -> T:
-    """``work``'s result; the domain's refusals and failures as ``RequestFailed``."""
+@contextmanager
+def request_failed() -> Iterator[None]:
+    """The domain's refusals and failures, raised inside, as ``RequestFailed``."""
     try:
-        return await work
+        yield
     except Refused as exc:
         raise CommandRefused(str(exc)) from None
     except OperationFailed as exc:
@@ -64,7 +65,6 @@ COMMANDS: dict[str, CommandName] = {
     protocol.CMD_FIND_COMPATIBLE: "find-compatible",
     protocol.CMD_ADD_PIP: "add-pip",
 }
-ORDER = tuple(COMMANDS)
 
 
 def argument(args: Sequence[Any]) -> dict[str, Any]:
@@ -85,7 +85,8 @@ def register(server: VenvkeeperServer) -> None:
             uri = arg.get("uri")
             path = uri_to_path(uri) if isinstance(uri, str) else None
             try:
-                return to_wire(await answered(run_command(server.session, domain_name, path, arg)))
+                with request_failed():
+                    return to_wire(await run_command(server.session, domain_name, path, arg))
             except OperationCancelled as exc:
                 log.info("%s", exc)
                 return to_wire(CancelledCommand(str(exc)))

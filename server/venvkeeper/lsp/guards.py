@@ -9,7 +9,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from venvkeeper.daemon.global_guard import GlobalGuard
 from venvkeeper.lsp import protocol
-from venvkeeper.lsp.commands import answered
+from venvkeeper.lsp.commands import request_failed
 from venvkeeper.wire import to_wire
 
 if TYPE_CHECKING:
@@ -26,4 +26,5 @@ def register(server: VenvkeeperServer) -> None:
         names = protocol.param(list(args), "dists")
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise JsonRpcInvalidParams("expected {uri, dists: string[]}")
-        return to_wire(await answered(guard.uninstall_from_user_sites(names)))
+        with request_failed():
+            return to_wire(await guard.uninstall_from_user_sites(names))
