@@ -176,7 +176,10 @@ def _plan_and_digests(request: CreateRequest, host: Host) -> tuple[InstallPlan, 
 class _OnAThread(Generic[_T]):
     """``fn`` run once, on a daemon thread, from :meth:`start` on; :meth:`result` waits for it (starting
     it if nothing did) and returns what it returned or raises what it raised. A create that fails
-    before asking for the result does not wait for it."""
+    before asking for the result does not wait for it.
+
+    Not ``concurrent.futures``: nothing else on the ``venvkeeper create`` path imports it, and the
+    point of this thread is to keep imports off the time before the tool starts."""
 
     def __init__(self, fn: Callable[[], _T]) -> None:
         self._fn = fn

@@ -214,7 +214,7 @@ def _inputs(project: Path, lock: Path, environment: Mapping[str, str], *, hashes
         pyproject=read_pyproject(project / "pyproject.toml")
         if fsread.is_file(project / "pyproject.toml")
         else None,
-        pipfile=read_pyproject(pipfile) if lock.name == "Pipfile.lock" and fsread.is_file(pipfile) else None,
+        pipfile=read_pyproject(pipfile) if lock.name == "Pipfile.lock" else None,
         member=lock_member(project, lock),
         hashes=hashes,
     )
@@ -241,9 +241,7 @@ def plan_lock_sync(
     from venvkeeper.requirements.locks import LockInvalid, find_lock, read_lock
 
     lock = find_lock(project)
-    pyproject = (
-        read_pyproject(project / "pyproject.toml") if fsread.is_file(project / "pyproject.toml") else None
-    )
+    pyproject = read_pyproject(project / "pyproject.toml")
     tool = _tool_of(project, lock, pyproject)
     if lock is None and tool is None:
         return None

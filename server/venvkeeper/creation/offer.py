@@ -134,9 +134,7 @@ def should_offer_create(
         return None
     if fsread.is_file(project / ".venv"):
         return None  # PEP 832: the env lives elsewhere by the user's choice
-    pyproject = (
-        read_pyproject(project / "pyproject.toml") if fsread.is_file(project / "pyproject.toml") else None
-    )
+    pyproject = read_pyproject(project / "pyproject.toml")
     host = host or Host(environ={})
     lock_sync = plan_lock_sync(project, host, settings.uv_path, tool_dirs)
     if lock_sync is not None and lock_sync.problem is None:
