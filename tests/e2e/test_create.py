@@ -18,7 +18,7 @@ from pygls.exceptions import JsonRpcException
 from support.envs import make_venv
 from support.lsp import Prompts, wait_log
 from support.offline import XY, offline_env
-from support.wheelhouse import Dist, build_wheelhouse
+from support.wheelhouse import Dist, build_wheelhouse, in_tree_backend_package
 from venvkeeper.creation.journal import Transaction
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
@@ -200,13 +200,7 @@ async def test_cancel_through_progress_leaves_no_env(
     server.bind(("127.0.0.1", 0))
     server.listen(1)
     server.setblocking(False)
-    blocker = tmp_path / "blocker"
-    blocker.mkdir()
-    (blocker / "pyproject.toml").write_text(
-        '[build-system]\nrequires = []\nbuild-backend = "blockbackend"\nbackend-path = ["."]\n'
-        '[project]\nname = "blocker"\nversion = "1.0"\n'
-    )
-    (blocker / "blockbackend.py").write_text(BLOCKING_BACKEND)
+    blocker = in_tree_backend_package(tmp_path, "blocker", "blockbackend", BLOCKING_BACKEND)
     (blocker / "port").write_text(str(server.getsockname()[1]))
     ws = tmp_path / "ws"
     app = project(ws, "app", f"alpha\n{blocker}\n")

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from support.wheelhouse import in_tree_backend_package
+
 #: A safety net only: every wait ends as soon as its condition holds.
 DEADLINE_S = 120.0
 
@@ -36,14 +38,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 
 def slow_package(parent: Path) -> Path:
     """``parent/slowpkg``: a project built by :data:`SLOW_BACKEND`, which writes ``started`` there."""
-    slow = parent / "slowpkg"
-    slow.mkdir()
-    (slow / "pyproject.toml").write_text(
-        '[build-system]\nrequires = []\nbuild-backend = "slowbackend"\nbackend-path = ["."]\n'
-        '[project]\nname = "slowpkg"\nversion = "1.0"\n'
-    )
-    (slow / "slowbackend.py").write_text(SLOW_BACKEND)
-    return slow
+    return in_tree_backend_package(parent, "slowpkg", "slowbackend", SLOW_BACKEND)
 
 
 def cli_env(tmp_path: Path, offline: dict[str, Any]) -> dict[str, str]:

@@ -96,3 +96,16 @@ def simple_index(wheelhouse: Path, dest: Path, files_url: str | None = None) -> 
         )
         (dest / name / "index.html").write_text(f"<!DOCTYPE html>\n<html><body>\n{files}</body></html>\n")
     return dest.resolve().as_uri()
+
+
+def in_tree_backend_package(parent: Path, name: str, backend: str, source: str) -> Path:
+    """``parent/name``: a local project (version 1.0, no setuptools) whose PEP 517 backend is the
+    in-tree module ``backend`` with ``source``: a build that does what a test needs (block, report)."""
+    pkg = parent / name
+    pkg.mkdir()
+    (pkg / "pyproject.toml").write_text(
+        f'[build-system]\nrequires = []\nbuild-backend = "{backend}"\nbackend-path = ["."]\n'
+        f'[project]\nname = "{name}"\nversion = "1.0"\n'
+    )
+    (pkg / f"{backend}.py").write_text(source)
+    return pkg

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from support.wheelhouse import in_tree_backend_package
 from venvkeeper.creation.backends import UvBackend, VenvBackend
 from venvkeeper.creation.create import (
     CreateError,
@@ -203,13 +204,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 
 def _blocking_package(tmp_path: Path, port: int) -> Path:
     """A local package whose PEP 517 backend (in-tree, no setuptools) blocks until the test releases it."""
-    pkg = tmp_path / "blocker"
-    pkg.mkdir()
-    (pkg / "pyproject.toml").write_text(
-        '[build-system]\nrequires = []\nbuild-backend = "blockbackend"\nbackend-path = ["."]\n'
-        '[project]\nname = "blocker"\nversion = "1.0"\n'
-    )
-    (pkg / "blockbackend.py").write_text(BLOCKING_BACKEND)
+    pkg = in_tree_backend_package(tmp_path, "blocker", "blockbackend", BLOCKING_BACKEND)
     (pkg / "port").write_text(str(port))
     return pkg
 
