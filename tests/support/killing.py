@@ -5,10 +5,12 @@ live members of a process group."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,30 @@ def venvkeeper(args: list[str], env: dict[str, str]) -> subprocess.CompletedProc
         text=True,
         timeout=DEADLINE_S,
     )
+
+
+@contextmanager
+def cli_mid_build(
+    args: list[str], env: dict[str, str], slow: Path, what: str
+) -> Iterator[tuple[subprocess.Popen[bytes], int, int]]:
+    """``venvkeeper ARGS`` run until the :func:`slow_package` build in ``slow`` has started; yields the
+    process, the backend's pid and the tools' process group, and SIGKILLs the process on the way out."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "venvkeeper", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    started = slow / "started"
+    try:
+        wait_for(what, started.exists, proc)
+        backend_pid, pgid = map(int, started.read_text().split())
+        yield proc, backend_pid, pgid
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert proc.stderr is not None
+        proc.stderr.close()
 
 
 def wait_for(what: str, done: Callable[[], bool], proc: subprocess.Popen[bytes] | None = None) -> float:

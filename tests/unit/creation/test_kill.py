@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from support.killing import cli_env, live_members, slow_package, venvkeeper, wait_for
+from support.killing import cli_env, cli_mid_build, live_members, slow_package, venvkeeper, wait_for
 from venvkeeper.creation.create import CreateRequest, create_env
 from venvkeeper.creation.interpreters import BasePython
 from venvkeeper.creation.journal import JOURNAL, TMP_MARK
@@ -155,25 +155,11 @@ def test_sigkill_during_a_slow_build_kills_the_tools_and_the_next_check_rolls_ba
     cli = cli_env(tmp_path, offline)
     args = ["create", "--recreate", "-r", str(reqs), str(project), "--backend", "venv"]
     args += ["--python", str(base_python.path), *offline["index_options"]]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "venvkeeper", *args],
-        env=cli,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    started = slow / "started"
-    try:
-        wait_for("the build backend to start", started.exists, proc)
-        backend_pid, pgid = map(int, started.read_text().split())
+    with cli_mid_build(args, cli, slow, "the build backend to start") as (proc, backend_pid, pgid):
         (work,) = project.glob(TMP_MARK + "*")
         journal = json.loads((work / JOURNAL).read_text())
         assert (journal["phase"], journal["pid"], journal["pgid"]) == ("building", proc.pid, pgid)
         assert backend_pid in live_members(pgid) and len(live_members(pgid)) >= 2  # pip and the backend
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        assert proc.stderr is not None
-        proc.stderr.close()
     # The tools die with venvkeeper, not at the next start: pip and the backend are gone promptly.
     waited = wait_for("pip and the build backend to die", lambda: live_members(pgid) == [])
     print(f"tool group gone {waited * 1000:.0f} ms after the SIGKILL")

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -352,7 +351,7 @@ def test_sigkill_during_uv_sync_keeps_the_old_env_and_the_next_start_rolls_back(
     base_python: BasePython,
 ) -> None:
     """`venvkeeper create --sync` killed while uv sync builds the project's slow local package."""
-    from support.killing import cli_env, live_members, slow_package, venvkeeper, wait_for
+    from support.killing import cli_env, cli_mid_build, live_members, slow_package, venvkeeper, wait_for
     from venvkeeper.creation.journal import JOURNAL, TMP_MARK
 
     slow = slow_package(tmp_path)
@@ -377,24 +376,11 @@ def test_sigkill_during_uv_sync_keeps_the_old_env_and_the_next_start_rolls_back(
     before = installed(env)
     cli = cli_env(tmp_path, offline)
     args = ["create", "--sync", str(project), "--backend", "venv", "--python", str(base_python.path)]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "venvkeeper", *args, *offline["index_options"]],
-        env=cli,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    started = slow / "started"
-    try:
-        wait_for("uv sync to start building slowpkg", started.exists, proc)
-        _, pgid = map(int, started.read_text().split())
+    args += offline["index_options"]
+    with cli_mid_build(args, cli, slow, "uv sync to start building slowpkg") as (proc, _, pgid):
         (work,) = project.glob(TMP_MARK + "*")
         journal = json.loads((work / JOURNAL).read_text())
         assert journal["phase"] == "building" and journal["pid"] == proc.pid
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        assert proc.stderr is not None
-        proc.stderr.close()
     wait_for("uv and the build backend to die", lambda: live_members(pgid) == [])
     assert installed(env) == before and (env / "keep").read_text() == "old env"
     out = venvkeeper(["check", str(project)], cli)
