@@ -55,28 +55,29 @@ export function registerCommands(client: VenvkeeperClient, statusBar: StatusBar)
     return execute(command, typeof argument === 'object' && argument !== null ? (argument as Record<string, unknown>) : {});
   };
 
-  const runServerCommand = async (command: string, extra: Record<string, unknown> = {}): Promise<void> => {
+  /** The subject a command that changes an env acts on: none (and the user told why) without one, or untrusted. */
+  const trustedSubjectOrWarn = (): vscode.Uri | undefined => {
     const subject = subjectOrWarn();
-    if (subject === undefined) {
-      return;
-    }
-    if (!vscode.workspace.isTrusted) {
+    if (subject !== undefined && !vscode.workspace.isTrusted) {
       void vscode.window.showInformationMessage(`venvkeeper: ${TRUST_HINT}`);
-      return;
+      return undefined;
     }
-    await execute(command, { uri: subject.toString(), ...extra });
+    return subject;
+  };
+
+  const runServerCommand = async (command: string, extra: Record<string, unknown> = {}): Promise<void> => {
+    const subject = trustedSubjectOrWarn();
+    if (subject !== undefined) {
+      await execute(command, { uri: subject.toString(), ...extra });
+    }
   };
 
   /** Create with `python` (null: the server's choice); from the palette, ask which Python first. */
   const createEnvironment = (python: string | null): Promise<void> =>
     runServerCommand(ServerCommands.create, python === null ? {} : { python });
   const createFromPalette = async (): Promise<void> => {
-    const subject = subjectOrWarn();
+    const subject = trustedSubjectOrWarn();
     if (subject === undefined) {
-      return;
-    }
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showInformationMessage(`venvkeeper: ${TRUST_HINT}`);
       return;
     }
     const python = await askForBase(client, subject);
