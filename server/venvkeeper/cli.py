@@ -31,6 +31,7 @@ from venvkeeper.report import (
     exit_code,
     render,
 )
+from venvkeeper.reportcache import discard_output
 from venvkeeper.settings import parse_settings
 
 # The App (discovery, the checks, packaging) is imported by the commands that use it, not here:
@@ -311,18 +312,8 @@ def write_stdout(text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     except OSError as exc:
-        _discard_stdout()
+        discard_output(sys.stdout)
         raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
-
-
-def _discard_stdout() -> None:
-    """Point fd 1 at the null device so the interpreter's final flush cannot fail a second time."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
 
 
 # -- serve ---------------------------------------------------------------------------------------
@@ -463,7 +454,7 @@ def main(argv: Optional[Sequence[str]] = None, host: Optional[Host] = None) -> i
         print(f"venvkeeper {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
-        _discard_stdout()
+        discard_output(sys.stdout)
         print(
             f"venvkeeper {args.command}: error: cannot write to standard output: Broken pipe", file=sys.stderr
         )

@@ -175,7 +175,7 @@ class Plan:
             out.write(entry["stdout"])
             out.flush()
         except OSError as exc:  # as the cold run reports it (cli.write_stdout)
-            _discard(out)
+            discard_output(out)
             print(
                 f"venvkeeper check: error: cannot write to standard output: {exc.strerror or exc}", file=err
             )
@@ -360,11 +360,9 @@ def _unlink(path: str) -> None:
         pass
 
 
-def _discard(out: TextIO) -> None:
-    """Point fd 1 at the null device so the interpreter's final flush cannot fail a second time.
-
-    The same as ``cli._discard_stdout``, which this module cannot import (it would import all of cli).
-    """
+def discard_output(out: TextIO) -> None:
+    """Point ``out``'s descriptor at the null device after a write to it failed, so the interpreter's
+    final flush cannot fail a second time (the replay here and cli's writes both use it)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, out.fileno())
